@@ -1,0 +1,47 @@
+# ferry_target_defaults(<target>)
+#   Applies ferry's warning set, -Werror (FERRY_WARNINGS_AS_ERRORS) and sanitizers
+#   (FERRY_SANITIZE) to one of ferry's own targets. Everything is PRIVATE, except the
+#   sanitizer link flags of static libraries, which their consumers must link too.
+function(ferry_target_defaults target)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(${target} PRIVATE
+      -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
+      -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wnull-dereference)
+    if(FERRY_WARNINGS_AS_ERRORS)
+      target_compile_options(${target} PRIVATE -Werror)
+    endif()
+    if(FERRY_SANITIZE)
+      target_compile_options(${target} PRIVATE -fsanitize=${FERRY_SANITIZE} -fno-omit-frame-pointer
+        -fno-sanitize-recover=all)
+      get_target_property(type ${target} TYPE)
+      if(type STREQUAL "STATIC_LIBRARY")
+        target_link_options(${target} INTERFACE $<BUILD_INTERFACE:-fsanitize=${FERRY_SANITIZE}>)
+      else()
+        target_link_options(${target} PRIVATE -fsanitize=${FERRY_SANITIZE})
+      endif()
+    endif()
+  endif()
+endfunction()
+
+# ferry_add_component(<name> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
+#   Defines the static library ferry_<name> with the alias ferry::<name> and the export
+#   name <name>, so the target reads the same through add_subdirectory and find_package.
+function(ferry_add_component name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(ferry_${name} STATIC ${ARG_SOURCES})
+  add_library(ferry::${name} ALIAS ferry_${name})
+  set_target_properties(ferry_${name} PROPERTIES
+    EXPORT_NAME ${name}
+    OUTPUT_NAME ferry_${name}
+    POSITION_INDEPENDENT_CODE ON)
+  target_include_directories(ferry_${name}
+    PUBLIC
+      $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+      $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
+    PRIVATE
+      ${PROJECT_SOURCE_DIR}/lib)
+  target_link_libraries(ferry_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  ferry_target_defaults(ferry_${name})
+  set_property(GLOBAL APPEND PROPERTY FERRY_COMPONENTS ${name})
+endfunction()
