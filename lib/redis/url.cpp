@@ -110,7 +110,9 @@ void parse_host_port(std::string_view url, std::string_view hp, options& o) {
   if (hp.starts_with('[')) {
     auto close = hp.find(']');
     if (close == std::string_view::npos) fail(url, "unterminated '[' in IPv6 host");
-    o.host = std::string(hp.substr(1, close - 1));
+    // RFC 6874: a zone id is written "%25eth0" inside the brackets.
+    o.host = decode(url, hp.substr(1, close - 1), "host");
+    if (o.host.empty()) fail(url, "empty host");
     auto rest = hp.substr(close + 1);
     if (!rest.empty()) {
       if (rest[0] != ':') fail(url, "unexpected text after IPv6 host");
@@ -123,17 +125,18 @@ void parse_host_port(std::string_view url, std::string_view hp, options& o) {
       fail(url, "IPv6 host must be written in brackets, e.g. redis://[::1]:6379");
     }
     o.host = std::string(hp.substr(0, colon));
+    for (char c : o.host) {
+      if (c == '/' || c == '?' || c == '#' || c == '@' || c == ' ' || c == '%' || c == '[' ||
+          c == ']') {
+        fail(url, "bad character in host '" + o.host + "'");
+      }
+    }
     if (colon != std::string_view::npos) {
       port = hp.substr(colon + 1);
       if (port.empty()) fail(url, "empty port");
     }
   }
   if (o.host.empty()) fail(url, "empty host");
-  for (char c : o.host) {
-    if (c == '/' || c == '?' || c == '#' || c == '@' || c == ' ' || c == '%') {
-      fail(url, "bad character in host '" + o.host + "'");
-    }
-  }
   if (!port.empty()) {
     unsigned p = 0;
     if (!parse_int(port, p) || p == 0 || p > 65535) {
@@ -316,7 +319,9 @@ std::string to_string(const options& o) {
     if (o.db != 0) add("db", std::to_string(o.db));
   } else {
     if (o.host.find(':') != std::string::npos) {
-      out += '[' + o.host + ']';
+      std::string h;
+      for (char c : o.host) h += c == '%' ? std::string("%25") : std::string(1, c);
+      out += '[' + h + ']';
     } else {
       out += o.host;
     }
