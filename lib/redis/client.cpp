@@ -101,7 +101,9 @@ lease& lease::operator=(lease&& other) noexcept {
   return *this;
 }
 
-lease::~lease() { release(); }
+lease::~lease() {
+  release();
+}
 
 void lease::release() noexcept {
   if (pool_ && conn_) pool_->give_back(std::move(conn_));
@@ -119,7 +121,9 @@ client::client(std::string_view url) : client(parse_url(url)) {}
 
 client::~client() = default;
 
-lease client::acquire() { return acquire(pool_->opts.pool.acquire_timeout); }
+lease client::acquire() {
+  return acquire(pool_->opts.pool.acquire_timeout);
+}
 
 lease client::acquire(std::chrono::milliseconds timeout) {
   auto& p = *pool_;
@@ -145,11 +149,11 @@ lease client::acquire(std::chrono::milliseconds timeout) {
       auto now = detail::pool_state::clock::now();
       if (p.consecutive_failures > 0 && now < p.retry_after) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(p.retry_after - now);
-        throw error(errc::connection_failed,
-                    "Redis " + to_string(p.opts) + ": not reconnecting for another " +
-                        std::to_string(left.count()) + "ms after " +
-                        std::to_string(p.consecutive_failures) +
-                        " failed connects; last error: " + p.last_error);
+        throw error(errc::connection_failed, "Redis " + to_string(p.opts) +
+                                                 ": not reconnecting for another " +
+                                                 std::to_string(left.count()) + "ms after " +
+                                                 std::to_string(p.consecutive_failures) +
+                                                 " failed connects; last error: " + p.last_error);
       }
       ++p.total;
       lock.unlock();
@@ -187,8 +191,8 @@ lease client::acquire(std::chrono::milliseconds timeout) {
       ++p.counters.waits;
       waited = true;
     }
-    if (p.freed.wait_until(lock, deadline) == std::cv_status::timeout &&
-        p.idle.empty() && p.total >= p.opts.pool.max_connections) {
+    if (p.freed.wait_until(lock, deadline) == std::cv_status::timeout && p.idle.empty() &&
+        p.total >= p.opts.pool.max_connections) {
       ++p.counters.timeouts;
       throw error(errc::pool_exhausted,
                   "Redis pool exhausted: all " + std::to_string(p.opts.pool.max_connections) +
@@ -235,6 +239,8 @@ pool_stats client::stats() const {
   return s;
 }
 
-const options& client::config() const noexcept { return pool_->opts; }
+const options& client::config() const noexcept {
+  return pool_->opts;
+}
 
 }  // namespace ferry::redis

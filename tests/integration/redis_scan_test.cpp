@@ -7,6 +7,7 @@
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/keys.hpp"
 #include "ferry/redis/scan.hpp"
+#include "ferry_test/process.hpp"
 #include "ferry_test/servers.hpp"
 
 using ferry::redis::escape_glob;
@@ -27,17 +28,15 @@ TEST_CASE("redis scan: iterates all matching keys across pages", "[redis][scan]"
   }
   CHECK(seen == expected);
   CHECK(ferry::redis::delete_matching(redis, escape_glob(ks.prefix()) + "*", 64) == 250);
-  CHECK(ferry::redis::scan(redis, escape_glob(ks.prefix()) + "*").begin() ==
-        std::default_sentinel);
+  CHECK(ferry::redis::scan(redis, escape_glob(ks.prefix()) + "*").begin() == std::default_sentinel);
 }
 
-TEST_CASE("redis scan: delete_matching with glob characters in user text",
-          "[redis][scan]") {
+TEST_CASE("redis scan: delete_matching with glob characters in user text", "[redis][scan]") {
   ferry::redis::client redis{ferry::test::shared_redis_url()};
   // The prefix itself contains glob characters too, like a user-chosen namespace would.
   ferry::redis::key_space ks{ferry::test::unique_name("ferry:g[l]o*b?")};
   const std::vector<std::string> names = {"a*b@x", "aXb@x", "ab@x", "a**b@x", "[x]",
-                                          "x",     "?",     "y",    "a\\b", "a\\*b@x"};
+                                          "x",     "?",     "y",    "a\\b",   "a\\*b@x"};
   for (const auto& n : names) redis.command({"SET", ks.key(n), "v"});
 
   auto remove = [&](std::string_view user_text) {
@@ -62,7 +61,9 @@ TEST_CASE("redis scan: delete_matching with glob characters in user text",
 
 TEST_CASE("redis keys: hash tags agree with the server's CLUSTER KEYSLOT", "[redis][keys]") {
   // A cluster-enabled node without slots still answers CLUSTER KEYSLOT.
-  ferry::test::redis_server node({.args = {"--cluster-enabled", "yes"}});
+  // The cluster bus defaults to port + 10000, which may exceed 65535: give it its own port.
+  ferry::test::redis_server node({.args = {"--cluster-enabled", "yes", "--cluster-port",
+                                           std::to_string(ferry::test::free_port())}});
   ferry::redis::client redis{node.url()};
   ferry::redis::key_space q{"queue", "emails"};
   for (const std::string& k : {q.key("ready"), q.key("processing"), std::string("123456789"),
