@@ -160,6 +160,34 @@ TEST_CASE("redis client: recovers after the server is killed and restarted",
   CHECK(redis.command({"GET", "k"}).as_string() == "after");
 }
 
+TEST_CASE("redis client: a dead server sees one connect attempt, not a storm",
+          "[redis][client][fault]") {
+  ferry::test::redis_server server;
+  auto o = parse_url(server.url());
+  o.pool.reconnect_backoff_base = 1000ms;
+  o.pool.reconnect_backoff_max = 1000ms;
+  client redis{o};
+  server.kill();
+  std::atomic<int> connection_failed{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([&] {
+      while (!go) std::this_thread::yield();
+      try {
+        redis.command({"PING"});
+      } catch (const ferry::error& e) {
+        if (e.kind() == errc::connection_failed) ++connection_failed;
+      }
+    });
+  }
+  go = true;
+  for (auto& th : callers) th.join();
+  CHECK(connection_failed == 8);
+  CHECK(redis.stats().failures == 1);  // one probe connect; everyone else failed fast
+  CHECK(redis.stats().created == 0);
+}
+
 TEST_CASE("redis client: idle connections closed by a restart are replaced transparently",
           "[redis][client][fault]") {
   ferry::test::redis_server server;
