@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -208,4 +210,32 @@ TEST_CASE("redis client: options and URLs are validated up front", "[redis][clie
   o.pool.max_connections = 0;
   CHECK(thrown_by([&] { client c{o}; }).kind() == errc::config);
   CHECK(thrown_by([&] { client c{"redis://h:70000"}; }).kind() == errc::config);
+}
+
+TEST_CASE("redis client: failures before and after the write are told apart",
+          "[redis][client][fault]") {
+  ferry::test::redis_server server;
+  client redis{server.url()};
+  {
+    // A socket that can no longer send: the command never leaves, so resending is safe.
+    auto l = redis.acquire();
+    ::shutdown(l->native_handle(), SHUT_WR);
+    auto e = thrown_by([&] { l->command({"INCR", "n"}); });
+    CHECK(e.kind() == errc::connection_failed);
+    CHECK(l->is_broken());
+    CHECK(l->last_failure_before_write());
+  }
+  CHECK(redis.stats().failures == 1);  // the broken connection was discarded
+  {
+    // The server dies after the command was written: it may have run, never resend.
+    auto l = redis.acquire();
+    std::thread t([&] {
+      std::this_thread::sleep_for(100ms);
+      server.kill();
+    });
+    auto e = thrown_by([&] { l->command({"BLPOP", "nothing-here", "5"}, 3000ms); });
+    t.join();
+    CHECK(e.kind() == errc::connection_failed);
+    CHECK_FALSE(l->last_failure_before_write());
+  }
 }

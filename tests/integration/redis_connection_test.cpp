@@ -235,3 +235,26 @@ TEST_CASE("redis connection: pub/sub with a read timeout", "[redis][pubsub]") {
   CHECK(pm->pattern == channel + ":*");
   CHECK(pm->payload.as_string() == "p");
 }
+
+TEST_CASE("redis connection: CLIENT TRACKING invalidations arrive on a subscriber",
+          "[redis][pubsub]") {
+  // The near cache's building block: a tracking connection redirects invalidations (RESP2)
+  // to a subscriber of __redis__:invalidate; the payload is an array of keys.
+  connection sub{ferry::test::shared_redis_url()};
+  connection reader{ferry::test::shared_redis_url()};
+  connection writer{ferry::test::shared_redis_url()};
+  auto key = ferry::test::unique_name("ferry:tracked");
+  auto sub_id = std::to_string(sub.command({"CLIENT", "ID"}).as_integer());
+  sub.subscribe({"__redis__:invalidate"});
+  reader.command({"CLIENT", "TRACKING", "on", "REDIRECT", sub_id});
+  writer.command({"SET", key, "1"});
+  CHECK(reader.command({"GET", key}).as_string() == "1");  // now tracked
+  writer.command({"SET", key, "2"});
+  auto m = sub.read_message(2000ms);
+  REQUIRE(m);
+  CHECK(m->channel == "__redis__:invalidate");
+  REQUIRE(m->payload.is_array());
+  REQUIRE(m->payload.elements().size() == 1);
+  CHECK(m->payload.elements()[0].as_string() == key);
+  writer.command({"DEL", key});
+}
