@@ -10,4 +10,9 @@
 
 #if __has_include("ferry/redis/client.hpp")
 #include "ferry/redis/client.hpp"
+#include "ferry/redis/keys.hpp"
+#include "ferry/redis/pipeline.hpp"
+#include "ferry/redis/scan.hpp"
+#include "ferry/redis/script.hpp"
+#include "ferry/redis/url.hpp"
 #endif

@@ -8,5 +8,11 @@ int main() {
   const ferry::error e(ferry::errc::timeout, "consumer check");
   if (!e.is_transient()) return 1;
   std::cout << "ferry " << FERRY_VERSION_STRING << ": " << e.what() << "\n";
+#if __has_include(<ferry/redis/url.hpp>)
+  const auto options = ferry::redis::parse_url("redis://app:s3cret@127.0.0.1:6380/2");
+  const auto shown = ferry::redis::to_string(options);
+  if (options.db != 2 || shown.find("s3cret") != std::string::npos) return 1;
+  std::cout << "redis: " << shown << "\n";
+#endif
   return 0;
 }
