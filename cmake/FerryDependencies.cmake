@@ -2,3 +2,7 @@
 # downloaded. Components whose dependencies are missing are an error, never silently skipped.
 find_package(fmt 9 REQUIRED CONFIG)
 find_package(Threads REQUIRED)
+
+# ferry::celery: args/kwargs are nlohmann JSON in its API, so the dependency is public.
+find_package(nlohmann_json 3 REQUIRED)
+set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES nlohmann_json)
