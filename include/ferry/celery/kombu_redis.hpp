@@ -39,13 +39,13 @@ inline constexpr std::string_view kombu_redis_sep = "\x06\x16";
 
 /// A message read from a kombu Redis list, with the transport's delivery fields.
 struct kombu_redis_delivery {
-  task_message message;
+  task_message message{};
   /// properties.delivery_info.exchange ("" for Celery's default publish).
-  std::string exchange;
+  std::string exchange{};
   /// properties.delivery_info.routing_key (the queue name for the default exchange).
-  std::string routing_key;
+  std::string routing_key{};
   /// properties.delivery_tag: the key of this delivery in the `unacked` hash.
-  std::string delivery_tag;
+  std::string delivery_tag{};
   /// True when kombu restored the message after a crash/reject (delivery_info.redelivered).
   bool redelivered = false;
 };

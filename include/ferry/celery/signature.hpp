@@ -27,7 +27,7 @@ namespace ferry::celery {
 struct signature {
   /// Registered task name, e.g. "tasks.mul"; "celery.group"/"celery.chain"/"celery.chord" for
   /// canvas primitives.
-  std::string task;
+  std::string task{};
   /// Positional arguments (a JSON array). Unless `immutable`, the worker PREPENDS the parent's
   /// result (callbacks, chain steps) or the failed task id (errbacks).
   json args = json::array();
@@ -36,7 +36,7 @@ struct signature {
   /// apply_async options: task_id, queue, priority, link, ... (a JSON object).
   json options = json::object();
   /// nullopt for a plain task; "chain", "group" or "chord" for canvas primitives.
-  std::optional<std::string> subtask_type;
+  std::optional<std::string> subtask_type{};
   /// `.si()`: the worker does not prepend the parent's result.
   bool immutable = false;
   /// Keys Celery 5.2 does not write (e.g. `chord_size` from 5.3), kept in order.

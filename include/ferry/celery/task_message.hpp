@@ -34,9 +34,9 @@ struct message_properties {
   /// Character set of the body; "utf-8".
   std::optional<std::string> content_encoding = "utf-8";
   /// Celery sets the task id (used by the rpc:// result backend only).
-  std::optional<std::string> correlation_id;
+  std::optional<std::string> correlation_id{};
   /// Celery sets the client's "oid" (rpc:// backend only); "" when there is none.
-  std::optional<std::string> reply_to;
+  std::optional<std::string> reply_to{};
   /// 2 = persistent (Celery's default), 1 = transient.
   std::optional<std::uint8_t> delivery_mode = 2;
   /// 0..9; always present in Celery messages. NOTE: on Redis 0 is consumed first, on RabbitMQ
@@ -44,7 +44,7 @@ struct message_properties {
   std::optional<std::uint8_t> priority = 0;
   /// Per-message TTL in milliseconds as decimal text (set when `expires` is); RabbitMQ drops
   /// the message when it passes, kombu's Redis transport ignores it.
-  std::optional<std::string> expiration;
+  std::optional<std::string> expiration{};
   /// Any other property in order, e.g. `replaced_task_nesting` and `origin`, which Celery 5.2
   /// leaks into Redis retry envelopes. AMQP has no room for them.
   json extra = json::object();
@@ -54,11 +54,11 @@ struct message_properties {
 
 /// One message: properties, headers (an object; for protocol 2 every task header), body bytes.
 struct task_message {
-  message_properties properties;
+  message_properties properties{};
   /// The AMQP headers table as JSON, in Celery's key order. Empty for protocol 1.
   json headers = json::object();
   /// The serialized body (UTF-8 JSON text for application/json).
-  std::string body;
+  std::string body{};
 
   friend bool operator==(const task_message&, const task_message&) = default;
 };

@@ -45,9 +45,9 @@ struct task_request {
   using seconds_d = std::chrono::duration<double>;
 
   /// Registered task name (`task` header), e.g. "tasks.add". Required.
-  std::string task;
+  std::string task{};
   /// Task id (`id` header), normally a uuid4 string (new_task_id()). Required.
-  std::string id;
+  std::string id{};
   /// Positional arguments: a JSON array.
   json args = json::array();
   /// Keyword arguments: a JSON object (order is kept, as in Python).
@@ -56,42 +56,42 @@ struct task_request {
   /// `lang`: "py" in every Celery message; informational.
   std::string lang = "py";
   /// `shadow`: display name used by the worker instead of `task` in logs.
-  std::optional<std::string> shadow;
+  std::optional<std::string> shadow{};
   /// `eta`: do not run before this instant.
-  std::optional<time_point> eta;
+  std::optional<time_point> eta{};
   /// `expires`: the worker revokes the task (REVOKED) if it receives it after this instant.
-  std::optional<time_point> expires;
+  std::optional<time_point> expires{};
   /// `group`: group id for group/chord members.
-  std::optional<std::string> group;
+  std::optional<std::string> group{};
   /// `group_index`: position in a chord header (null for plain group members in 5.2).
-  std::optional<std::int64_t> group_index;
+  std::optional<std::int64_t> group_index{};
   /// `retries`: 0 on first publish, +1 on each retry.
   std::int64_t retries = 0;
   /// `timelimit[0]`: hard time limit. Integral values are written as JSON integers.
-  std::optional<seconds_d> time_limit;
+  std::optional<seconds_d> time_limit{};
   /// `timelimit[1]`: soft time limit.
-  std::optional<seconds_d> soft_time_limit;
+  std::optional<seconds_d> soft_time_limit{};
   /// `root_id`: first task of the workflow; nullopt when building means "this task's id".
-  std::optional<std::string> root_id;
+  std::optional<std::string> root_id{};
   /// `parent_id`: the task that published this one (callback, chain step, retry).
-  std::optional<std::string> parent_id;
+  std::optional<std::string> parent_id{};
   /// `argsrepr`; nullopt when building means celery_saferepr(args) (tuple style).
-  std::optional<std::string> argsrepr;
+  std::optional<std::string> argsrepr{};
   /// `kwargsrepr`; nullopt when building means celery_saferepr(kwargs).
-  std::optional<std::string> kwargsrepr;
+  std::optional<std::string> kwargsrepr{};
   /// `origin`: sender node name; nullopt when building means "gen<pid>@<hostname>".
-  std::optional<std::string> origin;
+  std::optional<std::string> origin{};
   /// `ignore_result`: the worker stores no result.
   bool ignore_result = false;
 
   /// embed.callbacks (link): applied with the result on success.
-  std::optional<std::vector<signature>> callbacks;
+  std::optional<std::vector<signature>> callbacks{};
   /// embed.errbacks (link_error): applied with the task id on failure.
-  std::optional<std::vector<signature>> errbacks;
+  std::optional<std::vector<signature>> errbacks{};
   /// embed.chain: remaining chain steps, the NEXT step LAST; [] on the last step.
-  std::optional<std::vector<signature>> chain;
+  std::optional<std::vector<signature>> chain{};
   /// embed.chord: the chord body, on chord header tasks.
-  std::optional<signature> chord;
+  std::optional<signature> chord{};
 
   /// Every other header, in order (user headers, `stamped_headers`/`stamps` from Celery 5.3+,
   /// `redelivered` added by kombu's Redis restore, ...). Written after the sixteen.
@@ -107,9 +107,10 @@ struct task_request {
 /// How build_message fills what the request does not say.
 struct build_options {
   /// `reply_to` property; Celery writes its per-thread oid, or "" when it has none.
-  std::string reply_to;
-  /// `priority` property, 0..9.
-  std::uint8_t priority = 0;
+  std::string reply_to{};
+  /// `priority` property, 0..9. Celery always sends one, except when routing to a queue
+  /// declared on the fly (captured: `queue="other"` on AMQP had none); nullopt omits it.
+  std::optional<std::uint8_t> priority = 0;
   /// `delivery_mode` property: 2 persistent, 1 transient.
   std::uint8_t delivery_mode = 2;
   /// Write the generated argsrepr as a tuple `(2, 3)` (apply_async) rather than a list
@@ -119,7 +120,7 @@ struct build_options {
   std::size_t repr_maxsize = 1024;
   /// "Now" for the `expiration` property (ms until `expires`, "0" if past). nullopt =
   /// system_clock::now(). No expiration property is written when `expires` is unset.
-  std::optional<std::chrono::system_clock::time_point> now;
+  std::optional<std::chrono::system_clock::time_point> now{};
 };
 
 /// The protocol-2 message Celery 5.2's apply_async/send_task produces for `request`.

@@ -57,7 +57,7 @@ inline constexpr std::string_view rejected = "REJECTED";
 /// A Python exception as Celery's JSON result serializer writes it.
 struct exception_info {
   /// The class `__qualname__`, e.g. "ValueError".
-  std::string type;
+  std::string type{};
   /// The exception's args (a JSON array), e.g. ["bad input", 42].
   json message = json::array();
   /// The module, "builtins" for built-in exceptions; nullopt writes null.
@@ -73,12 +73,12 @@ struct exception_info {
 
 /// The `result_extended=True` fields; null members write null.
 struct extended_result_fields {
-  std::optional<std::string> name;    ///< task name
-  json args = nullptr;                ///< positional args (array) or null
-  json kwargs = nullptr;              ///< keyword args (object) or null
-  std::optional<std::string> worker;  ///< worker node name
-  std::optional<std::int64_t> retries;
-  std::optional<std::string> queue;  ///< delivery routing key
+  std::optional<std::string> name{};    ///< task name
+  json args = nullptr;                  ///< positional args (array) or null
+  json kwargs = nullptr;                ///< keyword args (object) or null
+  std::optional<std::string> worker{};  ///< worker node name
+  std::optional<std::int64_t> retries{};
+  std::optional<std::string> queue{};  ///< delivery routing key
 
   friend bool operator==(const extended_result_fields&, const extended_result_fields&) = default;
 };
@@ -87,23 +87,23 @@ struct extended_result_fields {
 struct task_result {
   using time_point = std::chrono::system_clock::time_point;
 
-  std::string task_id;
+  std::string task_id{};
   /// One of `states::*` or a custom state.
   std::string status{states::pending};
   /// Return value (SUCCESS), exception dict (FAILURE/RETRY/REVOKED), meta (custom/STARTED).
   json result = nullptr;
   /// Python's formatted traceback text.
-  std::optional<std::string> traceback;
+  std::optional<std::string> traceback{};
   /// Result tuples of the children, e.g. [[["<id>", null], null]].
   json children = json::array();
   /// Set for ready states; written as naive UTC `YYYY-MM-DDTHH:MM:SS[.ffffff]`.
-  std::optional<time_point> date_done;
+  std::optional<time_point> date_done{};
   /// Written only when set (group/chord members).
-  std::optional<std::string> group_id;
+  std::optional<std::string> group_id{};
   /// Written only when set (callbacks, chain steps, retries).
-  std::optional<std::string> parent_id;
+  std::optional<std::string> parent_id{};
   /// Written only when set (result_extended=True).
-  std::optional<extended_result_fields> extended;
+  std::optional<extended_result_fields> extended{};
   /// Other keys (later Celery versions), written before task_id.
   json extra = json::object();
 
