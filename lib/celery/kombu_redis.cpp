@@ -166,6 +166,40 @@ kombu_redis_delivery from_kombu_redis_json(std::string_view text) {
   return d;
 }
 
+std::string kombu_redis_unacked_value(std::string_view envelope, std::string_view exchange,
+                                      std::string_view routing_key) {
+  // kombu: dumps([message._raw, EX, RK]); the envelope dict re-serialises to the same text.
+  json entry = json::array();
+  entry.push_back(parse_json(envelope, "kombu Redis envelope"));
+  entry.push_back(exchange);
+  entry.push_back(routing_key);
+  return python_json_dumps(entry);
+}
+
+kombu_redis_unacked_entry parse_kombu_redis_unacked_value(std::string_view text) {
+  const json j = parse_json(text, "kombu unacked entry");
+  if (!j.is_array() || j.size() != 3 || !j[0].is_object() || !j[1].is_string() ||
+      !j[2].is_string()) {
+    throw error(errc::decode_error,
+                "invalid kombu unacked entry: expected [envelope, exchange, routing_key]");
+  }
+  return {python_json_dumps(j[0]), j[1].get<std::string>(), j[2].get<std::string>()};
+}
+
+std::string kombu_redis_mark_redelivered(std::string_view envelope) {
+  json env = parse_json(envelope, "kombu Redis envelope");
+  if (!env.is_object()) bad("expected a JSON object");
+  // _do_restore_message: both flags, skipped silently when headers/delivery_info are missing.
+  const auto h = env.find("headers");
+  const auto p = env.find("properties");
+  if (h != env.end() && h->is_object() && p != env.end() && p->is_object()) {
+    (*h)["redelivered"] = true;
+    const auto di = p->find("delivery_info");
+    if (di != p->end() && di->is_object()) (*di)["redelivered"] = true;
+  }
+  return python_json_dumps(env);
+}
+
 std::string kombu_redis_queue_for_priority(std::string_view queue, int priority) {
   // kombu priority_steps [0, 3, 6, 9]: the largest step <= the clamped priority.
   const int p = std::clamp(priority, 0, 9);

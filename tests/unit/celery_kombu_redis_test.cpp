@@ -116,3 +116,26 @@ TEST_CASE("base64 matches Python's", "[celery][kombu]") {
   CHECK(base64_encode(std::string("\xff\x00\x80", 3)) == "/wCA");
   CHECK_THROWS_AS(base64_decode("Z"), ferry::error);
 }
+
+TEST_CASE("unacked hash entries and restored envelopes match kombu", "[celery][kombu][vectors]") {
+  const auto v = celery_test::load("redis_transport_visibility_restore.json");
+  std::string hset_value;
+  for (const auto& c : v["commands_basic_get_without_ack"]) {
+    if (c["args"][0] == "HSET") hset_value = c["args"][3].get<std::string>();
+  }
+  std::string restored;
+  for (const auto& c : v["commands_restore_visible_visibility_timeout_1s"]) {
+    if (c["args"][0] == "RPUSH") restored = c["args"][2].get<std::string>();
+  }
+  REQUIRE(!hset_value.empty());
+  REQUIRE(!restored.empty());
+  const auto entry = parse_kombu_redis_unacked_value(hset_value);
+  CHECK(entry.exchange.empty());
+  CHECK(entry.routing_key == "celery");
+  CHECK(kombu_redis_unacked_value(entry.envelope, entry.exchange, entry.routing_key) == hset_value);
+  CHECK(kombu_redis_mark_redelivered(entry.envelope) == restored);
+  const auto d = from_kombu_redis_json(restored);
+  CHECK(d.redelivered);
+  CHECK(d.message.headers["redelivered"] == true);
+  CHECK_THROWS_AS(parse_kombu_redis_unacked_value("[1, 2]"), ferry::error);
+}

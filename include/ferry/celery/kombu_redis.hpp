@@ -61,6 +61,28 @@ struct kombu_redis_delivery {
 /// A body without `body_encoding` is taken as literal text, as kombu 5.2 does.
 [[nodiscard]] kombu_redis_delivery from_kombu_redis_json(std::string_view text);
 
+/// One entry of kombu's `unacked` hash (field = delivery tag): `[envelope, exchange, rk]`.
+struct kombu_redis_unacked_entry {
+  /// The envelope text as it was popped (re-serialised by Python: same bytes).
+  std::string envelope{};
+  std::string exchange{};
+  std::string routing_key{};
+};
+
+/// The `unacked` hash value kombu HSETs on delivery: `[<envelope>, "<exchange>", "<rk>"]`.
+/// `envelope` must be the JSON text of an envelope (as popped from the list).
+[[nodiscard]] std::string kombu_redis_unacked_value(std::string_view envelope,
+                                                    std::string_view exchange,
+                                                    std::string_view routing_key);
+
+/// Reads an `unacked` hash value; throws errc::decode_error when it is not that shape.
+[[nodiscard]] kombu_redis_unacked_entry parse_kombu_redis_unacked_value(std::string_view text);
+
+/// The envelope kombu pushes back when it restores an unacked message (visibility timeout,
+/// reject with requeue, shutdown): `"redelivered": true` added to `headers` and to
+/// `properties.delivery_info`. Throws errc::decode_error for invalid envelopes.
+[[nodiscard]] std::string kombu_redis_mark_redelivered(std::string_view envelope);
+
 /// The list a message of `priority` goes to: priority clamped to 0..9, mapped down to the
 /// step 0/3/6/9; step 0 is `queue` itself, the others `queue + "\x06\x16" + digit`.
 [[nodiscard]] std::string kombu_redis_queue_for_priority(std::string_view queue, int priority);
