@@ -11,3 +11,9 @@
 #if __has_include("ferry/redis/client.hpp")
 #include "ferry/redis/client.hpp"
 #endif
+
+#if __has_include("ferry/celery/task_request.hpp")
+#include "ferry/celery/kombu_redis.hpp"
+#include "ferry/celery/task_request.hpp"
+#include "ferry/celery/task_result.hpp"
+#endif
