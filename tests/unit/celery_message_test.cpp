@@ -420,3 +420,36 @@ TEST_CASE("every Celery task message LPUSHed during the worker run rebuilds byte
   CHECK(rebuilt_count >= 15);
   CHECK(retries >= 2);
 }
+
+TEST_CASE("truncated and corrupted envelopes never crash the decoder", "[celery][message]") {
+  // Every prefix of a real envelope, and every single-byte corruption of it, either decodes or
+  // throws ferry::error; nothing else escapes.
+  const auto raw = celery_test::load("redis_send_link_callbacks.json")["messages"][0]["raw_text"]
+                       .get<std::string>();
+  const auto decode = [](const std::string& text) {
+    try {
+      const auto d = from_kombu_redis_json(text);
+      (void)parse_message(d.message);
+    } catch (const ferry::error&) {
+    }
+  };
+  for (std::size_t n = 0; n < raw.size(); ++n) decode(raw.substr(0, n));
+  for (std::size_t i = 0; i < raw.size(); i += 3) {
+    for (const char c : {'"', '{', ']', '\\', '0', '\x80'}) {
+      auto corrupted = raw;
+      corrupted[i] = c;
+      decode(corrupted);
+    }
+  }
+  // The same for bodies handed over by an AMQP transport.
+  const auto body = from_kombu_redis_json(raw).message;
+  for (std::size_t n = 0; n < body.body.size(); ++n) {
+    auto m = body;
+    m.body.resize(n);
+    try {
+      (void)parse_message(m);
+    } catch (const ferry::error&) {
+    }
+  }
+  SUCCEED();
+}
