@@ -252,7 +252,8 @@ task_message build_message(const task_request& r, const build_options& options) 
   if (!r.kwargs.is_object()) {
     throw std::invalid_argument("build_message: kwargs must be a JSON object");
   }
-  if (options.priority && *options.priority > 9) throw std::invalid_argument("build_message: priority must be 0..9");
+  if (options.priority && *options.priority > 9)
+    throw std::invalid_argument("build_message: priority must be 0..9");
 
   task_message m;
   // Celery 5.2.6 as_task_v2: these sixteen keys, always, in this order.
