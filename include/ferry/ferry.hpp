@@ -16,3 +16,9 @@
 #include "ferry/redis/script.hpp"
 #include "ferry/redis/url.hpp"
 #endif
+
+#if __has_include("ferry/celery/task_request.hpp")
+#include "ferry/celery/kombu_redis.hpp"
+#include "ferry/celery/task_request.hpp"
+#include "ferry/celery/task_result.hpp"
+#endif
