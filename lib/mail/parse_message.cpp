@@ -63,6 +63,10 @@ extern "C" void on_parser_warning(gint64 offset, GMimeParserWarning code, const 
     w += detail::make_valid_utf8(it);
   }
   if (offset >= 0) w += " (at byte " + std::to_string(offset) + ")";
+  // GMime repeats some warnings once per nesting level; one of each is enough.
+  for (const auto& existing : *sink->warnings) {
+    if (existing == w) return;
+  }
   sink->warnings->push_back(std::move(w));
 }
 
@@ -226,6 +230,11 @@ class walker {
     a.safe_filename = safe_filename(a.filename.empty() ? "forwarded.eml" : a.filename);
     a.content_type = "message/rfc822";
     a.content_id = utf8_or_empty(g_mime_object_get_content_id(GMIME_OBJECT(part)));
+    if (GMimeContentDisposition* disp = g_mime_object_get_content_disposition(GMIME_OBJECT(part));
+        disp != nullptr) {
+      a.is_inline =
+          lower(utf8_or_empty(g_mime_content_disposition_get_disposition(disp))) == "inline";
+    }
     {
       gobject_ptr<GMimeStream> mem(g_mime_stream_mem_new());
       g_mime_object_write_to_stream(GMIME_OBJECT(msg), nullptr, mem.get());

@@ -4,6 +4,7 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
 #include "ferry/error.hpp"
 #include "ferry/mail/parse.hpp"
@@ -34,6 +35,13 @@ std::string outcome(const std::string& raw, const parse_options& options = {}) {
 
 bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
+}
+
+bool any_contains(const std::vector<std::string>& warnings, const std::string& part) {
+  for (const auto& w : warnings) {
+    if (contains(w, part)) return true;
+  }
+  return false;
 }
 
 std::string multipart_header(const std::string& boundary) {
@@ -71,13 +79,13 @@ TEST_CASE("parse_message returns what it can of truncated messages", "[mail][hos
     CHECK((r == "value" || contains(r, "not an email message")));
   }
   const auto m = parse_message(full.substr(0, full.size() / 2));
-  CHECK_FALSE(m.warnings.empty());
+  CHECK(any_contains(m.warnings, "truncated"));
 }
 
 TEST_CASE("parse_message tolerates missing and wrong boundaries", "[mail][hostile]") {
   const auto no_boundary = parse_message(
       "Subject: x\r\nContent-Type: multipart/mixed\r\n\r\n--a\r\n\r\ntext\r\n--a--\r\n");
-  CHECK_FALSE(no_boundary.warnings.empty());
+  CHECK(any_contains(no_boundary.warnings, "without boundary"));
   const auto wrong = parse_message(
       "Subject: x\r\nContent-Type: multipart/mixed; boundary=right\r\n\r\n--wrong\r\n"
       "Content-Type: text/plain\r\n\r\ntext\r\n--wrong--\r\n");
@@ -93,7 +101,7 @@ TEST_CASE("parse_message reports bad base64 and keeps going", "[mail][hostile]")
       "Content-Transfer-Encoding: base64\r\n\r\nAAEC!!!$$$%%%AwQF\r\n====\r\nA\r\n");
   REQUIRE(m.attachments.size() == 1);
   CHECK(m.attachments[0].bytes.substr(0, 3) == std::string("\x00\x01\x02", 3));
-  CHECK_FALSE(m.warnings.empty());
+  CHECK(any_contains(m.warnings, "invalid base64"));
 }
 
 TEST_CASE("parse_message decodes unknown charsets best effort with a warning", "[mail][hostile]") {
@@ -101,9 +109,7 @@ TEST_CASE("parse_message decodes unknown charsets best effort with a warning", "
       "Subject: =?x-no-such-charset?Q?caf=E9?=\r\nContent-Type: text/plain; "
       "charset=x-no-such-charset\r\n\r\ncaf\xE9\r\n");
   CHECK(m.text_body.find("caf\xC3\xA9") != std::string::npos);
-  bool warned = false;
-  for (const auto& w : m.warnings) warned = warned || contains(w, "x-no-such-charset");
-  CHECK(warned);
+  CHECK(any_contains(m.warnings, "unknown charset 'x-no-such-charset'"));
   const auto bogus = parse_message(
       "Subject: x\r\nContent-Type: text/plain; charset=\"\\\"\\x00;;\"\r\n\r\nhi\r\n");
   CHECK(bogus.text_body.find("hi") != std::string::npos);

@@ -114,6 +114,7 @@ TEST_CASE("parse_message attaches a forwarded message and appends its text", "[m
   REQUIRE(m.attachments.size() == 2);
   CHECK(m.attachments[0].safe_filename == "forwarded.eml");
   CHECK(m.attachments[0].content_type == "message/rfc822");
+  CHECK(m.attachments[0].is_inline);  // Content-Disposition: inline
   CHECK(contains(m.attachments[0].bytes, "Subject: Lunch tomorrow?"));
   CHECK(m.attachments[1].filename == "invite.ics");
   CHECK(m.attachments[1].content_type == "text/calendar");
