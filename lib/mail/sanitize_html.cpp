@@ -1,7 +1,10 @@
 #include "ferry/mail/sanitize.hpp"
 
+#include <algorithm>
+#include <array>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <gumbo.h>
@@ -11,21 +14,26 @@
 namespace ferry::mail {
 namespace {
 
+template <std::size_t N>
+bool one_of(std::string_view name, const std::array<std::string_view, N>& names) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 // Elements without end tags in HTML serialisation.
+constexpr std::array<std::string_view, 18> void_elements = {
+    "area", "base",  "br",     "col",   "embed", "hr",       "img",     "input", "link",
+    "meta", "param", "source", "track", "wbr",   "basefont", "bgsound", "frame", "keygen"};
 bool is_void(std::string_view tag) {
-  static const std::set<std::string, std::less<>> v = {
-      "area", "base",  "br",     "col",   "embed", "hr",       "img",     "input", "link",
-      "meta", "param", "source", "track", "wbr",   "basefont", "bgsound", "frame", "keygen"};
-  return v.find(tag) != v.end();
+  return one_of(tag, void_elements);
 }
 
 // Elements that close themselves implicitly (or are void); the nesting pre-scan does not
 // count them, so ordinary sloppy HTML (<p> ... <p>, <li> without </li>) stays cheap.
+constexpr std::array<std::string_view, 18> implicitly_closed = {
+    "p",     "li",    "dt",    "dd", "tr", "td", "th", "option",   "optgroup",
+    "tbody", "thead", "tfoot", "rb", "rt", "rp", "a",  "colgroup", "caption"};
 bool is_non_nesting(std::string_view tag) {
-  static const std::set<std::string, std::less<>> v = {
-      "p",     "li",    "dt",    "dd", "tr", "td", "th", "option",   "optgroup",
-      "tbody", "thead", "tfoot", "rb", "rt", "rp", "a",  "colgroup", "caption"};
-  return is_void(tag) || v.find(tag) != v.end();
+  return one_of(tag, implicitly_closed) || is_void(tag);
 }
 
 bool is_ascii_alpha(char c) {
@@ -44,19 +52,23 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// HTML tree construction costs O(depth) per tag, so a document nested 100 000 deep takes
-// minutes. This scan estimates the nesting from the raw tags (an over-estimate for HTML
-// that leaves elements open) so such input is refused before gumbo sees it.
-std::size_t estimate_nesting(std::string_view html) {
+// HTML tree construction costs O(depth) per tag (scope checks walk the stack of open
+// elements), so a document nested 100 000 deep, or 2 000 deep followed by a million stray
+// end tags, takes minutes. This linear pre-scan simulates the nesting from the raw tags
+// (over-estimating it for HTML that leaves elements open) and refuses such input before
+// gumbo sees it. `work` sums the simulated depth at every tag: a proxy for gumbo's cost.
+void check_input_cost(std::string_view html, const sanitize_policy& policy) {
   std::size_t depth = 0;
-  std::size_t max_depth = 0;
-  std::size_t i = 0;
+  std::size_t work = 0;
+  std::unordered_map<std::string, std::size_t> open;  // simulated open elements, by name
+  std::string name;
   const std::size_t n = html.size();
+  std::size_t i = 0;
   while (i < n) {
     const std::size_t lt = html.find('<', i);
     if (lt == std::string_view::npos || lt + 1 >= n) break;
     i = lt + 1;
-    if (html.substr(lt, 4) == "<!--") {
+    if (html.compare(lt, 4, "<!--") == 0) {
       const std::size_t end = html.find("-->", lt + 4);
       if (end == std::string_view::npos) break;
       i = end + 3;
@@ -64,21 +76,32 @@ std::size_t estimate_nesting(std::string_view html) {
     }
     const bool closing = html[i] == '/';
     if (closing) ++i;
-    std::size_t j = i;
-    while (j < n && is_ascii_alnum(html[j])) ++j;
-    if (j == i || !is_ascii_alpha(html[i])) continue;
-    const std::string name = lower(html.substr(i, j - i));
-    const std::size_t gt = html.find('>', j);
-    const bool self_closing = gt != std::string_view::npos && gt > j && html[gt - 1] == '/';
-    i = j;
+    if (i >= n || !is_ascii_alpha(html[i])) continue;
+    name.clear();
+    while (i < n && is_ascii_alnum(html[i]) && name.size() < 32) name += to_lower(html[i++]);
+    work += depth + 1;
+    if (work > policy.max_input_work) {
+      throw error(errc::decode_error, "mail: sanitize_policy.max_input_work (" +
+                                          std::to_string(policy.max_input_work) +
+                                          ") exceeded: too many tags nested too deep");
+    }
+    // Self-closing syntax ("<div/>") does not close HTML elements, so it is not special.
     if (is_non_nesting(name)) continue;
     if (closing) {
-      if (depth > 0) --depth;
-    } else if (!self_closing) {
-      max_depth = std::max(max_depth, ++depth);
+      // Only an end tag whose element is open closes anything; stray ones cost work.
+      if (auto it = open.find(name); it != open.end() && it->second > 0) {
+        --it->second;
+        --depth;
+      }
+    } else {
+      ++open[name];
+      if (++depth > policy.max_input_nesting) {
+        throw error(errc::decode_error, "mail: sanitize_policy.max_input_nesting (" +
+                                            std::to_string(policy.max_input_nesting) +
+                                            ") exceeded: the HTML nests elements deeper");
+      }
     }
   }
-  return max_depth;
 }
 
 void escape_into(std::string& out, std::string_view s, bool attribute) {
@@ -329,12 +352,7 @@ std::string sanitize_html(std::string_view html, const sanitize_policy& policy) 
                 "mail: sanitize_policy.max_input_bytes (" + std::to_string(policy.max_input_bytes) +
                     ") exceeded: the HTML has " + std::to_string(html.size()) + " bytes");
   }
-  if (const std::size_t depth = estimate_nesting(html); depth > policy.max_input_nesting) {
-    throw error(errc::decode_error, "mail: sanitize_policy.max_input_nesting (" +
-                                        std::to_string(policy.max_input_nesting) +
-                                        ") exceeded: the HTML nests about " +
-                                        std::to_string(depth) + " elements deep");
-  }
+  check_input_cost(html, policy);
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // don't collect parse errors: hostile input has one per byte
   std::unique_ptr<GumboOutput, gumbo_output_deleter> output(
