@@ -1,6 +1,7 @@
 #include "ferry/mail/parse.hpp"
 
 #include <string>
+#include <unordered_set>
 #include <utility>
 
 #include "ferry/error.hpp"
@@ -109,6 +110,112 @@ std::string_view check_and_strip_envelope(std::string_view raw) {
                 "(\"Name: value\")");
   }
   return raw;
+}
+
+bool iequals_prefix(std::string_view s, std::string_view lower_prefix) {
+  if (s.size() < lower_prefix.size()) return false;
+  for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower_prefix[i]) return false;
+  }
+  return true;
+}
+
+std::string_view trim_lwsp_right(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// GMime allocates an object per MIME part and per header field before ferry sees any of
+// them: 7 MB of "--b" lines become a million parts (gigabytes, minutes). This linear scan
+// of the raw bytes counts what GMime would build — delimiter lines of declared boundaries
+// (GMime's rule: "--" boundary, optional trailing whitespace) and header block sizes — and
+// refuses the input first. It can over-count (a boundary named in a body), never under-.
+void prescan_structure(std::string_view raw, const parse_options& options) {
+  // 1. Every boundary parameter value anywhere in the input.
+  std::unordered_set<std::string_view> boundaries;
+  bool continued_boundary = false;  // RFC 2231 "boundary*0=": not worth decoding here
+  for (std::size_t pos = 0; pos + 9 < raw.size(); ++pos) {
+    if ((raw[pos] | 0x20) != 'b' || !iequals_prefix(raw.substr(pos), "boundary")) continue;
+    std::size_t i = pos + 8;
+    if (i < raw.size() && raw[i] == '*') continued_boundary = true;
+    while (i < raw.size() && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n'))
+      ++i;
+    if (i >= raw.size() || raw[i] != '=') continue;
+    ++i;
+    while (i < raw.size() && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n'))
+      ++i;
+    std::size_t end = i;
+    if (i < raw.size() && raw[i] == '"') {
+      ++i;
+      end = raw.find('"', i);
+      if (end == std::string_view::npos) end = raw.size();
+    } else {
+      while (end < raw.size() && raw[end] != ';' && raw[end] != ' ' && raw[end] != '\t' &&
+             raw[end] != '\r' && raw[end] != '\n') {
+        ++end;
+      }
+    }
+    boundaries.insert(raw.substr(i, end - i));
+    if (boundaries.size() > options.max_parts) {
+      limit_exceeded("max_parts", options.max_parts, "the message declares more multiparts");
+    }
+  }
+
+  // 2. Lines: delimiter lines start parts (whose header blocks follow); header blocks end
+  // at an empty line, and a message/* Content-Type makes the next block headers as well.
+  std::size_t parts = 0;
+  bool in_headers = true;
+  bool embedded_message = false;
+  std::size_t header_bytes = 0;
+  for (std::size_t pos = 0; pos < raw.size();) {
+    std::size_t nl = raw.find('\n', pos);
+    if (nl == std::string_view::npos) nl = raw.size();
+    const std::string_view line = raw.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.size() >= 2 && line[0] == '-' && line[1] == '-') {
+      const std::string_view rest = trim_lwsp_right(line.substr(2));
+      const bool opening = boundaries.count(rest) != 0;
+      const bool closing = !opening && rest.size() >= 2 && rest.substr(rest.size() - 2) == "--" &&
+                           boundaries.count(rest.substr(0, rest.size() - 2)) != 0;
+      // Without decoding RFC 2231 boundaries, any "--x" line might be one.
+      const bool maybe = continued_boundary && !closing && !rest.empty() && rest[0] != ' ';
+      if (opening || maybe) {
+        if (++parts > options.max_parts) {
+          limit_exceeded("max_parts", options.max_parts, "the message has more MIME parts");
+        }
+        in_headers = true;
+        embedded_message = false;
+        header_bytes = 0;
+        continue;
+      }
+      if (closing) {
+        in_headers = false;
+        continue;
+      }
+    }
+    if (!in_headers) continue;
+    if (trim_lwsp_right(line).empty()) {
+      // End of a header block; an embedded message's own headers come next.
+      in_headers = embedded_message;
+      embedded_message = false;
+      header_bytes = 0;
+      continue;
+    }
+    header_bytes += line.size() + 1;
+    if (header_bytes > options.max_header_bytes) {
+      limit_exceeded("max_header_bytes", options.max_header_bytes, "a header block is larger");
+    }
+    if (iequals_prefix(line, "content-type:")) {
+      const std::string_view value = line.substr(13);
+      std::size_t i = 0;
+      while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+      embedded_message = iequals_prefix(value.substr(i), "message/");
+    }
+  }
 }
 
 std::string stream_bytes(GMimeStreamMem* mem) {
@@ -417,6 +524,7 @@ parsed_message parse_message(std::string_view raw, const parse_options& options)
                    "the input has " + std::to_string(raw.size()) + " bytes");
   }
   raw = check_and_strip_envelope(raw);
+  prescan_structure(raw, options);
   detail::ensure_gmime_initialized();
 
   parsed_message out;
