@@ -296,8 +296,7 @@ class walker {
   void walk_multipart(GMimeMultipart* mp, std::size_t depth, bodies& b,
                       std::vector<attachment>& atts) {
     const int count = g_mime_multipart_get_count(mp);
-    GMimeContentType* ct = g_mime_object_get_content_type(GMIME_OBJECT(mp));
-    const std::string subtype = lower(utf8_or_empty(g_mime_content_type_get_media_subtype(ct)));
+    const std::string subtype = media(GMIME_OBJECT(mp)).second;
     if (subtype == "alternative") {
       // RFC 2046 5.1.4: alternatives are in increasing order of faithfulness; the last
       // text/plain and the last text/html win. Attachments of every alternative are kept
@@ -374,9 +373,7 @@ class walker {
 
   void walk_leaf(GMimePart* part, bodies& b, std::vector<attachment>& atts) {
     auto* obj = GMIME_OBJECT(part);
-    GMimeContentType* ct = g_mime_object_get_content_type(obj);
-    const std::string type = lower(utf8_or_empty(g_mime_content_type_get_media_type(ct)));
-    const std::string subtype = lower(utf8_or_empty(g_mime_content_type_get_media_subtype(ct)));
+    const auto [type, subtype] = media(obj);
     GMimeContentDisposition* disp = g_mime_object_get_content_disposition(obj);
     const std::string disposition =
         disp != nullptr ? lower(utf8_or_empty(g_mime_content_disposition_get_disposition(disp)))
@@ -453,6 +450,14 @@ class walker {
     if (!to.empty() && to.back() != '\n') to += '\n';
     if (!to.empty()) to += '\n';
     to += text;
+  }
+
+  // Lower-case media type and subtype; GLib would log a critical for a null content type.
+  static std::pair<std::string, std::string> media(GMimeObject* obj) {
+    GMimeContentType* ct = g_mime_object_get_content_type(obj);
+    if (ct == nullptr) return {"application", "octet-stream"};
+    return {lower(utf8_or_empty(g_mime_content_type_get_media_type(ct))),
+            lower(utf8_or_empty(g_mime_content_type_get_media_subtype(ct)))};
   }
 
   static std::size_t header_bytes(GMimeObject* obj) {
