@@ -11,3 +11,10 @@
 #if __has_include("ferry/redis/client.hpp")
 #include "ferry/redis/client.hpp"
 #endif
+
+#if __has_include("ferry/mail/parse.hpp")
+#include "ferry/mail/attachment_store.hpp"
+#include "ferry/mail/parse.hpp"
+#include "ferry/mail/safe_filename.hpp"
+#include "ferry/mail/sanitize.hpp"
+#endif
