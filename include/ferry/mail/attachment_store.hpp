@@ -24,6 +24,7 @@
 namespace ferry::mail {
 
 /// Where `attachment_store::store` put the bytes.
+/// Thread safety: value type; thread-compatible. Errors: none (plain data).
 struct stored_attachment {
   std::string sha256;          ///< Lower-case hex SHA-256 of the bytes (64 characters).
   std::filesystem::path path;  ///< `<root>/ab/cd/<sha256>`.
@@ -31,6 +32,9 @@ struct stored_attachment {
 };
 
 /// A content-addressed store rooted at one directory. See the file comment.
+/// Thread safety: thread-safe (const member functions only; no shared mutable state).
+/// Errors: `errc::io_error` from `store`; std::invalid_argument for an empty root or a
+/// malformed digest.
 class attachment_store {
  public:
   /// Uses `root` (created on first store if missing). Throws std::invalid_argument if empty.

@@ -27,6 +27,7 @@
 namespace ferry::mail {
 
 /// Limits applied while parsing. Exceeding any throws `errc::decode_error` naming the field.
+/// Thread safety: value type; thread-compatible. Errors: none (plain data).
 struct parse_options {
   /// Largest accepted input, in bytes (checked before anything is parsed).
   std::size_t max_size = 64u * 1024 * 1024;

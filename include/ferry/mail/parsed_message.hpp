@@ -20,6 +20,7 @@
 namespace ferry::mail {
 
 /// One mailbox of an address header: `"Ann Example" <ann@example.org>`.
+/// Thread safety: value type; thread-compatible. Errors: none (plain data).
 struct mailbox {
   std::string name;     ///< Display name, UTF-8; empty when the header gave none.
   std::string address;  ///< addr-spec as written (`ann@example.org`); may lack a domain.
@@ -28,6 +29,7 @@ struct mailbox {
 };
 
 /// One attachment, inline image or forwarded message of a mail.
+/// Thread safety: value type; thread-compatible. Errors: none (plain data).
 struct attachment {
   /// The sender's file name, decoded (RFC 2231 continuations and charsets, RFC 2047 words);
   /// empty when the part named none. Never use it as a path: see `safe_filename`.
@@ -49,6 +51,7 @@ struct attachment {
 };
 
 /// A parsed email. See the file comment.
+/// Thread safety: value type; thread-compatible. Errors: none (plain data).
 struct parsed_message {
   std::optional<std::string> message_id;  ///< Message-ID without angle brackets.
   std::string subject;                    ///< Decoded Subject; empty when there is none.

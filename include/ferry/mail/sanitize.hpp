@@ -28,6 +28,8 @@
 namespace ferry::mail {
 
 /// What the sanitiser keeps. All names are lower case. Nothing outside these sets survives.
+/// Start from `default_policy()` and adjust; an empty policy keeps only text.
+/// Thread safety: value type; thread-compatible. Errors: none (plain data).
 struct sanitize_policy {
   /// Elements written to the output (HTML names, e.g. "p", "a", "img").
   std::set<std::string> allowed_tags;
