@@ -165,11 +165,20 @@ void prescan_structure(std::string_view raw, const parse_options& options) {
     }
   }
 
+  // In a multipart/digest, parts without a Content-Type are messages (RFC 2046 5.1.5).
+  bool has_digest = false;
+  for (std::size_t pos = raw.find('/'); pos != std::string_view::npos && !has_digest;
+       pos = raw.find('/', pos + 1)) {
+    has_digest = pos >= 9 && iequals_prefix(raw.substr(pos - 9), "multipart/digest");
+  }
+
   // 2. Lines: delimiter lines start parts (whose header blocks follow); header blocks end
   // at an empty line, and a message/* Content-Type makes the next block headers as well.
   std::size_t parts = 0;
   bool in_headers = true;
   bool embedded_message = false;
+  bool part_block = false;        // the current header block follows a delimiter line
+  bool saw_content_type = false;  // ... and has a Content-Type field
   std::size_t header_bytes = 0;
   for (std::size_t pos = 0; pos < raw.size();) {
     std::size_t nl = raw.find('\n', pos);
@@ -189,6 +198,8 @@ void prescan_structure(std::string_view raw, const parse_options& options) {
         }
         in_headers = true;
         embedded_message = false;
+        part_block = true;
+        saw_content_type = false;
         header_bytes = 0;
         continue;
       }
@@ -200,8 +211,10 @@ void prescan_structure(std::string_view raw, const parse_options& options) {
     if (!in_headers) continue;
     if (trim_lwsp_right(line).empty()) {
       // End of a header block; an embedded message's own headers come next.
-      in_headers = embedded_message;
+      in_headers = embedded_message || (has_digest && part_block && !saw_content_type);
       embedded_message = false;
+      part_block = false;
+      saw_content_type = false;
       header_bytes = 0;
       continue;
     }
@@ -210,6 +223,7 @@ void prescan_structure(std::string_view raw, const parse_options& options) {
       limit_exceeded("max_header_bytes", options.max_header_bytes, "a header block is larger");
     }
     if (iequals_prefix(line, "content-type:")) {
+      saw_content_type = true;
       const std::string_view value = line.substr(13);
       std::size_t i = 0;
       while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;

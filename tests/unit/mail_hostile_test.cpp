@@ -161,6 +161,11 @@ TEST_CASE("parse_message enforces max_size, max_parts and max_header_bytes", "[m
   CHECK(contains(outcome(fields + "\r\nbody"), "max_header_bytes"));
   CHECK(contains(outcome("Subject: x\r\nContent-Type: message/rfc822\r\n\r\n" + fields),
                  "max_header_bytes"));
+  // In a digest, a part without Content-Type is a message: its headers count too.
+  CHECK(contains(outcome("Subject: x\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n"
+                         "--d\r\n\r\n" +
+                         fields + "\r\nbody\r\n--d--\r\n"),
+                 "max_header_bytes"));
 
   const std::string huge_line = "Subject: " + std::string(1024 * 1024, 'a') + "\r\n\r\nbody\r\n";
   CHECK(contains(outcome(huge_line), "max_header_bytes"));
