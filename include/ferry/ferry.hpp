@@ -22,3 +22,10 @@
 #include "ferry/celery/task_request.hpp"
 #include "ferry/celery/task_result.hpp"
 #endif
+
+#if __has_include("ferry/mail/parse.hpp")
+#include "ferry/mail/attachment_store.hpp"
+#include "ferry/mail/parse.hpp"
+#include "ferry/mail/safe_filename.hpp"
+#include "ferry/mail/sanitize.hpp"
+#endif

@@ -6,6 +6,7 @@ execute_process(
     -DCMAKE_PREFIX_PATH=${STAGE}
     -DCMAKE_CXX_COMPILER=${CXX}
     "-DFERRY_COMPONENTS=${components}"
+    "-DFERRY_COMPONENTS=${components}"  # a ;-list: one component each, not "core,mail"
     -DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}
   RESULT_VARIABLE rc)
 if(rc)

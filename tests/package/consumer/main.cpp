@@ -15,6 +15,13 @@ int main() {
   const auto message = ferry::celery::build_message(request);
   if (ferry::celery::parse_message(message).args != request.args) return 1;
 #endif
+#if __has_include(<ferry/mail/parse.hpp>)
+  // GMime and gumbo must come along through the package's link interface.
+  const auto mail = ferry::mail::parse_message("Subject: hi\r\n\r\nbody\r\n");
+  if (mail.subject != "hi" || ferry::mail::sanitize_html("<b onclick=x()>b</b>") != "<b>b</b>") {
+    return 1;
+  }
+#endif
   std::cout << "ferry " << FERRY_VERSION_STRING << ": " << e.what() << "\n";
 #if __has_include(<ferry/redis/url.hpp>)
   const auto options = ferry::redis::parse_url("redis://app:s3cret@127.0.0.1:6380/2");
