@@ -38,18 +38,18 @@ struct database_url {
   backend kind = backend::sqlite;
 
   /// SQLite: the file path, or ":memory:".
-  std::string path;
+  std::string path{};
 
   /// PostgreSQL: empty host means libpq's default (the local Unix socket).
-  std::string host;
-  std::optional<std::uint16_t> port;
-  std::string user;
-  std::string password;
-  std::string database;
+  std::string host{};
+  std::optional<std::uint16_t> port{};
+  std::string user{};
+  std::string password{};
+  std::string database{};
   /// libpq `connect_timeout`; when absent, `session_options::connect_timeout` applies.
-  std::optional<std::chrono::seconds> connect_timeout;
+  std::optional<std::chrono::seconds> connect_timeout{};
   /// Further libpq keywords from the query string (sslmode, application_name, ...), in order.
-  std::vector<std::pair<std::string, std::string>> parameters;
+  std::vector<std::pair<std::string, std::string>> parameters{};
 
   /// Parses one of the forms in the file comment.
   [[nodiscard]] static database_url parse(std::string_view url);
