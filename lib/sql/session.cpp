@@ -101,6 +101,9 @@ void open_postgresql(detail::session_state& s, const database_url& url) {
   }
   s.sql.open(soci::postgresql, target.postgresql_connection_string());
   s.pg_conn = postgresql_handle(s.sql);
+  // libpq prints server NOTICEs ("relation already exists, skipping") to stderr by default;
+  // the library never prints.
+  PQsetNoticeProcessor(s.pg_conn, [](void*, const char*) {}, nullptr);
   const auto ms = s.options.query_timeout ? s.options.query_timeout->count() : 0;  // 0 = off
   s.sql << fmt::format("SET statement_timeout = {}", ms);
 }

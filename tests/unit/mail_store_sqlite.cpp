@@ -12,7 +12,7 @@ class sqlite_database final : public test_database {
   }
 
  private:
-  temp_dir dir_;
+  scratch_dir dir_;
 };
 
 }  // namespace

@@ -68,7 +68,7 @@ TEST_CASE("session binds and reads integers, reals, text and NULL", "[sql][sessi
 }
 
 TEST_CASE("SQLite sessions open with WAL and foreign keys", "[sql][session]") {
-  ferry::test::temp_dir dir;
+  ferry::test::scratch_dir dir;
   session db(database_url::parse(dir.file("wal.db")));
   CHECK(db.query_value<std::string>("PRAGMA journal_mode") == "wal");
   CHECK(db.query_value<int>("PRAGMA foreign_keys") == 1);
@@ -120,7 +120,7 @@ TEST_CASE("SQL errors and open failures become ferry::error", "[sql][session][er
              Catch::Contains("no such table") && Catch::Contains("missing_table"));
   CHECK(db.healthy());
 
-  ferry::test::temp_dir dir;
+  ferry::test::scratch_dir dir;
   CHECK(code_of([&] { session s(database_url::parse(dir.file("no/such/dir/x.db"))); }) ==
         errc::io_error);
 
@@ -138,7 +138,7 @@ TEST_CASE("SQL errors and open failures become ferry::error", "[sql][session][er
 
 TEST_CASE("a locked SQLite database fails with errc::busy within query_timeout",
           "[sql][session][busy]") {
-  ferry::test::temp_dir dir;
+  ferry::test::scratch_dir dir;
   const auto url = database_url::parse(dir.file("locked.db"));
   session writer(url);
   writer.exec("CREATE TABLE t (n INTEGER)");
@@ -193,7 +193,7 @@ TEST_CASE("sessions move", "[sql][session]") {
 }
 
 TEST_CASE("pool hands out at most size sessions and times out", "[sql][pool]") {
-  ferry::test::temp_dir dir;
+  ferry::test::scratch_dir dir;
   ferry::sql::pool pool(database_url::parse(dir.file("pool.db")),
                         {.size = 2, .acquire_timeout = 100ms});
   CHECK(pool.open_count() == 0);
@@ -212,7 +212,7 @@ TEST_CASE("pool hands out at most size sessions and times out", "[sql][pool]") {
 }
 
 TEST_CASE("pool shares sessions between threads", "[sql][pool]") {
-  ferry::test::temp_dir dir;
+  ferry::test::scratch_dir dir;
   const auto url = database_url::parse(dir.file("threads.db"));
   ferry::sql::pool pool(url, {.size = 2, .acquire_timeout = 5s});
   pool.acquire()->exec("CREATE TABLE t (n INTEGER)");

@@ -9,20 +9,20 @@
 
 namespace ferry::test {
 
-class temp_dir {
+class scratch_dir {
  public:
-  temp_dir() {
+  scratch_dir() {
     static std::atomic<int> counter{0};
     path_ = std::filesystem::temp_directory_path() /
             ("ferry-sql-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
     std::filesystem::create_directories(path_);
   }
-  ~temp_dir() {
+  ~scratch_dir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
 
   [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
 
