@@ -103,7 +103,8 @@ void open_postgresql(detail::session_state& s, const database_url& url) {
   s.pg_conn = postgresql_handle(s.sql);
   // libpq prints server NOTICEs ("relation already exists, skipping") to stderr by default;
   // the library never prints.
-  PQsetNoticeProcessor(s.pg_conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      s.pg_conn, [](void*, const char*) {}, nullptr);
   const auto ms = s.options.query_timeout ? s.options.query_timeout->count() : 0;  // 0 = off
   s.sql << fmt::format("SET statement_timeout = {}", ms);
 }
@@ -241,8 +242,15 @@ session::~session() {
   if (impl_ && impl_->in_transaction) rollback();
 }
 
+namespace {
+detail::session_state& live(const std::unique_ptr<detail::session_state>& s) {
+  if (!s) throw error(errc::closed, "sql: session was moved from");
+  return *s;
+}
+}  // namespace
+
 backend session::kind() const {
-  return impl_->kind;
+  return live(impl_).kind;
 }
 
 bool session::healthy() const noexcept {
@@ -254,7 +262,7 @@ bool session::in_transaction() const noexcept {
 }
 
 std::uint64_t session::exec_values(std::string_view sql, const std::vector<value>& params) {
-  auto& s = *impl_;
+  auto& s = live(impl_);
   try {
     deadline_scope guard(s);
     std::vector<slot> slots;
@@ -273,7 +281,7 @@ std::uint64_t session::exec_values(std::string_view sql, const std::vector<value
 
 std::vector<row> session::query_values(std::string_view sql, const std::vector<value>& params,
                                        std::span<const column_type> columns, bool first_only) {
-  auto& s = *impl_;
+  auto& s = live(impl_);
   try {
     deadline_scope guard(s);
     std::vector<slot> slots;
@@ -312,7 +320,7 @@ void session::exec_script(std::string_view script) {
 }
 
 void session::begin() {
-  if (impl_->in_transaction) {
+  if (live(impl_).in_transaction) {
     throw std::invalid_argument("sql::transaction: the session is already in a transaction");
   }
   // IMMEDIATE takes SQLite's write lock now, so a second writer waits on the busy timeout here

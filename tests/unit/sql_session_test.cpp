@@ -190,6 +190,7 @@ TEST_CASE("sessions move", "[sql][session]") {
   session b(std::move(a));
   b.exec("INSERT INTO t VALUES (1)");
   CHECK(b.query_value<int>("SELECT n FROM t") == 1);
+  CHECK(code_of([&] { a.exec("SELECT 1"); }) == errc::closed);  // NOLINT(bugprone-use-after-move)
 }
 
 TEST_CASE("pool hands out at most size sessions and times out", "[sql][pool]") {

@@ -15,6 +15,7 @@
 // with `errc::busy`/`errc::timeout` within `query_timeout` instead of hanging.
 //
 // Thread safety: one per thread (move it, do not share it); use `sql::pool` to share.
+// A moved-from session only accepts destruction and assignment; other calls throw errc::closed.
 // Errors: every failure is a `ferry::error`; no SOCI, SQLite or libpq exception escapes.
 //   busy/locked database, serialization failures → errc::busy (transient)
 //   cannot connect, connection lost              → errc::connection_failed (transient)
@@ -77,7 +78,8 @@ class session {
   /// False once the connection was found broken (a connection_failed error); a pool drops it.
   [[nodiscard]] bool healthy() const noexcept;
 
-  /// Runs one statement; returns the number of rows it changed.
+  /// Runs one statement; returns the rows an INSERT, UPDATE or DELETE changed (meaningless
+  /// for other statements).
   template <class... P>
   std::uint64_t exec(std::string_view sql, P&&... params) {
     return exec_values(sql, {to_value(std::forward<P>(params))...});
