@@ -26,8 +26,10 @@ bool contains(std::string_view hay, std::string_view needle) {
   return hay.find(needle) != std::string_view::npos;
 }
 
+}  // namespace
+
 // A failed connect reaches us as a plain soci_error carrying libpq's message.
-errc classify_connect_message(std::string_view msg) {
+errc classify_connect_message(std::string_view msg) noexcept {
   if (contains(msg, "authentication failed") || contains(msg, "no password supplied")) {
     return errc::auth_failed;
   }
@@ -35,10 +37,8 @@ errc classify_connect_message(std::string_view msg) {
   return errc::connection_failed;
 }
 
-}  // namespace
-
 errc classify_sqlite(int result, bool deadline_fired) noexcept {
-  switch (result & 0xff) {  // primary code; extended codes refine it in the low byte's upper bits
+  switch (result & 0xff) {  // extended codes keep the primary code in their low byte
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return errc::busy;
     case SQLITE_INTERRUPT: return deadline_fired ? errc::timeout : errc::closed;

@@ -18,6 +18,7 @@
 
 #include "ferry/error.hpp"
 #include "ferry/sql/session.hpp"
+#include "sql/error_classify.hpp"
 
 namespace ferry::sql {
 
@@ -43,12 +44,6 @@ struct session_state {
 /// `what` names the operation, `sql` the statement (abbreviated in the message).
 [[noreturn]] void rethrow_as_ferry_error(detail::session_state& s, std::string_view what,
                                          std::string_view sql);
-
-/// The ferry code for a SQLite result code (extended codes accepted).
-[[nodiscard]] errc classify_sqlite(int result, bool deadline_fired) noexcept;
-
-/// The ferry code for a PostgreSQL SQLSTATE.
-[[nodiscard]] errc classify_sqlstate(std::string_view sqlstate) noexcept;
 
 }  // namespace detail
 }  // namespace ferry::sql
