@@ -10,7 +10,9 @@
 # Components: core (always), sqlite3, postgresql, e.g.
 #   find_package(SOCI REQUIRED COMPONENTS core sqlite3 postgresql)
 #
-# ferry links the backend libraries directly and opens sessions with their factory objects
+# The shared libraries are used, not the .a archives: a static libsoci_* would drag its own
+# private dependencies (and Boost-enabled headers) into every consumer of ferry's static
+# libraries for no gain. ferry links the backend libraries directly and opens sessions with their factory objects
 # (soci::sqlite3, soci::postgresql), so SOCI's dynamic backend loader (dlopen) is never used.
 #
 # Result variables: SOCI_FOUND, SOCI_VERSION, SOCI_INCLUDE_DIRS, SOCI_<component>_FOUND.

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <thread>
@@ -84,6 +85,19 @@ TEST_CASE("SQLite sessions open with WAL and foreign keys", "[sql][session]") {
   CHECK(db.query_value<std::string>("SELECT note FROM child") == "a;b");
   const auto msg = message_of([&] { db.exec("INSERT INTO child(parent_id) VALUES (2)"); });
   CHECK_THAT(msg, Catch::Contains("FOREIGN KEY"));
+}
+
+TEST_CASE("SQLite paths with spaces or '=' open the file they name", "[sql][session]") {
+  ferry::test::scratch_dir dir;
+  for (const char* name : {"with space.db", "a=b.db"}) {
+    const auto path = dir.file(name);
+    {
+      session db(database_url::parse(path));
+      db.exec("CREATE TABLE t (n INTEGER)");
+    }
+    CHECK(std::filesystem::exists(path));
+  }
+  CHECK(code_of([&] { session s(database_url::parse(dir.file("x=\"y.db"))); }) == errc::config);
 }
 
 TEST_CASE("transaction commits or rolls back on scope exit", "[sql][session]") {
