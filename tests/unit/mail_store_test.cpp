@@ -3,8 +3,11 @@
 // each provides make_test_database().
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/mail_store.hpp"
 #include "ferry/error.hpp"
@@ -252,4 +255,39 @@ TEST_CASE_METHOD(store_fixture, "delete_messages_older_than returns the files to
   CHECK(db.query_value<std::int64_t>("SELECT count(*) FROM attachments") == 1);
 
   CHECK(store.delete_messages_older_than(now).messages_deleted == 0);
+}
+
+TEST_CASE_METHOD(store_fixture, "concurrent create_message of one message creates it once",
+                 "[mail_store][concurrency]") {
+  constexpr int threads = 4;
+  constexpr int messages = 10;
+  std::vector<std::vector<ferry::apps::create_result>> results(threads);
+  std::vector<std::thread> workers;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      try {
+        session own(database->url());  // one session per thread, as the apps do
+        mail_store s(own);
+        for (int m = 0; m < messages; ++m) {
+          results[static_cast<std::size_t>(t)].push_back(
+              s.create_message({.message_id_header = "<race-" + std::to_string(m) + "@mx>",
+                                .recipient = "r@x.test"}));
+        }
+      } catch (const std::exception&) {
+        ++failures;
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  REQUIRE(failures == 0);
+  for (std::size_t m = 0; m < messages; ++m) {
+    int created = 0;
+    for (const auto& r : results) {
+      CHECK(r[m].id == results[0][m].id);
+      created += r[m].created ? 1 : 0;
+    }
+    CHECK(created == 1);
+  }
+  CHECK(db.query_value<std::int64_t>("SELECT count(*) FROM messages") == messages);
 }
