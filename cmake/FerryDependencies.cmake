@@ -14,3 +14,6 @@ set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES nlohmann_json)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(FERRY_GMIME REQUIRED IMPORTED_TARGET gmime-3.0)
 pkg_check_modules(FERRY_GUMBO REQUIRED IMPORTED_TARGET gumbo)
+# SOCI 4.0.3 (Debian) has no CMake package: cmake/modules/FindSOCI.cmake. ferry::sql links the
+# SQLite and PostgreSQL backends directly (no runtime dlopen of backends).
+find_package(SOCI REQUIRED COMPONENTS core sqlite3 postgresql)
