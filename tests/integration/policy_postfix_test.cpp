@@ -134,7 +134,7 @@ TEST_CASE("the Postfix rig delivers accepted mail through the pipe hook", "[post
   pf.pipe_argv = {script, out.path(), "${recipient}"};
   ferry::test::postfix_server mta(pf);
   CHECK(mta.postconf({"-h", "mydestination"}) == "test.example\n");
-  const auto reply = ferry::test::smtp_send(mta.smtp_port(), "a@b.example", "Someone@test.example",
+  const auto reply = ferry::test::smtp_send(mta.smtp_port(), "a@b.example", "someone@test.example",
                                             "Subject: rig\n\nhello from the rig\n");
   CHECK(reply.code == 250);
   const auto file = out.path() + "/someone@test.example";

@@ -233,12 +233,14 @@ void postfix_server::write_config() const {
 
 void postfix_server::start() {
   if (running()) return;
-  // The master in the foreground (-s: no setsid, no detach) is our child: it cannot outlive
-  // the test. `postfix start` would daemonize it out of our reach.
+  // The master in the foreground is our child: it cannot outlive the test, and its daemons
+  // stay in our process group. `postfix start` would daemonize it out of our reach. -s keeps it
+  // in the foreground; -d stops it calling setsid(), which fails (and the master exits 1
+  // without a word) because child_process made it a process group leader.
   spawn_options spawn;
   spawn.log_file = dir_.path() + "/master.out";
   spawn.env = {{"MAIL_CONFIG", config_dir()}};
-  master_ = child_process({daemon_directory_ + "/master", "-c", config_dir(), "-s"}, spawn);
+  master_ = child_process({daemon_directory_ + "/master", "-c", config_dir(), "-s", "-d"}, spawn);
   const bool up =
       wait_until([this] { return !master_.running() || smtp_banner(port_); },
                  std::chrono::duration_cast<std::chrono::milliseconds>(options_.start_timeout),

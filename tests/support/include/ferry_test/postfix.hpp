@@ -13,7 +13,7 @@
 //   CHECK(reply.code == 250);
 //   CHECK(mta.wait_for_log("NOQUEUE: reject", std::chrono::seconds(5)));
 //
-// How it runs: the master runs in the foreground (`master -s`) as this process's child in its
+// How it runs: the master runs in the foreground (`master -s -d`) as this process's child in its
 // own process group, so it dies with the test even on a crash (PR_SET_PDEATHSIG) and a group
 // kill leaves no Postfix process behind; `stop()` first asks politely (`postfix -c DIR stop`).
 // The log goes to `log_file()` through postlogd (`maillog_file`), not to syslog.
