@@ -156,6 +156,7 @@ struct policy_server::impl {
   std::mutex done_mutex;
   std::vector<completion> done;
   std::vector<completion> done_local;
+  std::array<char, read_chunk> scratch{};
 
   impl(policy_server_options o, const policy_engine& e, metrics& m, logger& l)
       : options(std::move(o)), engine(e), stats(m), log(l) {
@@ -444,18 +445,17 @@ struct policy_server::impl {
   void on_readable(connection& c) {
     bool eof = false;
     for (;;) {
-      const auto old_size = c.in.size();
-      c.in.resize(old_size + read_chunk);
-      const ssize_t n = ::read(c.fd, c.in.data() + old_size, read_chunk);
+      // Read into the loop's scratch buffer, then append only what arrived: no zero-filling
+      // of a per-connection buffer on the hot path.
+      const ssize_t n = ::read(c.fd, scratch.data(), scratch.size());
       if (n > 0) {
-        c.in.resize(old_size + static_cast<std::size_t>(n));
-        if (static_cast<std::size_t>(n) < read_chunk) break;
+        c.in.append(scratch.data(), static_cast<std::size_t>(n));
+        if (static_cast<std::size_t>(n) < scratch.size()) break;
         // A peer pushing more than one maximal request while we still owe it an answer is
         // not Postfix (which waits for each answer): stop buffering it.
         if (c.in.size() - c.in_off > options.limits.max_request_bytes + read_chunk) break;
         continue;
       }
-      c.in.resize(old_size);
       if (n == 0) {
         eof = true;
       } else if (errno == EINTR) {
