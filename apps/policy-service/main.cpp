@@ -1,6 +1,7 @@
 // ferry-policyd — Postfix SMTPD access policy server. Glue only: configuration → directory →
 // engine → server; failures map to exit codes here (usage 2, transient ferry::error 75, else 1).
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <iostream>
 #include <memory>
@@ -66,6 +67,13 @@ int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
 
   if (!cfg.redis_url.empty()) {
     log.warning("REDIS_URL is set but the Redis cache is not wired into this build yet");
+  }
+  // Each Postfix smtpd process holds one policy connection: allow as many descriptors as the
+  // hard limit permits, as Postfix's own daemons do.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
   policy::metrics stats;
   const policy::policy_engine engine(directory, cfg.policy);

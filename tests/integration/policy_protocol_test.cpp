@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -13,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -290,6 +292,12 @@ TEST_CASE("policy server closes hostile connections and keeps serving others",
 }
 
 TEST_CASE("policy server keeps answering with 1,000 idle connections open", "[policy][hostile]") {
+  // Both ends live in this process: 2,000+ descriptors.
+  rlimit files{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &files) == 0);
+  files.rlim_cur = files.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &files);
+  REQUIRE(files.rlim_cur >= 2100);
   service svc(known_directory());
   std::vector<std::unique_ptr<client>> idle;
   for (int i = 0; i < 1000; ++i) idle.push_back(std::make_unique<client>(svc.server.port()));
@@ -301,6 +309,20 @@ TEST_CASE("policy server keeps answering with 1,000 idle connections open", "[po
   // A few of the idle ones wake up and work too.
   CHECK(idle[0]->ask(rcpt("known@test.example")) == dunno);
   CHECK(idle[999]->ask(rcpt("nobody@test.example")) == reject);
+}
+
+TEST_CASE("policy server defers when the directory fails", "[policy][timeout]") {
+  class broken final : public recipient_directory {
+   public:
+    std::optional<recipient_status> lookup(std::string_view) override {
+      throw std::runtime_error("database down");
+    }
+  } dir;
+  service svc(dir);
+  client c(svc.server.port());
+  CHECK(c.ask(rcpt("known@test.example")) == defer);
+  CHECK(c.ask(rcpt("nobody@test.example")) == defer);
+  CHECK(c.ask(mail_state) == dunno);
 }
 
 TEST_CASE("policy server defers when the directory is too slow", "[policy][timeout]") {
