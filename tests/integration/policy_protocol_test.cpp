@@ -335,7 +335,7 @@ TEST_CASE("policy server defers when the directory is too slow", "[policy][timeo
   CHECK(c.ask(rcpt("known@test.example")) == defer);
   const auto took = std::chrono::steady_clock::now() - start;
   CHECK(took >= 950ms);
-  CHECK(took < 1500ms);
+  CHECK(took < 1800ms);  // ~1 s; slack for loaded CI machines
   CHECK(svc.stats.decision_timeouts() == 1);
   CHECK(svc.stats.decisions(verdict::defer) == 1);
   // The connection stays usable; states that need no lookup are answered at once.
