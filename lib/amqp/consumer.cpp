@@ -83,6 +83,9 @@ struct consumer::impl {
   void setup() {
     conn = std::make_unique<connection>(address);
     buffered.clear();
+    // A new connection numbers its confirms from 1 again.
+    generation = 0;
+    next_seq = 1;
     opts.declare.declare(*conn);
     if (opts.retry.enabled) declare_retry_topology();
     s().confirm_select();
