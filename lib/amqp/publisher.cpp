@@ -222,6 +222,10 @@ struct publisher::impl {
     }
   }
 
+  void forget_failure(std::uint64_t id) {
+    std::erase_if(failed, [id](const failure& f) { return f.id == id; });
+  }
+
   bool is_inflight(std::uint64_t id) const {
     for (const auto& [seq, o] : inflight)
       if (o.id == id) return true;
@@ -238,7 +242,12 @@ publisher& publisher::operator=(publisher&&) noexcept = default;
 void publisher::publish(std::string_view exchange, std::string_view routing_key, const message& msg,
                         publish_options flags) {
   const std::uint64_t id = p_->enqueue(exchange, routing_key, msg, flags);
-  p_->guarded([&] { p_->pump_until([&] { return !p_->is_inflight(id); }); });
+  try {
+    p_->guarded([&] { p_->pump_until([&] { return !p_->is_inflight(id); }); });
+  } catch (const ferry::error&) {
+    p_->forget_failure(id);  // reported here, so not again by wait_confirms()
+    throw;
+  }
   p_->throw_if_failed(id);
 }
 
