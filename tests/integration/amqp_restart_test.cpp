@@ -148,3 +148,18 @@ TEST_CASE("amqps with a test CA: verified connection, publish and inspect", "[am
   connection unverified(untrusted);
   CHECK(unverified.is_open());
 }
+
+TEST_CASE("connection_name from the URL reaches the broker's client properties",
+          "[amqp][connection]") {
+  const std::string name = ferry::test::unique_name("ferry-conn-");
+  url u = plain();
+  u.connection_name = name;
+  connection c(u);
+  CHECK(c.heartbeat() == std::chrono::seconds(60));
+  bool seen = false;
+  for (int i = 0; i < 50 && !seen; ++i) {  // the management view lags a little
+    seen = node().ctl({"list_connections", "client_properties"}).find(name) != std::string::npos;
+    if (!seen) std::this_thread::sleep_for(100ms);
+  }
+  CHECK(seen);
+}

@@ -14,7 +14,9 @@
 // channel; ferry reopens it on the next call, so the connection stays usable.
 //
 //   ferry::amqp::connection c(ferry::amqp::url::parse("amqp://guest:guest@localhost/"));
-//   ferry::amqp::declare_queue(c, {.name = "email_processing"});
+//   ferry::amqp::queue_spec q;
+//   q.name = "email_processing";
+//   ferry::amqp::declare_queue(c, q);
 //
 // Thread safety: one per thread. rabbitmq-c connections are not thread-safe; never share a
 // connection (or a publisher/consumer) between threads without external locking.

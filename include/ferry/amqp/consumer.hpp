@@ -20,14 +20,16 @@
 // (timestamps). Every copy is confirmed by the broker before the original is acked.
 //
 // Heartbeats are serviced while idle (the loop waits at most poll_interval, capped at
-// heartbeat/2). After a connection loss (broker restart) the consumer reconnects with
-// backoff, re-declares options.declare plus its retry/DLQ queues, and resumes by itself.
-// `stop()` is graceful: the current handler finishes and is acked, the consumer is cancelled,
-// prefetched-but-unhandled deliveries go back to the queue, the connection closes.
+// heartbeat/2); a handler that blocks longer than two heartbeat intervals gets the connection
+// dropped by the broker (its message is redelivered). After a connection loss (broker restart) the
+// consumer reconnects with backoff, re-declares options.declare plus its retry/DLQ queues, and
+// resumes by itself. `stop()` is graceful: the current handler finishes and is acked, the consumer
+// is cancelled, prefetched-but-unhandled deliveries go back to the queue, the connection closes.
 //
-//   ferry::amqp::consumer c(url, {.queue = "email_processing",
-//                                 .declare = {.queues = {{.name = "email_processing"}}}});
-//   std::signal(SIGTERM, [](int) { g_consumer->stop(); });
+//   ferry::amqp::consumer_options o;
+//   o.queue = "email_processing";
+//   o.declare.queues.emplace_back().name = o.queue;   // durable classic queue
+//   ferry::amqp::consumer c(url, o);   // on SIGTERM, call c.stop()
 //   c.run([](const ferry::amqp::delivery& d) { process(d.msg.body); return outcome::ack; });
 //
 // Thread safety: one per thread (it owns one rabbitmq-c connection), except stop(), which any

@@ -4,7 +4,8 @@
 // mode 2): together with a durable queue they survive a broker restart. A `delivery` is a
 // received message plus the routing facts and the delivery tag the consumer acks with.
 //
-//   ferry::amqp::message m{.body = R"({"id":42})"};
+//   ferry::amqp::message m;
+//   m.body = R"({"id":42})";
 //   m.props.content_type = "application/json";
 //   m.props.headers.set("origin", "web");
 //

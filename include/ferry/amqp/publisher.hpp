@@ -14,7 +14,8 @@
 // may then arrive twice. Give messages a message_id if consumers must deduplicate.
 //
 //   ferry::amqp::publisher pub(ferry::amqp::url::parse(env_url));
-//   ferry::amqp::message m{.body = payload};
+//   ferry::amqp::message m;
+//   m.body = payload;
 //   pub.publish("", "email_processing", m);   // confirmed when this returns
 //
 // Thread safety: one per thread (it owns one rabbitmq-c connection).

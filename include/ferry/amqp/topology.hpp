@@ -6,11 +6,11 @@
 // `topology` bundles declarations so a consumer/publisher can re-apply them after reconnecting.
 //
 //   ferry::amqp::connection c(url);
-//   ferry::amqp::declare_exchange(c, {.name = "email", .type =
-//   ferry::amqp::exchange_type::direct}); ferry::amqp::declare_queue(c, {.name =
-//   "email_processing", .type = queue_type::quorum}); ferry::amqp::bind_queue(c, {.queue =
-//   "email_processing", .exchange = "email",
-//                               .routing_key = "email"});
+//   ferry::amqp::queue_spec q;
+//   q.name = "email_processing";
+//   q.type = ferry::amqp::queue_type::quorum;
+//   ferry::amqp::declare_queue(c, q);
+//   if (auto info = ferry::amqp::inspect_queue(c, q.name)) log(info->message_count);
 //
 // Thread safety: the functions use the given connection (one per thread); specs are values.
 // Errors: ferry::error — server_error (406 mismatched arguments), not_found (404), and the
