@@ -1,0 +1,347 @@
+#include "ferry/redis/url.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+#include "ferry/error.hpp"
+
+namespace ferry::redis {
+
+bool tls_available() noexcept {
+  // hiredis_ssl may be present (FERRY_REDIS_HIREDIS_HAS_TLS), but ferry's socket layer reads
+  // and writes the raw fd, which TLS would bypass; until that path exists TLS is reported
+  // as unavailable rather than half-working.
+  return false;
+}
+
+namespace {
+
+constexpr std::string_view redacted = "***";
+
+[[noreturn]] void fail(std::string_view url, const std::string& what) {
+  throw error(errc::config, "invalid Redis URL '" + redact_url(url) + "': " + what);
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes `in`; `field` names the part in the error, never its content.
+std::string decode(std::string_view url, std::string_view in, const char* field) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size()) {
+      fail(url, std::string("truncated percent-encoding in ") + field);
+    }
+    int hi = hex_value(in[i + 1]);
+    int lo = hex_value(in[i + 2]);
+    if (hi < 0 || lo < 0) fail(url, std::string("bad percent-encoding in ") + field);
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::string encode(std::string_view in) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : in) {
+    auto u = static_cast<unsigned char>(c);
+    bool plain = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+                 u == '-' || u == '.' || u == '_' || u == '~';
+    if (plain) {
+      out += c;
+    } else {
+      out += '%';
+      out += digits[u >> 4];
+      out += digits[u & 15];
+    }
+  }
+  return out;
+}
+
+template <class Int>
+bool parse_int(std::string_view s, Int& out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && p == s.data() + s.size();
+}
+
+// "0.5" and "2" are seconds, "250ms" milliseconds, "2s" seconds.
+std::chrono::milliseconds parse_duration(std::string_view url, std::string_view key,
+                                         std::string_view v) {
+  double scale = 1000.0;
+  std::string_view num = v;
+  if (v.ends_with("ms")) {
+    scale = 1.0;
+    num.remove_suffix(2);
+  } else if (v.ends_with("s")) {
+    num.remove_suffix(1);
+  }
+  double value = 0;
+  auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), value);
+  if (num.empty() || ec != std::errc{} || p != num.data() + num.size() || !std::isfinite(value) ||
+      value <= 0) {
+    fail(url, "bad " + std::string(key) + " '" + std::string(v) +
+                  "' (expected a positive number of seconds, or milliseconds with 'ms')");
+  }
+  auto ms = static_cast<long long>(std::llround(value * scale));
+  if (ms < 1) ms = 1;
+  return std::chrono::milliseconds{ms};
+}
+
+int parse_db(std::string_view url, std::string_view v) {
+  int db = 0;
+  if (!parse_int(v, db) || db < 0) fail(url, "bad db '" + std::string(v) + "'");
+  return db;
+}
+
+void parse_host_port(std::string_view url, std::string_view hp, options& o) {
+  std::string_view port;
+  if (hp.starts_with('[')) {
+    auto close = hp.find(']');
+    if (close == std::string_view::npos) fail(url, "unterminated '[' in IPv6 host");
+    // RFC 6874: a zone id is written "%25eth0" inside the brackets.
+    o.host = decode(url, hp.substr(1, close - 1), "host");
+    if (o.host.empty()) fail(url, "empty host");
+    auto rest = hp.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') fail(url, "unexpected text after IPv6 host");
+      port = rest.substr(1);
+      if (port.empty()) fail(url, "empty port");
+    }
+  } else {
+    auto colon = hp.find(':');
+    if (colon != std::string_view::npos && hp.find(':', colon + 1) != std::string_view::npos) {
+      fail(url, "IPv6 host must be written in brackets, e.g. redis://[::1]:6379");
+    }
+    o.host = std::string(hp.substr(0, colon));
+    for (char c : o.host) {
+      if (c == '/' || c == '?' || c == '#' || c == '@' || c == ' ' || c == '%' || c == '[' ||
+          c == ']') {
+        fail(url, "bad character in host '" + o.host + "'");
+      }
+    }
+    if (colon != std::string_view::npos) {
+      port = hp.substr(colon + 1);
+      if (port.empty()) fail(url, "empty port");
+    }
+  }
+  if (o.host.empty()) fail(url, "empty host");
+  if (!port.empty()) {
+    unsigned p = 0;
+    if (!parse_int(port, p) || p == 0 || p > 65535) {
+      fail(url, "bad port '" + std::string(port) + "' (expected 1..65535)");
+    }
+    o.port = static_cast<std::uint16_t>(p);
+  }
+}
+
+}  // namespace
+
+std::string redact_url(std::string_view url) {
+  std::string out(url);
+  auto scheme_end = out.find("://");
+  std::size_t start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  auto query = out.find('?', start);
+  auto at = out.rfind('@', query == std::string::npos ? std::string::npos : query);
+  if (at != std::string::npos && at >= start) {
+    auto colon = out.find(':', start);
+    if (colon != std::string::npos && colon < at) {
+      out.replace(colon + 1, at - colon - 1, redacted);
+    }
+  }
+  query = out.find('?', start);
+  while (query != std::string::npos) {
+    auto key = query + 1;
+    auto amp = out.find('&', key);
+    auto eq = out.find('=', key);
+    if (eq != std::string::npos && (amp == std::string::npos || eq < amp) &&
+        out.compare(key, eq - key, "password") == 0) {
+      auto end = amp == std::string::npos ? out.size() : amp;
+      out.replace(eq + 1, end - eq - 1, redacted);
+      amp = out.find('&', eq + 1);
+    }
+    query = amp;
+  }
+  return out;
+}
+
+options parse_url(std::string_view url) {
+  options o;
+  auto sep = url.find("://");
+  if (sep == std::string_view::npos) {
+    fail(url, "missing scheme (expected redis://, rediss:// or unix://)");
+  }
+  std::string scheme;
+  for (char c : url.substr(0, sep)) {
+    scheme += static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+  }
+  std::string_view rest = url.substr(sep + 3);
+  if (rest.find('#') != std::string_view::npos) fail(url, "unexpected '#' fragment");
+
+  std::string_view query;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+
+  bool is_unix = false;
+  if (scheme == "redis") {
+  } else if (scheme == "rediss") {
+    if (!tls_available()) {
+      throw error(errc::unsupported, "rediss:// (TLS) in '" + redact_url(url) +
+                                         "' needs a TLS-capable build of ferry; this one has "
+                                         "none (Debian's hiredis 0.14 has no TLS support)");
+    }
+    o.tls = true;
+  } else if (scheme == "unix" || scheme == "redis+unix") {
+    is_unix = true;
+  } else {
+    fail(url, "unknown scheme '" + scheme + "' (expected redis, rediss or unix)");
+  }
+
+  // userinfo: everything before the last '@' (passwords may contain unencoded '@' or '/').
+  std::string_view userinfo;
+  bool has_userinfo = false;
+  if (is_unix) {
+    if (!rest.starts_with('/')) {
+      auto at = rest.find("@/");
+      if (at == std::string_view::npos) fail(url, "unix socket path must be absolute");
+      userinfo = rest.substr(0, at);
+      rest = rest.substr(at + 1);
+      has_userinfo = true;
+    }
+  } else if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    has_userinfo = true;
+  }
+  if (has_userinfo) {
+    auto colon = userinfo.find(':');
+    auto user = decode(url, userinfo.substr(0, colon), "user");
+    if (!user.empty()) o.user = std::move(user);
+    if (colon != std::string_view::npos) {
+      o.password = decode(url, userinfo.substr(colon + 1), "password");
+    }
+  }
+
+  std::optional<int> path_db;
+  if (is_unix) {
+    if (rest.size() < 2) fail(url, "empty unix socket path");
+    o.unix_socket = decode(url, rest, "socket path");
+  } else {
+    auto slash = rest.find('/');
+    parse_host_port(url, rest.substr(0, slash), o);
+    if (slash != std::string_view::npos) {
+      auto path = rest.substr(slash + 1);
+      if (!path.empty()) path_db = parse_db(url, path);
+    }
+  }
+  if (path_db) o.db = *path_db;
+
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto item = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      fail(url, "query option '" + std::string(item) + "' has no value");
+    }
+    auto key = item.substr(0, eq);
+    auto raw = item.substr(eq + 1);
+    if (key == "password") {
+      if (o.password) fail(url, "password given twice");
+      o.password = decode(url, raw, "password");
+      continue;
+    }
+    auto value = decode(url, raw, "query option");
+    if (key == "db") {
+      int db = parse_db(url, value);
+      if (path_db && *path_db != db) fail(url, "db given in the path and the query differ");
+      o.db = db;
+    } else if (key == "connect_timeout" || key == "socket_connect_timeout") {
+      o.connect_timeout = parse_duration(url, key, value);
+    } else if (key == "timeout" || key == "command_timeout" || key == "socket_timeout") {
+      o.command_timeout = parse_duration(url, key, value);
+    } else if (key == "client_name") {
+      if (value.empty() || value.find(' ') != std::string::npos) {
+        fail(url, "bad client_name '" + value + "' (must be non-empty, without spaces)");
+      }
+      o.client_name = value;
+    } else if (key == "user" || key == "username") {
+      if (o.user) fail(url, "user given twice");
+      o.user = value;
+    } else if (key == "max_connections") {
+      std::size_t n = 0;
+      if (!parse_int(std::string_view(value), n) || n == 0) {
+        fail(url, "bad max_connections '" + value + "' (expected a positive integer)");
+      }
+      o.pool.max_connections = n;
+    } else if (key == "acquire_timeout") {
+      o.pool.acquire_timeout = parse_duration(url, key, value);
+    } else {
+      fail(url, "unknown query option '" + std::string(key) + "'");
+    }
+  }
+  return o;
+}
+
+std::string to_string(const options& o) {
+  std::string out = o.unix_socket ? "unix://" : (o.tls ? "rediss://" : "redis://");
+  if (o.user || o.password) {
+    if (o.user) out += encode(*o.user);
+    if (o.password) {
+      out += ':';
+      out += redacted;
+    }
+    out += '@';
+  }
+  std::string query;
+  auto add = [&query](std::string_view k, const std::string& v) {
+    query += query.empty() ? '?' : '&';
+    query += k;
+    query += '=';
+    query += v;
+  };
+  if (o.unix_socket) {
+    out += *o.unix_socket;
+    if (o.db != 0) add("db", std::to_string(o.db));
+  } else {
+    if (o.host.find(':') != std::string::npos) {
+      std::string h;
+      for (char c : o.host) h += c == '%' ? std::string("%25") : std::string(1, c);
+      out += '[' + h + ']';
+    } else {
+      out += o.host;
+    }
+    out += ':' + std::to_string(o.port) + '/' + std::to_string(o.db);
+  }
+  const options defaults;
+  if (o.connect_timeout != defaults.connect_timeout) {
+    add("connect_timeout", std::to_string(o.connect_timeout.count()) + "ms");
+  }
+  if (o.command_timeout != defaults.command_timeout) {
+    add("timeout", std::to_string(o.command_timeout.count()) + "ms");
+  }
+  if (o.client_name) add("client_name", encode(*o.client_name));
+  if (o.pool.max_connections != defaults.pool.max_connections) {
+    add("max_connections", std::to_string(o.pool.max_connections));
+  }
+  if (o.pool.acquire_timeout != defaults.pool.acquire_timeout) {
+    add("acquire_timeout", std::to_string(o.pool.acquire_timeout.count()) + "ms");
+  }
+  return out + query;
+}
+
+}  // namespace ferry::redis

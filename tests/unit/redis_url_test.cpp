@@ -1,0 +1,163 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "ferry/error.hpp"
+#include "ferry/redis/url.hpp"
+
+using namespace std::chrono_literals;
+using ferry::errc;
+using ferry::redis::parse_url;
+
+namespace {
+
+// Returns the ferry::error thrown by parse_url(url); fails the test if none was.
+ferry::error parse_error(const std::string& url) {
+  try {
+    (void)parse_url(url);
+  } catch (const ferry::error& e) {
+    return e;
+  }
+  FAIL("no error for " << url);
+  throw std::logic_error("unreachable");
+}
+
+}  // namespace
+
+TEST_CASE("redis URL: host, port, db and defaults", "[redis][url]") {
+  auto o = parse_url("redis://cache.internal:6380/3");
+  CHECK(o.host == "cache.internal");
+  CHECK(o.port == 6380);
+  CHECK(o.db == 3);
+  CHECK_FALSE(o.unix_socket);
+  CHECK_FALSE(o.user);
+  CHECK_FALSE(o.password);
+  CHECK_FALSE(o.tls);
+
+  auto d = parse_url("redis://localhost");
+  CHECK(d.host == "localhost");
+  CHECK(d.port == 6379);
+  CHECK(d.db == 0);
+  CHECK(parse_url("redis://localhost/").db == 0);
+  CHECK(parse_url("REDIS://h:1").port == 1);
+}
+
+TEST_CASE("redis URL: user and password, percent-encoded", "[redis][url]") {
+  auto acl = parse_url("redis://alice:s3cret@h:7000/1");
+  CHECK(acl.user == "alice");
+  CHECK(acl.password == "s3cret");
+
+  auto pw_only = parse_url("redis://:s3cret@h");
+  CHECK_FALSE(pw_only.user);
+  CHECK(pw_only.password == "s3cret");
+
+  auto encoded = parse_url("redis://us%40er:p%40ss%3Aw%2Fo%25rd@h");
+  CHECK(encoded.user == "us@er");
+  CHECK(encoded.password == "p@ss:w/o%rd");
+
+  // An unencoded '@' in the password still splits at the last '@'.
+  CHECK(parse_url("redis://u:a@b@h").password == "a@b");
+}
+
+TEST_CASE("redis URL: IPv6 hosts in brackets", "[redis][url]") {
+  auto o = parse_url("redis://[::1]:6380");
+  CHECK(o.host == "::1");
+  CHECK(o.port == 6380);
+  auto p = parse_url("redis://u:p@[fe80::1%25eth0]/2");
+  CHECK(p.port == 6379);
+  CHECK(p.db == 2);
+  CHECK(parse_error("redis://::1:6380").kind() == errc::config);
+  CHECK(parse_error("redis://[::1").kind() == errc::config);
+  CHECK(parse_error("redis://[::1]x").kind() == errc::config);
+}
+
+TEST_CASE("redis URL: unix sockets with db", "[redis][url]") {
+  auto o = parse_url("unix:///var/run/redis.sock?db=4");
+  REQUIRE(o.unix_socket);
+  CHECK(*o.unix_socket == "/var/run/redis.sock");
+  CHECK(o.db == 4);
+  auto a = parse_url("unix://:pw@/tmp/r.sock");
+  CHECK(a.password == "pw");
+  CHECK(*a.unix_socket == "/tmp/r.sock");
+  CHECK(parse_error("unix://relative.sock").kind() == errc::config);
+  CHECK(parse_error("unix://").kind() == errc::config);
+}
+
+TEST_CASE("redis URL: query options", "[redis][url]") {
+  auto o = parse_url(
+      "redis://h/0?connect_timeout=0.5&timeout=250ms&client_name=worker-1&max_connections=4"
+      "&acquire_timeout=2s");
+  CHECK(o.connect_timeout == 500ms);
+  CHECK(o.command_timeout == 250ms);
+  CHECK(o.client_name == "worker-1");
+  CHECK(o.pool.max_connections == 4);
+  CHECK(o.pool.acquire_timeout == 2000ms);
+  CHECK(parse_url("redis://h?command_timeout=3").command_timeout == 3000ms);
+  CHECK(parse_url("redis://h?db=5").db == 5);
+  CHECK(parse_url("redis://h/5?db=5").db == 5);
+
+  CHECK(parse_error("redis://h/1?db=2").kind() == errc::config);
+  CHECK(parse_error("redis://h?timeout=fast").kind() == errc::config);
+  CHECK(parse_error("redis://h?timeout=-1").kind() == errc::config);
+  CHECK(parse_error("redis://h?timeout=0").kind() == errc::config);
+  CHECK(parse_error("redis://h?tiemout=1").kind() == errc::config);
+  CHECK(parse_error("redis://h?timeout").kind() == errc::config);
+  CHECK(parse_error("redis://h?max_connections=0").kind() == errc::config);
+  std::string what = parse_error("redis://h?tiemout=1").what();
+  CHECK_THAT(what, Catch::Contains("tiemout"));
+}
+
+TEST_CASE("redis URL: malformed input names the problem", "[redis][url]") {
+  struct bad {
+    const char* url;
+    const char* mentions;
+  };
+  for (auto [url, mentions] :
+       {bad{"redis://h:99999", "port"}, bad{"redis://h:0", "port"}, bad{"redis://h:12ab", "port"},
+        bad{"redis://h:", "port"}, bad{"redis://", "host"}, bad{"redis://:6379", "host"},
+        bad{"redis://u:p@:6379", "host"}, bad{"http://h", "scheme"}, bad{"h:6379", "scheme"},
+        bad{"garbage", "scheme"}, bad{"redis://h/abc", "db"}, bad{"redis://h/-1", "db"},
+        bad{"redis://h#frag", "fragment"}, bad{"redis://u:p%zz@h", "percent-encoding"}}) {
+    INFO(url);
+    auto e = parse_error(url);
+    CHECK(e.kind() == errc::config);
+    CHECK_THAT(std::string(e.what()), Catch::Contains(mentions));
+  }
+}
+
+TEST_CASE("redis URL: rediss:// is unsupported without TLS", "[redis][url]") {
+  if (ferry::redis::tls_available()) return;
+  auto e = parse_error("rediss://u:topsecret@h:6380");
+  CHECK(e.kind() == errc::unsupported);
+  CHECK_THAT(std::string(e.what()), Catch::Contains("TLS"));
+  CHECK_THAT(std::string(e.what()), !Catch::Contains("topsecret"));
+}
+
+TEST_CASE("redis URL: the password never appears in errors or to_string", "[redis][url]") {
+  for (const char* url :
+       {"redis://u:topsecret@h:99999", "redis://:topsecret@h/x", "redis://u:topsecret@h?bogus=1",
+        "redis://u:topsecret@h?timeout=x", "redis://h?password=topsecret&bogus=1",
+        "unix://:topsecret@/s?db=x", "redis://u:top%zzsecret@h"}) {
+    INFO(url);
+    std::string what = parse_error(url).what();
+    CHECK_THAT(what, !Catch::Contains("topsecret"));
+    CHECK_THAT(what, !Catch::Contains("secret"));
+  }
+  auto o = parse_url("redis://alice:topsecret@h:7000/2?timeout=250ms");
+  auto s = ferry::redis::to_string(o);
+  CHECK(s == "redis://alice:***@h:7000/2?timeout=250ms");
+  CHECK(ferry::redis::redact_url("redis://a:b@c/0?password=x&db=1") ==
+        "redis://a:***@c/0?password=***&db=1");
+}
+
+TEST_CASE("redis URL: to_string round-trips except the password", "[redis][url]") {
+  auto o = parse_url("redis://us%40er:pw@[::1]:6380/4?connect_timeout=1500ms&client_name=a");
+  auto again = parse_url(ferry::redis::to_string(o));
+  CHECK(again.user == "us@er");
+  CHECK(again.host == "::1");
+  CHECK(again.port == 6380);
+  CHECK(again.db == 4);
+  CHECK(again.connect_timeout == 1500ms);
+  CHECK(again.client_name == "a");
+  CHECK(ferry::redis::to_string(parse_url("unix:///tmp/r.sock?db=2")) == "unix:///tmp/r.sock?db=2");
+}
