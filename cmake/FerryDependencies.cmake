@@ -17,3 +17,5 @@ pkg_check_modules(FERRY_GUMBO REQUIRED IMPORTED_TARGET gumbo)
 # SOCI 4.0.3 (Debian) has no CMake package: cmake/modules/FindSOCI.cmake. ferry::sql links the
 # SQLite and PostgreSQL backends directly (no runtime dlopen of backends).
 find_package(SOCI REQUIRED COMPONENTS core sqlite3 postgresql)
+# ferry::amqp: rabbitmq-c 0.11 ships a CMake config (target rabbitmq::rabbitmq).
+find_package(rabbitmq-c REQUIRED CONFIG)

@@ -7,6 +7,18 @@
 int main() {
   const ferry::error e(ferry::errc::timeout, "consumer check");
   if (!e.is_transient()) return 1;
+#if __has_include(<ferry/amqp/connection.hpp>)
+  // Links rabbitmq-c through ferry::amqp: connecting to a closed port fails cleanly.
+  try {
+    ferry::amqp::connection c(
+        ferry::amqp::url::parse("amqp://127.0.0.1:1/?connection_timeout=500"));
+    return 1;
+  } catch (const ferry::error& amqp_error) {
+    if (amqp_error.kind() != ferry::errc::connection_failed &&
+        amqp_error.kind() != ferry::errc::timeout)
+      return 1;
+  }
+#endif
 #if __has_include(<ferry/celery/task_request.hpp>)
   ferry::celery::task_request request;
   request.task = "tasks.add";
