@@ -1,4 +1,5 @@
 #include "config.hpp"
+#include "ferry/url_encoding.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -8,24 +9,6 @@
 
 namespace ferry::apps::policy {
 namespace {
-
-std::string percent_encode(const std::string& s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '-' || c == '_' || c == '.' || c == '~';
-    if (plain) {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 long long env_number(const env_lookup& env, const std::string& name, long long fallback) {
   const auto value = env(name);

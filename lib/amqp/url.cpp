@@ -1,4 +1,5 @@
 #include "ferry/amqp/url.hpp"
+#include "ferry/url_encoding.hpp"
 
 #include <charconv>
 #include <limits>
@@ -12,50 +13,16 @@ namespace {
   throw ferry::error(errc::config, "invalid AMQP URL: " + what);
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Percent-decoding; `part` names the URL component for the error message (never its value,
 // which may be a password).
 std::string decode(std::string_view s, const char* part) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) fail(std::string("bad %-escape in ") + part);
-    const int hi = hex_value(s[i + 1]);
-    const int lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0) fail(std::string("bad %-escape in ") + part);
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
+  auto decoded = percent_decode(s);
+  if (!decoded) fail(std::string("bad %-escape in ") + part);
+  return std::move(*decoded);
 }
 
 std::string encode(std::string_view s, bool keep_slash = false) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-                            c == '~' || (keep_slash && c == '/');
-    if (unreserved) {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0xF];
-    }
-  }
-  return out;
+  return percent_encode(s, keep_slash ? "/" : "");
 }
 
 long long to_integer(std::string_view v, const std::string& key, long long lo, long long hi) {

@@ -1,4 +1,5 @@
 #include "ferry/redis/url.hpp"
+#include "ferry/url_encoding.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -23,51 +24,14 @@ constexpr std::string_view redacted = "***";
   throw error(errc::config, "invalid Redis URL '" + redact_url(url) + "': " + what);
 }
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Percent-decodes `in`; `field` names the part in the error, never its content.
 std::string decode(std::string_view url, std::string_view in, const char* field) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += in[i];
-      continue;
-    }
-    if (i + 2 >= in.size()) {
-      fail(url, std::string("truncated percent-encoding in ") + field);
-    }
-    int hi = hex_value(in[i + 1]);
-    int lo = hex_value(in[i + 2]);
-    if (hi < 0 || lo < 0) fail(url, std::string("bad percent-encoding in ") + field);
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
+  auto decoded = percent_decode(in);
+  if (!decoded) fail(url, std::string("bad percent-encoding in ") + field);
+  return std::move(*decoded);
 }
 
-std::string encode(std::string_view in) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : in) {
-    auto u = static_cast<unsigned char>(c);
-    bool plain = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
-                 u == '-' || u == '.' || u == '_' || u == '~';
-    if (plain) {
-      out += c;
-    } else {
-      out += '%';
-      out += digits[u >> 4];
-      out += digits[u & 15];
-    }
-  }
-  return out;
-}
+std::string encode(std::string_view in) { return percent_encode(in); }
 
 template <class Int>
 bool parse_int(std::string_view s, Int& out) {

@@ -1,4 +1,5 @@
 #include "ferry/sql/database_url.hpp"
+#include "ferry/url_encoding.hpp"
 
 #include <fmt/format.h>
 
@@ -17,43 +18,10 @@ constexpr std::string_view redacted = "***";
   throw error(errc::config, fmt::format("database URL '{}': {}", redact_url(input), problem));
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view in, std::string_view input, std::string_view what) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += in[i];
-      continue;
-    }
-    if (i + 2 >= in.size()) fail(input, fmt::format("truncated %-escape in {}", what));
-    const int hi = hex_digit(in[i + 1]);
-    const int lo = hex_digit(in[i + 2]);
-    if (hi < 0 || lo < 0) fail(input, fmt::format("bad %-escape in {}", what));
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
-std::string percent_encode(std::string_view in) {
-  std::string out;
-  for (const char c : in) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += fmt::format("%{:02X}", u);
-    }
-  }
-  return out;
+std::string decode(std::string_view in, std::string_view input, std::string_view what) {
+  auto decoded = percent_decode(in);
+  if (!decoded) fail(input, fmt::format("bad %-escape in {}", what));
+  return std::move(*decoded);
 }
 
 bool starts_with(std::string_view s, std::string_view p) {
@@ -97,10 +65,10 @@ database_url parse_postgresql(std::string_view input, std::string_view rest) {
     const auto userinfo = authority.substr(0, at);
     authority = authority.substr(at + 1);
     if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) {
-      url.user = percent_decode(userinfo.substr(0, colon), input, "user");
-      url.password = percent_decode(userinfo.substr(colon + 1), input, "password");
+      url.user = decode(userinfo.substr(0, colon), input, "user");
+      url.password = decode(userinfo.substr(colon + 1), input, "password");
     } else {
-      url.user = percent_decode(userinfo, input, "user");
+      url.user = decode(userinfo, input, "user");
     }
   }
   std::string_view host = authority;
@@ -125,7 +93,7 @@ database_url parse_postgresql(std::string_view input, std::string_view rest) {
     }
     url.port = static_cast<std::uint16_t>(*port);
   }
-  url.database = percent_decode(path, input, "database name");
+  url.database = decode(path, input, "database name");
   if (url.database.empty()) fail(input, "missing database name (postgresql://host/NAME)");
   if (url.database.find('/') != std::string::npos) fail(input, "database name contains '/'");
 
@@ -137,7 +105,7 @@ database_url parse_postgresql(std::string_view input, std::string_view rest) {
     const auto eq = item.find('=');
     if (eq == std::string_view::npos) fail(input, fmt::format("parameter '{}' has no value", item));
     const auto key = item.substr(0, eq);
-    auto val = percent_decode(item.substr(eq + 1), input, "parameter value");
+    auto val = decode(item.substr(eq + 1), input, "parameter value");
     if (key == "connect_timeout") {
       const auto secs = parse_int(val);
       if (!secs || *secs <= 0) {
