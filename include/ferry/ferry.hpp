@@ -11,3 +11,14 @@
 #if __has_include("ferry/redis/client.hpp")
 #include "ferry/redis/client.hpp"
 #endif
+#if __has_include("ferry/retry_policy.hpp")
+#include "ferry/retry_policy.hpp"
+#endif
+#if __has_include("ferry/queue/queue.hpp")
+#include "ferry/queue/queue.hpp"
+#include "ferry/queue/scheduler.hpp"
+#endif
+#if __has_include("ferry/ratelimit/redis_limiter.hpp")
+#include "ferry/ratelimit/local_limiter.hpp"
+#include "ferry/ratelimit/redis_limiter.hpp"
+#endif
