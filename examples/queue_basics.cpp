@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   ferry::queue::queue emails{redis, "example-emails", opts};
 
   emails.enqueue("newsletter to bob");
-  emails.enqueue("OTP for alice", {.priority = 10});  // served first
+  emails.enqueue("OTP for bob", {.priority = 10});  // served first
   emails.enqueue("OTP for alice", {.priority = 10, .dedup_key = "otp:alice"});
   emails.enqueue("again", {.priority = 10, .dedup_key = "otp:alice"});  // no-op while pending
   emails.enqueue("reminder", {.delay = 200ms});

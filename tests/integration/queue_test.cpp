@@ -136,6 +136,19 @@ TEST_CASE("enqueue_many pipelines and keeps order", "[queue]") {
   }
 }
 
+TEST_CASE("every operation survives SCRIPT FLUSH (NOSCRIPT reload, pipelined too)", "[queue]") {
+  scoped_queue s{shared_client()};
+  (void)shared_client().command({"SCRIPT", "FLUSH"});
+  const std::vector<std::string> payloads{"a", "b", "c"};
+  CHECK(s.q.enqueue_many(payloads).size() == 3);
+  (void)shared_client().command({"SCRIPT", "FLUSH"});
+  auto j = s.q.reserve(1s);
+  REQUIRE(j);
+  (void)shared_client().command({"SCRIPT", "FLUSH"});
+  CHECK(s.q.ack(*j));
+  CHECK(s.q.stats().ready == 2);
+}
+
 TEST_CASE("delayed jobs are not served early", "[queue]") {
   scoped_queue s{shared_client()};
   s.q.enqueue("later", {.delay = 600ms});
