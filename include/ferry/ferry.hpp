@@ -10,6 +10,17 @@
 
 #if __has_include("ferry/redis/client.hpp")
 #include "ferry/redis/client.hpp"
+#include "ferry/redis/keys.hpp"
+#include "ferry/redis/pipeline.hpp"
+#include "ferry/redis/scan.hpp"
+#include "ferry/redis/script.hpp"
+#include "ferry/redis/url.hpp"
+#endif
+
+#if __has_include("ferry/celery/task_request.hpp")
+#include "ferry/celery/kombu_redis.hpp"
+#include "ferry/celery/task_request.hpp"
+#include "ferry/celery/task_result.hpp"
 #endif
 #if __has_include("ferry/retry_policy.hpp")
 #include "ferry/retry_policy.hpp"
