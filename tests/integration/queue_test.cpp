@@ -451,7 +451,7 @@ TEST_CASE("10,000 jobs, 4 worker processes, random failures, Redis killed mid-ru
   REQUIRE(finished);
 
   std::set<std::string> done;
-  for (auto& e : redis.command({"SMEMBERS", "soak:done"}).elements()) done.insert(e.as_string());
+  for (auto& e : redis.command({"HKEYS", "soak:done"}).elements()) done.insert(e.as_string());
   std::set<std::string> dead;
   std::size_t dead_entries = 0;
   for (std::size_t off = 0;; off += 500) {

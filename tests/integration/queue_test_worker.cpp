@@ -1,8 +1,9 @@
 // A worker process for the queue's fault tests (forked by queue_test.cpp).
 //   hold <url> <queue> <lease_ms>          reserve one job, record its id, then hang until killed
 //   work <url> <queue> <fail_percent> <seed>  process jobs until "<queue>:stop" exists
-// "work" records each successfully processed job in the set "<queue>:done" BEFORE acking (the
-// side effect of an at-least-once consumer) and counts SADDs that found the id already there.
+// "work" records each successfully processed job in the hash "<queue>:done" (id -> lease token)
+// BEFORE acking (the side effect of an at-least-once consumer) and counts in "<queue>:dupes"
+// the jobs it processed although another delivery already had.
 #include <unistd.h>
 
 #include <chrono>
@@ -73,10 +74,17 @@ int work(const std::string& url, const std::string& name, int fail_percent, unsi
         (void)retry([&] { return q.fail(*j, "random failure"); });
         continue;
       }
-      const auto added = retry([&] {
-        return redis.command({"SADD", done_key, j->id}).as_integer();
+      // HSETNX with this delivery's token: a retried write of our own is not a duplicate,
+      // a second delivery of an already processed job is.
+      const auto first = retry([&] {
+        return redis.command({"HSETNX", done_key, j->id, j->lease_token}).as_integer();
       });
-      if (added == 0) retry([&] { return redis.command({"INCR", name + ":dupes"}); });
+      if (first == 0) {
+        const auto owner = retry([&] { return redis.command({"HGET", done_key, j->id}); });
+        if (owner.as_optional_string() != j->lease_token) {
+          retry([&] { return redis.command({"INCR", name + ":dupes"}); });
+        }
+      }
       (void)retry([&] { return q.ack(*j); });
     } catch (const ferry::error& e) {
       if (!e.is_transient()) return 2;
