@@ -6,6 +6,7 @@
 #pragma once
 
 #include "ferry/error.hpp"
+#include "ferry/retry_policy.hpp"
 #include "ferry/version.hpp"
 
 #if __has_include("ferry/redis/client.hpp")
@@ -22,9 +23,24 @@
 #include "ferry/celery/task_request.hpp"
 #include "ferry/celery/task_result.hpp"
 #endif
-#if __has_include("ferry/retry_policy.hpp")
-#include "ferry/retry_policy.hpp"
+
+#if __has_include("ferry/mail/parse.hpp")
+#include "ferry/mail/attachment_store.hpp"
+#include "ferry/mail/parse.hpp"
+#include "ferry/mail/safe_filename.hpp"
+#include "ferry/mail/sanitize.hpp"
 #endif
+
+#if __has_include("ferry/amqp/consumer.hpp")
+#include "ferry/amqp/connection.hpp"
+#include "ferry/amqp/consumer.hpp"
+#include "ferry/amqp/message.hpp"
+#include "ferry/amqp/publisher.hpp"
+#include "ferry/amqp/table.hpp"
+#include "ferry/amqp/topology.hpp"
+#include "ferry/amqp/url.hpp"
+#endif
+
 #if __has_include("ferry/queue/queue.hpp")
 #include "ferry/queue/queue.hpp"
 #include "ferry/queue/scheduler.hpp"

@@ -6,7 +6,7 @@
 //
 // Backoff is exponential from `base` (base * multiplier^(n-1)), capped at `cap`. Jitter spreads
 // retries of many clients so they do not hit a recovering server at the same instant:
-//   - jitter_mode::full  : uniform in [0, d]        (lowest load, may be ~0)
+//   - jitter_mode::full  : uniform in [0, d]        (AWS "full jitter"; lowest load, may be ~0)
 //   - jitter_mode::equal : uniform in [d/2, d]      (never shorter than half the nominal delay)
 //   - jitter_mode::none  : exactly d
 // where d is the capped nominal delay. The default is equal jitter.
@@ -32,7 +32,7 @@ enum class jitter_mode { none, full, equal };
 struct retry_policy {
   /// Total tries including the first; 1 means "never retry". Must be >= 1.
   int max_attempts = 3;
-  /// Nominal delay after the first failure (RETRY_BACKOFF_BASE_SECONDS).
+  /// Nominal delay after the first failure.
   std::chrono::milliseconds base = std::chrono::seconds(60);
   /// Upper bound on any nominal delay.
   std::chrono::milliseconds cap = std::chrono::hours(1);
@@ -48,6 +48,7 @@ struct retry_policy {
   [[nodiscard]] bool should_retry(int attempt) const noexcept { return attempt < max_attempts; }
 
   /// The capped delay after attempt `attempt` failed, without jitter (attempt < 1 counts as 1).
+  /// Deterministic: the AMQP consumer uses it to name one TTL queue per delay.
   [[nodiscard]] std::chrono::milliseconds nominal_delay(int attempt) const noexcept;
 
   /// The jittered delay after attempt `attempt` failed, drawn from `rng`.
