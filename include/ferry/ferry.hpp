@@ -40,3 +40,12 @@
 #include "ferry/amqp/topology.hpp"
 #include "ferry/amqp/url.hpp"
 #endif
+
+#if __has_include("ferry/queue/queue.hpp")
+#include "ferry/queue/queue.hpp"
+#include "ferry/queue/scheduler.hpp"
+#endif
+#if __has_include("ferry/ratelimit/redis_limiter.hpp")
+#include "ferry/ratelimit/local_limiter.hpp"
+#include "ferry/ratelimit/redis_limiter.hpp"
+#endif
