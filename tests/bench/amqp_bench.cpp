@@ -13,6 +13,7 @@
 // There is no publish_noconfirm: ferry's publisher always runs its channel in confirm mode.
 // Loops are bounded by --messages and --max-seconds, like the peer's.
 // Prints one line: bench=amqp.<shape> side=ferry value=<msgs/s> unit=msgs/s n=.. seconds=..
+// first_ms=.. (consume: run() to the first delivery, i.e. what the clock holds beyond pika's).
 #include <ferry/amqp/consumer.hpp>
 #include <ferry/amqp/publisher.hpp>
 #include <ferry/amqp/topology.hpp>
@@ -35,6 +36,7 @@ namespace amqp = ferry::amqp;
 struct run_result {
   std::size_t messages = 0;
   double seconds = 0;
+  double first_ms = 0;  // consume: run() to the first handler call (connect + basic.consume)
 };
 
 amqp::queue_spec bench_queue(const std::string& name) {
@@ -106,8 +108,10 @@ run_result consume(const amqp::url& u, const std::string& queue, std::uint16_t p
 
   std::size_t got = 0;
   const auto t0 = clock_type::now();
+  std::optional<clock_type::time_point> t_first;
   std::optional<clock_type::time_point> t_end;
   c.run([&](const amqp::delivery&) {
+    if (got == 0) t_first = clock_type::now();
     if (++got == n) {
       t_end = clock_type::now();
       c.stop();
@@ -123,7 +127,8 @@ run_result consume(const amqp::url& u, const std::string& queue, std::uint16_t p
   }
   cv.notify_all();
   watchdog.join();
-  return {got, std::chrono::duration<double>(t1 - t0).count()};
+  return {got, std::chrono::duration<double>(t1 - t0).count(),
+          std::chrono::duration<double, std::milli>(t_first.value_or(t0) - t0).count()};
 }
 
 }  // namespace
@@ -174,8 +179,10 @@ int main(int argc, char** argv) {
       r = consume(u, queue, shape == "consume_prefetch1" ? 1 : 100, n, max_s);
     }
     amqp::delete_queue(admin, queue);
-    std::printf("bench=amqp.%s side=ferry value=%.0f unit=msgs/s n=%zu seconds=%.3f\n",
-                shape.c_str(), static_cast<double>(r.messages) / r.seconds, r.messages, r.seconds);
+    std::printf(
+        "bench=amqp.%s side=ferry value=%.0f unit=msgs/s n=%zu seconds=%.3f first_ms=%.1f\n",
+        shape.c_str(), static_cast<double>(r.messages) / r.seconds, r.messages, r.seconds,
+        r.first_ms);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ferry-bench-amqp: %s\n", e.what());
