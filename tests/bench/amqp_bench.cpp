@@ -23,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <exception>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -110,16 +111,21 @@ run_result consume(const amqp::url& u, const std::string& queue, std::uint16_t p
   const auto t0 = clock_type::now();
   std::optional<clock_type::time_point> t_first;
   std::optional<clock_type::time_point> t_end;
-  c.run([&](const amqp::delivery&) {
-    if (got == 0) t_first = clock_type::now();
-    if (++got == n) {
-      t_end = clock_type::now();
-      c.stop();
-    }
-    return amqp::outcome::ack;
-  });
-  // On a full run the clock stops at the last handler call: its ack is written before run()
-  // returns, and cancelling + closing the connection is not part of the consume rate.
+  std::exception_ptr failure;  // rethrown after the watchdog is joined
+  try {
+    c.run([&](const amqp::delivery&) {
+      if (got == 0) t_first = clock_type::now();
+      if (++got == n) {
+        t_end = clock_type::now();
+        c.stop();
+      }
+      return amqp::outcome::ack;
+    });
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  // On a full run the clock stops in the last handler call (only its ack write follows), so
+  // basic.cancel + closing the connection are outside it, as in the peer.
   const auto t1 = t_end.value_or(clock_type::now());
   {
     std::lock_guard lock(mu);
@@ -127,6 +133,7 @@ run_result consume(const amqp::url& u, const std::string& queue, std::uint16_t p
   }
   cv.notify_all();
   watchdog.join();
+  if (failure) std::rethrow_exception(failure);
   return {got, std::chrono::duration<double>(t1 - t0).count(),
           std::chrono::duration<double, std::milli>(t_first.value_or(t0) - t0).count()};
 }
