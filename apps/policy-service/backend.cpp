@@ -1,6 +1,9 @@
 #include "backend.hpp"
 
 #include <ferry/error.hpp>
+#include <ferry/sql/database_url.hpp>
+
+#include "sql_directory.hpp"
 
 namespace ferry::apps::policy {
 
@@ -20,9 +23,10 @@ directory_backend open_backend(const app_config& config) {
     }
     return {dir, dir};
   }
-  const auto scheme = url.substr(0, url.find(':'));
-  throw ferry::error(errc::unsupported,
-                     "database scheme '" + scheme + "' is not wired into ferry-policyd yet");
+  // Anything else is a database URL (SQLite file or sqlite:// / postgresql://); the parser
+  // names what is wrong with a bad one.
+  auto dir = std::make_shared<sql_directory>(sql::database_url::parse(url));
+  return {dir, dir};
 }
 
 }  // namespace ferry::apps::policy

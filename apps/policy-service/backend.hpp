@@ -1,13 +1,11 @@
 // backend.hpp — builds the recipient directory the configuration asks for.
 //
 // This is the seam where the data layer plugs in: `DB_URL=memory:a@x,b@y` gives the in-memory
-// directory (demos and tests); a SQL URL will give the mail_store-backed directory, wrapped in
-// the Redis cache when REDIS_URL is set. Until those layers land, a SQL URL is reported as
-// unsupported rather than silently serving an empty directory (which would reject all mail).
+// directory (demos and tests); any other URL (a SQLite file path, sqlite://, postgresql://)
+// gives the mail_store-backed sql_directory.
 //
 // Thread safety: the returned directory is thread-safe.
-// Errors: ferry::error(errc::config) for a missing/bad DB_URL, errc::unsupported for a backend
-// this build cannot open yet.
+// Errors: ferry::error(errc::config) for a missing or bad DB_URL.
 #pragma once
 
 #include <memory>

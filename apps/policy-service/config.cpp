@@ -35,7 +35,8 @@ std::string database_url_from(const env_lookup& env) {
   if (auto url = env("DB_URL"); url && !url->empty()) return *url;
   const auto host = env("DB_HOST");
   if (!host || host->empty()) return "";
-  std::string url = "mysql://";
+  // ferry::sql serves SQLite and PostgreSQL; the DB_* form names a PostgreSQL server.
+  std::string url = "postgresql://";
   const auto user = env("DB_USER").value_or("");
   const auto password = env("DB_PASSWORD").value_or("");
   if (!user.empty()) {
@@ -131,6 +132,8 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
   address->require_subcommand(1);
   auto* add = address->add_subcommand("add", "Add (or re-activate) an address");
   add->add_option("address", cmd.address, "Email address")->required();
+  add->add_option("--customer", cmd.customer, "Customer name or id (created if new)")
+      ->default_str("default");
   bool add_inactive = false;
   add->add_flag("--inactive", add_inactive, "Add it inactive (rejected until activated)");
   auto* remove = address->add_subcommand("remove", "Remove an address");

@@ -38,7 +38,8 @@ std::optional<recipient_status> memory_directory::lookup(std::string_view addres
   return it->second;
 }
 
-void memory_directory::add_address(std::string_view address, bool active) {
+void memory_directory::add_address(std::string_view address, bool active,
+                                   std::string_view /*customer*/) {
   auto key = normalize_address(address);
   if (!key) throw std::invalid_argument("memory_directory: empty address");
   std::unique_lock lock(mutex_);

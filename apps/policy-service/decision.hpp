@@ -55,7 +55,8 @@ class recipient_admin {
   virtual ~recipient_admin() = default;
   /// Creates the schema (idempotent).
   virtual void init_schema() = 0;
-  virtual void add_address(std::string_view address, bool active) = 0;
+  /// Adds (or re-activates) `address` for `customer` (created when new; "default" if empty).
+  virtual void add_address(std::string_view address, bool active, std::string_view customer) = 0;
   /// False when the address did not exist.
   virtual bool remove_address(std::string_view address) = 0;
   /// False when the address did not exist.
@@ -72,7 +73,10 @@ class memory_directory final : public recipient_directory, public recipient_admi
   [[nodiscard]] bool may_block() const noexcept override { return false; }
 
   void init_schema() override {}
-  void add_address(std::string_view address, bool active = true) override;
+  void add_address(std::string_view address, bool active, std::string_view customer) override;
+  void add_address(std::string_view address, bool active = true) {
+    add_address(address, active, {});
+  }
   bool remove_address(std::string_view address) override;
   bool set_active(std::string_view address, bool active) override;
   bool set_customer_tier(std::string_view customer, std::string_view tier) override;

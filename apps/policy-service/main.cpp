@@ -29,7 +29,7 @@ int run_admin_command(const policy::command& cmd, policy::recipient_admin& admin
       log.info("schema ready");
       return 0;
     case command_kind::address_add:
-      admin.add_address(cmd.address, cmd.active);
+      admin.add_address(cmd.address, cmd.active, cmd.customer);
       log.info("added " + cmd.address + (cmd.active ? "" : " (inactive)"));
       return 0;
     case command_kind::address_remove:

@@ -54,7 +54,7 @@ TEST_CASE("policy config reads the environment and flags override it", "[policy]
   CHECK(r.config.server.listen == "unix:/run/p.sock");
   CHECK(r.config.redis_url == "redis://r:6379/1");
   CHECK(r.config.cache_ok_ttl == std::chrono::seconds(120));
-  CHECK(r.config.db_url == "mysql://mail:p%40ss%3Aw%2Frd@db:3306/logging_email");
+  CHECK(r.config.db_url == "postgresql://mail:p%40ss%3Aw%2Frd@db:3306/logging_email");
 
   r = parse({"--listen", "127.0.0.1:9999", "--cache-ttl", "30", "--decision-timeout-ms", "250",
              "--log-level", "debug", "--admin-listen", "off"},
@@ -111,11 +111,11 @@ TEST_CASE("backends: memory directory, and honest errors for the rest", "[policy
   CHECK_FALSE(b.directory->lookup("nobody@test.example"));
   cfg.db_url.clear();
   CHECK_THROWS_AS(open_backend(cfg), ferry::error);
-  cfg.db_url = "mysql://db/x";
+  cfg.db_url = "mysql://db/x";  // not a backend ferry::sql serves: a config error naming it
   try {
     (void)open_backend(cfg);
     FAIL("expected ferry::error");
   } catch (const ferry::error& e) {
-    CHECK(e.kind() == ferry::errc::unsupported);
+    CHECK(e.kind() == ferry::errc::config);
   }
 }
