@@ -41,5 +41,8 @@ list(JOIN FERRY_PC_REQUIRES " " FERRY_PC_REQUIRES)
 get_property(FERRY_PC_LIBS_PRIVATE GLOBAL PROPERTY FERRY_PC_LIBS_PRIVATE)
 list(REMOVE_DUPLICATES FERRY_PC_LIBS_PRIVATE)
 list(JOIN FERRY_PC_LIBS_PRIVATE " " FERRY_PC_LIBS_PRIVATE)
+# The .pc file finds its prefix relative to itself, so a staged or relocated install works.
+file(RELATIVE_PATH FERRY_PC_PREFIX_FROM_PCFILEDIR
+  "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file("${PROJECT_SOURCE_DIR}/cmake/ferry.pc.in" "${PROJECT_BINARY_DIR}/ferry.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/ferry.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
