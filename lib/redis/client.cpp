@@ -27,6 +27,7 @@ struct pool_state {
   std::vector<std::unique_ptr<connection>> idle;  // LIFO: the warmest connection first
   std::size_t total = 0;                          // idle + leased + connecting
   std::size_t in_use = 0;
+  std::size_t connecting = 0;  // connects in flight
   pool_stats counters;
 
   // Reconnect backoff after consecutive connect failures.
@@ -101,7 +102,9 @@ lease& lease::operator=(lease&& other) noexcept {
   return *this;
 }
 
-lease::~lease() { release(); }
+lease::~lease() {
+  release();
+}
 
 void lease::release() noexcept {
   if (pool_ && conn_) pool_->give_back(std::move(conn_));
@@ -119,7 +122,9 @@ client::client(std::string_view url) : client(parse_url(url)) {}
 
 client::~client() = default;
 
-lease client::acquire() { return acquire(pool_->opts.pool.acquire_timeout); }
+lease client::acquire() {
+  return acquire(pool_->opts.pool.acquire_timeout);
+}
 
 lease client::acquire(std::chrono::milliseconds timeout) {
   auto& p = *pool_;
@@ -141,28 +146,37 @@ lease client::acquire(std::chrono::milliseconds timeout) {
       conn.reset();  // close outside the lock
       lock.lock();
     }
-    if (p.total < p.opts.pool.max_connections) {
+    // While the server's state is unknown (after a failure, or before the first connection
+    // exists) only one connect probes it at a time and the others wait for the outcome, so a
+    // dead server sees one attempt per backoff period, not one per caller.
+    bool probing = p.connecting > 0 && (p.consecutive_failures > 0 || p.total == p.connecting);
+    if (p.total < p.opts.pool.max_connections && !probing) {
       auto now = detail::pool_state::clock::now();
       if (p.consecutive_failures > 0 && now < p.retry_after) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(p.retry_after - now);
-        throw error(errc::connection_failed,
-                    "Redis " + to_string(p.opts) + ": not reconnecting for another " +
-                        std::to_string(left.count()) + "ms after " +
-                        std::to_string(p.consecutive_failures) +
-                        " failed connects; last error: " + p.last_error);
+        throw error(errc::connection_failed, "Redis " + to_string(p.opts) +
+                                                 ": not reconnecting for another " +
+                                                 std::to_string(left.count()) + "ms after " +
+                                                 std::to_string(p.consecutive_failures) +
+                                                 " failed connects; last error: " + p.last_error);
       }
       ++p.total;
+      ++p.connecting;
       lock.unlock();
       try {
         auto conn = std::make_unique<connection>(p.opts);
         lock.lock();
+        --p.connecting;
         p.consecutive_failures = 0;
         ++p.counters.created;
         ++p.in_use;
+        lock.unlock();
+        p.freed.notify_all();  // waiters held back by a probe may connect now
         return lease(pool_, std::move(conn));
       } catch (const error& e) {
         lock.lock();
         --p.total;
+        --p.connecting;
         ++p.counters.failures;
         // Only connection-level failures back off; a wrong password would fail the same
         // way every time and is reported as such, without delaying a fixed configuration.
@@ -173,13 +187,14 @@ lease client::acquire(std::chrono::milliseconds timeout) {
           p.retry_after = detail::pool_state::clock::now() + p.backoff_delay();
         }
         lock.unlock();
-        p.freed.notify_one();
+        p.freed.notify_all();
         throw;
       } catch (...) {
         lock.lock();
         --p.total;
+        --p.connecting;
         lock.unlock();
-        p.freed.notify_one();
+        p.freed.notify_all();
         throw;
       }
     }
@@ -187,12 +202,18 @@ lease client::acquire(std::chrono::milliseconds timeout) {
       ++p.counters.waits;
       waited = true;
     }
-    if (p.freed.wait_until(lock, deadline) == std::cv_status::timeout &&
-        p.idle.empty() && p.total >= p.opts.pool.max_connections) {
-      ++p.counters.timeouts;
-      throw error(errc::pool_exhausted,
-                  "Redis pool exhausted: all " + std::to_string(p.opts.pool.max_connections) +
-                      " connections in use for " + std::to_string(timeout.count()) + "ms");
+    if (p.freed.wait_until(lock, deadline) == std::cv_status::timeout && p.idle.empty()) {
+      if (p.connecting > 0 && (p.consecutive_failures > 0 || p.total == p.connecting)) {
+        throw error(errc::connection_failed,
+                    "Redis " + to_string(p.opts) +
+                        ": server unreachable; a reconnect attempt is still in progress");
+      }
+      if (p.total >= p.opts.pool.max_connections) {
+        ++p.counters.timeouts;
+        throw error(errc::pool_exhausted,
+                    "Redis pool exhausted: all " + std::to_string(p.opts.pool.max_connections) +
+                        " connections in use for " + std::to_string(timeout.count()) + "ms");
+      }
     }
   }
 }
@@ -235,6 +256,8 @@ pool_stats client::stats() const {
   return s;
 }
 
-const options& client::config() const noexcept { return pool_->opts; }
+const options& client::config() const noexcept {
+  return pool_->opts;
+}
 
 }  // namespace ferry::redis

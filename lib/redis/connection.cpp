@@ -75,7 +75,9 @@ void* create_nil(const redisReadTask* task) noexcept {
 }
 
 // Only ever called for a root object, which is the connection's slot: reset, never delete.
-void free_object(void* obj) noexcept { reply_builder::reset(*static_cast<reply*>(obj)); }
+void free_object(void* obj) noexcept {
+  reply_builder::reset(*static_cast<reply*>(obj));
+}
 
 redisReplyObjectFunctions reply_functions = {create_string, create_array, create_integer,
                                              create_nil, free_object};
@@ -113,8 +115,8 @@ struct connection::impl {
   options opts;
   std::string where;  // host:port or socket path, for messages
   redisContext* ctx = nullptr;
-  std::string out;           // encoded commands not yet written
-  std::size_t pending = 0;   // replies owed for commands queued or written
+  std::string out;          // encoded commands not yet written
+  std::size_t pending = 0;  // replies owed for commands queued or written
   bool broken = false;
   bool failed_before_write = false;
   milliseconds socket_timeout{0};  // what SO_RCVTIMEO/SO_SNDTIMEO are set to
@@ -168,8 +170,8 @@ struct connection::impl {
     timeval tv = to_timeval(t);
     if (::setsockopt(fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
         ::setsockopt(fd(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
-      fail(errc::io_error, std::string("setting the socket timeout failed: ") +
-                               std::strerror(errno));
+      fail(errc::io_error,
+           std::string("setting the socket timeout failed: ") + std::strerror(errno));
     }
     socket_timeout = t;
   }
@@ -289,8 +291,8 @@ struct connection::impl {
     char buf[16 * 1024];
     for (;;) {
       if (take_buffered(r)) return r;
-      auto left = std::chrono::duration_cast<milliseconds>(deadline -
-                                                           std::chrono::steady_clock::now());
+      auto left =
+          std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() < 0) left = milliseconds{0};
       pollfd p{fd(), POLLIN, 0};
       int ready = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -313,8 +315,7 @@ struct connection::impl {
   reply run(std::span<const std::string_view> args) {
     ensure_usable();
     if (pending != 0) {
-      throw std::logic_error("redis::connection::command() called with " +
-                             std::to_string(pending) +
+      throw std::logic_error("redis::connection::command() called with " + std::to_string(pending) +
                              " pipelined replies unread; read_reply() them first");
     }
     failed_before_write = false;
@@ -376,7 +377,9 @@ connection::connection(connection&&) noexcept = default;
 connection& connection::operator=(connection&&) noexcept = default;
 connection::~connection() = default;
 
-reply connection::command(std::span<const std::string_view> args) { return impl_->run(args); }
+reply connection::command(std::span<const std::string_view> args) {
+  return impl_->run(args);
+}
 
 reply connection::command(std::span<const std::string_view> args, milliseconds timeout) {
   if (timeout.count() <= 0) throw std::invalid_argument("Redis command timeout must be positive");
@@ -421,7 +424,9 @@ std::optional<reply> connection::try_read_reply(milliseconds wait) {
   return impl_->try_read(wait);
 }
 
-std::size_t connection::pending_replies() const noexcept { return impl_->pending; }
+std::size_t connection::pending_replies() const noexcept {
+  return impl_->pending;
+}
 
 void connection::subscribe(std::span<const std::string_view> channels) {
   impl_->subscribe("SUBSCRIBE", channels);
@@ -440,8 +445,8 @@ std::optional<message> connection::read_message(milliseconds wait) {
   impl_->ensure_usable();
   auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline -
-                                                         std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
     auto r = impl_->try_read(left.count() < 0 ? milliseconds{0} : left);
     if (!r) return std::nullopt;
     r->throw_if_error();
@@ -449,11 +454,17 @@ std::optional<message> connection::read_message(milliseconds wait) {
   }
 }
 
-bool connection::is_broken() const noexcept { return impl_ == nullptr || impl_->broken; }
+bool connection::is_broken() const noexcept {
+  return impl_ == nullptr || impl_->broken;
+}
 
-const options& connection::config() const noexcept { return impl_->opts; }
+const options& connection::config() const noexcept {
+  return impl_->opts;
+}
 
-int connection::native_handle() const noexcept { return impl_ ? impl_->fd() : -1; }
+int connection::native_handle() const noexcept {
+  return impl_ ? impl_->fd() : -1;
+}
 
 bool connection::last_failure_before_write() const noexcept {
   return impl_ != nullptr && impl_->failed_before_write;

@@ -7,7 +7,8 @@ namespace ferry::redis {
 std::uint16_t crc16(std::string_view data) noexcept {
   std::uint16_t crc = 0;
   for (char ch : data) {
-    crc = static_cast<std::uint16_t>(crc ^ (static_cast<std::uint16_t>(static_cast<unsigned char>(ch)) << 8));
+    crc = static_cast<std::uint16_t>(
+        crc ^ (static_cast<std::uint16_t>(static_cast<unsigned char>(ch)) << 8));
     for (int i = 0; i < 8; ++i) {
       crc = (crc & 0x8000) != 0 ? static_cast<std::uint16_t>((crc << 1) ^ 0x1021)
                                 : static_cast<std::uint16_t>(crc << 1);

@@ -22,13 +22,15 @@ const char* kind_name(reply::kind k) noexcept {
 
 [[noreturn]] void mismatch(const reply& r, const char* wanted) {
   r.throw_if_error();
-  throw error(errc::decode_error, std::string("expected a Redis ") + wanted + " reply, got " +
-                                      kind_name(r.type()));
+  throw error(errc::decode_error,
+              std::string("expected a Redis ") + wanted + " reply, got " + kind_name(r.type()));
 }
 
 }  // namespace
 
-reply reply::make_integer(long long v) { return detail::reply_builder::make_integer(v); }
+reply reply::make_integer(long long v) {
+  return detail::reply_builder::make_integer(v);
+}
 reply reply::make_string(std::string s) {
   return detail::reply_builder::make(kind::string, std::move(s));
 }

@@ -57,6 +57,8 @@ reply script::run(client& c, std::span<const std::string_view> keys,
   return run(*l, keys, args);
 }
 
-void script::load(connection& conn) const { (void)conn.command({"SCRIPT", "LOAD", source_}); }
+void script::load(connection& conn) const {
+  (void)conn.command({"SCRIPT", "LOAD", source_});
+}
 
 }  // namespace ferry::redis

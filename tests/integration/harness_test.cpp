@@ -25,13 +25,12 @@ TEST_CASE("redis_server starts, survives kill -9 + restart on the same port, kee
 }
 
 TEST_CASE("redis_server with a password and an ACL user", "[harness][redis]") {
-  ferry::test::redis_server redis(
-      {.args = {"--requirepass", "s3cret", "--user", "alice", "on", ">alicepw", "~*", "&*",
-                "+@all"}});
+  ferry::test::redis_server redis({.args = {"--requirepass", "s3cret", "--user", "alice", "on",
+                                            ">alicepw", "~*", "&*", "+@all"}});
   CHECK(redis.cli({"PING"}) == "PONG\n");
-  const auto whoami = ferry::test::run_command(
-      {"redis-cli", "-p", std::to_string(redis.port()), "--user", "alice", "--pass", "alicepw",
-       "--no-auth-warning", "ACL", "WHOAMI"});
+  const auto whoami =
+      ferry::test::run_command({"redis-cli", "-p", std::to_string(redis.port()), "--user", "alice",
+                                "--pass", "alicepw", "--no-auth-warning", "ACL", "WHOAMI"});
   CHECK(whoami == "alice\n");
 }
 

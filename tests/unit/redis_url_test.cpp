@@ -112,14 +112,12 @@ TEST_CASE("redis URL: malformed input names the problem", "[redis][url]") {
     const char* url;
     const char* mentions;
   };
-  for (auto [url, mentions] : {bad{"redis://h:99999", "port"}, bad{"redis://h:0", "port"},
-                               bad{"redis://h:12ab", "port"}, bad{"redis://h:", "port"},
-                               bad{"redis://", "host"}, bad{"redis://:6379", "host"},
-                               bad{"redis://u:p@:6379", "host"}, bad{"http://h", "scheme"},
-                               bad{"h:6379", "scheme"}, bad{"garbage", "scheme"},
-                               bad{"redis://h/abc", "db"}, bad{"redis://h/-1", "db"},
-                               bad{"redis://h#frag", "fragment"},
-                               bad{"redis://u:p%zz@h", "percent-encoding"}}) {
+  for (auto [url, mentions] :
+       {bad{"redis://h:99999", "port"}, bad{"redis://h:0", "port"}, bad{"redis://h:12ab", "port"},
+        bad{"redis://h:", "port"}, bad{"redis://", "host"}, bad{"redis://:6379", "host"},
+        bad{"redis://u:p@:6379", "host"}, bad{"http://h", "scheme"}, bad{"h:6379", "scheme"},
+        bad{"garbage", "scheme"}, bad{"redis://h/abc", "db"}, bad{"redis://h/-1", "db"},
+        bad{"redis://h#frag", "fragment"}, bad{"redis://u:p%zz@h", "percent-encoding"}}) {
     INFO(url);
     auto e = parse_error(url);
     CHECK(e.kind() == errc::config);
@@ -136,10 +134,10 @@ TEST_CASE("redis URL: rediss:// is unsupported without TLS", "[redis][url]") {
 }
 
 TEST_CASE("redis URL: the password never appears in errors or to_string", "[redis][url]") {
-  for (const char* url : {"redis://u:topsecret@h:99999", "redis://:topsecret@h/x",
-                          "redis://u:topsecret@h?bogus=1", "redis://u:topsecret@h?timeout=x",
-                          "redis://h?password=topsecret&bogus=1", "unix://:topsecret@/s?db=x",
-                          "redis://u:top%zzsecret@h"}) {
+  for (const char* url :
+       {"redis://u:topsecret@h:99999", "redis://:topsecret@h/x", "redis://u:topsecret@h?bogus=1",
+        "redis://u:topsecret@h?timeout=x", "redis://h?password=topsecret&bogus=1",
+        "unix://:topsecret@/s?db=x", "redis://u:top%zzsecret@h"}) {
     INFO(url);
     std::string what = parse_error(url).what();
     CHECK_THAT(what, !Catch::Contains("topsecret"));
@@ -161,6 +159,5 @@ TEST_CASE("redis URL: to_string round-trips except the password", "[redis][url]"
   CHECK(again.db == 4);
   CHECK(again.connect_timeout == 1500ms);
   CHECK(again.client_name == "a");
-  CHECK(ferry::redis::to_string(parse_url("unix:///tmp/r.sock?db=2")) ==
-        "unix:///tmp/r.sock?db=2");
+  CHECK(ferry::redis::to_string(parse_url("unix:///tmp/r.sock?db=2")) == "unix:///tmp/r.sock?db=2");
 }

@@ -63,7 +63,7 @@ struct pool_stats {
 };
 
 /// A connection borrowed from a client; returned (or discarded if broken) on destruction.
-/// Move-only. The client must outlive its leases.
+/// Move-only. It may outlive its client: the pool state is shared.
 class lease {
  public:
   lease(lease&& other) noexcept;

@@ -133,7 +133,6 @@ class connection {
 
  private:
   friend class client;
-  friend class pipeline;
   struct impl;
 
   /// True when an idle connection has unexpected readable data or EOF (server went away).

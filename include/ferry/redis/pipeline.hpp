@@ -73,10 +73,10 @@ class pipeline {
 
  private:
   struct script_call {
-    std::size_t index;     // position in the replies
+    std::size_t index;         // position in the replies
     const class script* code;  // the script (must outlive exec)
-    std::size_t offset;    // start of the encoded EVALSHA in buffer_
-    std::size_t length;    // its encoded size
+    std::size_t offset;        // start of the encoded EVALSHA in buffer_
+    std::size_t length;        // its encoded size
   };
 
   std::string buffer_;

@@ -91,8 +91,7 @@ class scan_range {
 /// Keys matching `pattern` (a glob; see escape_glob), fetched `count` per SCAN round trip.
 [[nodiscard]] scan_range scan(connection& conn, std::string_view pattern = "*",
                               std::size_t count = 100);
-[[nodiscard]] scan_range scan(client& c, std::string_view pattern = "*",
-                              std::size_t count = 100);
+[[nodiscard]] scan_range scan(client& c, std::string_view pattern = "*", std::size_t count = 100);
 
 /// Deletes every key matching `pattern` with SCAN + UNLINK, `batch` keys per round trip;
 /// returns how many keys were removed. Not atomic: keys created meanwhile may survive.

@@ -16,13 +16,12 @@ namespace ferry::redis::detail {
 /// A range whose elements can be viewed as string_views that outlive the call: lvalue
 /// strings, string_views, or C strings (a range yielding temporary std::strings would dangle).
 template <class R>
-concept arg_range =
-    std::ranges::input_range<R> &&
+concept arg_range = std::ranges::input_range<R> &&
     std::convertible_to<std::ranges::range_reference_t<R>, std::string_view> &&
     (std::is_lvalue_reference_v<std::ranges::range_reference_t<R>> ||
      std::same_as<std::remove_cvref_t<std::ranges::range_reference_t<R>>, std::string_view> ||
-     std::same_as<std::decay_t<std::ranges::range_reference_t<R>>, const char*>) &&
-    (!std::convertible_to<R, std::span<const std::string_view>>);
+     std::same_as<std::decay_t<std::ranges::range_reference_t<R>>,
+                  const char*>)&&(!std::convertible_to<R, std::span<const std::string_view>>);
 
 /// Argument views on the stack for small commands, spilling to a vector for large ones.
 class arg_buffer {
