@@ -182,8 +182,10 @@ bool cache_core::circuit_allows() {
 }
 
 void cache_core::circuit_success() noexcept {
+  // Only touch the shared atomics when there is something to reset: this runs after every
+  // successful call, and unconditional stores would bounce the cache line between threads.
   if (open_until_.load(std::memory_order_relaxed) != 0) open_until_.store(0);
-  probing_.store(false);
+  if (probing_.load(std::memory_order_relaxed)) probing_.store(false);
 }
 
 void cache_core::circuit_failure(const ferry::error& e) {

@@ -183,3 +183,27 @@ TEST_CASE("XFetch: beta 0 never refreshes early; entries without a loader never 
   c2.set("plain", 9, 60s);  // set() records no load time
   CHECK(c2.get_or_set("plain", load, 60s) == 9);
 }
+
+TEST_CASE("XFetch: a failing early refresh serves the still-valid value", "[cache]") {
+  ferry::redis::client redis{ferry::test::shared_redis_url()};
+  auto prefix = ferry::test::unique_name("cache-xfetch-err") + ":";
+  cleanup guard{redis, prefix};
+  auto clock = std::make_shared<fake_clock>();
+  fc::cache_options o;
+  o.clock = [clock] { return clock->now(); };
+  o.random = [] { return 1e-6; };  // always early once close to expiry
+  fc::cache<int> c{redis, prefix, o};
+  CHECK(c.get_or_set(
+            "k",
+            [] {
+              std::this_thread::sleep_for(20ms);
+              return 1;
+            },
+            60s) == 1);
+  clock->ms = clock->ms.load() + 59'900;
+  CHECK(c.get_or_set(
+            "k", []() -> int { throw std::runtime_error("db down"); }, 60s) == 1);
+  auto s = c.stats();
+  CHECK(s.load_failures == 1);
+  CHECK(s.early_refreshes == 1);
+}

@@ -16,7 +16,8 @@
 // others wait for its result, or its exception); its result is stored with the load time, so
 // that readers in all processes recompute a hot key shortly *before* it expires, one at a
 // time, instead of all at once after (XFetch). A loader returning std::optional<T> makes
-// nullopt a cached answer too ("no such user"), kept for `negative_ttl`.
+// nullopt a cached answer too ("no such user"), kept for `negative_ttl`. If an early
+// refresh's loader throws, the still-valid cached value is returned instead.
 //
 // The rule a reader would otherwise get wrong: by default the cache never throws because
 // Redis is down or slow. A failed call counts an error, opens a circuit for
@@ -341,6 +342,8 @@ class cache {
     } catch (...) {
       core_->count_load(std::chrono::steady_clock::now() - start, true, usable);
       core_->land(full, fl, nullptr, std::current_exception());
+      // An early refresh that fails still has a valid value to serve.
+      if (usable) return f.value ? std::optional<T>(*f.value) : std::nullopt;
       throw;
     }
     auto took = std::chrono::steady_clock::now() - start;

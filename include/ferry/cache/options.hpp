@@ -66,6 +66,7 @@ struct cache_options {
   /// error; for logs and metrics. Must not throw.
   std::function<void(const ferry::error&)> on_error;
   /// Wall clock for entry expiry and early refresh; tests inject a fake one. Empty = system.
+  /// Like `random`, called from any thread that uses the cache: must be thread-safe.
   std::function<std::chrono::system_clock::time_point()> clock;
   /// Uniform random numbers in (0, 1] for early refresh; tests inject fixed ones. Empty = a
   /// per-cache generator.
