@@ -6,3 +6,6 @@ find_package(Threads REQUIRED)
 # --- redis: hiredis 0.14 (Debian 12: pkg-config only, no TLS); cmake/modules/Findhiredis.cmake
 find_package(hiredis REQUIRED MODULE)
 set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES hiredis)
+# ferry::celery: args/kwargs are nlohmann JSON in its API, so the dependency is public.
+find_package(nlohmann_json 3 REQUIRED)
+set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES nlohmann_json)

@@ -5,9 +5,26 @@
 // Including single component headers (<ferry/redis/client.hpp>) keeps builds leaner.
 #pragma once
 
+#include "ferry/codec.hpp"
 #include "ferry/error.hpp"
 #include "ferry/version.hpp"
 
 #if __has_include("ferry/redis/client.hpp")
 #include "ferry/redis/client.hpp"
+#include "ferry/redis/keys.hpp"
+#include "ferry/redis/pipeline.hpp"
+#include "ferry/redis/scan.hpp"
+#include "ferry/redis/script.hpp"
+#include "ferry/redis/url.hpp"
+#endif
+
+#if __has_include("ferry/cache/cache.hpp")
+#include "ferry/cache/cache.hpp"
+#include "ferry/cache/report.hpp"
+#endif
+
+#if __has_include("ferry/celery/task_request.hpp")
+#include "ferry/celery/kombu_redis.hpp"
+#include "ferry/celery/task_request.hpp"
+#include "ferry/celery/task_result.hpp"
 #endif

@@ -374,80 +374,92 @@ connection::connection(const options& opts) {
 connection::connection(std::string_view url) : connection(parse_url(url)) {}
 
 connection::connection(connection&&) noexcept = default;
+
+connection::impl& connection::self() const {
+  if (impl_ == nullptr) throw std::logic_error("redis::connection used after being moved from");
+  return *impl_;
+}
 connection& connection::operator=(connection&&) noexcept = default;
 connection::~connection() = default;
 
 reply connection::command(std::span<const std::string_view> args) {
-  return impl_->run(args);
+  return self().run(args);
 }
 
 reply connection::command(std::span<const std::string_view> args, milliseconds timeout) {
   if (timeout.count() <= 0) throw std::invalid_argument("Redis command timeout must be positive");
-  impl_->ensure_usable();
-  impl_->set_socket_timeout(timeout);
+  auto& s = self();
+  s.ensure_usable();
+  s.set_socket_timeout(timeout);
   reply r;
   try {
-    r = impl_->run(args);
+    r = s.run(args);
   } catch (...) {
-    if (!impl_->broken) impl_->set_socket_timeout(impl_->opts.command_timeout);
+    if (!s.broken) s.set_socket_timeout(s.opts.command_timeout);
     throw;
   }
-  impl_->set_socket_timeout(impl_->opts.command_timeout);
+  s.set_socket_timeout(s.opts.command_timeout);
   return r;
 }
 
 void connection::append(std::span<const std::string_view> args) {
-  impl_->ensure_usable();
-  if (impl_->pending == 0) impl_->failed_before_write = false;
-  impl_->append(args);
+  auto& s = self();
+  s.ensure_usable();
+  if (s.pending == 0) s.failed_before_write = false;
+  s.append(args);
 }
 
 void connection::append_raw(std::string_view resp, std::size_t replies) {
-  impl_->ensure_usable();
-  if (impl_->pending == 0) impl_->failed_before_write = false;
-  impl_->out.append(resp);
-  impl_->pending += replies;
+  auto& s = self();
+  s.ensure_usable();
+  if (s.pending == 0) s.failed_before_write = false;
+  s.out.append(resp);
+  s.pending += replies;
 }
 
 void connection::flush() {
-  impl_->ensure_usable();
-  impl_->flush();
+  auto& s = self();
+  s.ensure_usable();
+  s.flush();
 }
 
 reply connection::read_reply() {
-  impl_->ensure_usable();
-  return impl_->read();
+  auto& s = self();
+  s.ensure_usable();
+  return s.read();
 }
 
 std::optional<reply> connection::try_read_reply(milliseconds wait) {
-  impl_->ensure_usable();
-  return impl_->try_read(wait);
+  auto& s = self();
+  s.ensure_usable();
+  return s.try_read(wait);
 }
 
 std::size_t connection::pending_replies() const noexcept {
-  return impl_->pending;
+  return impl_ ? impl_->pending : 0;
 }
 
 void connection::subscribe(std::span<const std::string_view> channels) {
-  impl_->subscribe("SUBSCRIBE", channels);
+  self().subscribe("SUBSCRIBE", channels);
 }
 
 void connection::psubscribe(std::span<const std::string_view> patterns) {
-  impl_->subscribe("PSUBSCRIBE", patterns);
+  self().subscribe("PSUBSCRIBE", patterns);
 }
 
 std::optional<message> connection::read_message(milliseconds wait) {
-  if (!impl_->messages.empty()) {
-    message m = std::move(impl_->messages.front());
-    impl_->messages.pop_front();
+  auto& s = self();
+  if (!s.messages.empty()) {
+    message m = std::move(s.messages.front());
+    s.messages.pop_front();
     return m;
   }
-  impl_->ensure_usable();
+  s.ensure_usable();
   auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
     auto left =
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    auto r = impl_->try_read(left.count() < 0 ? milliseconds{0} : left);
+    auto r = s.try_read(left.count() < 0 ? milliseconds{0} : left);
     if (!r) return std::nullopt;
     r->throw_if_error();
     if (auto m = impl::to_message(*r)) return m;

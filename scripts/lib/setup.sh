@@ -1,7 +1,7 @@
 # Shared set-up for scripts/test, scripts/demo and scripts/bench. Source it; do not run it.
 #   ferry_install_packages   installs the Debian packages in packages.txt that are missing
 #   ferry_configure DIR ARGS configures a build directory
-#   ferry_build DIR          builds it
+#   ferry_build DIR [T...]   builds it (or only targets T...)
 set -euo pipefail
 
 FERRY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -45,6 +45,12 @@ ferry_configure() {
   cmake -S "$FERRY_ROOT" -B "$dir" "$@"
 }
 
-ferry_build() {
-  cmake --build "$1" --parallel "$FERRY_JOBS"
+ferry_build() {  # ferry_build DIR [TARGET...]: everything, or only the named targets
+  local dir=$1
+  shift
+  if [ $# -gt 0 ]; then
+    cmake --build "$dir" --parallel "$FERRY_JOBS" --target "$@"
+  else
+    cmake --build "$dir" --parallel "$FERRY_JOBS"
+  fi
 }

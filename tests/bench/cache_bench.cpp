@@ -1,29 +1,27 @@
-// ferry-bench-cache — throughput of cache<T> hits, printed as
-//   bench=<name> side=<ferry|peer> value=<ops/s> unit=ops/s
+// ferry-bench-cache: cache<T> hits, so scripts/bench can set them beside a bare GET.
 //
-//   cache.hit_redis   get() of a ~200-byte JSON value through cache<T> over one connection
-//                     (GET + header check + JSON decode); the peer is a bare GET of the same
-//                     bytes on a ferry::redis::connection: the round trip is the limit.
-//   cache.hit_near    get() answered by the near cache (in-process LRU, no I/O).
+//   ferry-bench-cache --url redis://127.0.0.1:6379/9 [--shape hit_redis|hit_near|raw_get]
+//                     [--seconds 2]
 //
-// Redis: $FERRY_BENCH_REDIS_URL, or a redis-server started for the run.
-// Usage: ferry-bench-cache [seconds per measurement, default 2]
+// Shapes (default: hit_redis then hit_near, one line each):
+//   hit_redis  get() of a ~200-byte JSON value through cache<T> over one pooled connection:
+//              GET + header check + JSON decode. Its physical limit is raw_get.
+//   hit_near   get() answered by the near cache (in-process LRU kept coherent by Redis).
+//   raw_get    the peer: a bare GET of the same bytes on one ferry::redis::connection.
+// Prints: bench=cache.<shape> side=ferry value=<ops/s> unit=ops/s
+#include <unistd.h>
+#include <ferry/cache/cache.hpp>
+#include <ferry/codec_json.hpp>
+#include <ferry/redis/client.hpp>
+#include <ferry/redis/connection.hpp>
+#include <ferry/redis/url.hpp>
+
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <unistd.h>
-
-#include "ferry/cache/cache.hpp"
-#include "ferry/codec_json.hpp"
-#include "ferry/redis/client.hpp"
-#include "ferry/redis/connection.hpp"
-#include "ferry/redis/url.hpp"
-#include "ferry_test/servers.hpp"
 
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
@@ -36,80 +34,83 @@ struct profile {
   int tier = 0;
   std::vector<std::string> roles;
   std::string locale;
+  std::string timezone;
   long long created = 0;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(profile, email, name, tier, roles, locale, created)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(profile, email, name, tier, roles, locale, timezone, created)
 
 profile sample() {
-  return {"ada.lovelace@logging.email",    "Ada Lovelace", 3,
-          {"admin", "billing", "support"}, "en_GB",        1700000000123};
+  return {"ada.lovelace@logging.email",
+          "Ada Lovelace",
+          3,
+          {"admin", "billing", "support"},
+          "en_GB",
+          "Europe/London",
+          1700000000123};
 }
 
 // Runs `op` in batches until `span` has passed; returns operations per second.
 template <class Op>
 double measure(std::chrono::duration<double> span, Op op) {
+  for (int i = 0; i < 1000; ++i) op();  // warm-up
   std::size_t n = 0;
   auto start = steady::now();
   auto end = start + span;
   while (steady::now() < end) {
-    for (int i = 0; i < 256; ++i) op();
-    n += 256;
+    for (int i = 0; i < 64; ++i) op();
+    n += 64;
   }
-  double secs = std::chrono::duration<double>(steady::now() - start).count();
-  return static_cast<double>(n) / secs;
+  return static_cast<double>(n) / std::chrono::duration<double>(steady::now() - start).count();
 }
 
-void print(const char* name, const char* side, double ops) {
-  std::printf("bench=%s side=%s value=%.0f unit=ops/s\n", name, side, ops);
+void print(const std::string& shape, double ops) {
+  std::printf("bench=cache.%s side=ferry value=%.0f unit=ops/s\n", shape.c_str(), ops);
   std::fflush(stdout);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::chrono::duration<double> span{argc > 1 ? std::atof(argv[1]) : 2.0};
-  std::unique_ptr<ferry::test::redis_server> server;
-  std::string url;
-  if (const char* u = std::getenv("FERRY_BENCH_REDIS_URL")) {
-    url = u;
-  } else {
-    server = std::make_unique<ferry::test::redis_server>();
-    url = server->url();
-  }
+  CLI::App app{"ferry cache benchmark"};
+  std::string url = "redis://127.0.0.1:6379/9";
+  std::string shape = "all";
+  double seconds = 2.0;
+  app.add_option("--url", url, "Redis URL");
+  app.add_option("--shape", shape, "hit_redis, hit_near, raw_get or all")
+      ->check(CLI::IsMember({"hit_redis", "hit_near", "raw_get", "all"}));
+  app.add_option("--seconds", seconds, "time per measurement");
+  CLI11_PARSE(app, argc, argv);
+  const std::chrono::duration<double> span{seconds};
 
   auto opts = ferry::redis::parse_url(url);
-  opts.pool.max_connections = 1;  // one connection, as the benchmark says
+  opts.pool.max_connections = 1;  // one connection
   ferry::redis::client redis{opts};
   const std::string ns = "bench:cache:" + std::to_string(::getpid()) + ":";
+  ferry::cache::cache<profile> plain{redis, ns};
+  plain.set("p", sample(), 10min);
+  std::fprintf(stderr, "stored entry: %zu bytes\n",
+               redis.command({"GET", ns + "p"}).as_string().size());
+  std::size_t sink = 0;
 
-  ferry::cache::cache<profile> c{redis, ns};
-  c.set("p", sample(), 10min);
-  std::string raw = redis.command({"GET", ns + "p"}).as_string();
-  std::fprintf(stderr, "stored entry: %zu bytes\n", raw.size());
-  volatile std::size_t sink = 0;
-
-  print("cache.hit_redis", "ferry", measure(span, [&] { sink = sink + c.get("p")->name.size(); }));
-  {
-    ferry::redis::connection conn{url};
-    const std::string key = ns + "p";
-    print("cache.hit_redis", "peer", measure(span, [&] {
-            sink = sink + conn.command({"GET", key}).as_string().size();
-          }));
+  if (shape == "hit_redis" || shape == "all") {
+    print("hit_redis", measure(span, [&] { sink += plain.get("p")->name.size(); }));
   }
-
-  ferry::cache::cache_options near;
-  near.near.enabled = true;
-  ferry::cache::cache<profile> n{redis, ns, near};
-  for (int i = 0; i < 500 && !n.stats().near_active; ++i) std::this_thread::sleep_for(10ms);
-  for (int i = 0; i < 3; ++i) (void)n.get("p");  // fill (our own set invalidated it once)
-  std::this_thread::sleep_for(50ms);
-  (void)n.get("p");
-  print("cache.hit_near", "ferry", measure(span, [&] { sink = sink + n.get("p")->name.size(); }));
-  auto s = n.stats();
-  std::fprintf(stderr, "near hits %llu of %llu hits\n",
-               static_cast<unsigned long long>(s.near_hits),
-               static_cast<unsigned long long>(s.hits));
-
-  c.clear();
+  if (shape == "raw_get") {
+    ferry::redis::connection conn{opts};
+    const std::string key = ns + "p";
+    print("raw_get", measure(span, [&] { sink += conn.command({"GET", key}).as_string().size(); }));
+  }
+  if (shape == "hit_near" || shape == "all") {
+    ferry::cache::cache_options o;
+    o.near.enabled = true;
+    ferry::cache::cache<profile> near{redis, ns, o};
+    for (int i = 0; i < 500 && !near.stats().near_active; ++i) std::this_thread::sleep_for(10ms);
+    (void)near.get("p");  // the first read fills the near cache
+    print("hit_near", measure(span, [&] { sink += near.get("p")->name.size(); }));
+    auto s = near.stats();
+    std::fprintf(stderr, "near hits: %llu of %llu\n", static_cast<unsigned long long>(s.near_hits),
+                 static_cast<unsigned long long>(s.hits));
+  }
+  plain.clear();
   return sink == 0 ? 1 : 0;
 }

@@ -135,6 +135,8 @@ class connection {
   friend class client;
   struct impl;
 
+  /// The state; throws std::logic_error on a moved-from connection.
+  [[nodiscard]] impl& self() const;
   /// True when an idle connection has unexpected readable data or EOF (server went away).
   [[nodiscard]] bool stale() const noexcept;
 
