@@ -60,6 +60,7 @@
 #include "ferry/cache/stats.hpp"
 #include "ferry/codec.hpp"
 #include "ferry/redis/client.hpp"
+#include "ferry/redis/scan.hpp"
 
 namespace ferry::cache {
 
@@ -191,6 +192,12 @@ class cache {
     if (!core_->enabled()) return 0;
     if (pattern.empty()) throw std::invalid_argument("del_pattern needs a pattern");
     return core_->del_pattern(pattern);
+  }
+  /// Deletes every entry whose key (after the namespace) starts with `text`, taken literally
+  /// (glob characters in it are escaped): graphs.del_prefix(job_id + ":").
+  std::size_t del_prefix(std::string_view text) {
+    if (!core_->enabled()) return 0;
+    return core_->del_pattern(redis::escape_glob(text) + "*");
   }
   /// Deletes every entry of this namespace.
   std::size_t clear() { return enabled() ? core_->del_pattern("*") : 0; }
