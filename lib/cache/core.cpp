@@ -190,10 +190,13 @@ void cache_core::circuit_success() noexcept {
 
 void cache_core::circuit_failure(const ferry::error& e) {
   ++n_.errors;
-  // An error reply means Redis answered: the connection is fine, the circuit stays closed.
-  bool reachable = e.kind() == errc::server_error || e.kind() == errc::decode_error;
-  if (reachable) {
+  if (e.kind() == errc::server_error || e.kind() == errc::decode_error) {
+    // An error reply means Redis answered: the connection is fine, the circuit stays closed.
     circuit_success();
+  } else if (e.kind() == errc::pool_exhausted) {
+    // Local contention for pooled connections, not a sign of a dead server (a hung one shows
+    // up as timeouts on the busy connections): count it, leave the circuit as it is.
+    probing_.store(false);
   } else {
     auto until = steady_ticks() +
                  std::chrono::duration_cast<steady::duration>(opts_.circuit_cooldown).count();

@@ -143,3 +143,23 @@ TEST_CASE("degradation: throw_on_error surfaces Redis failures as ferry::error",
   }
   CHECK(steady::now() - t0 < 100ms);
 }
+
+TEST_CASE("degradation: an exhausted pool is counted but does not open the circuit",
+          "[cache][fault]") {
+  auto o = ferry::redis::parse_url(ferry::test::shared_redis_url());
+  o.pool.max_connections = 1;
+  o.pool.acquire_timeout = 50ms;
+  ferry::redis::client redis{o};
+  fc::cache<int> c{redis, ferry::test::unique_name("exhausted") + ":"};
+  {
+    auto held = redis.acquire();  // the only connection is busy elsewhere
+    CHECK(c.get_or_set("k", [] { return 1; }) == 1);
+  }
+  auto s = c.stats();
+  CHECK(s.errors >= 1);
+  CHECK(s.circuit_trips == 0);
+  CHECK_FALSE(s.circuit_open);
+  CHECK(c.set("k", 2));  // Redis is used again at once
+  CHECK(c.get("k") == 2);
+  CHECK(c.del("k"));
+}

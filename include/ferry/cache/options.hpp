@@ -55,7 +55,8 @@ struct cache_options {
   bool throw_on_error = false;
   /// After a connection-level failure the cache stops calling Redis for this long (circuit
   /// open), then lets one call through to probe it; so a dead or hung Redis costs at most one
-  /// timeout per cool-down. Must be positive.
+  /// timeout per cool-down. Error replies (the server answered) and pool_exhausted (local
+  /// contention) are counted but do not open it. Must be positive.
   std::chrono::milliseconds circuit_cooldown{std::chrono::seconds{5}};
   /// XFetch beta (probabilistic early recomputation): > 1 refreshes earlier, < 1 later,
   /// 0 never early. Must be >= 0.
