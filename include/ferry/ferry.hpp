@@ -7,6 +7,7 @@
 
 #include "ferry/codec.hpp"
 #include "ferry/error.hpp"
+#include "ferry/retry_policy.hpp"
 #include "ferry/version.hpp"
 
 #if __has_include("ferry/redis/client.hpp")
@@ -27,4 +28,21 @@
 #include "ferry/celery/kombu_redis.hpp"
 #include "ferry/celery/task_request.hpp"
 #include "ferry/celery/task_result.hpp"
+#endif
+
+#if __has_include("ferry/mail/parse.hpp")
+#include "ferry/mail/attachment_store.hpp"
+#include "ferry/mail/parse.hpp"
+#include "ferry/mail/safe_filename.hpp"
+#include "ferry/mail/sanitize.hpp"
+#endif
+
+#if __has_include("ferry/amqp/consumer.hpp")
+#include "ferry/amqp/connection.hpp"
+#include "ferry/amqp/consumer.hpp"
+#include "ferry/amqp/message.hpp"
+#include "ferry/amqp/publisher.hpp"
+#include "ferry/amqp/table.hpp"
+#include "ferry/amqp/topology.hpp"
+#include "ferry/amqp/url.hpp"
 #endif

@@ -5,7 +5,7 @@ execute_process(
   COMMAND ${CMAKE_COMMAND} -S ${SOURCE} -B ${BINARY}
     -DCMAKE_PREFIX_PATH=${STAGE}
     -DCMAKE_CXX_COMPILER=${CXX}
-    "-DFERRY_COMPONENTS=${components}"
+    "-DFERRY_COMPONENTS=${components}"  # quoted: the ;-list stays one argument
     -DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}
   RESULT_VARIABLE rc)
 if(rc)

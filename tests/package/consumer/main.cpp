@@ -7,6 +7,18 @@
 int main() {
   const ferry::error e(ferry::errc::timeout, "consumer check");
   if (!e.is_transient()) return 1;
+#if __has_include(<ferry/amqp/connection.hpp>)
+  // Links rabbitmq-c through ferry::amqp: connecting to a closed port fails cleanly.
+  try {
+    ferry::amqp::connection c(
+        ferry::amqp::url::parse("amqp://127.0.0.1:1/?connection_timeout=500"));
+    return 1;
+  } catch (const ferry::error& amqp_error) {
+    if (amqp_error.kind() != ferry::errc::connection_failed &&
+        amqp_error.kind() != ferry::errc::timeout)
+      return 1;
+  }
+#endif
 #if __has_include(<ferry/celery/task_request.hpp>)
   ferry::celery::task_request request;
   request.task = "tasks.add";
@@ -14,6 +26,13 @@ int main() {
   request.args = {2, 3};
   const auto message = ferry::celery::build_message(request);
   if (ferry::celery::parse_message(message).args != request.args) return 1;
+#endif
+#if __has_include(<ferry/mail/parse.hpp>)
+  // GMime and gumbo must come along through the package's link interface.
+  const auto mail = ferry::mail::parse_message("Subject: hi\r\n\r\nbody\r\n");
+  if (mail.subject != "hi" || ferry::mail::sanitize_html("<b onclick=x()>b</b>") != "<b>b</b>") {
+    return 1;
+  }
 #endif
   std::cout << "ferry " << FERRY_VERSION_STRING << ": " << e.what() << "\n";
 #if __has_include(<ferry/redis/url.hpp>)

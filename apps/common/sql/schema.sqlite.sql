@@ -1,0 +1,56 @@
+-- The email deployment's schema, SQLite flavour. Idempotent: every statement may run again.
+-- Times are Unix seconds (INTEGER) in both flavours, so the same queries serve both engines.
+-- Booleans are stored as 0/1; queries read them with CAST(col AS INTEGER).
+
+CREATE TABLE IF NOT EXISTS customers (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  name        TEXT    NOT NULL UNIQUE,
+  tier        TEXT    NOT NULL DEFAULT 'free',
+  created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS email_addresses (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  address      TEXT    NOT NULL UNIQUE CHECK (address = lower(trim(address)) AND address <> ''),
+  customer_id  INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  active       BOOLEAN NOT NULL DEFAULT TRUE,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS email_addresses_customer_id ON email_addresses(customer_id);
+
+CREATE TABLE IF NOT EXISTS messages (
+  id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id_header  TEXT    NOT NULL,
+  recipient          TEXT    NOT NULL,
+  sender             TEXT    NOT NULL DEFAULT '',
+  raw_size           INTEGER NOT NULL DEFAULT 0 CHECK (raw_size >= 0),
+  raw_ref            TEXT,             -- path of the raw message when stored on disk
+  raw                TEXT,             -- the raw message when stored inline
+  subject            TEXT,
+  from_addr          TEXT,
+  to_addrs           TEXT,
+  date               TEXT,             -- the Date: header as sent
+  text_body          TEXT,
+  html_body          TEXT,
+  is_processed       BOOLEAN NOT NULL DEFAULT FALSE,
+  processed_at       INTEGER,
+  status             TEXT    NOT NULL DEFAULT 'pending'
+                     CHECK (status IN ('pending', 'processed', 'failed')),
+  error              TEXT,
+  created_at         INTEGER NOT NULL,
+  UNIQUE (message_id_header, recipient)  -- makes ingest idempotent
+);
+CREATE INDEX IF NOT EXISTS messages_created_at ON messages(created_at);
+CREATE INDEX IF NOT EXISTS messages_pending ON messages(is_processed, created_at);
+
+CREATE TABLE IF NOT EXISTS attachments (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id    INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  filename      TEXT    NOT NULL DEFAULT '',
+  content_type  TEXT    NOT NULL DEFAULT 'application/octet-stream',
+  size          INTEGER NOT NULL CHECK (size >= 0),
+  sha256        TEXT    NOT NULL,
+  storage_path  TEXT
+);
+CREATE INDEX IF NOT EXISTS attachments_message_id ON attachments(message_id);

@@ -1,0 +1,209 @@
+#include "config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ostream>
+
+namespace ferry::apps::policy {
+namespace {
+
+std::string percent_encode(const std::string& s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '_' || c == '.' || c == '~';
+    if (plain) {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+long long env_number(const env_lookup& env, const std::string& name, long long fallback) {
+  const auto value = env(name);
+  if (!value || value->empty()) return fallback;
+  char* end = nullptr;
+  const long long n = std::strtoll(value->c_str(), &end, 10);
+  if (end == nullptr || *end != '\0' || n < 0) {
+    throw CLI::ValidationError(name, "must be a non-negative integer, got '" + *value + "'");
+  }
+  return n;
+}
+
+}  // namespace
+
+env_lookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+std::string database_url_from(const env_lookup& env) {
+  if (auto url = env("DB_URL"); url && !url->empty()) return *url;
+  const auto host = env("DB_HOST");
+  if (!host || host->empty()) return "";
+  std::string url = "mysql://";
+  const auto user = env("DB_USER").value_or("");
+  const auto password = env("DB_PASSWORD").value_or("");
+  if (!user.empty()) {
+    url += percent_encode(user);
+    if (!password.empty()) url += ":" + percent_encode(password);
+    url += "@";
+  }
+  url += *host;
+  if (auto port = env("DB_PORT"); port && !port->empty()) url += ":" + *port;
+  url += "/" + env("DB_NAME").value_or("");
+  return url;
+}
+
+cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_lookup& env,
+                               std::ostream& out, std::ostream& err) {
+  cli_outcome result;
+  app_config& cfg = result.config;
+  command& cmd = result.cmd;
+
+  CLI::App app{
+      "ferry-policyd: Postfix SMTPD access policy server (check_policy_service) validating "
+      "recipients against the mail database through a Redis cache.",
+      "ferry-policyd"};
+  app.footer(
+      "Environment: POLICY_LISTEN, POLICY_ADMIN_LISTEN, REDIS_URL, REDIS_CACHE_TTL, "
+      "REDIS_REJECT_TTL, DB_URL or DB_HOST/DB_PORT/DB_USER/DB_PASSWORD/DB_NAME, "
+      "POLICY_DECISION_TIMEOUT_MS, POLICY_LOG_LEVEL. Flags override them.\n"
+      "Exit codes: 0 ok, 1 error, 2 usage, 75 temporary failure (retry later).");
+
+  long long ok_ttl = 0;
+  long long reject_ttl = 0;
+  long long decision_ms = 0;
+  long long idle_s = 0;
+  std::string level_name;
+  try {
+    cfg.server.listen = env("POLICY_LISTEN").value_or(cfg.server.listen);
+    cfg.admin_listen = env("POLICY_ADMIN_LISTEN").value_or(cfg.admin_listen);
+    cfg.redis_url = env("REDIS_URL").value_or("");
+    cfg.db_url = database_url_from(env);
+    ok_ttl = env_number(env, "REDIS_CACHE_TTL", cfg.cache_ok_ttl.count());
+    reject_ttl = env_number(env, "REDIS_REJECT_TTL", cfg.cache_reject_ttl.count());
+    decision_ms =
+        env_number(env, "POLICY_DECISION_TIMEOUT_MS", cfg.server.decision_timeout.count());
+    idle_s = cfg.server.idle_timeout.count();
+    level_name = env("POLICY_LOG_LEVEL").value_or("info");
+  } catch (const CLI::Error& e) {
+    err << "ferry-policyd: " << e.what() << "\n";
+    result.exit_code = 2;
+    return result;
+  }
+
+  app.add_option("--listen", cfg.server.listen,
+                 "Policy socket: HOST:PORT, inet:HOST:PORT or unix:/PATH [POLICY_LISTEN]")
+      ->capture_default_str();
+  app.add_option("--admin-listen", cfg.admin_listen,
+                 "HTTP /metrics and /health: HOST:PORT, or 'off' [POLICY_ADMIN_LISTEN]")
+      ->capture_default_str();
+  app.add_option("--redis-url", cfg.redis_url, "Redis cache URL; empty: no cache [REDIS_URL]");
+  app.add_option("--cache-ttl", ok_ttl, "Seconds an OK answer stays cached [REDIS_CACHE_TTL]")
+      ->capture_default_str()
+      ->check(CLI::Range(1LL, 86400LL * 30));
+  app.add_option("--reject-ttl", reject_ttl,
+                 "Seconds a REJECT answer stays cached [REDIS_REJECT_TTL]")
+      ->capture_default_str()
+      ->check(CLI::Range(1LL, 86400LL * 30));
+  app.add_option("--db-url", cfg.db_url, "Database URL [DB_URL or DB_*]");
+  app.add_option("--decision-timeout-ms", decision_ms,
+                 "Answer DEFER_IF_PERMIT when the directory has not answered within this "
+                 "[POLICY_DECISION_TIMEOUT_MS]")
+      ->capture_default_str()
+      ->check(CLI::Range(1LL, 60000LL));
+  app.add_option("--idle-timeout", idle_s, "Close policy connections idle this many seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1LL, 86400LL));
+  app.add_option("--max-connections", cfg.server.max_connections,
+                 "Close new connections beyond this many")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+  app.add_option("--workers", cfg.server.workers, "Threads for lookups that may block")
+      ->capture_default_str()
+      ->check(CLI::Range(1U, 1024U));
+  app.add_option("--ok-action", cfg.policy.ok_action,
+                 "Action for known, active recipients (DUNNO lets later restrictions run; OK "
+                 "accepts)")
+      ->capture_default_str();
+  app.add_option("--log-level", level_name, "debug (one line per decision), info, warning, error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warning", "warn", "error", "off"}));
+  bool init_db = false;
+  app.add_flag("--init-db", init_db, "Create the database schema and exit");
+
+  auto* address = app.add_subcommand("address", "Manage recipient addresses, then exit");
+  address->require_subcommand(1);
+  auto* add = address->add_subcommand("add", "Add (or re-activate) an address");
+  add->add_option("address", cmd.address, "Email address")->required();
+  bool add_inactive = false;
+  add->add_flag("--inactive", add_inactive, "Add it inactive (rejected until activated)");
+  auto* remove = address->add_subcommand("remove", "Remove an address");
+  remove->add_option("address", cmd.address, "Email address")->required();
+  auto* set_active = address->add_subcommand("set-active", "Activate or deactivate an address");
+  set_active->add_option("address", cmd.address, "Email address")->required();
+  std::string active_text;
+  set_active->add_option("active", active_text, "true or false")
+      ->required()
+      ->check(CLI::IsMember({"true", "false", "yes", "no", "1", "0"}));
+  auto* customer = app.add_subcommand("customer", "Manage customers, then exit");
+  customer->require_subcommand(1);
+  auto* set_tier = customer->add_subcommand("set-tier", "Change a customer's tier");
+  set_tier->add_option("customer", cmd.customer, "Customer id or name")->required();
+  set_tier->add_option("tier", cmd.tier, "New tier")->required();
+  app.require_subcommand(0, 1);
+
+  std::vector<std::string> args(argv.begin() + (argv.empty() ? 0 : 1), argv.end());
+  std::reverse(args.begin(), args.end());  // CLI11's vector parse expects reverse order
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    result.exit_code = app.exit(e, out, err) == 0 ? 0 : 2;
+    return result;
+  }
+
+  cfg.cache_ok_ttl = std::chrono::seconds(ok_ttl);
+  cfg.cache_reject_ttl = std::chrono::seconds(reject_ttl);
+  cfg.server.decision_timeout = std::chrono::milliseconds(decision_ms);
+  cfg.server.idle_timeout = std::chrono::seconds(idle_s);
+  const auto level = parse_log_level(level_name);
+  if (!level) {
+    err << "ferry-policyd: bad log level '" << level_name << "'\n";
+    result.exit_code = 2;
+    return result;
+  }
+  cfg.level = *level;
+  if (cfg.admin_listen == "off") cfg.admin_listen.clear();
+
+  if (init_db) cmd.kind = command_kind::init_db;
+  if (add->parsed()) {
+    cmd.kind = command_kind::address_add;
+    cmd.active = !add_inactive;
+  } else if (remove->parsed()) {
+    cmd.kind = command_kind::address_remove;
+  } else if (set_active->parsed()) {
+    cmd.kind = command_kind::address_set_active;
+    cmd.active = active_text == "true" || active_text == "yes" || active_text == "1";
+  } else if (set_tier->parsed()) {
+    cmd.kind = command_kind::customer_set_tier;
+  }
+  if (init_db && cmd.kind != command_kind::init_db) {
+    err << "ferry-policyd: --init-db cannot be combined with a subcommand\n";
+    result.exit_code = 2;
+  }
+  return result;
+}
+
+}  // namespace ferry::apps::policy

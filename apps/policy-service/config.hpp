@@ -1,0 +1,79 @@
+// config.hpp — ferry-policyd's settings: environment variables, then command-line flags.
+//
+// Environment (the deployment's .env names): POLICY_LISTEN, POLICY_ADMIN_LISTEN, REDIS_URL,
+// REDIS_CACHE_TTL (seconds, OK answers), REDIS_REJECT_TTL (seconds), DB_URL or DB_HOST,
+// DB_PORT, DB_USER, DB_PASSWORD, DB_NAME (a mysql:// URL is built from them),
+// POLICY_DECISION_TIMEOUT_MS, POLICY_LOG_LEVEL. A flag given on the command line overrides
+// the variable.
+//
+// Commands: serving is the default; `--init-db` creates the schema and exits; `address add|
+// remove|set-active` and `customer set-tier` change the directory and exit.
+//
+// Thread safety: plain functions and values. Errors: `parse_command_line` reports usage errors
+// through `exit_code` (2) after printing them; bad environment values are usage errors too.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "decision.hpp"
+#include "log.hpp"
+#include "policy_server.hpp"
+
+namespace ferry::apps::policy {
+
+struct app_config {
+  policy_server_options server;
+  policy_options policy;
+  std::string admin_listen = "127.0.0.1:10041";  ///< "" or "off": no admin endpoint.
+  std::string redis_url;                         ///< "": no cache.
+  std::chrono::seconds cache_ok_ttl{300};
+  std::chrono::seconds cache_reject_ttl{60};
+  std::string db_url;  ///< "memory:a@x,b@y" is the in-memory directory (demos, tests).
+  log_level level = log_level::info;
+};
+
+enum class command_kind {
+  serve,
+  init_db,
+  address_add,
+  address_remove,
+  address_set_active,
+  customer_set_tier,
+};
+
+struct command {
+  command_kind kind = command_kind::serve;
+  std::string address;
+  bool active = true;
+  std::string customer;
+  std::string tier;
+};
+
+struct cli_outcome {
+  app_config config;
+  command cmd;
+  std::optional<int> exit_code;  ///< Set when the program should exit now (--help: 0, usage: 2).
+};
+
+/// Looks up an environment variable; nullopt when unset.
+using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
+
+/// The process environment.
+[[nodiscard]] env_lookup process_environment();
+
+/// Builds the configuration from `env`, then `argv` (flags win). Help and usage errors are
+/// written to `out` / `err`.
+[[nodiscard]] cli_outcome parse_command_line(const std::vector<std::string>& argv,
+                                             const env_lookup& env, std::ostream& out,
+                                             std::ostream& err);
+
+/// DB_URL, else a mysql:// URL from DB_HOST/DB_PORT/DB_USER/DB_PASSWORD/DB_NAME (user and
+/// password percent-encoded), else "".
+[[nodiscard]] std::string database_url_from(const env_lookup& env);
+
+}  // namespace ferry::apps::policy

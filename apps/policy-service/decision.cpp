@@ -1,0 +1,155 @@
+#include "decision.hpp"
+
+#include <mutex>
+#include <stdexcept>
+
+namespace ferry::apps::policy {
+namespace {
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::string> normalize_address(std::string_view address) {
+  auto s = trim(address);
+  if (s.size() >= 2 && s.front() == '<' && s.back() == '>') s = trim(s.substr(1, s.size() - 2));
+  if (s.empty()) return std::nullopt;
+  std::string out(s);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// --- memory_directory ----------------------------------------------------------------------
+
+std::optional<recipient_status> memory_directory::lookup(std::string_view address) {
+  std::shared_lock lock(mutex_);
+  const auto it = addresses_.find(std::string(address));
+  if (it == addresses_.end()) return std::nullopt;
+  return it->second;
+}
+
+void memory_directory::add_address(std::string_view address, bool active) {
+  auto key = normalize_address(address);
+  if (!key) throw std::invalid_argument("memory_directory: empty address");
+  std::unique_lock lock(mutex_);
+  addresses_[*key] = recipient_status{active};
+}
+
+bool memory_directory::remove_address(std::string_view address) {
+  auto key = normalize_address(address);
+  if (!key) return false;
+  std::unique_lock lock(mutex_);
+  return addresses_.erase(*key) > 0;
+}
+
+bool memory_directory::set_active(std::string_view address, bool active) {
+  auto key = normalize_address(address);
+  if (!key) return false;
+  std::unique_lock lock(mutex_);
+  const auto it = addresses_.find(*key);
+  if (it == addresses_.end()) return false;
+  it->second.active = active;
+  return true;
+}
+
+bool memory_directory::set_customer_tier(std::string_view customer, std::string_view tier) {
+  std::unique_lock lock(mutex_);
+  tiers_[std::string(customer)] = std::string(tier);
+  return true;
+}
+
+// --- policy_engine -------------------------------------------------------------------------
+
+std::string_view to_string(verdict v) noexcept {
+  switch (v) {
+    case verdict::no_opinion: return "no_opinion";
+    case verdict::missing_recipient: return "missing_recipient";
+    case verdict::accept: return "accept";
+    case verdict::reject_unknown: return "reject_unknown";
+    case verdict::reject_inactive: return "reject_inactive";
+    case verdict::defer: return "defer";
+  }
+  return "unknown";
+}
+
+policy_engine::policy_engine(recipient_directory& directory, policy_options options)
+    : directory_(directory), options_(std::move(options)) {
+  if (options_.ok_action.empty()) throw std::invalid_argument("policy_options: empty ok_action");
+  const auto line = [](std::string_view action) {
+    return "action=" + std::string(action) + "\n\n";
+  };
+  lines_[static_cast<std::size_t>(verdict::no_opinion)] = line("DUNNO");
+  lines_[static_cast<std::size_t>(verdict::missing_recipient)] = line("DUNNO");
+  lines_[static_cast<std::size_t>(verdict::accept)] = line(options_.ok_action);
+  lines_[static_cast<std::size_t>(verdict::reject_unknown)] =
+      line("REJECT " + options_.reject_text);
+  lines_[static_cast<std::size_t>(verdict::reject_inactive)] =
+      line("REJECT " + options_.inactive_text);
+  lines_[static_cast<std::size_t>(verdict::defer)] = line("DEFER_IF_PERMIT " + options_.defer_text);
+  for (const auto& l : lines_) {
+    // A newline inside configured text would end the answer early and desynchronise Postfix.
+    if (l.find('\n') != l.size() - 2)
+      throw std::invalid_argument("policy_options: newline in text");
+  }
+}
+
+triage_result policy_engine::triage(const policy_request& request) const {
+  triage_result result;
+  // Only recipient validation is this service's business; every other state (and anything
+  // that is not an access policy request) gets "no opinion" so later restrictions decide.
+  if (request.request != "smtpd_access_policy" || request.protocol_state != "RCPT") {
+    result.immediate = verdict::no_opinion;
+    return result;
+  }
+  auto address = request.has_recipient ? normalize_address(request.recipient) : std::nullopt;
+  if (!address) {
+    result.immediate = verdict::missing_recipient;
+    return result;
+  }
+  result.address = std::move(*address);
+  return result;
+}
+
+verdict policy_engine::lookup(std::string_view address) const noexcept {
+  try {
+    const auto status = directory_.lookup(address);
+    if (!status) return verdict::reject_unknown;
+    return status->active ? verdict::accept : verdict::reject_inactive;
+  } catch (...) {
+    // Fail closed but temporary: the sender's MTA retries, nothing is accepted unchecked.
+    return verdict::defer;
+  }
+}
+
+verdict policy_engine::decide(const policy_request& request) const noexcept {
+  try {
+    auto t = triage(request);
+    if (t.immediate) return *t.immediate;
+    return lookup(t.address);
+  } catch (...) {
+    return verdict::defer;
+  }
+}
+
+const std::string& policy_engine::action_line(verdict v) const noexcept {
+  return lines_[static_cast<std::size_t>(v)];
+}
+
+std::string_view policy_engine::action_text(verdict v) const noexcept {
+  std::string_view line = action_line(v);
+  line.remove_prefix(7);  // "action="
+  line.remove_suffix(2);  // "\n\n"
+  return line;
+}
+
+}  // namespace ferry::apps::policy

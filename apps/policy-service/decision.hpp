@@ -1,0 +1,146 @@
+// decision.hpp — what the policy service answers, separated from where answers come from.
+//
+// `policy_engine` turns a parsed request into a `verdict` and the verdict into Postfix action
+// text. Recipient knowledge comes from a `recipient_directory`: today an in-memory one (tests,
+// demos), later the Redis-cached SQL directory. The engine caches nothing itself; a caching
+// directory wraps the SQL one (OK answers 300 s, REJECT answers 60 s).
+//
+//   memory_directory dir;
+//   dir.add_address("known@test.example");
+//   policy_engine engine(dir);
+//   engine.action_line(engine.decide(request));  // "action=DUNNO\n\n"
+//
+// The one behaviour to know: a directory failure (an exception, a timeout) is never an accept
+// and never a permanent reject; it is DEFER_IF_PERMIT, a 4xx that Postfix retries later.
+//
+// Thread safety: `policy_engine` is thread-safe if its directory is; `memory_directory` is
+// thread-safe (a shared mutex). Errors: `decide` never throws; directory errors become
+// `verdict::defer`. Directories throw `ferry::error` on backend failures.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "policy_request.hpp"
+
+namespace ferry::apps::policy {
+
+/// What the directory knows about an address it has.
+struct recipient_status {
+  bool active = true;  ///< Inactive addresses are rejected like unknown ones.
+};
+
+/// The lookup seam between the protocol layer and the data layer.
+class recipient_directory {
+ public:
+  virtual ~recipient_directory() = default;
+
+  /// Looks up a normalised address (lower-case, no <>, trimmed). nullopt: unknown address.
+  /// Throws (ideally `ferry::error`) when the backend cannot answer; may block.
+  [[nodiscard]] virtual std::optional<recipient_status> lookup(std::string_view address) = 0;
+
+  /// False when `lookup` never blocks (in memory): the server then answers inline on its event
+  /// loop instead of handing the lookup to a worker thread.
+  [[nodiscard]] virtual bool may_block() const noexcept { return true; }
+};
+
+/// The write side the CLI subcommands use (`address add`, `customer set-tier`, ...). The SQL
+/// directory will implement it through mail_store; `memory_directory` implements it for tests.
+class recipient_admin {
+ public:
+  virtual ~recipient_admin() = default;
+  /// Creates the schema (idempotent).
+  virtual void init_schema() = 0;
+  virtual void add_address(std::string_view address, bool active) = 0;
+  /// False when the address did not exist.
+  virtual bool remove_address(std::string_view address) = 0;
+  /// False when the address did not exist.
+  virtual bool set_active(std::string_view address, bool active) = 0;
+  /// False when the customer did not exist.
+  virtual bool set_customer_tier(std::string_view customer, std::string_view tier) = 0;
+};
+
+/// An in-memory directory: tests, demos, and `DB_URL=memory:a@x,b@y`. Addresses are
+/// normalised on the way in, so lookups of normalised addresses find them.
+class memory_directory final : public recipient_directory, public recipient_admin {
+ public:
+  [[nodiscard]] std::optional<recipient_status> lookup(std::string_view address) override;
+  [[nodiscard]] bool may_block() const noexcept override { return false; }
+
+  void init_schema() override {}
+  void add_address(std::string_view address, bool active = true) override;
+  bool remove_address(std::string_view address) override;
+  bool set_active(std::string_view address, bool active) override;
+  bool set_customer_tier(std::string_view customer, std::string_view tier) override;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, recipient_status> addresses_;
+  std::unordered_map<std::string, std::string> tiers_;
+};
+
+/// Trims blanks, strips one pair of <>, lower-cases ASCII. nullopt when nothing is left.
+/// Lower-casing the local part is this deployment's rule (addresses are case-insensitive here),
+/// not RFC 5321's.
+[[nodiscard]] std::optional<std::string> normalize_address(std::string_view address);
+
+/// The outcome of one request; each maps to one action text.
+enum class verdict : std::uint8_t {
+  no_opinion,         ///< Not RCPT state, or not a policy request: DUNNO.
+  missing_recipient,  ///< RCPT state without a recipient: DUNNO, logged.
+  accept,             ///< Known, active recipient: ok_action (DUNNO by default).
+  reject_unknown,     ///< Unknown recipient: REJECT 5.1.1.
+  reject_inactive,    ///< Known but inactive recipient: REJECT 5.1.1.
+  defer,              ///< Directory failed or was too slow: DEFER_IF_PERMIT.
+};
+inline constexpr std::size_t verdict_count = 6;
+
+/// Stable short names for logs and metric labels ("reject_unknown").
+[[nodiscard]] std::string_view to_string(verdict v) noexcept;
+
+struct policy_options {
+  /// Action for a known, active recipient. DUNNO lets later restrictions run; OK stops them.
+  std::string ok_action = "DUNNO";
+  /// Text after REJECT for unknown/inactive recipients. Postfix turns it into
+  /// "554 5.1.1 <rcpt>: Recipient address rejected: User unknown" (code: access_map_reject_code).
+  std::string reject_text = "5.1.1 User unknown";
+  std::string inactive_text = "5.1.1 User unknown";
+  /// Text after DEFER_IF_PERMIT when the directory cannot answer in time.
+  std::string defer_text = "Service temporarily unavailable";
+};
+
+/// What the engine needs to do for a request: answer now, or look an address up first.
+struct triage_result {
+  std::optional<verdict> immediate;  ///< Set when no lookup is needed.
+  std::string address;               ///< Normalised recipient when a lookup is needed.
+};
+
+class policy_engine {
+ public:
+  explicit policy_engine(recipient_directory& directory, policy_options options = {});
+
+  /// Decides without touching the directory, or says which address to look up.
+  [[nodiscard]] triage_result triage(const policy_request& request) const;
+  /// Looks `address` (normalised) up; exceptions become `verdict::defer`.
+  [[nodiscard]] verdict lookup(std::string_view address) const noexcept;
+  /// triage + lookup, synchronously.
+  [[nodiscard]] verdict decide(const policy_request& request) const noexcept;
+
+  /// The full answer for a verdict: "action=...\n\n".
+  [[nodiscard]] const std::string& action_line(verdict v) const noexcept;
+  /// The action alone, e.g. "REJECT 5.1.1 User unknown".
+  [[nodiscard]] std::string_view action_text(verdict v) const noexcept;
+
+  [[nodiscard]] recipient_directory& directory() const noexcept { return directory_; }
+
+ private:
+  recipient_directory& directory_;
+  policy_options options_;
+  std::string lines_[verdict_count];
+};
+
+}  // namespace ferry::apps::policy

@@ -1,0 +1,121 @@
+// ferry-policyd — Postfix SMTPD access policy server. Glue only: configuration → directory →
+// engine → server; failures map to exit codes here (usage 2, transient ferry::error 75, else 1).
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <iostream>
+#include <memory>
+
+#include <ferry/error.hpp>
+
+#include "admin_http.hpp"
+#include "backend.hpp"
+#include "config.hpp"
+#include "decision.hpp"
+#include "log.hpp"
+#include "metrics.hpp"
+#include "policy_server.hpp"
+
+namespace policy = ferry::apps::policy;
+
+namespace {
+
+int run_admin_command(const policy::command& cmd, policy::recipient_admin& admin,
+                      policy::logger& log) {
+  using policy::command_kind;
+  switch (cmd.kind) {
+    case command_kind::init_db:
+      admin.init_schema();
+      log.info("schema ready");
+      return 0;
+    case command_kind::address_add:
+      admin.add_address(cmd.address, cmd.active);
+      log.info("added " + cmd.address + (cmd.active ? "" : " (inactive)"));
+      return 0;
+    case command_kind::address_remove:
+      if (!admin.remove_address(cmd.address)) {
+        log.error("no such address: " + cmd.address);
+        return 1;
+      }
+      return 0;
+    case command_kind::address_set_active:
+      if (!admin.set_active(cmd.address, cmd.active)) {
+        log.error("no such address: " + cmd.address);
+        return 1;
+      }
+      return 0;
+    case command_kind::customer_set_tier:
+      if (!admin.set_customer_tier(cmd.customer, cmd.tier)) {
+        log.error("no such customer: " + cmd.customer);
+        return 1;
+      }
+      return 0;
+    case command_kind::serve: break;
+  }
+  return 0;
+}
+
+int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
+          policy::logger& log) {
+  // Block the stop signals before any thread starts, so only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (!cfg.redis_url.empty()) {
+    log.warning("REDIS_URL is set but the Redis cache is not wired into this build yet");
+  }
+  // Each Postfix smtpd process holds one policy connection: allow as many descriptors as the
+  // hard limit permits, as Postfix's own daemons do.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  policy::metrics stats;
+  const policy::policy_engine engine(directory, cfg.policy);
+  policy::policy_server server(cfg.server, engine, stats, log);
+  std::unique_ptr<policy::admin_server> admin;
+  if (!cfg.admin_listen.empty()) {
+    admin = std::make_unique<policy::admin_server>(
+        cfg.admin_listen, stats, [] { return std::optional<std::string>{}; }, log);
+    admin->start();
+  }
+  server.start();
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  log.info(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+           ", stopping");
+  server.stop();
+  if (admin) admin->stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+  const std::vector<std::string> args(argv, argv + argc);
+  auto parsed =
+      policy::parse_command_line(args, policy::process_environment(), std::cout, std::cerr);
+  if (parsed.exit_code) return *parsed.exit_code;
+  policy::logger log(parsed.config.level);
+  try {
+    auto backend = policy::open_backend(parsed.config);
+    if (parsed.cmd.kind != policy::command_kind::serve) {
+      return run_admin_command(parsed.cmd, *backend.admin, log);
+    }
+    return serve(parsed.config, *backend.directory, log);
+  } catch (const ferry::error& e) {
+    log.error(e.what());
+    return e.is_transient() ? 75 : 1;
+  } catch (const std::invalid_argument& e) {
+    log.error(e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    log.error(e.what());
+    return 1;
+  }
+}

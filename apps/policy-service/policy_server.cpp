@@ -1,0 +1,679 @@
+#include "policy_server.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <ferry/error.hpp>
+
+namespace ferry::apps::policy {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+constexpr std::uint64_t listen_tag = ~std::uint64_t{0};
+constexpr std::uint64_t wake_tag = ~std::uint64_t{0} - 1;
+constexpr std::size_t read_chunk = 16 * 1024;
+
+std::string errno_text(int err) {
+  return std::string(std::strerror(err));
+}
+
+[[noreturn]] void throw_io(const std::string& what, int err) {
+  throw ferry::error(errc::io_error, what + ": " + errno_text(err));
+}
+
+long long micros_between(clock::time_point from, clock::time_point to) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
+}
+
+}  // namespace
+
+listen_address parse_listen_address(const std::string& text) {
+  listen_address out;
+  std::string_view s = text;
+  if (s.rfind("unix:", 0) == 0 || (!s.empty() && s.front() == '/')) {
+    if (s.rfind("unix:", 0) == 0) s.remove_prefix(5);
+    if (s.empty()) throw ferry::error(errc::config, "listen address: empty unix socket path");
+    if (s.size() >= sizeof(sockaddr_un{}.sun_path)) {
+      throw ferry::error(errc::config, "listen address: unix socket path too long: " + text);
+    }
+    out.is_unix = true;
+    out.path = std::string(s);
+    return out;
+  }
+  if (s.rfind("inet:", 0) == 0) s.remove_prefix(5);
+  const auto colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == s.size()) {
+    throw ferry::error(errc::config, "listen address: expected host:port, got '" + text + "'");
+  }
+  auto host = s.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const auto port_text = s.substr(colon + 1);
+  int port = 0;
+  for (const char c : port_text) {
+    if (c < '0' || c > '9' || port > 65535) {
+      throw ferry::error(errc::config, "listen address: bad port in '" + text + "'");
+    }
+    port = port * 10 + (c - '0');
+  }
+  if (port > 65535) throw ferry::error(errc::config, "listen address: bad port in '" + text + "'");
+  out.host = host.empty() ? "0.0.0.0" : std::string(host);
+  out.port = port;
+  return out;
+}
+
+struct policy_server::impl {
+  struct connection {
+    int fd = -1;
+    std::uint64_t serial = 0;
+    bool closed = false;
+    bool want_write = false;
+    std::string in;
+    std::size_t in_off = 0;
+    std::string out;
+    std::size_t out_off = 0;
+    request_parser parser;
+    std::uint64_t pending_job = 0;   // non-zero while a worker decides
+    clock::time_point request_done;  // when the request being answered was complete
+    clock::time_point last_active;
+
+    explicit connection(parser_limits limits) : parser(limits) {}
+  };
+
+  struct job {
+    int fd;
+    std::uint64_t serial;
+    std::uint64_t id;
+    std::string address;
+    clock::time_point deadline;
+  };
+
+  struct completion {
+    int fd;
+    std::uint64_t serial;
+    std::uint64_t id;
+    verdict result;
+  };
+
+  struct deadline_entry {
+    clock::time_point when;
+    int fd;
+    std::uint64_t serial;
+    std::uint64_t id;
+  };
+
+  policy_server_options options;
+  const policy_engine& engine;
+  metrics& stats;
+  logger& log;
+  listen_address where;
+  int listen_fd = -1;
+  int bound_port = 0;
+  int epoll_fd = -1;
+  int wake_fd = -1;
+
+  std::thread loop_thread;
+  std::vector<std::thread> workers;
+  bool started = false;
+  std::atomic<bool> stopping{false};
+
+  // Loop-thread state.
+  std::vector<std::unique_ptr<connection>> connections;  // indexed by fd
+  std::vector<std::unique_ptr<connection>> graveyard;    // closed this iteration
+  std::size_t open_count = 0;
+  std::uint64_t next_serial = 1;
+  std::uint64_t next_job = 1;
+  std::deque<deadline_entry> deadlines;  // FIFO: every deadline is now + decision_timeout
+  bool accept_paused = false;
+  clock::time_point last_refusal_log{};
+
+  // Worker hand-off.
+  std::mutex jobs_mutex;
+  std::condition_variable jobs_cv;
+  std::deque<job> jobs;
+  bool workers_stop = false;
+  std::mutex done_mutex;
+  std::vector<completion> done;
+  std::vector<completion> done_local;
+  std::array<char, read_chunk> scratch{};
+
+  impl(policy_server_options o, const policy_engine& e, metrics& m, logger& l)
+      : options(std::move(o)), engine(e), stats(m), log(l) {
+    where = parse_listen_address(options.listen);
+    bind_and_listen();
+    epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (epoll_fd < 0 || wake_fd < 0) {
+      const int err = errno;
+      close_fds();
+      throw_io("epoll/eventfd", err);
+    }
+    add_to_epoll(listen_fd, EPOLLIN, listen_tag);
+    add_to_epoll(wake_fd, EPOLLIN, wake_tag);
+  }
+
+  ~impl() { close_fds(); }
+
+  void close_fds() {
+    if (listen_fd >= 0) ::close(listen_fd);
+    if (epoll_fd >= 0) ::close(epoll_fd);
+    if (wake_fd >= 0) ::close(wake_fd);
+    listen_fd = epoll_fd = wake_fd = -1;
+    if (where.is_unix && !where.path.empty()) ::unlink(where.path.c_str());
+  }
+
+  void bind_and_listen() {
+    if (where.is_unix) {
+      sockaddr_un addr{};
+      addr.sun_family = AF_UNIX;
+      std::memcpy(addr.sun_path, where.path.c_str(), where.path.size() + 1);
+      listen_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (listen_fd < 0) throw_io("socket", errno);
+      ::unlink(where.path.c_str());  // a stale socket from a crashed run
+      if (::bind(listen_fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        const int err = errno;
+        ::close(listen_fd);
+        listen_fd = -1;
+        throw_io("bind " + where.path, err);
+      }
+      ::chmod(where.path.c_str(), static_cast<mode_t>(options.unix_socket_mode));
+    } else {
+      addrinfo hints{};
+      hints.ai_family = AF_UNSPEC;
+      hints.ai_socktype = SOCK_STREAM;
+      hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+      addrinfo* found = nullptr;
+      const auto port_text = std::to_string(where.port);
+      const int rc = ::getaddrinfo(where.host.c_str(), port_text.c_str(), &hints, &found);
+      if (rc != 0 || found == nullptr) {
+        throw ferry::error(errc::config, "listen address: cannot resolve '" + where.host +
+                                             "': " + ::gai_strerror(rc));
+      }
+      listen_fd = ::socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                           found->ai_protocol);
+      if (listen_fd < 0) {
+        const int err = errno;
+        ::freeaddrinfo(found);
+        throw_io("socket", err);
+      }
+      const int one = 1;
+      ::setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      const int brc = ::bind(listen_fd, found->ai_addr, found->ai_addrlen);
+      const int err = errno;
+      ::freeaddrinfo(found);
+      if (brc != 0) {
+        ::close(listen_fd);
+        listen_fd = -1;
+        throw_io("bind " + options.listen, err);
+      }
+      sockaddr_storage bound{};
+      socklen_t len = sizeof bound;
+      ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&bound), &len);
+      bound_port = bound.ss_family == AF_INET6
+                       ? ntohs(reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port)
+                       : ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
+    }
+    if (::listen(listen_fd, SOMAXCONN) != 0) {
+      const int err = errno;
+      ::close(listen_fd);
+      listen_fd = -1;
+      throw_io("listen " + options.listen, err);
+    }
+  }
+
+  [[nodiscard]] std::string address() const {
+    if (where.is_unix) return "unix:" + where.path;
+    return where.host + ":" + std::to_string(bound_port);
+  }
+
+  void add_to_epoll(int fd, std::uint32_t events, std::uint64_t tag) const {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = tag;
+    if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) throw_io("epoll_ctl", errno);
+  }
+
+  void modify_epoll(int fd, std::uint32_t events, std::uint64_t tag) const {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = tag;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &ev);
+  }
+
+  void wake() const {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wake_fd, &one, sizeof one);
+  }
+
+  // --- threads -----------------------------------------------------------------------------
+
+  void start() {
+    if (started) return;
+    started = true;
+    const unsigned n = engine.directory().may_block() ? std::max(1U, options.workers) : 0U;
+    for (unsigned i = 0; i < n; ++i) workers.emplace_back([this] { worker_main(); });
+    loop_thread = std::thread([this] { loop_main(); });
+    log.info("policy_server: listening on " + address());
+  }
+
+  void stop() {
+    if (!started) return;
+    started = false;
+    stopping.store(true);
+    wake();
+    if (loop_thread.joinable()) loop_thread.join();
+    {
+      std::lock_guard lock(jobs_mutex);
+      workers_stop = true;
+      jobs.clear();
+    }
+    jobs_cv.notify_all();
+    for (auto& w : workers) w.join();
+    workers.clear();
+    log.info("policy_server: stopped");
+  }
+
+  void worker_main() {
+    for (;;) {
+      job j;
+      {
+        std::unique_lock lock(jobs_mutex);
+        jobs_cv.wait(lock, [this] { return workers_stop || !jobs.empty(); });
+        if (workers_stop) return;
+        j = std::move(jobs.front());
+        jobs.pop_front();
+      }
+      // Already answered DEFER_IF_PERMIT by the loop: do not load the database for nothing.
+      if (clock::now() >= j.deadline) continue;
+      const verdict v = engine.lookup(j.address);
+      {
+        std::lock_guard lock(done_mutex);
+        done.push_back(completion{j.fd, j.serial, j.id, v});
+      }
+      wake();
+    }
+  }
+
+  // --- event loop --------------------------------------------------------------------------
+
+  void loop_main() {
+    std::array<epoll_event, 256> events{};
+    auto next_sweep = clock::now() + std::chrono::seconds(1);
+    while (!stopping.load(std::memory_order_relaxed)) {
+      auto now = clock::now();
+      auto wait_until = next_sweep;
+      if (!deadlines.empty()) wait_until = std::min(wait_until, deadlines.front().when);
+      const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(wait_until - now).count();
+      const int timeout = static_cast<int>(std::clamp<long long>(wait_ms, 0, 1000));
+      const int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), timeout);
+      if (n < 0 && errno != EINTR) {
+        log.error("policy_server: epoll_wait: " + errno_text(errno));
+        break;
+      }
+      for (int i = 0; i < n; ++i) {
+        const auto tag = events[static_cast<std::size_t>(i)].data.u64;
+        const auto ev = events[static_cast<std::size_t>(i)].events;
+        if (tag == listen_tag) {
+          accept_all();
+        } else if (tag == wake_tag) {
+          std::uint64_t count = 0;
+          [[maybe_unused]] const auto r = ::read(wake_fd, &count, sizeof count);
+          apply_completions();
+        } else {
+          const auto fd = static_cast<std::size_t>(tag);
+          if (fd >= connections.size() || !connections[fd]) continue;
+          connection& c = *connections[fd];
+          if ((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) on_readable(c);
+          if (!c.closed && (ev & EPOLLOUT) != 0) flush(c);
+        }
+      }
+      now = clock::now();
+      expire_deadlines(now);
+      if (now >= next_sweep) {
+        sweep_idle(now);
+        next_sweep = now + std::chrono::seconds(1);
+      }
+      graveyard.clear();
+    }
+    for (auto& c : connections) {
+      if (c) close_connection(*c);
+    }
+    graveyard.clear();
+  }
+
+  void accept_all() {
+    for (;;) {
+      const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          // Out of descriptors: stop polling the listener (level-triggered, it would spin)
+          // until the next sweep; connected clients keep being served.
+          log.warning("policy_server: accept: " + errno_text(errno) + "; pausing accepts 1 s");
+          modify_epoll(listen_fd, 0, listen_tag);
+          accept_paused = true;
+        }
+        return;
+      }
+      if (open_count >= options.max_connections) {
+        ::close(fd);
+        stats.connection_refused();
+        const auto now = clock::now();
+        if (now - last_refusal_log > std::chrono::seconds(1)) {
+          last_refusal_log = now;
+          log.warning("policy_server: max_connections (" + std::to_string(options.max_connections) +
+                      ") reached; closing new connections");
+        }
+        continue;
+      }
+      if (!where.is_unix) {
+        // Answers are tiny and Postfix waits for each: never let Nagle hold one back.
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      }
+      const auto index = static_cast<std::size_t>(fd);
+      if (index >= connections.size()) connections.resize(index + 64);
+      auto c = std::make_unique<connection>(options.limits);
+      c->fd = fd;
+      c->serial = next_serial++;
+      c->last_active = clock::now();
+      try {
+        add_to_epoll(fd, EPOLLIN | EPOLLRDHUP, static_cast<std::uint64_t>(fd));
+      } catch (const std::exception& e) {
+        log.warning(std::string("policy_server: ") + e.what());
+        ::close(fd);
+        continue;
+      }
+      connections[index] = std::move(c);
+      ++open_count;
+      stats.connection_opened();
+    }
+  }
+
+  std::string peer_of(const connection& c) const {
+    if (where.is_unix) return "unix";
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (::getpeername(c.fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
+    char host[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (addr.ss_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(&addr);
+      ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+      port = ntohs(in->sin_port);
+    } else if (addr.ss_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+      ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+      port = ntohs(in6->sin6_port);
+    }
+    return std::string(host) + ":" + std::to_string(port);
+  }
+
+  void close_connection(connection& c) {
+    if (c.closed) return;
+    c.closed = true;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c.fd, nullptr);
+    ::close(c.fd);
+    --open_count;
+    stats.connection_closed();
+    // Keep the object alive until the end of this loop iteration: callers up the stack may
+    // still hold a reference. The fd slot is free for the next accept at once.
+    graveyard.push_back(std::move(connections[static_cast<std::size_t>(c.fd)]));
+  }
+
+  void on_readable(connection& c) {
+    bool eof = false;
+    for (;;) {
+      // Read into the loop's scratch buffer, then append only what arrived: no zero-filling
+      // of a per-connection buffer on the hot path.
+      const ssize_t n = ::read(c.fd, scratch.data(), scratch.size());
+      if (n > 0) {
+        c.in.append(scratch.data(), static_cast<std::size_t>(n));
+        if (static_cast<std::size_t>(n) < scratch.size()) break;
+        // A peer pushing more than one maximal request while we still owe it an answer is
+        // not Postfix (which waits for each answer): stop buffering it.
+        if (c.in.size() - c.in_off > options.limits.max_request_bytes + read_chunk) break;
+        continue;
+      }
+      if (n == 0) {
+        eof = true;
+      } else if (errno == EINTR) {
+        continue;
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        eof = true;
+      }
+      break;
+    }
+    c.last_active = clock::now();
+    if (c.pending_job == 0) process_input(c);
+    if (c.closed) return;
+    if (eof) {
+      // The peer hung up (Postfix closing an idle connection, or a client leaving mid-request):
+      // whatever is half-read or still being decided is dropped with the connection.
+      if (c.in.size() > c.in_off && log.enabled(log_level::debug)) {
+        log.debug("policy_server: peer closed mid-request (" +
+                  std::to_string(c.in.size() - c.in_off) + " bytes unanswered)");
+      }
+      close_connection(c);
+      return;
+    }
+    if (c.pending_job != 0 &&
+        c.in.size() - c.in_off > options.limits.max_request_bytes + options.limits.max_line_bytes) {
+      protocol_failure(c, "too much input while an answer is pending");
+    }
+  }
+
+  void protocol_failure(connection& c, std::string_view reason) {
+    stats.protocol_error();
+    log.warning("policy_server: closing connection from " + peer_of(c) + ": " +
+                std::string(reason));
+    close_connection(c);
+  }
+
+  void process_input(connection& c) {
+    while (!c.closed && c.pending_job == 0) {
+      const auto r = c.parser.consume(std::string_view(c.in).substr(c.in_off));
+      c.in_off += r.consumed;
+      if (r.status == parse_status::need_more) break;
+      if (r.status != parse_status::request_ready) {
+        protocol_failure(c, to_string(r.status));
+        return;
+      }
+      handle_request(c);
+    }
+    if (c.closed) return;
+    if (c.in_off == c.in.size()) {
+      c.in.clear();
+      c.in_off = 0;
+    } else if (c.in_off > 0 && c.pending_job == 0) {
+      c.in.erase(0, c.in_off);
+      c.in_off = 0;
+    }
+  }
+
+  void handle_request(connection& c) {
+    c.request_done = clock::now();
+    triage_result t;
+    try {
+      t = engine.triage(c.parser.request());
+    } catch (...) {
+      answer(c, verdict::defer);
+      return;
+    }
+    if (t.immediate) {
+      if (*t.immediate == verdict::missing_recipient) {
+        log.warning("policy_server: RCPT request without recipient from " + peer_of(c) +
+                    " (client_address=" + c.parser.request().client_address + "); DUNNO");
+      }
+      answer(c, *t.immediate);
+      return;
+    }
+    if (!engine.directory().may_block()) {
+      answer(c, engine.lookup(t.address));
+      return;
+    }
+    const auto deadline = c.request_done + options.decision_timeout;
+    const auto id = next_job++;
+    bool queued = false;
+    {
+      std::lock_guard lock(jobs_mutex);
+      if (jobs.size() < options.max_queued_lookups) {
+        jobs.push_back(job{c.fd, c.serial, id, std::move(t.address), deadline});
+        queued = true;
+      }
+    }
+    if (!queued) {
+      log.warning("policy_server: lookup queue full; answering DEFER_IF_PERMIT");
+      answer(c, verdict::defer);
+      return;
+    }
+    jobs_cv.notify_one();
+    c.pending_job = id;
+    deadlines.push_back(deadline_entry{deadline, c.fd, c.serial, id});
+  }
+
+  void answer(connection& c, verdict v) {
+    const auto now = clock::now();
+    const auto latency =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - c.request_done);
+    stats.record_decision(v, latency);
+    if (log.enabled(log_level::debug)) {
+      const auto& r = c.parser.request();
+      log.debug("decision state=" + r.protocol_state + " recipient=" + r.recipient +
+                " sender=" + r.sender + " client=" + r.client_address + " queue_id=" + r.queue_id +
+                " verdict=" + std::string(to_string(v)) + " action=\"" +
+                std::string(engine.action_text(v)) +
+                "\" latency_us=" + std::to_string(micros_between(c.request_done, now)));
+    }
+    c.out.append(engine.action_line(v));
+    c.parser.reset();
+    c.pending_job = 0;
+    flush(c);
+  }
+
+  void flush(connection& c) {
+    while (c.out_off < c.out.size()) {
+      const ssize_t n =
+          ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
+      if (n > 0) {
+        c.out_off += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (!c.want_write) {
+          c.want_write = true;
+          modify_epoll(c.fd, EPOLLIN | EPOLLRDHUP | EPOLLOUT, static_cast<std::uint64_t>(c.fd));
+        }
+        return;
+      }
+      close_connection(c);  // EPIPE/ECONNRESET: the peer is gone
+      return;
+    }
+    c.out.clear();
+    c.out_off = 0;
+    if (c.want_write) {
+      c.want_write = false;
+      modify_epoll(c.fd, EPOLLIN | EPOLLRDHUP, static_cast<std::uint64_t>(c.fd));
+    }
+  }
+
+  connection* find(int fd, std::uint64_t serial, std::uint64_t id) {
+    const auto index = static_cast<std::size_t>(fd);
+    if (index >= connections.size() || !connections[index]) return nullptr;
+    connection& c = *connections[index];
+    if (c.closed || c.serial != serial || c.pending_job != id) return nullptr;
+    return &c;
+  }
+
+  void apply_completions() {
+    {
+      std::lock_guard lock(done_mutex);
+      done_local.swap(done);
+    }
+    for (const auto& d : done_local) {
+      connection* c = find(d.fd, d.serial, d.id);
+      if (c == nullptr) continue;  // timed out already, or the client left
+      answer(*c, d.result);
+      if (!c->closed) process_input(*c);
+    }
+    done_local.clear();
+  }
+
+  void expire_deadlines(clock::time_point now) {
+    while (!deadlines.empty() && deadlines.front().when <= now) {
+      const auto d = deadlines.front();
+      deadlines.pop_front();
+      connection* c = find(d.fd, d.serial, d.id);
+      if (c == nullptr) continue;
+      stats.decision_timeout();
+      log.warning("policy_server: no directory answer within " +
+                  std::to_string(options.decision_timeout.count()) + " ms for " +
+                  c->parser.request().recipient + "; DEFER_IF_PERMIT");
+      answer(*c, verdict::defer);
+      if (!c->closed) process_input(*c);
+    }
+  }
+
+  void sweep_idle(clock::time_point now) {
+    if (accept_paused) {
+      accept_paused = false;
+      modify_epoll(listen_fd, EPOLLIN, listen_tag);
+    }
+    for (auto& slot : connections) {
+      if (!slot || slot->closed || slot->pending_job != 0) continue;
+      if (now - slot->last_active > options.idle_timeout) {
+        stats.idle_timeout();
+        log.debug("policy_server: closing idle connection");
+        close_connection(*slot);
+      }
+    }
+  }
+};
+
+policy_server::policy_server(policy_server_options options, const policy_engine& engine,
+                             metrics& stats, logger& log)
+    : impl_(std::make_unique<impl>(std::move(options), engine, stats, log)) {}
+
+policy_server::~policy_server() {
+  try {
+    stop();
+  } catch (...) {
+  }
+}
+
+void policy_server::start() {
+  impl_->start();
+}
+void policy_server::stop() {
+  impl_->stop();
+}
+int policy_server::port() const noexcept {
+  return impl_->bound_port;
+}
+std::string policy_server::address() const {
+  return impl_->address();
+}
+
+}  // namespace ferry::apps::policy

@@ -1,0 +1,76 @@
+// ferry/sql/database_url.hpp — where a database lives: parsed from a URL or from DB_* variables.
+//
+// Accepted forms (everything else is an `errc::config` error that names the problem):
+//
+//   sqlite:///var/lib/mail/mail.db      absolute path (three slashes)
+//   sqlite://mail.db                    path relative to the working directory
+//   sqlite::memory:                     a private in-memory database (one per session!)
+//   /var/lib/mail/mail.db, mail.db      a bare file path means SQLite
+//   postgresql://user:pass@host:5432/db?connect_timeout=5&sslmode=require
+//                                       (`postgres://` too; user, password and database name
+//                                       are percent-decoded; query keys are libpq keywords)
+//
+// The password never appears in `to_string()` nor in any error message: both print `***`.
+//
+//   auto url = ferry::sql::database_url::parse("sqlite:///tmp/x.db");
+//   auto env = ferry::sql::database_url_from_env([](const char* n) { return std::getenv(n); });
+//
+// Thread safety: value type; thread-compatible.
+// Errors: `ferry::error(errc::config)` for malformed input.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ferry::sql {
+
+/// The database engines ferry::sql can open.
+enum class backend { sqlite, postgresql };
+
+/// A parsed database location. Fields not meaningful for `kind` are empty.
+struct database_url {
+  backend kind = backend::sqlite;
+
+  /// SQLite: the file path, or ":memory:".
+  std::string path{};
+
+  /// PostgreSQL: empty host means libpq's default (the local Unix socket).
+  std::string host{};
+  std::optional<std::uint16_t> port{};
+  std::string user{};
+  std::string password{};
+  std::string database{};
+  /// libpq `connect_timeout`; when absent, `session_options::connect_timeout` applies.
+  std::optional<std::chrono::seconds> connect_timeout{};
+  /// Further libpq keywords from the query string (sslmode, application_name, ...), in order.
+  std::vector<std::pair<std::string, std::string>> parameters{};
+
+  /// Parses one of the forms in the file comment.
+  [[nodiscard]] static database_url parse(std::string_view url);
+
+  /// A URL that parses back to this value, with the password replaced by `***`.
+  [[nodiscard]] std::string to_string() const;
+
+  /// The libpq keyword/value connection string SOCI's PostgreSQL backend expects. Contains the
+  /// password in clear text: never log it. Throws `std::invalid_argument` for SQLite URLs.
+  [[nodiscard]] std::string postgresql_connection_string() const;
+};
+
+/// Reads the deployment's variables through `getenv` (returns nullptr when a variable is unset):
+/// `DB_URL` wins; otherwise `DB_HOST` (required), `DB_PORT`, `DB_USER`, `DB_PASSWORD` and
+/// `DB_NAME` (required) describe a PostgreSQL server. Returns nullopt when none of them is set,
+/// so the caller can fall back to its default (usually a SQLite file).
+[[nodiscard]] std::optional<database_url> database_url_from_env(
+    const std::function<const char*(const char*)>& getenv);
+
+/// Replaces the password of anything that looks like `scheme://user:password@` with `***`.
+/// Used for error messages that must quote user input.
+[[nodiscard]] std::string redact_url(std::string_view text);
+
+}  // namespace ferry::sql

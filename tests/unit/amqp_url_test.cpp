@@ -1,0 +1,100 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "ferry/amqp/url.hpp"
+#include "ferry/error.hpp"
+
+using ferry::amqp::url;
+using namespace std::chrono_literals;
+
+namespace {
+ferry::errc parse_error(const std::string& text, std::string* message = nullptr) {
+  try {
+    (void)url::parse(text);
+  } catch (const ferry::error& e) {
+    if (message) *message = e.what();
+    return e.kind();
+  }
+  FAIL("no error for " << text);
+  return ferry::errc::closed;
+}
+}  // namespace
+
+TEST_CASE("amqp url: full form with percent-decoded parts", "[amqp][url]") {
+  const url u = url::parse("amqp://us%40er:p%3Ass@rabbit.example:5673/my%2Fvhost");
+  CHECK_FALSE(u.tls);
+  CHECK(u.user == "us@er");
+  CHECK(u.password == "p:ss");
+  CHECK(u.host == "rabbit.example");
+  CHECK(u.port == 5673);
+  CHECK(u.vhost == "my/vhost");
+}
+
+TEST_CASE("amqp url: defaults and vhost forms", "[amqp][url]") {
+  const url a = url::parse("amqp://localhost");
+  CHECK(a.port == 5672);
+  CHECK(a.vhost == "/");
+  CHECK(a.user == "guest");
+  CHECK(a.password == "guest");
+  CHECK(url::parse("amqp://h/").vhost == "/");
+  CHECK(url::parse("amqp://h/%2F").vhost == "/");
+  CHECK(url::parse("amqp://h/prod").vhost == "prod");
+  CHECK(url::parse("amqp://").host == "localhost");
+  const url s = url::parse("amqps://h");
+  CHECK(s.tls);
+  CHECK(s.port == 5671);
+  CHECK(s.verify);
+  CHECK(url::parse("amqp://[::1]:1234/").host == "::1");
+  CHECK(url::parse("amqp://[::1]:1234/").port == 1234);
+}
+
+TEST_CASE("amqp url: query options", "[amqp][url]") {
+  const url u = url::parse(
+      "amqps://u:p@h/v?heartbeat=2&connection_timeout=1500&connection_name=worker%201"
+      "&frame_max=8192&channel_max=16&cacertfile=/tmp/ca.pem&verify=verify_none");
+  CHECK(u.heartbeat == 2s);
+  CHECK(u.connection_timeout == 1500ms);
+  CHECK(u.connection_name == "worker 1");
+  CHECK(u.frame_max == 8192);
+  CHECK(u.channel_max == 16);
+  REQUIRE(u.ca_file);
+  CHECK(*u.ca_file == "/tmp/ca.pem");
+  CHECK_FALSE(u.verify);
+}
+
+TEST_CASE("amqp url: bad input is errc::config naming the problem", "[amqp][url]") {
+  std::string msg;
+  CHECK(parse_error("http://h", &msg) == ferry::errc::config);
+  CHECK(msg.find("scheme") != std::string::npos);
+  CHECK(parse_error("amqp://h:99999", &msg) == ferry::errc::config);
+  CHECK(msg.find("port") != std::string::npos);
+  CHECK(parse_error("amqp://h:abc") == ferry::errc::config);
+  CHECK(parse_error("amqp://h/a/b", &msg) == ferry::errc::config);
+  CHECK(msg.find("%2F") != std::string::npos);
+  CHECK(parse_error("amqp://h/?heartbeat=x", &msg) == ferry::errc::config);
+  CHECK(msg.find("heartbeat") != std::string::npos);
+  CHECK(parse_error("amqp://h/?bogus=1", &msg) == ferry::errc::config);
+  CHECK(msg.find("bogus") != std::string::npos);
+  CHECK(parse_error("amqp://h/%zz") == ferry::errc::config);
+  CHECK(parse_error("amqp://h/?cacertfile=/x") == ferry::errc::config);  // needs amqps
+  CHECK(parse_error("amqps://h/?verify=maybe") == ferry::errc::config);
+}
+
+TEST_CASE("amqp url: the password never appears in to_string or errors", "[amqp][url]") {
+  const url u = url::parse("amqp://bob:s3cr3t@h:5672/prod?heartbeat=5");
+  const std::string s = u.to_string();
+  CHECK(s.find("s3cr3t") == std::string::npos);
+  CHECK(s == "amqp://bob:***@h:5672/prod?heartbeat=5");
+  std::string msg;
+  parse_error("amqp://bob:s3cr3t@h:notaport/", &msg);
+  CHECK(msg.find("s3cr3t") == std::string::npos);
+  parse_error("amqp://bob:s3%zzcr3t@h/", &msg);
+  CHECK(msg.find("s3") == std::string::npos);
+  // Round trip apart from the password.
+  const url back = url::parse(s);
+  CHECK(back.user == "bob");
+  CHECK(back.vhost == "prod");
+  CHECK(back.heartbeat == 5s);
+  CHECK(url::parse(url::parse("amqp://h/").to_string()).vhost == "/");
+}

@@ -1,0 +1,121 @@
+// ferry-policyd's configuration: environment, flags overriding it, subcommands, exit codes.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <sstream>
+
+#include <ferry/error.hpp>
+
+#include "backend.hpp"
+#include "config.hpp"
+
+using namespace ferry::apps::policy;
+
+namespace {
+
+env_lookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    const auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+cli_outcome parse(std::vector<std::string> args, std::map<std::string, std::string> vars = {}) {
+  args.insert(args.begin(), "ferry-policyd");
+  std::ostringstream out, err;
+  return parse_command_line(args, env_of(std::move(vars)), out, err);
+}
+
+}  // namespace
+
+TEST_CASE("policy config defaults", "[policy][config]") {
+  const auto r = parse({});
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.config.server.listen == "127.0.0.1:10040");
+  CHECK(r.config.admin_listen == "127.0.0.1:10041");
+  CHECK(r.config.server.decision_timeout == std::chrono::milliseconds(1000));
+  CHECK(r.config.cache_ok_ttl == std::chrono::seconds(300));
+  CHECK(r.config.cache_reject_ttl == std::chrono::seconds(60));
+  CHECK(r.cmd.kind == command_kind::serve);
+}
+
+TEST_CASE("policy config reads the environment and flags override it", "[policy][config]") {
+  const std::map<std::string, std::string> env{{"POLICY_LISTEN", "unix:/run/p.sock"},
+                                               {"REDIS_URL", "redis://r:6379/1"},
+                                               {"REDIS_CACHE_TTL", "120"},
+                                               {"DB_HOST", "db"},
+                                               {"DB_PORT", "3306"},
+                                               {"DB_USER", "mail"},
+                                               {"DB_PASSWORD", "p@ss:w/rd"},
+                                               {"DB_NAME", "logging_email"}};
+  auto r = parse({}, env);
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.config.server.listen == "unix:/run/p.sock");
+  CHECK(r.config.redis_url == "redis://r:6379/1");
+  CHECK(r.config.cache_ok_ttl == std::chrono::seconds(120));
+  CHECK(r.config.db_url == "mysql://mail:p%40ss%3Aw%2Frd@db:3306/logging_email");
+
+  r = parse({"--listen", "127.0.0.1:9999", "--cache-ttl", "30", "--decision-timeout-ms", "250",
+             "--log-level", "debug", "--admin-listen", "off"},
+            env);
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.config.server.listen == "127.0.0.1:9999");
+  CHECK(r.config.cache_ok_ttl == std::chrono::seconds(30));
+  CHECK(r.config.server.decision_timeout == std::chrono::milliseconds(250));
+  CHECK(r.config.level == log_level::debug);
+  CHECK(r.config.admin_listen.empty());
+}
+
+TEST_CASE("policy config: help is 0, usage errors are 2", "[policy][config]") {
+  CHECK(parse({"--help"}).exit_code == 0);
+  CHECK(parse({"--no-such-flag"}).exit_code == 2);
+  CHECK(parse({"--decision-timeout-ms", "zero"}).exit_code == 2);
+  CHECK(parse({}, {{"REDIS_CACHE_TTL", "soon"}}).exit_code == 2);
+  CHECK(parse({"address"}).exit_code == 2);
+  CHECK(parse({"--init-db", "address", "add", "a@b"}).exit_code == 2);
+}
+
+TEST_CASE("policy config subcommands", "[policy][config]") {
+  auto r = parse({"address", "add", "New@Test.example", "--inactive"});
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.cmd.kind == command_kind::address_add);
+  CHECK(r.cmd.address == "New@Test.example");
+  CHECK_FALSE(r.cmd.active);
+  r = parse({"address", "set-active", "a@b", "true"});
+  CHECK(r.cmd.kind == command_kind::address_set_active);
+  CHECK(r.cmd.active);
+  r = parse({"address", "remove", "a@b"});
+  CHECK(r.cmd.kind == command_kind::address_remove);
+  r = parse({"customer", "set-tier", "acme", "gold"});
+  CHECK(r.cmd.kind == command_kind::customer_set_tier);
+  CHECK(r.cmd.tier == "gold");
+  CHECK(parse({"--init-db"}).cmd.kind == command_kind::init_db);
+}
+
+TEST_CASE("listen addresses", "[policy][config]") {
+  CHECK(parse_listen_address("127.0.0.1:10040").port == 10040);
+  CHECK(parse_listen_address("inet:127.0.0.1:10040").host == "127.0.0.1");
+  CHECK(parse_listen_address("[::1]:25").host == "::1");
+  CHECK(parse_listen_address("unix:/run/policy.sock").is_unix);
+  CHECK(parse_listen_address("/run/policy.sock").path == "/run/policy.sock");
+  CHECK_THROWS_AS(parse_listen_address("localhost"), ferry::error);
+  CHECK_THROWS_AS(parse_listen_address("host:99999"), ferry::error);
+}
+
+TEST_CASE("backends: memory directory, and honest errors for the rest", "[policy][config]") {
+  app_config cfg;
+  cfg.db_url = "memory:Known@Test.example,other@test.example";
+  const auto b = open_backend(cfg);
+  CHECK(b.directory->lookup("known@test.example"));
+  CHECK_FALSE(b.directory->lookup("nobody@test.example"));
+  cfg.db_url.clear();
+  CHECK_THROWS_AS(open_backend(cfg), ferry::error);
+  cfg.db_url = "mysql://db/x";
+  try {
+    (void)open_backend(cfg);
+    FAIL("expected ferry::error");
+  } catch (const ferry::error& e) {
+    CHECK(e.kind() == ferry::errc::unsupported);
+  }
+}

@@ -1,0 +1,119 @@
+// Recipient normalisation, verdicts and the exact action texts Postfix receives.
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+#include <ferry/error.hpp>
+
+#include "decision.hpp"
+#include "metrics.hpp"
+
+using namespace ferry::apps::policy;
+
+namespace {
+
+policy_request rcpt(std::string recipient) {
+  policy_request r;
+  r.request = "smtpd_access_policy";
+  r.protocol_state = "RCPT";
+  r.recipient = std::move(recipient);
+  r.has_recipient = true;
+  return r;
+}
+
+class failing_directory final : public recipient_directory {
+ public:
+  std::optional<recipient_status> lookup(std::string_view) override {
+    throw ferry::error(ferry::errc::connection_failed, "database down");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("addresses are trimmed, unbracketed and lower-cased", "[policy][decision]") {
+  CHECK(normalize_address("  <Known@Test.EXAMPLE> ") == "known@test.example");
+  CHECK(normalize_address("User+Tag@Example.org") == "user+tag@example.org");
+  CHECK(normalize_address("< a@b >") == "a@b");
+  CHECK_FALSE(normalize_address("   "));
+  CHECK_FALSE(normalize_address("<>"));
+  CHECK_FALSE(normalize_address(""));
+}
+
+TEST_CASE("the engine maps directory answers to Postfix actions", "[policy][decision]") {
+  memory_directory dir;
+  dir.add_address("Known@Test.example");
+  dir.add_address("off@test.example", false);
+  const policy_engine engine(dir);
+
+  CHECK(engine.decide(rcpt("known@test.example")) == verdict::accept);
+  CHECK(engine.decide(rcpt("<KNOWN@test.example>")) == verdict::accept);
+  CHECK(engine.decide(rcpt("nobody@test.example")) == verdict::reject_unknown);
+  CHECK(engine.decide(rcpt("off@test.example")) == verdict::reject_inactive);
+
+  CHECK(engine.action_line(verdict::accept) == "action=DUNNO\n\n");
+  CHECK(engine.action_line(verdict::reject_unknown) == "action=REJECT 5.1.1 User unknown\n\n");
+  CHECK(engine.action_line(verdict::reject_inactive) == "action=REJECT 5.1.1 User unknown\n\n");
+  CHECK(engine.action_line(verdict::defer) ==
+        "action=DEFER_IF_PERMIT Service temporarily unavailable\n\n");
+  CHECK(engine.action_text(verdict::no_opinion) == "DUNNO");
+}
+
+TEST_CASE("only RCPT access policy requests are looked up", "[policy][decision]") {
+  memory_directory dir;
+  const policy_engine engine(dir);
+  auto r = rcpt("nobody@test.example");
+  r.protocol_state = "MAIL";
+  CHECK(engine.decide(r) == verdict::no_opinion);
+  r.protocol_state = "RCPT";
+  r.request = "something_else";
+  CHECK(engine.decide(r) == verdict::no_opinion);
+  r.request = "smtpd_access_policy";
+  r.has_recipient = false;
+  r.recipient.clear();
+  CHECK(engine.decide(r) == verdict::missing_recipient);
+  CHECK(engine.action_line(verdict::missing_recipient) == "action=DUNNO\n\n");
+}
+
+TEST_CASE("a failing directory defers, never accepts or rejects", "[policy][decision]") {
+  failing_directory dir;
+  const policy_engine engine(dir);
+  CHECK(engine.decide(rcpt("known@test.example")) == verdict::defer);
+}
+
+TEST_CASE("directory changes are visible on the next lookup", "[policy][decision]") {
+  memory_directory dir;
+  const policy_engine engine(dir);
+  CHECK(engine.decide(rcpt("new@test.example")) == verdict::reject_unknown);
+  dir.add_address("NEW@test.example");
+  CHECK(engine.decide(rcpt("new@test.example")) == verdict::accept);
+  CHECK(dir.set_active("new@test.example", false));
+  CHECK(engine.decide(rcpt("new@test.example")) == verdict::reject_inactive);
+  CHECK(dir.remove_address("new@test.example"));
+  CHECK_FALSE(dir.remove_address("new@test.example"));
+  CHECK(engine.decide(rcpt("new@test.example")) == verdict::reject_unknown);
+}
+
+TEST_CASE("ok_action is configurable and texts cannot break the framing", "[policy][decision]") {
+  memory_directory dir;
+  const policy_engine engine(dir, policy_options{.ok_action = "OK"});
+  CHECK(engine.action_line(verdict::accept) == "action=OK\n\n");
+  CHECK_THROWS_AS(policy_engine(dir, policy_options{.ok_action = "OK\nevil"}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(policy_engine(dir, policy_options{.ok_action = ""}), std::invalid_argument);
+}
+
+TEST_CASE("metrics render counters and a cumulative histogram", "[policy][metrics]") {
+  metrics m;
+  m.record_decision(verdict::accept, std::chrono::microseconds(80));
+  m.record_decision(verdict::reject_unknown, std::chrono::microseconds(3000));
+  m.cache_hit();
+  const auto text = m.render();
+  CHECK(text.find("ferry_policy_requests_total{action=\"ok\",verdict=\"accept\"} 1") !=
+        std::string::npos);
+  CHECK(text.find("ferry_policy_requests_total{action=\"reject\",verdict=\"reject_unknown\"} 1") !=
+        std::string::npos);
+  CHECK(text.find("ferry_policy_decision_seconds_bucket{le=\"0.000100\"} 1") != std::string::npos);
+  CHECK(text.find("ferry_policy_decision_seconds_bucket{le=\"+Inf\"} 2") != std::string::npos);
+  CHECK(text.find("ferry_policy_cache_hits_total 1") != std::string::npos);
+  CHECK(text.find("ferry_policy_cache_misses_total 0") != std::string::npos);
+}
