@@ -5,6 +5,7 @@
 // Including single component headers (<ferry/redis/client.hpp>) keeps builds leaner.
 #pragma once
 
+#include "ferry/codec.hpp"
 #include "ferry/error.hpp"
 #include "ferry/retry_policy.hpp"
 #include "ferry/version.hpp"
@@ -16,6 +17,11 @@
 #include "ferry/redis/scan.hpp"
 #include "ferry/redis/script.hpp"
 #include "ferry/redis/url.hpp"
+#endif
+
+#if __has_include("ferry/cache/cache.hpp")
+#include "ferry/cache/cache.hpp"
+#include "ferry/cache/report.hpp"
 #endif
 
 #if __has_include("ferry/celery/task_request.hpp")
