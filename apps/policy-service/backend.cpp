@@ -3,11 +3,14 @@
 #include <ferry/error.hpp>
 #include <ferry/sql/database_url.hpp>
 
+#include "caching_directory.hpp"
 #include "sql_directory.hpp"
 
 namespace ferry::apps::policy {
 
-directory_backend open_backend(const app_config& config) {
+namespace {
+
+directory_backend open_directory(const app_config& config) {
   const std::string& url = config.db_url;
   if (url.empty()) {
     throw ferry::error(errc::config, "no database configured: set DB_URL or DB_HOST/DB_NAME");
@@ -27,6 +30,17 @@ directory_backend open_backend(const app_config& config) {
   // names what is wrong with a bad one.
   auto dir = std::make_shared<sql_directory>(sql::database_url::parse(url));
   return {dir, dir};
+}
+
+}  // namespace
+
+directory_backend open_backend(const app_config& config) {
+  auto directory = open_directory(config);
+  if (config.redis_url.empty()) return directory;
+  auto cached = std::make_shared<caching_directory>(
+      std::move(directory), config.redis_url,
+      caching_options{config.cache_ok_ttl, config.cache_reject_ttl});
+  return {cached, cached};
 }
 
 }  // namespace ferry::apps::policy

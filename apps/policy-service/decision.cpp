@@ -63,10 +63,11 @@ bool memory_directory::set_active(std::string_view address, bool active) {
   return true;
 }
 
-bool memory_directory::set_customer_tier(std::string_view customer, std::string_view tier) {
+std::optional<std::vector<std::string>> memory_directory::set_customer_tier(
+    std::string_view customer, std::string_view tier) {
   std::unique_lock lock(mutex_);
   tiers_[std::string(customer)] = std::string(tier);
-  return true;
+  return std::vector<std::string>{};  // the in-memory directory does not map addresses to customers
 }
 
 // --- policy_engine -------------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "policy_request.hpp"
 
@@ -62,7 +63,10 @@ class recipient_admin {
   /// False when the address did not exist.
   virtual bool set_active(std::string_view address, bool active) = 0;
   /// False when the customer did not exist.
-  virtual bool set_customer_tier(std::string_view customer, std::string_view tier) = 0;
+  /// The customer's addresses (whose cached answers are now stale), or nullopt when there is
+  /// no such customer.
+  virtual std::optional<std::vector<std::string>> set_customer_tier(std::string_view customer,
+                                                                     std::string_view tier) = 0;
 };
 
 /// An in-memory directory: tests, demos, and `DB_URL=memory:a@x,b@y`. Addresses are
@@ -79,7 +83,8 @@ class memory_directory final : public recipient_directory, public recipient_admi
   }
   bool remove_address(std::string_view address) override;
   bool set_active(std::string_view address, bool active) override;
-  bool set_customer_tier(std::string_view customer, std::string_view tier) override;
+  std::optional<std::vector<std::string>> set_customer_tier(std::string_view customer,
+                                                             std::string_view tier) override;
 
  private:
   mutable std::shared_mutex mutex_;

@@ -10,6 +10,7 @@
 
 #include "admin_http.hpp"
 #include "backend.hpp"
+#include "caching_directory.hpp"
 #include "config.hpp"
 #include "decision.hpp"
 #include "log.hpp"
@@ -65,9 +66,6 @@ int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  if (!cfg.redis_url.empty()) {
-    log.warning("REDIS_URL is set but the Redis cache is not wired into this build yet");
-  }
   // Each Postfix smtpd process holds one policy connection: allow as many descriptors as the
   // hard limit permits, as Postfix's own daemons do.
   rlimit files{};
@@ -76,6 +74,7 @@ int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
     setrlimit(RLIMIT_NOFILE, &files);
   }
   policy::metrics stats;
+  if (auto* cached = dynamic_cast<policy::caching_directory*>(&directory)) cached->observe(stats);
   const policy::policy_engine engine(directory, cfg.policy);
   policy::policy_server server(cfg.server, engine, stats, log);
   std::unique_ptr<policy::admin_server> admin;

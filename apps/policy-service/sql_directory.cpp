@@ -51,13 +51,13 @@ bool sql_directory::set_active(std::string_view address, bool active) {
   return mail_store(*session).set_active(address, active);
 }
 
-bool sql_directory::set_customer_tier(std::string_view customer, std::string_view tier) {
+std::optional<std::vector<std::string>> sql_directory::set_customer_tier(
+    std::string_view customer, std::string_view tier) {
   auto session = pool_.acquire();
   try {
-    (void)mail_store(*session).set_customer_tier(to_customer(customer), tier);
-    return true;
+    return mail_store(*session).set_customer_tier(to_customer(customer), tier);
   } catch (const ferry::error& e) {
-    if (e.kind() == errc::not_found) return false;
+    if (e.kind() == errc::not_found) return std::nullopt;
     throw;
   }
 }

@@ -25,7 +25,9 @@ TEST_CASE("sql_directory: admin writes are what lookups see", "[policy][sql]") {
 
   CHECK(backend.admin->set_active("known@test.example", false));
   CHECK_FALSE(backend.directory->lookup("known@test.example")->active);
-  CHECK(backend.admin->set_customer_tier("acme", "gold"));
+  const auto stale = backend.admin->set_customer_tier("acme", "gold");
+  REQUIRE(stale);
+  CHECK(*stale == std::vector<std::string>{"known@test.example"});
   CHECK_FALSE(backend.admin->set_customer_tier("nobody", "gold"));
 
   CHECK(backend.admin->remove_address("known@test.example"));

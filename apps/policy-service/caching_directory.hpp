@@ -1,0 +1,57 @@
+// caching_directory.hpp — puts the Redis cache in front of a recipient directory, the way the
+// policy design note asks: key `policy:{address}`, accepting answers cached for 300 s,
+// rejecting ones (unknown or inactive) for 60 s, and every admin write deleting the keys it
+// makes stale, so a change is seen at the next RCPT rather than after a TTL.
+//
+// Redis being down or slow never fails a lookup: ferry::cache answers from the directory,
+// counts the error, and its circuit breaker stops trying Redis for a cool-down. A directory
+// failure does propagate (the policy engine answers DEFER_IF_PERMIT).
+//
+// Thread safety: thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <ferry/cache/cache.hpp>
+#include <ferry/redis/client.hpp>
+#include <memory>
+#include <string>
+
+#include "backend.hpp"
+#include "metrics.hpp"
+
+namespace ferry::apps::policy {
+
+struct caching_options {
+  std::chrono::seconds ok_ttl{300};
+  std::chrono::seconds reject_ttl{60};
+};
+
+class caching_directory final : public recipient_directory, public recipient_admin {
+ public:
+  caching_directory(directory_backend inner, const std::string& redis_url, caching_options options);
+
+  [[nodiscard]] std::optional<recipient_status> lookup(std::string_view address) override;
+
+  void init_schema() override { inner_.admin->init_schema(); }
+  void add_address(std::string_view address, bool active, std::string_view customer) override;
+  bool remove_address(std::string_view address) override;
+  bool set_active(std::string_view address, bool active) override;
+  std::optional<std::vector<std::string>> set_customer_tier(std::string_view customer,
+                                                             std::string_view tier) override;
+
+  /// Counts hits, misses and cache errors into `m` from now on (the server's metrics).
+  void observe(metrics& m) noexcept { metrics_.store(&m); }
+  [[nodiscard]] cache::cache_stats stats() const { return cache_.stats(); }
+
+ private:
+  void forget(std::string_view address);
+
+  directory_backend inner_;
+  caching_options options_;
+  std::atomic<metrics*> metrics_{nullptr};
+  redis::client redis_;
+  cache::cache<std::string> cache_;
+};
+
+}  // namespace ferry::apps::policy
