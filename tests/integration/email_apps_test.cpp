@@ -278,3 +278,33 @@ TEST_CASE("1000 messages through 3 workers, one SIGKILLed and restarted 10 times
   // The subjects prove each record got its own message's content.
   CHECK(d.count("SELECT COUNT(*) FROM messages WHERE subject = 'bulk ' || (id - 1)") == total);
 }
+
+TEST_CASE("ferry-ingest serve records and queues POST /ingest bodies", "[email][ingest][http]") {
+  deployment d;
+  const int port = ferry::test::free_port();
+  ferry::test::spawn_options o;
+  o.env = d.env();
+  o.log_file = d.dir.path() + "/serve.log";
+  ferry::test::child_process serve(
+      {FERRY_INGEST_PATH, "serve", "--listen", "127.0.0.1:" + std::to_string(port)}, o);
+  REQUIRE(ferry::test::wait_until([&] { return contains(d.log("serve.log"), "listening"); }, 20s));
+  const std::string mail_file = d.dir.path() + "/mail.eml";
+  { std::ofstream(mail_file, std::ios::binary) << sample_mail("http-1@b.example", "h"); }
+  const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/ingest";
+  auto post = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> argv{"curl",          "-s",           "-w", " %{http_code}",
+                                  "--data-binary", "@" + mail_file};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return ferry::test::run_command(argv, {}, false);
+  };
+  const auto first = post({base + "?sender=a@b.example&recipient=user@test.example"});
+  CHECK(contains(first, R"({"message_id":1,"created":true})"));
+  CHECK(contains(first, " 200"));
+  const auto again =
+      post({"-H", "X-Sender: a@b.example", "-H", "X-Recipient: user@test.example", base});
+  CHECK(contains(again, R"({"message_id":1,"created":false})"));
+  CHECK(contains(post({base}), " 400"));
+  serve.terminate();
+  CHECK(d.count("SELECT COUNT(*) FROM messages") == 1);
+  CHECK(ready_messages(d, d.queue) == 2);
+}
