@@ -261,6 +261,11 @@ TEST_CASE("1000 messages through 3 workers, one SIGKILLed and restarted 10 times
     REQUIRE(victim.wait_for_exit(10s));
     victim = d.start_worker("victim-" + std::to_string(kills + 1) + ".log", slow);
   }
+  // The kills landed while the stream was being processed, not after it had drained.
+  const auto processed_after_kills =
+      d.count("SELECT COUNT(*) FROM messages WHERE is_processed = 1");
+  INFO("processed when the last victim was restarted: " << processed_after_kills);
+  CHECK(processed_after_kills < total);
   const bool all = d.wait_processed(total, 150s);
   victim.terminate();
   steady1.terminate();
