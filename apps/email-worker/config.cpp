@@ -1,0 +1,75 @@
+#include "config.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include <ferry/error.hpp>
+
+namespace ferry::apps::worker {
+
+namespace {
+
+std::optional<std::string> env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+}  // namespace
+
+cli_outcome parse_command_line(int argc, char** argv) {
+  cli_outcome out;
+  config& c = out.cfg;
+  std::string db_flag, backoff = env("RETRY_BACKOFF_BASE_SECONDS").value_or("");
+  std::string attempts = env("MAX_RETRY_ATTEMPTS").value_or("");
+  std::string db_timeout = env("DB_QUERY_TIMEOUT_MS").value_or("");
+  if (auto v = env("RABBITMQ_URL")) c.amqp_url = *v;
+  if (auto v = env("RABBITMQ_QUEUE")) c.queue = *v;
+  if (auto v = env("REDIS_URL")) c.redis_url = *v;
+  if (auto v = env("ATTACHMENT_STORAGE_PATH")) c.attachment_dir = *v;
+  if (auto v = env("FERRY_TEST_PAUSE_AFTER_PARSE_MS")) {
+    c.pause_after_parse = std::chrono::milliseconds(std::atoll(v->c_str()));
+  }
+
+  CLI::App app{
+      "ferry-email-worker: consumes the email queue, parses and sanitises each message, stores\n"
+      "attachments and marks the record processed. Exit: 0 stopped (SIGTERM/SIGINT), 2 usage,\n"
+      "75 transient failure, 1 other failure."};
+  app.add_option("--amqp-url", c.amqp_url, "broker URL [RABBITMQ_URL]");
+  app.add_option("--queue", c.queue, "queue name [RABBITMQ_QUEUE]");
+  app.add_option("--db-url", db_flag, "database URL [DB_URL or DB_HOST/DB_NAME/...]");
+  app.add_option("--db-timeout-ms", db_timeout,
+                 "statement bound incl. lock waits [DB_QUERY_TIMEOUT_MS]");
+  app.add_option("--redis-url", c.redis_url, "policy cache to invalidate [REDIS_URL]");
+  app.add_option("--attachments", c.attachment_dir, "attachment root [ATTACHMENT_STORAGE_PATH]");
+  app.add_option("--retry-base-seconds", backoff, "first retry delay [RETRY_BACKOFF_BASE_SECONDS]");
+  app.add_option("--max-attempts", attempts, "tries before the DLQ [MAX_RETRY_ATTEMPTS]");
+  app.add_flag("-v,--verbose", c.verbose, "log every message");
+  try {
+    app.parse(argc, argv);
+    if (auto url = sql::database_url_from_env([](const char* n) { return std::getenv(n); })) {
+      c.db = *url;
+    }
+    if (!db_flag.empty()) c.db = sql::database_url::parse(db_flag);
+    if (!backoff.empty()) {
+      const double s = std::stod(backoff);
+      if (!(s > 0)) throw std::invalid_argument("RETRY_BACKOFF_BASE_SECONDS must be > 0");
+      c.retry.base = std::chrono::milliseconds(std::llround(s * 1000));
+    }
+    if (!attempts.empty()) c.retry.max_attempts = std::stoi(attempts);
+    if (!db_timeout.empty()) c.db_timeout = std::chrono::milliseconds(std::stoll(db_timeout));
+    c.retry.validate();
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    out.exit_code = rc == 0 ? 0 : 2;
+  } catch (const std::exception& e) {  // bad numbers, bad URLs
+    std::cerr << "ferry-email-worker: " << e.what() << "\n";
+    out.exit_code = 2;
+  }
+  return out;
+}
+
+}  // namespace ferry::apps::worker

@@ -1,0 +1,74 @@
+// ferry-email-worker — consumes the email queue (manual ack, prefetch 1). Glue only: config →
+// consumer + email_processor; exit codes in one place (usage 2, transient ferry::error 75,
+// other failures 1). SIGTERM/SIGINT stop gracefully: the current message finishes and is acked.
+#include <signal.h>
+
+#include <iostream>
+
+#include <ferry/amqp/consumer.hpp>
+#include <ferry/error.hpp>
+
+#include "config.hpp"
+#include "processor.hpp"
+
+namespace worker = ferry::apps::worker;
+
+namespace {
+
+ferry::amqp::consumer* running = nullptr;
+
+void on_stop_signal(int) {
+  if (running != nullptr) running->stop();  // async-signal-safe: sets an atomic flag
+}
+
+void log_line(const char* level, const std::string& text) {
+  std::cerr << "ferry-email-worker: " << level << ": " << text << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);
+  auto parsed = worker::parse_command_line(argc, argv);
+  if (parsed.exit_code) return *parsed.exit_code;
+  const worker::config& cfg = parsed.cfg;
+  try {
+    ferry::amqp::consumer_options o;
+    o.queue = cfg.queue;
+    o.prefetch = 1;
+    o.declare.queues.emplace_back().name = cfg.queue;  // durable, as ingest declares it
+    o.retry.policy = cfg.retry;
+    o.on_error = [](std::exception_ptr e, const ferry::amqp::delivery* d) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log_line(d ? "error" : "warning",
+                 std::string(d ? "message failed: " : "broker connection: ") + ex.what());
+      }
+    };
+    worker::email_processor processor(cfg, log_line);
+    ferry::amqp::consumer consumer(ferry::amqp::url::parse(cfg.amqp_url), o);
+    running = &consumer;
+    signal(SIGTERM, on_stop_signal);
+    signal(SIGINT, on_stop_signal);
+    log_line("info", "consuming " + cfg.queue);
+    consumer.run([&](const ferry::amqp::delivery& d) { return processor.handle(d); });
+    running = nullptr;
+    const auto& s = processor.stats();
+    log_line("info", "stopped: processed " + std::to_string(s.processed) + ", already processed " +
+                         std::to_string(s.already_processed) + ", dead-lettered " +
+                         std::to_string(s.failed) + ", retried " + std::to_string(s.transient) +
+                         ", cache invalidation failures " +
+                         std::to_string(s.invalidation_failures));
+    return 0;
+  } catch (const ferry::error& e) {
+    log_line("error", e.what());
+    return e.is_transient() ? 75 : 1;
+  } catch (const std::invalid_argument& e) {
+    log_line("error", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    log_line("error", e.what());
+    return 1;
+  }
+}

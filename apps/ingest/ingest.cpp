@@ -1,0 +1,85 @@
+#include "ingest.hpp"
+
+#include <ferry/amqp/publisher.hpp>
+#include <ferry/mail/attachment_store.hpp>
+#include <ferry/sql/session.hpp>
+
+#include "common/email_job.hpp"
+#include "common/mail_store.hpp"
+
+namespace ferry::apps::ingest {
+
+std::string message_key(std::string_view raw) {
+  if (auto id = header_value(raw, "Message-ID"); id && !id->empty()) return *id;
+  // Without a Message-ID the content itself identifies a redelivery: Postfix hands over the
+  // same bytes every time it retries the same queue file.
+  return "<" + mail::sha256_hex(raw) + "@ferry-ingest>";
+}
+
+struct ingestor::impl {
+  explicit impl(const config& c)
+      : cfg(c),
+        db(c.db),
+        store(db),
+        spool(c.spool_dir),
+        pub(amqp::url::parse(c.amqp_url), publisher_options_for(c)) {
+    store.init_schema();
+  }
+
+  static amqp::publisher_options publisher_options_for(const config& c) {
+    amqp::publisher_options o;
+    o.confirm_timeout = c.confirm_timeout;
+    o.reconnect_deadline = c.confirm_timeout;
+    // The worker declares the same durable classic queue; declaring it here too means mail is
+    // never published into the void when ingest runs before any worker has started.
+    o.declare.queues.emplace_back().name = c.queue;
+    return o;
+  }
+
+  config cfg;
+  sql::session db;
+  mail_store store;
+  mail::attachment_store spool;
+  amqp::publisher pub;
+};
+
+ingestor::ingestor(const config& cfg) : p_(std::make_unique<impl>(cfg)) {}
+ingestor::~ingestor() = default;
+
+ingest_result ingestor::ingest(std::string_view raw, std::string_view sender,
+                               std::string_view recipient) {
+  ingest_result r;
+  r.message_id_header = message_key(raw);
+  new_message m;
+  m.message_id_header = r.message_id_header;
+  m.recipient = std::string(recipient);
+  m.sender = std::string(sender);
+  m.raw_size = static_cast<std::int64_t>(raw.size());
+  email_job job;
+  if (raw.size() > p_->cfg.max_inline_bytes) {
+    // Spool first, so the record never points at a file that is not there. The spool is
+    // content-addressed: a redelivery rewrites nothing.
+    const auto stored = p_->spool.store(raw);
+    m.raw_ref = stored.path.string();
+    job.email_ref = m.raw_ref;
+    r.spooled = true;
+  } else {
+    m.raw = std::string(raw);
+    job.email_data = m.raw;
+  }
+  const auto created = p_->store.create_message(m);
+  r.message_id = created.id;
+  r.created = created.created;
+  job.message_id = created.id;
+
+  amqp::message msg;
+  msg.body = encode_email_job(job);
+  msg.props.content_type = "application/json";
+  msg.props.persistent = true;
+  msg.props.message_id = r.message_id_header;
+  msg.props.app_id = "ferry-ingest";
+  p_->pub.publish("", p_->cfg.queue, msg);  // waits for the broker's confirm
+  return r;
+}
+
+}  // namespace ferry::apps::ingest
