@@ -1,0 +1,324 @@
+// Celery over Redis against real Python Celery 5.2 (workers and clients run with
+// /usr/bin/python3; scripts in tests/integration/celery). Each test case gets its own
+// redis-server, so kombu's shared `unacked` hash cannot leak between cases.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "ferry/celery/client.hpp"
+#include "ferry/celery/worker.hpp"
+#include "ferry/error.hpp"
+#include "ferry/redis/client.hpp"
+#include "ferry_test/process.hpp"
+#include "ferry_test/servers.hpp"
+
+namespace fc = ferry::celery;
+using namespace std::chrono_literals;
+using fc::json;
+
+namespace {
+
+const std::string py_dir = FERRY_CELERY_PY_DIR;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::map<std::string, std::string> py_env(const std::string& url, const std::string& queue,
+                                          int visibility_timeout = 3600) {
+  return {{"PYTHONPATH", py_dir},
+          {"CELERY_BROKER_URL", url},
+          {"CELERY_RESULT_BACKEND", url},
+          {"FERRY_QUEUE", queue},
+          {"FERRY_VISIBILITY_TIMEOUT", std::to_string(visibility_timeout)}};
+}
+
+// A real `celery worker -P solo` on `queue`, stopped (SIGTERM, warm shutdown) on destruction.
+class python_worker {
+ public:
+  python_worker(const std::string& url, const std::string& queue, int visibility_timeout = 3600)
+      : dir_("ferry-celery-py") {
+    log_ = dir_.path() + "/worker.log";
+    ferry::test::spawn_options so;
+    so.env = py_env(url, queue, visibility_timeout);
+    so.log_file = log_;
+    proc_ = ferry::test::child_process(
+        {"/usr/bin/python3", "-m", "celery", "-A", "app", "worker", "-P", "solo", "-l", "info",
+         "-Q", queue, "-n", ferry::test::unique_name("py") + "@%h", "--without-heartbeat",
+         "--without-gossip", "--without-mingle"},
+        so);
+    bool ready = ferry::test::wait_until(
+        [&] { return slurp(log_).find(" ready.") != std::string::npos; }, 60s, 100ms);
+    if (!ready) FAIL("python worker did not start:\n" << slurp(log_));
+  }
+  ~python_worker() { proc_.terminate(20s); }
+  [[nodiscard]] std::string log() const { return slurp(log_); }
+
+ private:
+  ferry::test::temp_dir dir_;
+  std::string log_;
+  ferry::test::child_process proc_;
+};
+
+// send.py <case> [arg]: the Python client side; returns its one JSON line.
+json python_send(const std::string& url, const std::string& queue, std::vector<std::string> args) {
+  std::vector<std::string> argv{"/usr/bin/python3", py_dir + "/send.py"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto out = ferry::test::run_command(argv, py_env(url, queue));
+  auto nl = out.find_last_of('\n', out.size() >= 2 ? out.size() - 2 : 0);
+  auto line = nl == std::string::npos ? out : out.substr(nl + 1);
+  return json::parse(line);
+}
+
+fc::client make_client(const std::string& url) {
+  return fc::client{url, url};
+}
+
+// A ferry worker on a thread, with the test tasks registered.
+class ferry_worker {
+ public:
+  ferry_worker(const std::string& url, fc::worker_options o) {
+    auto c = std::make_shared<ferry::redis::client>(url);
+    broker_ = std::make_shared<fc::redis_broker>(c);
+    backend_ = std::make_shared<fc::redis_backend>(c);
+    o.log = [this](fc::log_level, std::string_view line) {
+      std::lock_guard lk(mu_);
+      log_ += std::string(line) + "\n";
+    };
+    w_ = std::make_unique<fc::worker>(broker_, backend_, std::move(o));
+    w_->register_task("tasks.add", [](const json& a, const json&, fc::task_context&) {
+      return json(a.at(0).get<long long>() + a.at(1).get<long long>());
+    });
+    w_->register_task("tasks.mul", [](const json& a, const json&, fc::task_context&) {
+      return json(a.at(0).get<long long>() * a.at(1).get<long long>());
+    });
+    w_->register_task("tasks.echo", [](const json& a, const json& k, fc::task_context&) {
+      return json{{"args", a}, {"kwargs", k}};
+    });
+    w_->register_task("tasks.throw", [](const json& a, const json&, fc::task_context&) -> json {
+      throw std::runtime_error(a.at(0).get<std::string>());
+    });
+    w_->register_task("tasks.flaky", [](const json&, const json&, fc::task_context& ctx) -> json {
+      if (ctx.retries() < 2) ctx.retry(200ms);
+      return json{{"retries", ctx.retries()}};
+    });
+    thread_ = std::thread([this] { w_->run(); });
+  }
+  ~ferry_worker() {
+    w_->stop();
+    thread_.join();
+  }
+  std::string log() {
+    std::lock_guard lk(mu_);
+    return log_;
+  }
+  fc::redis_broker& broker() { return *broker_; }
+
+ private:
+  std::shared_ptr<fc::redis_broker> broker_;
+  std::shared_ptr<fc::redis_backend> backend_;
+  std::unique_ptr<fc::worker> w_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::string log_;
+};
+
+}  // namespace
+
+TEST_CASE("ferry sends, a Python Celery worker runs", "[celery][redis][python]") {
+  ferry::test::redis_server srv;
+  const auto url = srv.url();
+  const auto queue = ferry::test::unique_name("q");
+  python_worker py{url, queue};
+  auto app = make_client(url);
+  fc::send_options o{.queue = queue};
+
+  // positional + keyword args with unicode and nested JSON
+  json args = json::array(
+      {1, "h\u00e9llo \u2603 \U0001F600", json{{"a", json::array({1, json{{"b", nullptr}}})}}});
+  json kwargs = json{{"k\u00fc", "v\u00e9"}, {"n", json{{"x", json::array({true, 1.5})}}}};
+  auto r = app.send_task("tasks.echo", args, kwargs, o);
+  json v = r.get(30s);
+  CHECK(v["args"] == args);
+  CHECK(v["kwargs"] == kwargs);
+  CHECK(r.successful());
+
+  // countdown: not run before it is due
+  auto t0 = std::chrono::steady_clock::now();
+  auto oc = o;
+  oc.countdown = 2s;
+  CHECK(app.send_task("tasks.add", {2, 3}, {}, oc).get(30s) == 5);
+  CHECK(std::chrono::steady_clock::now() - t0 >= 1900ms);
+
+  // eta
+  auto oe = o;
+  oe.eta = std::chrono::system_clock::now() + 1s;
+  CHECK(app.send_task("tasks.add", {4, 5}, {}, oe).get(30s) == 9);
+
+  // expires in the past: Celery stores REVOKED (TaskRevokedError "expired")
+  auto ox = o;
+  ox.expires = std::chrono::system_clock::now() - 10s;
+  auto rx = app.send_task("tasks.add", {1, 1}, {}, ox);
+  try {
+    (void)rx.get(30s);
+    FAIL("expired task returned a value");
+  } catch (const fc::task_failed& e) {
+    CHECK(e.result().status == "REVOKED");
+    REQUIRE(e.exception());
+    CHECK(e.exception()->type == "TaskRevokedError");
+    CHECK(e.exception()->message == json::array({"expired"}));
+  }
+
+  // priority: the message lands on kombu's priority list and still runs
+  auto op = o;
+  op.priority = 9;
+  CHECK(app.send_task("tasks.add", {10, 1}, {}, op).get(30s) == 11);
+
+  // link callback: mul(add(2,2), 10) = 40, child result readable
+  auto ol = o;
+  ol.link = {fc::signature{.task = "tasks.mul", .args = {10}, .options = {{"queue", queue}}}};
+  auto rl = app.send_task("tasks.add", {2, 2}, {}, ol);
+  CHECK(rl.get(30s) == 4);
+  auto meta = rl.meta();
+  REQUIRE(meta);
+  REQUIRE(meta->children.size() == 1);
+  auto child_id = meta->children[0][0][0].get<std::string>();
+  CHECK(app.result(child_id).get(30s) == 40);
+
+  // chain: add(1,2) | mul(10) | add(5) → 35; embed.chain holds the NEXT step LAST
+  auto och = o;
+  auto last_id = fc::new_task_id();
+  och.chain = {
+      fc::signature{
+          .task = "tasks.add", .args = {5}, .options = {{"queue", queue}, {"task_id", last_id}}},
+      fc::signature{.task = "tasks.mul", .args = {10}, .options = {{"queue", queue}}}};
+  (void)app.send_task("tasks.add", {1, 2}, {}, och);
+  CHECK(app.result(last_id).get(30s) == 35);
+
+  // a Python task raising: FAILURE with type and message
+  auto rf = app.send_task("tasks.fail", {"bad input"}, {}, o);
+  try {
+    (void)rf.get(30s);
+    FAIL("no failure");
+  } catch (const fc::task_failed& e) {
+    CHECK(e.result().status == "FAILURE");
+    REQUIRE(e.exception());
+    CHECK(e.exception()->type == "ValueError");
+    CHECK(e.exception()->message == json::array({"bad input", 42}));
+    CHECK(e.result().traceback.value_or("").find("ValueError") != std::string::npos);
+  }
+  CHECK(rf.failed());
+
+  // a task nobody runs: get() times out with errc::timeout
+  auto unknown_q = o;
+  unknown_q.queue = queue + ".nobody";
+  auto rt = app.send_task("tasks.add", {1, 2}, {}, unknown_q);
+  try {
+    (void)rt.get(300ms);
+    FAIL("no timeout");
+  } catch (const ferry::error& e) {
+    CHECK(e.code() == ferry::errc::timeout);
+  }
+  CHECK(rt.state() == "PENDING");
+}
+
+TEST_CASE("Python sends, a ferry worker runs", "[celery][redis][python]") {
+  ferry::test::redis_server srv;
+  const auto url = srv.url();
+  const auto queue = ferry::test::unique_name("q");
+  ferry_worker fw{url, fc::worker_options{.queues = {queue}, .concurrency = 2}};
+
+  auto args = python_send(url, queue, {"args"});
+  CHECK(args["result"]["args"] ==
+        json::array({1, "h\u00e9llo \u2603 \U0001F600",
+                     json{{"a", json::array({1, json{{"b", nullptr}}})}}}));
+  CHECK(args["result"]["kwargs"] ==
+        json{{"k\u00fc", "v\u00e9"}, {"n", json{{"x", json::array({true, 1.5})}}}});
+
+  CHECK(python_send(url, queue, {"apply_async"})["result"] == 5);
+
+  auto cd = python_send(url, queue, {"countdown"});
+  CHECK(cd["result"] == 2);
+  CHECK(cd["elapsed"].get<double>() >= 1.9);
+
+  auto ex = python_send(url, queue, {"expired"});
+  CHECK(ex["state"] == "REVOKED");
+  CHECK(ex["exc"] == "TaskRevokedError");
+
+  // A C++ exception: Python sees FAILURE with the C++ type name and what()
+  auto err = python_send(url, queue, {"cxx_error"});
+  CHECK(err["state"] == "FAILURE");
+  CHECK(err["exc"] == "std::runtime_error");
+  CHECK(err["args"] == json::array({"boom"}));
+
+  // retry requested by the handler twice, then success (same id, retries counted)
+  auto rt = python_send(url, queue, {"retry"});
+  CHECK(rt["state"] == "SUCCESS");
+  CHECK(rt["result"]["retries"] == 2);
+
+  // link callback published by ferry with the result prepended
+  auto ln = python_send(url, queue, {"link"});
+  CHECK(ln["result"] == 4);
+  CHECK(ln["child"] == 40);
+
+  // chain built by Python: (1+2)*10+5
+  CHECK(python_send(url, queue, {"chain"})["result"] == 35);
+
+  // ferry's own client against ferry's worker
+  auto app = make_client(url);
+  CHECK(app.send_task("tasks.add", {20, 22}, {}, {.queue = queue}).get(30s) == 42);
+}
+
+TEST_CASE("malformed envelopes go to the dead-letter list; the worker keeps running",
+          "[celery][redis]") {
+  ferry::test::redis_server srv;
+  const auto url = srv.url();
+  const auto queue = ferry::test::unique_name("q");
+  ferry_worker fw{url, fc::worker_options{.queues = {queue}}};
+  auto app = make_client(url);
+  auto redis = std::make_shared<ferry::redis::client>(url);
+
+  // bad JSON
+  fw.broker().push_raw(queue, "{not json");
+  // valid envelope, no task header
+  fc::task_message m;
+  m.headers = json{{"id", fc::new_task_id()}};
+  m.body = R"([[], {}, {}])";
+  fw.broker().push_raw(queue, fc::to_kombu_redis_json(m, "", queue));
+  // unknown task: also FAILURE NotRegistered, like Celery
+  auto unknown = app.send_task("tasks.does_not_exist", {1}, {}, {.queue = queue});
+  try {
+    (void)unknown.get(30s);
+    FAIL("unknown task succeeded");
+  } catch (const fc::task_failed& e) {
+    REQUIRE(e.exception());
+    CHECK(e.exception()->type == "NotRegistered");
+    CHECK(e.exception()->message == json::array({"tasks.does_not_exist"}));
+  }
+  // still alive
+  CHECK(app.send_task("tasks.add", {1, 2}, {}, {.queue = queue}).get(30s) == 3);
+
+  auto dlq = redis->command({"LRANGE", queue + ".dlq", "0", "-1"});
+  REQUIRE(dlq.elements().size() == 3);
+  std::string all;
+  for (const auto& e : dlq.elements()) {
+    auto j = json::parse(e.as_string());
+    CHECK(j["queue"] == queue);
+    CHECK(!j["error"].get<std::string>().empty());
+    all += j["envelope"].get<std::string>() + "\n" + j["error"].get<std::string>() + "\n";
+  }
+  CHECK(all.find("{not json") != std::string::npos);
+  CHECK(all.find("tasks.does_not_exist") != std::string::npos);
+  auto log = fw.log();
+  CHECK(log.find("unregistered task") != std::string::npos);
+  CHECK(log.find("undecodable") != std::string::npos);
+  // nothing stays unacked
+  CHECK(redis->command({"HLEN", "unacked"}).as_integer() == 0);
+}
