@@ -59,6 +59,10 @@ class python_worker {
     if (!ready) FAIL("python worker did not start:\n" << slurp(log_));
   }
   ~python_worker() { proc_.terminate(20s); }
+  void kill() {
+    proc_.signal_group(SIGKILL);
+    proc_.wait_for_exit(10s);
+  }
   [[nodiscard]] std::string log() const { return slurp(log_); }
 
  private:
@@ -321,4 +325,91 @@ TEST_CASE("malformed envelopes go to the dead-letter list; the worker keeps runn
   CHECK(log.find("undecodable") != std::string::npos);
   // nothing stays unacked
   CHECK(redis->command({"HLEN", "unacked"}).as_integer() == 0);
+}
+
+namespace {
+// The ferry-celery-worker app as a separate process (so it can be SIGKILLed).
+class ferry_worker_process {
+ public:
+  ferry_worker_process(const std::string& url, const std::string& queue)
+      : dir_("ferry-celery-app") {
+    log_ = dir_.path() + "/worker.log";
+    ferry::test::spawn_options so;
+    so.env = {{"CELERY_BROKER_URL", url}, {"CELERY_RESULT_BACKEND", url}};
+    so.log_file = log_;
+    proc_ = ferry::test::child_process(
+        {FERRY_CELERY_WORKER_BIN, "-Q", queue, "--acks-late", "--visibility-timeout", "5",
+         "--restore-interval", "1", "--test-tasks"},
+        so);
+    if (!ferry::test::wait_until([&] { return slurp(log_).find(" ready") != std::string::npos; },
+                                 30s, 50ms))
+      FAIL("ferry worker did not start:\n" << slurp(log_));
+  }
+  ~ferry_worker_process() { proc_.terminate(20s); }
+  void kill() {
+    proc_.signal_group(SIGKILL);
+    proc_.wait_for_exit(10s);
+  }
+  [[nodiscard]] std::string log() const { return slurp(log_); }
+
+ private:
+  ferry::test::temp_dir dir_;
+  std::string log_;
+  ferry::test::child_process proc_;
+};
+}  // namespace
+
+TEST_CASE("a Python worker and a ferry worker share a queue; SIGKILLed tasks are restored",
+          "[celery][redis][python][kill]") {
+  if (std::string(FERRY_CELERY_WORKER_BIN).empty()) {
+    WARN("ferry-celery-worker not built (FERRY_BUILD_APPS=OFF): skipped");
+    return;
+  }
+  ferry::test::redis_server srv;
+  const auto url = srv.url();
+  const auto queue = ferry::test::unique_name("q");
+  auto app = make_client(url);
+  auto redis = std::make_shared<ferry::redis::client>(url);
+  auto unacked = [&] { return redis->command({"HLEN", "unacked"}).as_integer(); };
+
+  // 1. ferry takes the task (acks_late), is killed mid-task; Python restores it after the
+  //    visibility timeout (5 s on both sides) and runs it.
+  {
+    auto fw = std::make_unique<ferry_worker_process>(url, queue);
+    auto r = app.send_task("tasks.sleep_record", {"k1", 3}, {}, {.queue = queue});
+    REQUIRE(ferry::test::wait_until([&] { return unacked() == 1; }, 10s));
+    std::this_thread::sleep_for(300ms);
+    fw->kill();
+    CHECK(unacked() == 1);
+    CHECK(r.state() == "PENDING");
+    std::this_thread::sleep_for(5500ms);  // past the visibility timeout
+    python_worker py{url, queue, 5};      // restores at start-up
+    auto v = r.get(60s);
+    CHECK(v["ran_by"] == "python");
+    CHECK(v["key"] == "k1");
+    CHECK(ferry::test::wait_until([&] { return unacked() == 0; }, 10s));
+
+    // 2. both consume together: nothing lost, each task runs
+    auto ferry_again = std::make_unique<ferry_worker_process>(url, queue);
+    std::vector<fc::async_result> rs;
+    for (int i = 0; i < 6; ++i)
+      rs.push_back(app.send_task("tasks.sleep_record", {"s" + std::to_string(i), 0.2}, {},
+                                 {.queue = queue}));
+    for (std::size_t i = 0; i < rs.size(); ++i)
+      CHECK(rs[i].get(60s)["key"] == "s" + std::to_string(i));
+    ferry_again.reset();
+
+    // 3. Python takes a task and is killed mid-task; a ferry worker restores and runs it.
+    auto r3 = app.send_task("tasks.sleep_record", {"k3", 3}, {}, {.queue = queue});
+    REQUIRE(ferry::test::wait_until([&] { return unacked() == 1; }, 10s));
+    std::this_thread::sleep_for(300ms);
+    py.kill();
+    CHECK(r3.state() == "PENDING");
+    ferry_worker_process fw2{url, queue};
+    auto v3 = r3.get(60s);
+    CHECK(v3["ran_by"] == "ferry");
+    CHECK(v3["key"] == "k3");
+    CHECK(fw2.log().find("restored 1") != std::string::npos);
+    CHECK(ferry::test::wait_until([&] { return unacked() == 0; }, 10s));
+  }
 }
