@@ -73,6 +73,7 @@ void register_tasks(celery::worker& w, const task_settings& settings) {
                       throw error(errc::config, "cleanup_old_messages: DB_URL is not set");
                     sql::session db{sql::database_url::parse(*settings.db_url)};
                     mail_store store{db};
+                    store.init_schema();  // idempotent; lets the task run against a fresh database
                     auto cutoff = std::chrono::system_clock::now() - std::chrono::hours(24 * days);
                     auto r = store.delete_messages_older_than(cutoff);
                     std::size_t removed = 0;

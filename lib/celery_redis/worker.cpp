@@ -94,6 +94,7 @@ struct running_task {
   steady::time_point started;
   std::optional<std::chrono::milliseconds> soft, hard;
   std::shared_ptr<std::atomic<bool>> soft_flag;
+  std::shared_ptr<std::atomic<bool>> hard_flag;  // set once FAILURE TimeLimitExceeded is stored
   std::string id, delivery_tag;
   bool hard_reported = false;
 };
@@ -186,7 +187,8 @@ struct worker::impl {
     return r.id;
   }
 
-  void execute(job& j, const std::shared_ptr<std::atomic<bool>>& soft_flag) {
+  void execute(job& j, const std::shared_ptr<std::atomic<bool>>& soft_flag,
+               const std::shared_ptr<std::atomic<bool>>& hard_flag) {
     const task_request& req = j.request;
     const auto now = [] { return sys_clock::now(); };
     if (!opt.acks_late) {
@@ -204,6 +206,11 @@ struct worker::impl {
     task_context ctx{req, *soft_flag};
     try {
       json value = (*j.handler)(req.args, req.kwargs, ctx);
+      if (hard_flag->load()) {
+        // The hard limit already stored FAILURE and acked: a late return changes nothing.
+        log(log_level::warning, "Task " + req.id + " returned after its hard time limit");
+        return;
+      }
       json children = json::array();
       // trace.py: callbacks, then the next chain step, are applied before mark_as_done.
       if (req.callbacks)
@@ -222,15 +229,17 @@ struct worker::impl {
       store(r, req.ignore_result);
       log(log_level::info, "Task " + req.task + "[" + req.id + "] succeeded");
     } catch (const retry_request& rr) {
-      handle_retry(j, rr);
+      if (!hard_flag->load()) handle_retry(j, rr);
     } catch (const celery::soft_time_limit_exceeded&) {
-      fail(j, celery_exc("SoftTimeLimitExceeded", json::array({"SoftTimeLimitExceeded()"})),
-           "celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()");
+      if (!hard_flag->load())
+        fail(j, celery_exc("SoftTimeLimitExceeded", json::array()),
+             "celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()");
     } catch (const std::exception& e) {
       exception_info ex{demangled_type(e), json::array({std::string(e.what())}), "ferry"};
-      fail(j, ex, ex.type + ": " + e.what());
+      if (!hard_flag->load()) fail(j, ex, ex.type + ": " + e.what());
     } catch (...) {
-      fail(j, exception_info{"UnknownCxxException", json::array(), "ferry"}, std::nullopt);
+      if (!hard_flag->load())
+        fail(j, exception_info{"UnknownCxxException", json::array(), "ferry"}, std::nullopt);
     }
     if (opt.acks_late && !j.acked) {
       safe_ack(j.delivery_tag);
@@ -298,6 +307,7 @@ struct worker::impl {
       job j;
       std::uint64_t slot = 0;
       auto flag = std::make_shared<std::atomic<bool>>(false);
+      auto hard_flag = std::make_shared<std::atomic<bool>>(false);
       {
         std::unique_lock lk(mu);
         cv_jobs.wait(lk, [&] { return !ready.empty() || shutting_down; });
@@ -317,12 +327,13 @@ struct worker::impl {
         else
           rt.hard = opt.time_limit;
         rt.soft_flag = flag;
+        rt.hard_flag = hard_flag;
         rt.id = j.request.id;
         rt.delivery_tag = j.delivery_tag;
         running.emplace(slot, std::move(rt));
       }
       try {
-        execute(j, flag);
+        execute(j, flag, hard_flag);
       } catch (const std::exception& e) {
         log(log_level::error, "finishing task " + j.request.id + " failed: " + e.what());
       }
@@ -336,15 +347,19 @@ struct worker::impl {
   }
 
   // Soft limits set the flag; a hard limit records FAILURE and ends the process (see header).
-  void check_limits() {
+  // Returns true while some running task still has a limit ahead (the loop then wakes often).
+  bool check_limits() {
     std::vector<running_task> hard;
+    bool pending = false;
     {
       std::lock_guard lk(mu);
       auto now = steady::now();
       for (auto& [slot, rt] : running) {
+        if ((rt.soft && !rt.soft_flag->load()) || (rt.hard && !rt.hard_reported)) pending = true;
         if (rt.soft && now - rt.started >= *rt.soft) rt.soft_flag->store(true);
         if (rt.hard && !rt.hard_reported && now - rt.started >= *rt.hard) {
           rt.hard_reported = true;
+          rt.hard_flag->store(true);
           hard.push_back(rt);
         }
       }
@@ -362,6 +377,7 @@ struct worker::impl {
       else
         std::_Exit(70);
     }
+    return pending;
   }
 };
 
@@ -440,7 +456,7 @@ void worker::run() {
         if (auto n = s.broker->restore_visible(); n > 0)
           s.log(log_level::warning, "restored " + std::to_string(n) + " unacked message(s)");
       }
-      s.check_limits();
+      const bool limits_pending = s.check_limits();
       while (!held.empty() && *held.top().eta <= sys_clock::now()) {
         job j = held.top();
         held.pop();
@@ -453,6 +469,8 @@ void worker::run() {
                                                                            sys_clock::now());
         wait = std::clamp(until, std::chrono::milliseconds(10), wait);
       }
+      // Time limits are checked between waits: 100 ms resolution while one is running.
+      if (limits_pending) wait = std::min(wait, std::chrono::milliseconds(100));
       bool full;
       {
         std::unique_lock lk(s.mu);
@@ -528,7 +546,7 @@ void worker::run() {
     std::unique_lock lk(s.mu);
     while (s.in_flight > 0) {
       lk.unlock();
-      s.check_limits();
+      (void)s.check_limits();
       lk.lock();
       s.cv_done.wait_for(lk, std::chrono::milliseconds(200));
     }

@@ -331,11 +331,12 @@ namespace {
 // The ferry-celery-worker app as a separate process (so it can be SIGKILLed).
 class ferry_worker_process {
  public:
-  ferry_worker_process(const std::string& url, const std::string& queue)
+  ferry_worker_process(const std::string& url, const std::string& queue,
+                       const std::string& db_url = "")
       : dir_("ferry-celery-app") {
     log_ = dir_.path() + "/worker.log";
     ferry::test::spawn_options so;
-    so.env = {{"CELERY_BROKER_URL", url}, {"CELERY_RESULT_BACKEND", url}};
+    so.env = {{"CELERY_BROKER_URL", url}, {"CELERY_RESULT_BACKEND", url}, {"DB_URL", db_url}};
     so.log_file = log_;
     proc_ = ferry::test::child_process(
         {FERRY_CELERY_WORKER_BIN, "-Q", queue, "--acks-late", "--visibility-timeout", "5",
@@ -411,5 +412,139 @@ TEST_CASE("a Python worker and a ferry worker share a queue; SIGKILLed tasks are
     CHECK(v3["key"] == "k3");
     CHECK(fw2.log().find("restored 1") != std::string::npos);
     CHECK(ferry::test::wait_until([&] { return unacked() == 0; }, 10s));
+  }
+}
+
+TEST_CASE("ferry worker: time limits, errbacks, ignore_result, STARTED, eta does not block",
+          "[celery][redis]") {
+  ferry::test::redis_server srv;
+  const auto url = srv.url();
+  const auto queue = ferry::test::unique_name("q");
+  auto c = std::make_shared<ferry::redis::client>(url);
+  auto broker = std::make_shared<fc::redis_broker>(c);
+  auto backend = std::make_shared<fc::redis_backend>(c);
+  std::atomic<int> hard_limits{0};
+  fc::worker_options o{.queues = {queue}, .concurrency = 2, .track_started = true};
+  o.on_hard_time_limit = [&] { ++hard_limits; };
+  o.restore_interval = 1h;
+  fc::worker w{broker, backend, o};
+  w.register_task("tasks.add", [](const json& a, const json&, fc::task_context&) {
+    return json(a.at(0).get<long long>() + a.at(1).get<long long>());
+  });
+  w.register_task("tasks.soft", [](const json&, const json&, fc::task_context& ctx) -> json {
+    for (;;) {
+      ctx.check_soft_time_limit();
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  w.register_task("tasks.stuck", [](const json&, const json&, fc::task_context&) -> json {
+    std::this_thread::sleep_for(2500ms);
+    return "too late";
+  });
+  w.register_task("tasks.throw", [](const json&, const json&, fc::task_context&) -> json {
+    throw std::invalid_argument("nope");
+  });
+  w.register_task("tasks.errback", [](const json& a, const json&, fc::task_context&) -> json {
+    return json{{"failed", a.at(0)}};
+  });
+  std::thread t([&] { w.run(); });
+  fc::client app{broker, backend};
+
+  // soft limit: the handler's check throws → FAILURE SoftTimeLimitExceeded
+  auto rs = app.send_task("tasks.soft", {}, {},
+                          {.queue = queue, .soft_time_limit = std::chrono::duration<double>(0.3)});
+  try {
+    (void)rs.get(10s);
+    FAIL("soft limit did not fire");
+  } catch (const fc::task_failed& e) {
+    CHECK(e.exception()->type == "SoftTimeLimitExceeded");
+    CHECK(e.exception()->module == "celery.exceptions");
+  }
+
+  // hard limit: FAILURE TimeLimitExceeded is stored, the callback (default: exit) is called,
+  // and the late return does not overwrite it
+  auto rh = app.send_task("tasks.stuck", {}, {},
+                          {.queue = queue, .time_limit = std::chrono::duration<double>(0.5)});
+  try {
+    (void)rh.get(10s);
+    FAIL("hard limit did not fire");
+  } catch (const fc::task_failed& e) {
+    CHECK(e.exception()->type == "TimeLimitExceeded");
+  }
+  std::this_thread::sleep_for(2500ms);  // the handler returns late: no overwrite
+  CHECK(hard_limits.load() == 1);
+  CHECK(rh.state() == "FAILURE");
+
+  // errback: published with the failed id prepended
+  auto eb_id = fc::new_task_id();
+  auto rf = app.send_task(
+      "tasks.throw", {}, {},
+      {.queue = queue,
+       .link_error = {fc::signature{.task = "tasks.errback",
+                                    .options = {{"queue", queue}, {"task_id", eb_id}}}}});
+  try {
+    (void)rf.get(10s);
+    FAIL("no failure");
+  } catch (const fc::task_failed& e) {
+    CHECK(e.exception()->type == "std::invalid_argument");
+    CHECK(e.exception()->message == json::array({"nope"}));
+    CHECK(e.exception()->module == "ferry");
+  }
+  CHECK(app.result(eb_id).get(10s) == json{{"failed", rf.id()}});
+
+  // an eta task far ahead does not block others
+  auto later = app.send_task("tasks.add", {1, 1}, {}, {.countdown = 3s, .queue = queue});
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(app.send_task("tasks.add", {2, 2}, {}, {.queue = queue}).get(10s) == 4);
+  CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+  CHECK(later.state() == "PENDING");
+  CHECK(later.get(10s) == 2);
+
+  // ignore_result: nothing stored (the STARTED write is skipped too)
+  auto ri = app.send_task("tasks.add", {3, 3}, {}, {.queue = queue, .ignore_result = true});
+  CHECK(app.send_task("tasks.add", {0, 0}, {}, {.queue = queue}).get(10s) == 0);
+  std::this_thread::sleep_for(200ms);
+  CHECK(ri.state() == "PENDING");
+
+  w.stop();
+  t.join();
+}
+
+TEST_CASE("ferry-celery-worker runs the email tasks", "[celery][redis][app]") {
+  if (std::string(FERRY_CELERY_WORKER_BIN).empty()) {
+    WARN("ferry-celery-worker not built (FERRY_BUILD_APPS=OFF): skipped");
+    return;
+  }
+  ferry::test::redis_server srv;
+  ferry::test::temp_dir db_dir("ferry-celery-db");
+  const auto url = srv.url();
+  const auto queue = ferry::test::unique_name("q");
+  ferry_worker_process fw{url, queue, "sqlite://" + db_dir.path() + "/mail.db"};
+  auto app = make_client(url);
+
+  const std::string raw =
+      "From: Ann <ann@example.org>\r\nTo: bob@example.org\r\nSubject: =?UTF-8?Q?h=C3=A9llo?=\r\n"
+      "Message-ID: <m1@example.org>\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: text/html; charset=utf-8\r\n\r\n"
+      "<p onclick=\"x()\">Hi<script>alert(1)</script></p>\r\n";
+  auto v = app.send_task("tasks.parse_message", {raw}, {}, {.queue = queue}).get(30s);
+  CHECK(v["subject"] == "h\u00e9llo");
+  CHECK(v["message_id"] == "m1@example.org");
+  CHECK(v["from"]["address"] == "ann@example.org");
+  CHECK(v["to"][0]["address"] == "bob@example.org");
+  auto html = v["html_body"].get<std::string>();
+  CHECK(html.find("Hi") != std::string::npos);
+  CHECK(html.find("script") == std::string::npos);
+  CHECK(html.find("onclick") == std::string::npos);
+
+  auto c = app.send_task("tasks.cleanup_old_messages", {30}, {}, {.queue = queue}).get(30s);
+  CHECK(c["deleted"] == 0);
+
+  // a non-string raw email is a FAILURE, not a crash
+  try {
+    (void)app.send_task("tasks.parse_message", {42}, {}, {.queue = queue}).get(30s);
+    FAIL("no failure");
+  } catch (const fc::task_failed& e) {
+    CHECK(e.exception()->type == "std::invalid_argument");
   }
 }
