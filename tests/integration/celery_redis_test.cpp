@@ -548,3 +548,39 @@ TEST_CASE("ferry-celery-worker runs the email tasks", "[celery][redis][app]") {
     CHECK(e.exception()->type == "std::invalid_argument");
   }
 }
+
+TEST_CASE("ferry worker consumes kombu's priority lists in order (0 first) and FIFO within",
+          "[celery][redis]") {
+  ferry::test::redis_server srv;
+  const auto url = srv.url();
+  const auto queue = ferry::test::unique_name("q");
+  auto c = std::make_shared<ferry::redis::client>(url);
+  auto broker = std::make_shared<fc::redis_broker>(c);
+  auto backend = std::make_shared<fc::redis_backend>(c);
+  fc::client app{broker, backend};
+  // published before any worker runs (as kombu's own capture: 9,0,5,7,0,2 → 0,0,2,5,7,9)
+  std::vector<fc::async_result> rs;
+  for (int p : {9, 0, 5, 7, 0, 2})
+    rs.push_back(app.send_task("tasks.rec", {p, static_cast<int>(rs.size())}, {},
+                               {.priority = p, .queue = queue}));
+  CHECK(c->command({"SISMEMBER", "_kombu.binding." + queue,
+                    fc::kombu_redis_binding_member(queue, "", queue)})
+            .as_integer() == 1);
+  CHECK(broker->size(queue) == 6);
+
+  std::mutex mu;
+  std::vector<json> order;
+  fc::worker w{broker, backend, {.queues = {queue}, .concurrency = 1, .prefetch = 1}};
+  w.register_task("tasks.rec", [&](const json& a, const json&, fc::task_context&) {
+    std::lock_guard lk(mu);
+    order.push_back(a);
+    return json(nullptr);
+  });
+  std::thread t([&] { w.run(); });
+  for (auto& r : rs) (void)r.get(30s);
+  w.stop();
+  t.join();
+  REQUIRE(order.size() == 6);
+  // priority 0-2 share the base list (FIFO: 0 sent 2nd, 0 sent 5th, 2 sent 6th), then 5, 7, 9
+  CHECK(order == std::vector<json>{{0, 1}, {0, 4}, {2, 5}, {5, 2}, {7, 3}, {9, 0}});
+}
