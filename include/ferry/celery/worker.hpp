@@ -57,6 +57,7 @@
 namespace ferry::celery {
 
 /// Thrown by task_context::retry(), or by a handler directly, to request a retry.
+/// Thread safety: thread-compatible value. Errors: none (it is the error).
 class retry_request : public std::runtime_error {
  public:
   explicit retry_request(std::optional<std::chrono::milliseconds> countdown = {},
@@ -73,7 +74,9 @@ class soft_time_limit_exceeded : public std::runtime_error {
   soft_time_limit_exceeded() : std::runtime_error("SoftTimeLimitExceeded()") {}
 };
 
-/// What a handler sees of its task.
+/// What a handler sees of its task. Valid only during the handler call.
+/// Thread safety: one per running task; soft_time_limit_exceeded() may be read from any thread.
+/// Errors: retry() throws retry_request, check_soft_time_limit() soft_time_limit_exceeded.
 class task_context {
  public:
   task_context(const task_request& request, const std::atomic<bool>& soft_limit_flag)
