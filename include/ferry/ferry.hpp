@@ -30,6 +30,12 @@
 #include "ferry/celery/task_result.hpp"
 #endif
 
+// Celery over Redis (component celery_redis).
+#if __has_include("ferry/celery/worker.hpp") && __has_include("ferry/redis/client.hpp")
+#include "ferry/celery/client.hpp"
+#include "ferry/celery/worker.hpp"
+#endif
+
 #if __has_include("ferry/mail/parse.hpp")
 #include "ferry/mail/attachment_store.hpp"
 #include "ferry/mail/parse.hpp"

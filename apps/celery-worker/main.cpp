@@ -1,0 +1,98 @@
+// ferry-celery-worker — runs the email deployment's Celery tasks in C++ against the same Redis
+// broker and result backend as the Python workers. Glue only: env/flags → options → worker.
+// Exit codes: usage 2, transient ferry::error 75, other failures 1.
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <ferry/celery/worker.hpp>
+#include <ferry/error.hpp>
+#include <ferry/redis/client.hpp>
+
+#include "tasks.hpp"
+
+namespace fc = ferry::celery;
+
+namespace {
+fc::worker* g_worker = nullptr;
+extern "C" void on_signal(int) {
+  if (g_worker) g_worker->stop();
+}
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"ferry-celery-worker: a C++ Celery worker (Redis broker and result backend)"};
+  std::string broker = env_or("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0");
+  std::string backend = env_or("CELERY_RESULT_BACKEND", "");
+  std::string db_url = env_or("DB_URL", "");
+  std::vector<std::string> queues{"celery"};
+  std::size_t concurrency = 1, prefetch = 4;
+  bool acks_late = false, test_tasks = false, quiet = false;
+  double visibility = 3600, restore_interval = 10;
+  std::string hostname;
+  cli.add_option("--broker", broker, "broker URL (env CELERY_BROKER_URL)");
+  cli.add_option("--backend", backend, "result backend URL (env CELERY_RESULT_BACKEND)");
+  cli.add_option("--db-url", db_url, "database for tasks.cleanup_old_messages (env DB_URL)");
+  cli.add_option("-Q,--queues", queues, "queues to consume")->delimiter(',');
+  cli.add_option("-c,--concurrency", concurrency, "handler threads");
+  cli.add_option("--prefetch", prefetch, "messages in flight");
+  cli.add_option("--visibility-timeout", visibility, "kombu visibility_timeout, seconds");
+  cli.add_option("--restore-interval", restore_interval,
+                 "seconds between restores of timed-out unacked messages");
+  cli.add_option("-n,--hostname", hostname, "node name (default celery@<host>)");
+  cli.add_flag("--acks-late", acks_late, "ack after the result is stored");
+  cli.add_flag("--test-tasks", test_tasks, "also register tasks.add/mul/sleep_record");
+  cli.add_flag("-q,--quiet", quiet, "log warnings and errors only");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
+  if (backend.empty()) backend = broker;
+  try {
+    fc::redis_transport_options to;
+    to.visibility_timeout = std::chrono::milliseconds(static_cast<long long>(visibility * 1000));
+    auto bc = std::make_shared<ferry::redis::client>(broker);
+    auto rc = backend == broker ? bc : std::make_shared<ferry::redis::client>(backend);
+    fc::worker_options wo;
+    wo.queues = queues;
+    wo.concurrency = concurrency;
+    wo.prefetch = prefetch;
+    wo.acks_late = acks_late;
+    wo.hostname = hostname;
+    wo.restore_interval =
+        std::chrono::milliseconds(static_cast<long long>(restore_interval * 1000));
+    wo.log = [quiet](fc::log_level l, std::string_view line) {
+      if (quiet && l < fc::log_level::warning) return;
+      static const char* names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
+      std::clog << "[" << names[static_cast<int>(l)] << "] " << line << std::endl;
+    };
+    fc::worker w{std::make_shared<fc::redis_broker>(bc, to),
+                 std::make_shared<fc::redis_backend>(rc), wo};
+    ferry::apps::celery_worker::task_settings ts;
+    if (!db_url.empty()) ts.db_url = db_url;
+    ts.test_tasks = test_tasks;
+    ferry::apps::celery_worker::register_tasks(w, ts);
+    g_worker = &w;
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGINT, on_signal);
+    w.run();
+    g_worker = nullptr;
+    return 0;
+  } catch (const ferry::error& e) {
+    std::cerr << "ferry-celery-worker: " << e.what() << "\n";
+    return e.is_transient() ? 75 : 1;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "ferry-celery-worker: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "ferry-celery-worker: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,40 @@
+// Sends `tasks.add(2, 3)` to a Celery worker (Python or ferry-celery-worker) over Redis and
+// waits for the result without polling. Uses the same variables as the Python apps:
+//   CELERY_BROKER_URL=redis://127.0.0.1:6379/0 CELERY_RESULT_BACKEND=redis://127.0.0.1:6379/1
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+#include <ferry/celery/client.hpp>
+#include <ferry/error.hpp>
+
+int main() {
+  namespace fc = ferry::celery;
+  const char* broker = std::getenv("CELERY_BROKER_URL");
+  const char* backend = std::getenv("CELERY_RESULT_BACKEND");
+  const std::string broker_url = broker ? broker : "redis://127.0.0.1:6379/0";
+  const std::string backend_url = backend ? backend : broker_url;
+  try {
+    fc::client app{broker_url, backend_url};
+
+    // Runs no earlier than in 1 s; a worker receiving it after 60 s stores REVOKED instead.
+    fc::send_options options;
+    options.countdown = std::chrono::seconds(1);
+    options.expires = std::chrono::system_clock::now() + std::chrono::seconds(60);
+    // On success the worker sends tasks.mul(<result>, 10).
+    options.link = {fc::signature{.task = "tasks.mul", .args = {10}}};
+
+    fc::async_result r = app.send_task("tasks.add", {2, 3}, {}, options);
+    std::cout << "sent " << r.id() << "\n";
+    std::cout << "result " << r.get(std::chrono::seconds(30)).dump() << "\n";
+    return 0;
+  } catch (const fc::task_failed& e) {
+    // FAILURE/REVOKED: the exception as the worker stored it (e.g. ValueError ["bad", 42]).
+    if (e.exception()) std::cerr << e.exception()->type << " " << e.exception()->message.dump();
+    std::cerr << "\n";
+    return 1;
+  } catch (const ferry::error& e) {
+    std::cerr << "error: " << e.what() << "\n";  // errc::timeout when no worker answered
+    return e.is_transient() ? 75 : 1;
+  }
+}

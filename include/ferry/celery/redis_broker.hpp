@@ -1,0 +1,113 @@
+// ferry/celery/redis_broker.hpp — kombu's Redis transport (kombu 5.2), on ferry::redis.
+//
+// Publishes and consumes Celery messages exactly as kombu's virtual Redis transport does, so
+// ferry and Python Celery processes can share one queue:
+//   publish  = SADD `_kombu.binding.<exchange>` + LPUSH of the envelope to the priority list
+//              (`q`, `q\x06\x163`, `q\x06\x166`, `q\x06\x169`; priority 0 is served FIRST);
+//   consume  = BRPOP over those lists in that order (FIFO with LPUSH), then, in one MULTI,
+//              ZADD `unacked_index` <now> <tag> + HSET `unacked` <tag> [envelope, ex, rk];
+//   ack      = MULTI ZREM unacked_index + HDEL unacked EXEC;
+//   restore  = under the `unacked_mutex` lock (SET NX PX, compare-and-delete release), every
+//              entry older than the visibility timeout is moved back with RPUSH (delivered
+//              next) and `redelivered: true`, in a WATCH/MULTI transaction per tag.
+// The one behaviour a reader would get wrong: like kombu, the pop and the unacked record are
+// two round trips; a consumer that dies between them loses that message (kombu does the same:
+// BRPOP cannot run inside MULTI or Lua). Every other crash is recovered by any consumer's
+// restore_visible() — ferry's or Python's — after the visibility timeout.
+//
+//   auto c = std::make_shared<ferry::redis::client>("redis://127.0.0.1:6379/0");
+//   ferry::celery::redis_broker broker{c};
+//   broker.publish(msg, "celery", 0);
+//   if (auto d = broker.get({"celery"}, 1s)) { ...; broker.ack(d->delivery->delivery_tag); }
+//
+// Thread safety: thread-safe (stateless over a thread-safe client pool).
+// Errors: ferry::error from the Redis client (connection_failed, timeout, server_error).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/celery/kombu_redis.hpp"
+#include "ferry/celery/task_message.hpp"
+
+namespace ferry::redis {
+class client;
+}
+
+namespace ferry::celery {
+
+/// kombu's Redis transport options (`broker_transport_options`), same names and defaults.
+struct redis_transport_options {
+  /// An unacked delivery older than this is restored by any consumer. Must match the Python
+  /// side's `visibility_timeout` (kombu default 3600 s).
+  std::chrono::milliseconds visibility_timeout{std::chrono::hours(1)};
+  /// Lifetime of the restore lock (`unacked_mutex_expire`, default 300 s).
+  std::chrono::milliseconds unacked_mutex_expire{std::chrono::minutes(5)};
+  std::string unacked_key = "unacked";
+  std::string unacked_index_key = "unacked_index";
+  std::string unacked_mutex_key = "unacked_mutex";
+  /// Prepended to every key (not to values), as kombu's `global_keyprefix`.
+  std::string global_keyprefix{};
+  /// How many expired entries one restore_visible() call restores (kombu: num=10).
+  std::size_t restore_batch = 10;
+};
+
+/// One popped message. `delivery` is nullopt when the text is not a valid envelope (then it
+/// was never recorded as unacked; `error` says why).
+struct redis_delivery {
+  /// The list it came from (with its priority suffix, without the key prefix).
+  std::string list{};
+  /// The exact text popped.
+  std::string raw{};
+  std::optional<kombu_redis_delivery> delivery{};
+  std::string error{};
+};
+
+class redis_broker {
+ public:
+  explicit redis_broker(std::shared_ptr<redis::client> client,
+                        redis_transport_options options = {});
+
+  /// SADD the binding `<queue>\x06\x16\x06\x16<queue>` to `_kombu.binding.<queue>` (what Celery
+  /// declares for its default queue), then LPUSH the envelope (exchange "", routing key
+  /// `queue`) to the list for `priority`. Returns the delivery tag.
+  std::string publish(const task_message& message, std::string_view queue, int priority = 0);
+
+  /// Pushes an already-built envelope text to the left of `list` (no binding).
+  void push_raw(std::string_view list, std::string_view envelope);
+
+  /// BRPOP over the priority lists of `queues` (priority-first, as kombu orders them) for up
+  /// to `wait` (rounded up to milliseconds, at least 10 ms; Redis >= 6); records a valid envelope
+  /// as unacked. nullopt = nothing arrived.
+  [[nodiscard]] std::optional<redis_delivery> get(const std::vector<std::string>& queues,
+                                                  std::chrono::milliseconds wait);
+
+  /// Removes the delivery from `unacked_index` and `unacked` (also kombu's reject(requeue=False)).
+  void ack(std::string_view delivery_tag);
+
+  /// Moves one unacked delivery back to the head of its queue (RPUSH, redelivered=true), as
+  /// kombu's restore_by_tag. False if it is no longer unacked (acked or restored by another).
+  bool restore(std::string_view delivery_tag);
+
+  /// kombu's restore_visible: takes the mutex (skips and returns 0 if another process holds
+  /// it), restores up to `restore_batch` entries older than the visibility timeout.
+  std::size_t restore_visible();
+
+  /// Total length of the four priority lists of `queue`.
+  [[nodiscard]] std::size_t size(std::string_view queue);
+
+  [[nodiscard]] const redis_transport_options& options() const noexcept { return options_; }
+  [[nodiscard]] const std::shared_ptr<redis::client>& client() const noexcept { return client_; }
+
+ private:
+  [[nodiscard]] std::string key(std::string_view name) const;
+  std::shared_ptr<redis::client> client_;
+  redis_transport_options options_;
+};
+
+}  // namespace ferry::celery

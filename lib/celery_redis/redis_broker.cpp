@@ -1,0 +1,201 @@
+// kombu 5.2.4 transport/redis.py, reproduced command for command (see redis_broker.hpp).
+#include "ferry/celery/redis_broker.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+
+#include "ferry/celery/json.hpp"
+#include "ferry/celery/task_request.hpp"
+#include "ferry/error.hpp"
+#include "ferry/redis/client.hpp"
+#include "ferry/redis/pipeline.hpp"
+#include "ferry/redis/script.hpp"
+
+namespace ferry::celery {
+namespace {
+
+// redis-py's Lock.release: delete the lock only if we still own it.
+const redis::script& release_lock_script() {
+  static const redis::script s{
+      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) "
+      "else return 0 end"};
+  return s;
+}
+
+std::string unix_seconds_now() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6f", std::chrono::duration<double>(now).count());
+  return buf;
+}
+
+std::string random_hex_token() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+}  // namespace
+
+redis_broker::redis_broker(std::shared_ptr<redis::client> client, redis_transport_options options)
+    : client_(std::move(client)), options_(std::move(options)) {
+  if (!client_) throw std::invalid_argument("redis_broker: null client");
+}
+
+std::string redis_broker::key(std::string_view name) const {
+  std::string k = options_.global_keyprefix;
+  k += name;
+  return k;
+}
+
+std::string redis_broker::publish(const task_message& message, std::string_view queue,
+                                  int priority) {
+  if (queue.empty()) throw std::invalid_argument("redis_broker::publish: empty queue");
+  std::string tag = new_task_id();
+  std::string text = to_kombu_redis_json(message, "", queue, tag);
+  // Celery declares its queue before publishing: the binding lets kombu tools (and a worker's
+  // queue lookup on a named exchange) see it. Celery itself publishes to the anon exchange.
+  redis::pipeline p;
+  p.add(
+      {"SADD", key(kombu_redis_binding_key(queue)), kombu_redis_binding_member(queue, "", queue)});
+  p.add({"LPUSH", key(kombu_redis_queue_for_priority(queue, priority)), text});
+  for (const auto& r : client_->exec(p)) r.throw_if_error();
+  return tag;
+}
+
+void redis_broker::push_raw(std::string_view list, std::string_view envelope) {
+  client_->command({"LPUSH", key(list), envelope}).throw_if_error();
+}
+
+std::optional<redis_delivery> redis_broker::get(const std::vector<std::string>& queues,
+                                                std::chrono::milliseconds wait) {
+  if (queues.empty()) throw std::invalid_argument("redis_broker::get: no queues");
+  // kombu orders the keys priority-first: q1 q2 ... q1\x06\x163 q2\x06\x163 ...
+  std::vector<std::string> args{"BRPOP"};
+  for (std::size_t step = 0; step < 4; ++step)
+    for (const auto& q : queues) args.push_back(key(kombu_redis_priority_queues(q)[step]));
+  // Redis >= 6 takes a fractional timeout; kombu uses 1 s. 0 would block forever.
+  wait = std::max(wait, std::chrono::milliseconds(10));
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.3f", static_cast<double>(wait.count()) / 1000.0);
+  args.emplace_back(secs);
+  redis::reply r;
+  {
+    auto conn = client_->acquire();
+    std::vector<std::string_view> views(args.begin(), args.end());
+    r = conn->command(std::span<const std::string_view>(views), wait + std::chrono::seconds(5));
+  }
+  r.throw_if_error();
+  if (r.is_nil()) return std::nullopt;
+  const auto& el = r.elements();
+  if (el.size() != 2) throw error(errc::protocol_error, "BRPOP: unexpected reply");
+  redis_delivery d;
+  d.list = el[0].as_string().substr(options_.global_keyprefix.size());
+  d.raw = el[1].as_string();
+  try {
+    d.delivery = from_kombu_redis_json(d.raw);
+    if (d.delivery->delivery_tag.empty())
+      throw error(errc::decode_error, "envelope has no properties.delivery_tag");
+  } catch (const std::exception& e) {
+    d.delivery.reset();
+    d.error = e.what();
+    return d;
+  }
+  // kombu QoS.append: one MULTI with ZADD unacked_index + HSET unacked.
+  redis::pipeline p;
+  p.add({"MULTI"});
+  p.add({"ZADD", key(options_.unacked_index_key), unix_seconds_now(), d.delivery->delivery_tag});
+  p.add({"HSET", key(options_.unacked_key), d.delivery->delivery_tag,
+         kombu_redis_unacked_value(d.raw, d.delivery->exchange, d.delivery->routing_key)});
+  p.add({"EXEC"});
+  auto replies = client_->exec(p);
+  replies.back().throw_if_error();
+  return d;
+}
+
+void redis_broker::ack(std::string_view delivery_tag) {
+  redis::pipeline p;
+  p.add({"MULTI"});
+  p.add({"ZREM", key(options_.unacked_index_key), delivery_tag});
+  p.add({"HDEL", key(options_.unacked_key), delivery_tag});
+  p.add({"EXEC"});
+  client_->exec(p).back().throw_if_error();
+}
+
+bool redis_broker::restore(std::string_view delivery_tag) {
+  // kombu restore_by_tag: client.transaction(fn, unacked_key) = WATCH, HGET, MULTI, ZREM, HDEL,
+  // RPUSH (leftmost=False: the head, delivered next), EXEC; retried when the WATCH fires.
+  auto conn = client_->acquire();
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    conn->command({"WATCH", key(options_.unacked_key)}).throw_if_error();
+    auto value = conn->command({"HGET", key(options_.unacked_key), delivery_tag});
+    value.throw_if_error();
+    redis::pipeline p;
+    p.add({"MULTI"});
+    p.add({"ZREM", key(options_.unacked_index_key), delivery_tag});
+    p.add({"HDEL", key(options_.unacked_key), delivery_tag});
+    bool restored = false;
+    if (!value.is_nil()) {
+      try {
+        auto entry = parse_kombu_redis_unacked_value(value.as_string());
+        // Anonymous exchange: the queue is the routing key (kombu _lookup). kombu 5.2.4 restores
+        // to the base list, dropping the priority sub-list; so do we.
+        p.add({"RPUSH", key(entry.routing_key), kombu_redis_mark_redelivered(entry.envelope)});
+        restored = true;
+      } catch (const error&) {
+        // An entry we cannot read is dropped from the index, as kombu would fail to loads() it
+        // forever otherwise.
+      }
+    }
+    p.add({"EXEC"});
+    auto replies = p.exec(*conn);
+    if (replies.back().is_nil()) continue;  // WATCH fired: someone changed `unacked`; retry
+    replies.back().throw_if_error();
+    return restored;
+  }
+  conn->command({"UNWATCH"});
+  return false;
+}
+
+std::size_t redis_broker::restore_visible() {
+  std::string token = random_hex_token();
+  auto mutex_key = key(options_.unacked_mutex_key);
+  auto got = client_->command(
+      {"SET", mutex_key, token, "NX", "PX", std::to_string(options_.unacked_mutex_expire.count())});
+  got.throw_if_error();
+  if (got.is_nil()) return 0;  // MutexHeld: another consumer is restoring
+  std::size_t n = 0;
+  try {
+    auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch());
+    char ceil[64];
+    std::snprintf(ceil, sizeof ceil, "%.6f",
+                  (now - std::chrono::duration<double>(options_.visibility_timeout)).count());
+    auto visible =
+        client_->command({"ZREVRANGEBYSCORE", key(options_.unacked_index_key), ceil, "0", "LIMIT",
+                          "0", std::to_string(options_.restore_batch), "WITHSCORES"});
+    visible.throw_if_error();
+    const auto& el = visible.elements();
+    for (std::size_t i = 0; i + 1 < el.size(); i += 2)
+      if (restore(el[i].as_string())) ++n;
+  } catch (...) {
+    (void)release_lock_script().run(*client_, {mutex_key}, {token});
+    throw;
+  }
+  (void)release_lock_script().run(*client_, {mutex_key}, {token});
+  return n;
+}
+
+std::size_t redis_broker::size(std::string_view queue) {
+  redis::pipeline p;
+  for (const auto& l : kombu_redis_priority_queues(queue)) p.add({"LLEN", key(l)});
+  std::size_t n = 0;
+  for (const auto& r : client_->exec(p)) n += static_cast<std::size_t>(r.as_integer());
+  return n;
+}
+
+}  // namespace ferry::celery

@@ -1,0 +1,561 @@
+// The worker loop: one consumer thread (run()) pops, checks and schedules; `concurrency`
+// handler threads run tasks and do the Redis work of finishing them. Celery references:
+// worker/request.py (expiry, acks), app/trace.py (callbacks, chain, mark_as_done order),
+// app/task.py (retry), worker/consumer (unregistered tasks).
+#include "ferry/celery/worker.hpp"
+
+#include <cxxabi.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <queue>
+#include <thread>
+
+#include "ferry/celery/iso8601.hpp"
+#include "ferry/error.hpp"
+#include "ferry/redis/client.hpp"
+
+namespace ferry::celery {
+
+retry_request::retry_request(std::optional<std::chrono::milliseconds> c,
+                             std::optional<exception_info> e, std::optional<std::int64_t> m)
+    : std::runtime_error("Retry"), countdown(c), exc(std::move(e)), max_retries(m) {}
+
+void task_context::retry(std::optional<std::chrono::milliseconds> countdown,
+                         std::optional<exception_info> exc,
+                         std::optional<std::int64_t> max_retries) const {
+  throw retry_request(countdown, std::move(exc), max_retries);
+}
+
+void task_context::check_soft_time_limit() const {
+  if (soft_.load()) throw celery::soft_time_limit_exceeded();
+}
+
+json dead_letter_entry(std::string_view err, std::string_view queue, std::string_view raw) {
+  json j = json::object();
+  j["error"] = std::string(err);
+  j["queue"] = std::string(queue);
+  j["time"] = format_isoformat(std::chrono::system_clock::now());
+  // Kept as text: the envelope may not even be JSON.
+  j["envelope"] = std::string(raw);
+  return j;
+}
+
+namespace {
+
+using sys_clock = std::chrono::system_clock;
+using steady = std::chrono::steady_clock;
+
+std::string demangled_type(const std::exception& e) {
+  int status = 0;
+  const char* mangled = typeid(e).name();
+  char* d = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string out = (status == 0 && d) ? d : mangled;
+  std::free(d);
+  return out;
+}
+
+std::string local_hostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+exception_info celery_exc(std::string type, json message) {
+  return exception_info{std::move(type), std::move(message), "celery.exceptions"};
+}
+
+json result_tuple(const std::string& id) {
+  return json::array({json::array({id, nullptr}), nullptr});
+}
+
+// The base queue of a popped list: kombu's priority lists are `<queue>\x06\x16<digit>`.
+std::string base_queue(const std::string& list) {
+  auto pos = list.find(kombu_redis_sep);
+  return pos == std::string::npos ? list : list.substr(0, pos);
+}
+
+}  // namespace
+
+struct job {
+  task_request request;
+  std::string delivery_tag;
+  std::string queue;  // routing key / base queue
+  int priority = 0;
+  bool acked = false;
+  task_handler* handler = nullptr;
+  std::optional<sys_clock::time_point> eta;
+};
+
+struct running_task {
+  steady::time_point started;
+  std::optional<std::chrono::milliseconds> soft, hard;
+  std::shared_ptr<std::atomic<bool>> soft_flag;
+  std::shared_ptr<std::atomic<bool>> hard_flag;  // set once FAILURE TimeLimitExceeded is stored
+  std::string id, delivery_tag;
+  bool hard_reported = false;
+};
+
+struct worker::impl {
+  std::shared_ptr<redis_broker> broker;
+  std::shared_ptr<redis_backend> backend;
+  worker_options opt;
+  std::map<std::string, task_handler, std::less<>> handlers;
+
+  std::mutex mu;
+  std::condition_variable cv_jobs, cv_done;
+  std::deque<job> ready;
+  std::size_t in_flight = 0;  // queued in `ready` + running
+  bool shutting_down = false;
+  std::map<std::uint64_t, running_task> running;
+  std::uint64_t next_slot = 0;
+  std::vector<std::thread> threads;
+
+  void log(log_level l, const std::string& text) const {
+    if (opt.log) {
+      try {
+        opt.log(l, text);
+      } catch (...) {
+      }
+    }
+  }
+
+  void dead_letter(const std::string& queue, const std::string& err, const std::string& raw) {
+    try {
+      broker->push_raw(queue + opt.dead_letter_suffix,
+                       python_json_dumps(dead_letter_entry(err, queue, raw)));
+    } catch (const std::exception& e) {
+      log(log_level::error, "dead-letter push failed: " + std::string(e.what()));
+    }
+  }
+
+  void safe_ack(const std::string& tag) {
+    try {
+      broker->ack(tag);
+    } catch (const std::exception& e) {
+      log(log_level::error, "ack " + tag + " failed: " + e.what());
+    }
+  }
+
+  void store(const task_result& r, bool ignore) {
+    if (ignore) return;
+    try {
+      (void)backend->store(r);
+    } catch (const std::exception& e) {
+      log(log_level::error, "storing result of " + r.task_id + " failed: " + e.what());
+    }
+  }
+
+  // Publishes `sig` as a task: Celery's Signature.apply_async((prefix,), parent_id, root_id).
+  std::string apply_signature(const signature& sig, const std::optional<json>& prefix,
+                              const task_request& parent, const std::string& default_queue,
+                              std::optional<std::vector<signature>> chain = {}) {
+    task_request r;
+    r.task = sig.task;
+    const json& o = sig.options;
+    r.id = (o.contains("task_id") && o["task_id"].is_string()) ? o["task_id"].get<std::string>()
+                                                               : new_task_id();
+    r.args = json::array();
+    if (prefix && !sig.immutable) r.args.push_back(*prefix);
+    for (const auto& a : sig.args) r.args.push_back(a);
+    r.kwargs = sig.kwargs.is_object() ? sig.kwargs : json::object();
+    r.parent_id = parent.id;
+    r.root_id = parent.root_id ? parent.root_id : std::optional<std::string>(parent.id);
+    r.chain = std::move(chain);
+    if (o.contains("link") && o["link"].is_array()) {
+      std::vector<signature> l;
+      for (const auto& s : o["link"]) l.push_back(signature::from_json(s));
+      if (!l.empty()) r.callbacks = std::move(l);
+    }
+    if (o.contains("link_error") && o["link_error"].is_array()) {
+      std::vector<signature> l;
+      for (const auto& s : o["link_error"]) l.push_back(signature::from_json(s));
+      if (!l.empty()) r.errbacks = std::move(l);
+    }
+    r.origin = opt.hostname;
+    std::string queue = default_queue;
+    if (o.contains("queue") && o["queue"].is_string()) queue = o["queue"].get<std::string>();
+    int priority = 0;
+    if (o.contains("priority") && o["priority"].is_number_integer())
+      priority = o["priority"].get<int>();
+    build_options bo;
+    bo.priority = static_cast<std::uint8_t>(std::clamp(priority, 0, 9));
+    broker->publish(build_message(r, bo), queue, priority);
+    return r.id;
+  }
+
+  void execute(job& j, const std::shared_ptr<std::atomic<bool>>& soft_flag,
+               const std::shared_ptr<std::atomic<bool>>& hard_flag) {
+    const task_request& req = j.request;
+    const auto now = [] { return sys_clock::now(); };
+    if (!opt.acks_late) {
+      safe_ack(j.delivery_tag);
+      j.acked = true;
+    }
+    if (opt.track_started && !req.ignore_result) {
+      task_result s;
+      s.task_id = req.id;
+      s.status = states::started;
+      s.result = json{{"pid", static_cast<long long>(::getpid())}, {"hostname", opt.hostname}};
+      if (req.parent_id) s.parent_id = req.parent_id;
+      store(s, false);
+    }
+    task_context ctx{req, *soft_flag};
+    try {
+      json value = (*j.handler)(req.args, req.kwargs, ctx);
+      if (hard_flag->load()) {
+        // The hard limit already stored FAILURE and acked: a late return changes nothing.
+        log(log_level::warning, "Task " + req.id + " returned after its hard time limit");
+        return;
+      }
+      json children = json::array();
+      // trace.py: callbacks, then the next chain step, are applied before mark_as_done.
+      if (req.callbacks)
+        for (const auto& cb : *req.callbacks)
+          children.push_back(result_tuple(apply_signature(cb, value, req, j.queue)));
+      if (req.chain && !req.chain->empty()) {
+        auto rest = *req.chain;
+        signature next = rest.back();
+        rest.pop_back();
+        children.push_back(result_tuple(apply_signature(next, value, req, j.queue, rest)));
+      }
+      auto r = task_result::success(req.id, std::move(value), now());
+      r.children = std::move(children);
+      if (req.parent_id) r.parent_id = req.parent_id;
+      if (req.group) r.group_id = req.group;
+      store(r, req.ignore_result);
+      log(log_level::info, "Task " + req.task + "[" + req.id + "] succeeded");
+    } catch (const retry_request& rr) {
+      if (!hard_flag->load()) handle_retry(j, rr);
+    } catch (const celery::soft_time_limit_exceeded&) {
+      if (!hard_flag->load())
+        fail(j, celery_exc("SoftTimeLimitExceeded", json::array()),
+             "celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()");
+    } catch (const std::exception& e) {
+      exception_info ex{demangled_type(e), json::array({std::string(e.what())}), "ferry"};
+      if (!hard_flag->load()) fail(j, ex, ex.type + ": " + e.what());
+    } catch (...) {
+      if (!hard_flag->load())
+        fail(j, exception_info{"UnknownCxxException", json::array(), "ferry"}, std::nullopt);
+    }
+    if (opt.acks_late && !j.acked) {
+      safe_ack(j.delivery_tag);
+      j.acked = true;
+    }
+  }
+
+  void fail(job& j, const exception_info& ex, std::optional<std::string> tb) {
+    const task_request& req = j.request;
+    log(log_level::error, "Task " + req.task + "[" + req.id + "] raised " + ex.type + ": " +
+                              python_json_dumps(ex.message));
+    // trace.py on_failure: mark_as_failure, then the errbacks (published path: args [id]).
+    auto r = task_result::failure(req.id, ex, std::move(tb), sys_clock::now());
+    if (req.parent_id) r.parent_id = req.parent_id;
+    if (req.group) r.group_id = req.group;
+    store(r, false);
+    if (req.errbacks)
+      for (const auto& eb : *req.errbacks) {
+        try {
+          (void)apply_signature(eb, json(req.id), req, j.queue);
+        } catch (const std::exception& e) {
+          log(log_level::error, "errback publish failed: " + std::string(e.what()));
+        }
+      }
+  }
+
+  void handle_retry(job& j, const retry_request& rr) {
+    const task_request& req = j.request;
+    auto max = rr.max_retries.value_or(opt.max_retries);
+    if (req.retries >= max) {
+      fail(j,
+           rr.exc ? *rr.exc
+                  : celery_exc("MaxRetriesExceededError",
+                               json::array({"Can't retry " + req.task + "[" + req.id +
+                                            "] args:" + python_json_dumps(req.args) +
+                                            " kwargs:" + python_json_dumps(req.kwargs)})),
+           std::nullopt);
+      return;
+    }
+    // task.py retry(): publish first (same id, retries+1, eta, parent_id = own id), then RETRY.
+    task_request n = req;
+    n.retries = req.retries + 1;
+    n.eta = sys_clock::now() + rr.countdown.value_or(opt.default_retry_delay);
+    n.parent_id = req.id;
+    n.origin = opt.hostname;
+    n.argsrepr.reset();
+    n.kwargsrepr.reset();
+    n.extra_headers.erase("redelivered");
+    build_options bo;
+    bo.priority = static_cast<std::uint8_t>(j.priority);
+    broker->publish(build_message(n, bo), j.queue, j.priority);
+    task_result r;
+    r.task_id = req.id;
+    r.status = states::retry;
+    r.result = rr.exc ? rr.exc->to_json() : json(nullptr);
+    r.children = json::array({result_tuple(req.id)});
+    r.parent_id = req.parent_id ? req.parent_id : std::optional<std::string>();
+    store(r, req.ignore_result);
+    log(log_level::info,
+        "Task " + req.task + "[" + req.id + "] retry " + std::to_string(n.retries));
+  }
+
+  void thread_main() {
+    for (;;) {
+      job j;
+      std::uint64_t slot = 0;
+      auto flag = std::make_shared<std::atomic<bool>>(false);
+      auto hard_flag = std::make_shared<std::atomic<bool>>(false);
+      {
+        std::unique_lock lk(mu);
+        cv_jobs.wait(lk, [&] { return !ready.empty() || shutting_down; });
+        if (ready.empty()) return;
+        j = std::move(ready.front());
+        ready.pop_front();
+        slot = next_slot++;
+        running_task rt;
+        rt.started = steady::now();
+        if (j.request.soft_time_limit)
+          rt.soft =
+              std::chrono::duration_cast<std::chrono::milliseconds>(*j.request.soft_time_limit);
+        else
+          rt.soft = opt.soft_time_limit;
+        if (j.request.time_limit)
+          rt.hard = std::chrono::duration_cast<std::chrono::milliseconds>(*j.request.time_limit);
+        else
+          rt.hard = opt.time_limit;
+        rt.soft_flag = flag;
+        rt.hard_flag = hard_flag;
+        rt.id = j.request.id;
+        rt.delivery_tag = j.delivery_tag;
+        running.emplace(slot, std::move(rt));
+      }
+      try {
+        execute(j, flag, hard_flag);
+      } catch (const std::exception& e) {
+        log(log_level::error, "finishing task " + j.request.id + " failed: " + e.what());
+      }
+      {
+        std::lock_guard lk(mu);
+        running.erase(slot);
+        --in_flight;
+      }
+      cv_done.notify_all();
+    }
+  }
+
+  // Soft limits set the flag; a hard limit records FAILURE and ends the process (see header).
+  // Returns true while some running task still has a limit ahead (the loop then wakes often).
+  bool check_limits() {
+    std::vector<running_task> hard;
+    bool pending = false;
+    {
+      std::lock_guard lk(mu);
+      auto now = steady::now();
+      for (auto& [slot, rt] : running) {
+        if ((rt.soft && !rt.soft_flag->load()) || (rt.hard && !rt.hard_reported)) pending = true;
+        if (rt.soft && now - rt.started >= *rt.soft) rt.soft_flag->store(true);
+        if (rt.hard && !rt.hard_reported && now - rt.started >= *rt.hard) {
+          rt.hard_reported = true;
+          rt.hard_flag->store(true);
+          hard.push_back(rt);
+        }
+      }
+    }
+    for (const auto& rt : hard) {
+      double secs = std::chrono::duration<double>(*rt.hard).count();
+      log(log_level::error, "Hard time limit (" + std::to_string(secs) + "s) exceeded for " +
+                                rt.id + "; the worker process ends");
+      store(task_result::failure(rt.id, celery_exc("TimeLimitExceeded", json::array({secs})),
+                                 std::nullopt, sys_clock::now()),
+            false);
+      safe_ack(rt.delivery_tag);
+      if (opt.on_hard_time_limit)
+        opt.on_hard_time_limit();
+      else
+        std::_Exit(70);
+    }
+    return pending;
+  }
+};
+
+worker::worker(std::shared_ptr<redis_broker> broker, std::shared_ptr<redis_backend> backend,
+               worker_options options)
+    : impl_(std::make_unique<impl>()) {
+  if (!broker || !backend) throw std::invalid_argument("worker: null broker/backend");
+  if (options.queues.empty()) throw std::invalid_argument("worker: no queues");
+  if (options.concurrency == 0) throw std::invalid_argument("worker: concurrency 0");
+  options.prefetch = std::max(options.prefetch, options.concurrency);
+  if (options.hostname.empty()) options.hostname = "celery@" + local_hostname();
+  impl_->broker = std::move(broker);
+  impl_->backend = std::move(backend);
+  impl_->opt = std::move(options);
+}
+
+worker::~worker() {
+  stop();
+  if (impl_) {
+    {
+      std::lock_guard lk(impl_->mu);
+      impl_->shutting_down = true;
+    }
+    impl_->cv_jobs.notify_all();
+    for (auto& t : impl_->threads)
+      if (t.joinable()) t.join();
+  }
+}
+
+void worker::register_task(std::string name, task_handler handler) {
+  if (name.empty() || !handler) throw std::invalid_argument("register_task: empty name/handler");
+  impl_->handlers[std::move(name)] = std::move(handler);
+}
+
+void worker::run() {
+  impl& s = *impl_;
+  const auto& opt = s.opt;
+  {
+    std::lock_guard lk(s.mu);
+    s.shutting_down = false;
+  }
+  for (std::size_t i = 0; i < opt.concurrency; ++i)
+    s.threads.emplace_back([&s] { s.thread_main(); });
+  s.log(log_level::info, "worker " + opt.hostname + " ready");
+
+  auto cmp = [](const job& a, const job& b) { return *a.eta > *b.eta; };
+  std::priority_queue<job, std::vector<job>, decltype(cmp)> held(cmp);
+  auto last_restore = steady::time_point{};
+  auto backoff = std::chrono::milliseconds(100);
+
+  auto dispatch = [&](job j) {
+    if (j.request.expires && *j.request.expires <= sys_clock::now()) {
+      // request.py: an expired task is revoked ("expired") and acked, never run.
+      s.log(log_level::warning, "Task " + j.request.task + "[" + j.request.id + "] expired");
+      s.store(
+          task_result{.task_id = j.request.id,
+                      .status = std::string(states::revoked),
+                      .result = celery_exc("TaskRevokedError", json::array({"expired"})).to_json(),
+                      .date_done = sys_clock::now()},
+          j.request.ignore_result);
+      s.safe_ack(j.delivery_tag);
+      return;
+    }
+    {
+      std::lock_guard lk(s.mu);
+      s.ready.push_back(std::move(j));
+      ++s.in_flight;
+    }
+    s.cv_jobs.notify_one();
+  };
+
+  while (!stop_.load()) {
+    try {
+      if (steady::now() - last_restore >= opt.restore_interval) {
+        last_restore = steady::now();
+        if (auto n = s.broker->restore_visible(); n > 0)
+          s.log(log_level::warning, "restored " + std::to_string(n) + " unacked message(s)");
+      }
+      const bool limits_pending = s.check_limits();
+      while (!held.empty() && *held.top().eta <= sys_clock::now()) {
+        job j = held.top();
+        held.pop();
+        dispatch(std::move(j));
+      }
+      // Wait at most 1 s (stop flag, limits), less when an eta is due sooner.
+      auto wait = std::chrono::milliseconds(1000);
+      if (!held.empty()) {
+        auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*held.top().eta -
+                                                                           sys_clock::now());
+        wait = std::clamp(until, std::chrono::milliseconds(10), wait);
+      }
+      // Time limits are checked between waits: 100 ms resolution while one is running.
+      if (limits_pending) wait = std::min(wait, std::chrono::milliseconds(100));
+      bool full;
+      {
+        std::unique_lock lk(s.mu);
+        full = s.in_flight >= opt.prefetch || held.size() >= opt.max_eta_held;
+        if (full) {
+          s.cv_done.wait_for(lk, wait);
+          continue;
+        }
+      }
+      auto d = s.broker->get(opt.queues, wait);
+      backoff = std::chrono::milliseconds(100);
+      if (!d) continue;
+      std::string queue = base_queue(d->list);
+      if (!d->delivery) {
+        s.log(log_level::error, "rejected undecodable message from " + queue + ": " + d->error);
+        s.dead_letter(queue, d->error, d->raw);
+        continue;
+      }
+      job j;
+      j.delivery_tag = d->delivery->delivery_tag;
+      j.queue = d->delivery->routing_key.empty() ? queue : d->delivery->routing_key;
+      j.priority = d->delivery->message.properties.priority.value_or(0);
+      try {
+        j.request = parse_message(d->delivery->message);
+      } catch (const std::exception& e) {
+        s.log(log_level::error, "rejected invalid task message from " + queue + ": " + e.what());
+        s.dead_letter(queue, e.what(), d->raw);
+        s.safe_ack(j.delivery_tag);
+        continue;
+      }
+      auto h = s.handlers.find(j.request.task);
+      if (h == s.handlers.end()) {
+        // Celery: "Received unregistered task", FAILURE NotRegistered, reject(requeue=False).
+        s.log(log_level::error, "Received unregistered task of type '" + j.request.task + "' [" +
+                                    j.request.id + "]; moved to " + queue + opt.dead_letter_suffix);
+        s.store(task_result::failure(j.request.id,
+                                     celery_exc("NotRegistered", json::array({j.request.task})),
+                                     std::nullopt, sys_clock::now()),
+                false);
+        s.dead_letter(queue, "unregistered task " + j.request.task, d->raw);
+        s.safe_ack(j.delivery_tag);
+        continue;
+      }
+      j.handler = &h->second;
+      if (j.request.eta && *j.request.eta > sys_clock::now()) {
+        j.eta = j.request.eta;
+        held.push(std::move(j));
+        continue;
+      }
+      dispatch(std::move(j));
+    } catch (const error& e) {
+      if (!e.is_transient()) {
+        s.log(log_level::error, std::string("worker stopping: ") + e.what());
+        stop_.store(true);
+        break;
+      }
+      s.log(log_level::warning, std::string("broker error, retrying: ") + e.what());
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+  }
+  // Graceful stop: held eta messages go back to the queue head (kombu restores what it holds
+  // on shutdown); in-flight tasks finish and are acked.
+  while (!held.empty()) {
+    try {
+      (void)s.broker->restore(held.top().delivery_tag);
+    } catch (const std::exception& e) {
+      s.log(log_level::error, std::string("restore on shutdown failed: ") + e.what());
+    }
+    held.pop();
+  }
+  {
+    std::unique_lock lk(s.mu);
+    while (s.in_flight > 0) {
+      lk.unlock();
+      (void)s.check_limits();
+      lk.lock();
+      s.cv_done.wait_for(lk, std::chrono::milliseconds(200));
+    }
+    s.shutting_down = true;
+  }
+  s.cv_jobs.notify_all();
+  for (auto& t : s.threads) t.join();
+  s.threads.clear();
+  s.log(log_level::info, "worker " + opt.hostname + " stopped");
+}
+
+}  // namespace ferry::celery
