@@ -1,6 +1,7 @@
 // Private: UTF-8 decoding/encoding and the Unicode facts python_repr needs.
 #pragma once
 
+#include "ferry/utf8.hpp"
 #include <cstdint>
 #include <span>
 #include <string>
@@ -23,7 +24,7 @@ bool is_printable(char32_t cp) noexcept;
 std::u32string utf8_decode(std::string_view s, std::string_view what);
 
 /// Appends the UTF-8 form of `cp` to `out`.
-void utf8_append(std::string& out, char32_t cp);
+using ferry::utf8_append;
 
 /// Encodes a whole UTF-32 string as UTF-8.
 std::string utf8_encode(std::u32string_view s);

@@ -6,26 +6,10 @@
 #include <gmime/gmime.h>
 #include <iconv.h>
 
+#include "ferry/utf8.hpp"
+
 namespace ferry::mail::detail {
 namespace {
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 constexpr std::string_view replacement = "\xEF\xBF\xBD";
 
@@ -119,9 +103,9 @@ std::string windows1252_to_utf8(std::string_view bytes) {
   for (char ch : bytes) {
     const auto b = static_cast<unsigned char>(ch);
     if (b >= 0x80 && b < 0xA0) {
-      append_utf8(out, cp1252_high[b - 0x80]);
+      utf8_append(out, cp1252_high[b - 0x80]);
     } else {
-      append_utf8(out, b);
+      utf8_append(out, b);
     }
   }
   return out;
