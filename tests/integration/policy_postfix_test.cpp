@@ -1,4 +1,7 @@
 // ferry-policyd behind a real, private Postfix: what an SMTP client sees at RCPT TO.
+//
+// Two rigs: the in-memory directory (made slow on demand), and the real data path from
+// open_backend(): the SQL directory on a SQLite file behind the Redis cache.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -7,8 +10,11 @@
 #include <string>
 #include <thread>
 
+#include "backend.hpp"
+#include "caching_directory.hpp"
 #include "decision.hpp"
 #include "ferry_test/postfix.hpp"
+#include "ferry_test/servers.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "policy_server.hpp"
@@ -63,6 +69,55 @@ struct rig {
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
+}
+
+// The real data path: open_backend() with db_url = a SQLite file and redis_url set, so the
+// engine reads a caching_directory over a sql_directory, as ferry-policyd does in production.
+struct sql_rig {
+  // `seed`: create the schema and the test addresses (false for a database that cannot open).
+  sql_rig(ferry::test::redis_server& redis, const std::string& db_url, bool seed = true) {
+    app_config cfg;
+    cfg.db_url = db_url;
+    // Short Redis timeouts, well inside the decision deadline, so a dead Redis costs little.
+    cfg.redis_url = redis.url() + "?timeout=200ms&connect_timeout=200ms";
+    backend = open_backend(cfg);
+    if (auto* cached = dynamic_cast<caching_directory*>(backend.directory.get())) {
+      cached->observe(stats);
+    }
+    if (seed) {
+      backend.admin->init_schema();
+      backend.admin->add_address("known@test.example", true, "acme");
+      backend.admin->add_address("disabled@test.example", false, "acme");
+    }
+    engine = std::make_unique<policy_engine>(*backend.directory);
+    policy_server_options options;
+    options.listen = "127.0.0.1:0";
+    options.decision_timeout = 1000ms;
+    server = std::make_unique<policy_server>(options, *engine, stats, log);
+    server->start();
+    ferry::test::postfix_options pf;
+    pf.policy_service = "inet:127.0.0.1:" + std::to_string(server->port());
+    postfix = std::make_unique<ferry::test::postfix_server>(pf);
+  }
+
+  ferry::test::smtp_reply rcpt(const std::string& to) {
+    std::string transcript;
+    auto reply = ferry::test::smtp_rcpt(postfix->smtp_port(), "sender@b.example", to, &transcript);
+    UNSCOPED_INFO("swaks transcript:\n" << transcript);
+    return reply;
+  }
+
+  directory_backend backend;
+  metrics stats;
+  logger log{log_level::error};
+  std::unique_ptr<policy_engine> engine;
+  std::unique_ptr<policy_server> server;
+  std::unique_ptr<ferry::test::postfix_server> postfix;
+};
+
+// The cache entry's TTL in seconds: -2 when the key does not exist, -1 when it has no TTL.
+long long cache_ttl(const ferry::test::redis_server& redis, const std::string& address) {
+  return std::stoll(redis.cli({"TTL", "policy:" + address}));
 }
 
 }  // namespace
@@ -147,4 +202,109 @@ TEST_CASE("the Postfix rig delivers accepted mail through the pipe hook", "[post
   const auto body = ferry::test::run_command({"cat", file});
   CHECK(contains(body, "hello from the rig"));
   CHECK(contains(body, "Return-Path: <a@b.example>"));
+}
+
+// --- the real data path: SQLite through the Redis cache (open_backend) ----------------------
+
+TEST_CASE("Postfix on the SQL directory behind the Redis cache: 250 known, 5.1.1 unknown",
+          "[policy][postfix][sql]") {
+  ferry::test::redis_server redis;
+  ferry::test::temp_dir dir("ferry-policy-pf");
+  sql_rig r(redis, dir.path() + "/mail.db");
+
+  CHECK(r.rcpt("known@test.example").code == 250);
+  const auto unknown = r.rcpt("nobody@test.example");
+  CHECK(unknown.code / 100 == 5);
+  CHECK(contains(unknown.text,
+                 "5.1.1 <nobody@test.example>: Recipient address rejected: User unknown"));
+  const auto disabled = r.rcpt("disabled@test.example");
+  CHECK(disabled.code / 100 == 5);
+  CHECK(contains(disabled.text, "5.1.1"));
+
+  // Both answers were cached under policy:{address}: accepting ones for up to 300 s,
+  // rejecting ones for up to 60 s.
+  const auto ok_ttl = cache_ttl(redis, "known@test.example");
+  CHECK(ok_ttl > 60);
+  CHECK(ok_ttl <= 300);
+  const auto reject_ttl = cache_ttl(redis, "nobody@test.example");
+  CHECK(reject_ttl > 0);
+  CHECK(reject_ttl <= 60);
+
+  // The second time round the answer comes from the cache, and is the same.
+  CHECK(r.rcpt("known@test.example").code == 250);
+  CHECK(r.rcpt("nobody@test.example").code / 100 == 5);
+  CHECK(r.stats.decisions(verdict::accept) == 2);
+  CHECK(r.stats.decisions(verdict::reject_unknown) == 2);
+  CHECK(contains(r.stats.render(), "ferry_policy_cache_hits_total 2\n"));
+}
+
+TEST_CASE("Postfix accepts an address added through the cached backend at once, not after the TTL",
+          "[policy][postfix][sql]") {
+  ferry::test::redis_server redis;
+  ferry::test::temp_dir dir("ferry-policy-pf");
+  sql_rig r(redis, dir.path() + "/mail.db");
+
+  CHECK(r.rcpt("new@test.example").code / 100 == 5);
+  // Cached as a rejection, still live when the address is added.
+  const auto ttl = cache_ttl(redis, "new@test.example");
+  REQUIRE(ttl > 0);
+  CHECK(ttl <= 60);
+
+  r.backend.admin->add_address("new@test.example", true, "acme");
+  CHECK(cache_ttl(redis, "new@test.example") == -2);  // the stale key was deleted
+  CHECK(r.rcpt("new@test.example").code == 250);
+  CHECK(cache_ttl(redis, "new@test.example") > 60);  // now cached as accepting
+
+  // Disabling invalidates the same way.
+  CHECK(r.backend.admin->set_active("new@test.example", false));
+  CHECK(r.rcpt("new@test.example").code / 100 == 5);
+}
+
+TEST_CASE("Postfix defers (4xx) when the policy service's database is unreachable",
+          "[policy][postfix][sql]") {
+  ferry::test::redis_server redis;
+  ferry::test::temp_dir dir("ferry-policy-pf");
+  {
+    sql_rig working(redis, dir.path() + "/mail.db");
+    CHECK(working.rcpt("known@test.example").code == 250);  // cached as accepting
+  }
+  // A second instance on the same Redis whose database cannot be opened: its directory does
+  // not exist, so SQLite fails to open the file (SQLITE_CANTOPEN) on every lookup.
+  sql_rig down(redis, dir.path() + "/no-such-dir/mail.db", false);
+
+  // What is cached is still answered, without the database.
+  CHECK(down.rcpt("known@test.example").code == 250);
+
+  // Evicted from the cache, the answer needs the database, which fails: defer, not reject.
+  CHECK(redis.cli({"DEL", "policy:known@test.example"}) == "1\n");
+  const auto reply = down.rcpt("known@test.example");
+  CHECK(reply.code == 450);
+  CHECK(contains(reply.text, "Service temporarily unavailable"));
+  // Same for an address the cache never saw; a failed lookup is not cached as "unknown".
+  CHECK(down.rcpt("nobody@test.example").code == 450);
+  CHECK(cache_ttl(redis, "known@test.example") == -2);
+  CHECK(cache_ttl(redis, "nobody@test.example") == -2);
+  CHECK(down.stats.decisions(verdict::defer) == 2);
+  CHECK(down.stats.decisions(verdict::reject_unknown) == 0);
+}
+
+TEST_CASE("Postfix answers from the database when Redis is dead", "[policy][postfix][sql]") {
+  ferry::test::redis_server redis;
+  ferry::test::temp_dir dir("ferry-policy-pf");
+  sql_rig r(redis, dir.path() + "/mail.db");
+  CHECK(r.rcpt("known@test.example").code == 250);
+
+  redis.kill();
+  CHECK(r.rcpt("known@test.example").code == 250);
+  const auto unknown = r.rcpt("nobody@test.example");
+  CHECK(unknown.code / 100 == 5);
+  CHECK(contains(unknown.text, "5.1.1 <nobody@test.example>"));
+  // Database changes are seen at once while nothing is cached.
+  r.backend.admin->add_address("late@test.example", true, "acme");
+  CHECK(r.rcpt("late@test.example").code == 250);
+  CHECK(r.stats.decisions(verdict::defer) == 0);
+  CHECK_FALSE(contains(r.stats.render(), "ferry_policy_cache_errors_total 0\n"));
+
+  redis.start();
+  CHECK(r.rcpt("known@test.example").code == 250);
 }
