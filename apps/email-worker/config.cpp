@@ -8,17 +8,9 @@
 
 #include <ferry/error.hpp>
 
+#include "common/env.hpp"
+
 namespace ferry::apps::worker {
-
-namespace {
-
-std::optional<std::string> env(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  return std::string(v);
-}
-
-}  // namespace
 
 cli_outcome parse_command_line(int argc, char** argv) {
   cli_outcome out;

@@ -6,19 +6,11 @@
 #include <CLI/CLI.hpp>
 
 #include <ferry/error.hpp>
+
+#include "common/env.hpp"
 #include <ferry/sql/database_url.hpp>
 
 namespace ferry::apps::ingest {
-
-namespace {
-
-std::optional<std::string> env(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  return std::string(v);
-}
-
-}  // namespace
 
 cli_outcome parse_command_line(int argc, char** argv) {
   cli_outcome out;
