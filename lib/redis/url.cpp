@@ -31,8 +31,6 @@ std::string decode(std::string_view url, std::string_view in, const char* field)
   return std::move(*decoded);
 }
 
-std::string encode(std::string_view in) { return percent_encode(in); }
-
 template <class Int>
 bool parse_int(std::string_view s, Int& out) {
   if (s.empty()) return false;
@@ -264,7 +262,7 @@ options parse_url(std::string_view url) {
 std::string to_string(const options& o) {
   std::string out = o.unix_socket ? "unix://" : (o.tls ? "rediss://" : "redis://");
   if (o.user || o.password) {
-    if (o.user) out += encode(*o.user);
+    if (o.user) out += percent_encode(*o.user);
     if (o.password) {
       out += ':';
       out += redacted;
@@ -298,7 +296,7 @@ std::string to_string(const options& o) {
   if (o.command_timeout != defaults.command_timeout) {
     add("timeout", std::to_string(o.command_timeout.count()) + "ms");
   }
-  if (o.client_name) add("client_name", encode(*o.client_name));
+  if (o.client_name) add("client_name", percent_encode(*o.client_name));
   if (o.pool.max_connections != defaults.pool.max_connections) {
     add("max_connections", std::to_string(o.pool.max_connections));
   }

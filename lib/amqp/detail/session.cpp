@@ -237,6 +237,14 @@ std::optional<event> session::next_event(std::chrono::milliseconds timeout) {
 
   event ev;
   const amqp_method_t& m = frame.payload.method;
+  // basic.deliver and basic.return are followed by the message's header and body frames.
+  const auto read_content = [&](std::string_view what) {
+    amqp_message_t msg;
+    check(amqp_read_message(st, frame.channel, &msg, 0), what);
+    ev.d.msg.body = to_string(msg.body);
+    ev.d.msg.props = from_c(msg.properties);
+    amqp_destroy_message(&msg);
+  };
   switch (m.id) {
     case AMQP_BASIC_DELIVER_METHOD: {
       const auto* d = static_cast<const amqp_basic_deliver_t*>(m.decoded);
@@ -247,11 +255,7 @@ std::optional<event> session::next_event(std::chrono::milliseconds timeout) {
       ev.d.exchange = to_string(d->exchange);
       ev.d.routing_key = to_string(d->routing_key);
       ev.d.consumer_tag = to_string(d->consumer_tag);
-      amqp_message_t msg;
-      check(amqp_read_message(st, frame.channel, &msg, 0), "reading a delivery");
-      ev.d.msg.body = to_string(msg.body);
-      ev.d.msg.props = from_c(msg.properties);
-      amqp_destroy_message(&msg);
+      read_content("reading a delivery");
       return ev;
     }
     case AMQP_BASIC_RETURN_METHOD: {
@@ -261,11 +265,7 @@ std::optional<event> session::next_event(std::chrono::milliseconds timeout) {
       ev.reply_text = to_string(r->reply_text);
       ev.d.exchange = to_string(r->exchange);
       ev.d.routing_key = to_string(r->routing_key);
-      amqp_message_t msg;
-      check(amqp_read_message(st, frame.channel, &msg, 0), "reading a returned message");
-      ev.d.msg.body = to_string(msg.body);
-      ev.d.msg.props = from_c(msg.properties);
-      amqp_destroy_message(&msg);
+      read_content("reading a returned message");
       return ev;
     }
     case AMQP_BASIC_ACK_METHOD: {
