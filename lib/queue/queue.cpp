@@ -263,7 +263,8 @@ std::optional<job> queue::reserve(milliseconds timeout, std::optional<millisecon
     if (next_due >= 0)
       wait = std::min(wait, milliseconds{std::max(next_due - server_now, 0LL) + 1});
     const std::string secs = seconds_text(wait);
-    (void)conn->command({"BLPOP", impl_->keys[8], secs}, wait + conn->config().command_timeout);
+    (void)conn->command({"BLPOP", impl_->keys[detail::notify_key], secs},
+                        wait + conn->config().command_timeout);
   }
 }
 
@@ -335,6 +336,23 @@ std::optional<clock::time_point> queue::next_due() {
   const auto due = r.elements().at(0).as_integer();
   if (due < 0) return std::nullopt;
   return from_ms(due);
+}
+
+std::optional<milliseconds> queue::until_next_due() {
+  const std::string retention = std::to_string(impl_->opts.dlq_retention.count());
+  const std::array<std::string_view, 3> args{"next_due", impl_->batch_text, retention};
+  const auto r = impl_->run(detail::maintain_script(), args);
+  const auto due = r.elements().at(0).as_integer();
+  if (due < 0) return std::nullopt;
+  return milliseconds{std::max(due - r.elements().at(1).as_integer(), 0LL)};
+}
+
+const std::string& queue::wake_key() const noexcept {
+  return impl_->keys[detail::wake_key];
+}
+
+redis::client& queue::client() const noexcept {
+  return impl_->redis;
 }
 
 std::int64_t queue::dead_count() {

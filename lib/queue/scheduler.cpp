@@ -1,15 +1,33 @@
 #include "ferry/queue/scheduler.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <stop_token>
+#include <string>
 #include <thread>
 
 #include "ferry/queue/queue.hpp"
+#include "ferry/redis/client.hpp"
 
 namespace ferry::queue {
+namespace {
+
+using std::chrono::milliseconds;
+
+// BLPOP takes its timeout in (decimal) seconds; 0 would mean "forever".
+std::string seconds_text(milliseconds ms) {
+  const auto v = std::max<long long>(ms.count(), 1);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld.%03lld", v / 1000, v % 1000);
+  return buf;
+}
+
+}  // namespace
 
 struct scheduler::impl {
   std::vector<queue*> queues;
@@ -17,44 +35,94 @@ struct scheduler::impl {
   std::mutex mutex;
   std::condition_variable_any cv;
   std::jthread thread;
+  // CLIENT ID of the connection blocked in BLPOP (0 = not blocked), for stop().
+  std::atomic<long long> blocked_client{0};
+  std::atomic<bool> finished{false};
+
+  redis::client& client() const { return queues.front()->client(); }
 
   // Runs one pass and returns how long to sleep before the next.
-  std::chrono::milliseconds pass(maintenance_report& report) {
+  void pass(maintenance_report& report) {
     auto sleep = opts.max_sleep;
     for (auto* q : queues) {
       report.promoted += q->promote_due();
       report.recovered += q->recover_stale();
       report.trimmed += q->trim_dead();
-      if (auto due = q->next_due()) {
-        // next_due is on the server's clock; the difference to our clock is ignored here
-        // because a wrong guess only wakes us early or up to one max_sleep late.
-        const auto d = std::chrono::duration_cast<std::chrono::milliseconds>(
-            *due - std::chrono::system_clock::now());
-        sleep = std::min(sleep,
-                         std::max(d + std::chrono::milliseconds{1}, std::chrono::milliseconds{1}));
-      }
+      // Measured on the server's clock: local clock skew cannot stretch the sleep.
+      if (auto d = q->until_next_due()) sleep = std::min(sleep, *d + milliseconds{1});
     }
-    return sleep;
+    report.next_sleep = std::max(sleep, milliseconds{1});
+  }
+
+  // Blocks until `sleep` passed or a queue's wake list got a push (or stop() unblocked us).
+  // The wake lists are emptied after a wake-up: the pass that follows reads the due times
+  // fresh, so the rings are consumed by it and must not wake us again.
+  void wait_for_wake(const std::stop_token& stop, std::optional<redis::lease>& conn,
+                     milliseconds sleep) {
+    if (queues.empty()) {
+      std::unique_lock lock{mutex};
+      cv.wait_for(lock, stop, sleep, [] { return false; });
+      return;
+    }
+    if (!conn) conn.emplace(client().acquire());
+    const long long id = (*conn)->command({"CLIENT", "ID"}).as_integer();
+    std::vector<std::string> args{"BLPOP"};
+    for (auto* q : queues) args.push_back(q->wake_key());
+    args.push_back(seconds_text(sleep));
+    std::vector<std::string_view> views(args.begin(), args.end());
+    blocked_client.store(id);
+    if (stop.stop_requested()) {
+      blocked_client.store(0);
+      return;
+    }
+    redis::reply r;
+    try {
+      r = (*conn)->command(std::span<const std::string_view>(views),
+                           sleep + (*conn)->config().command_timeout);
+    } catch (...) {
+      blocked_client.store(0);
+      conn.reset();
+      throw;
+    }
+    blocked_client.store(0);
+    if (!r.is_nil() && !stop.stop_requested()) {
+      std::vector<std::string_view> del{"DEL"};
+      for (auto* q : queues) del.push_back(q->wake_key());
+      (void)(*conn)->command(std::span<const std::string_view>(del));
+    }
+  }
+
+  void report_error(const std::exception& e) {
+    if (!opts.on_error) return;
+    try {
+      opts.on_error(e);
+    } catch (...) {  // a throwing callback must not end the loop
+    }
   }
 
   void loop(const std::stop_token& stop) {
+    std::optional<redis::lease> conn;
     while (!stop.stop_requested()) {
-      std::chrono::milliseconds sleep = opts.max_sleep;
       try {
-        maintenance_report ignored;
-        sleep = pass(ignored);
-      } catch (const std::exception& e) {
-        sleep = opts.error_backoff;
-        if (opts.on_error) {
+        maintenance_report report;
+        pass(report);
+        if (opts.on_pass) {
           try {
-            opts.on_error(e);
+            opts.on_pass(report);
           } catch (...) {  // a throwing callback must not end the loop
           }
         }
+        if (stop.stop_requested()) break;
+        wait_for_wake(stop, conn, report.next_sleep);
+      } catch (const std::exception& e) {
+        conn.reset();
+        report_error(e);
+        std::unique_lock lock{mutex};
+        cv.wait_for(lock, stop, opts.error_backoff, [] { return false; });
       }
-      std::unique_lock lock{mutex};
-      cv.wait_for(lock, stop, sleep, [] { return false; });
     }
+    conn.reset();
+    finished.store(true);
   }
 };
 
@@ -62,6 +130,11 @@ scheduler::scheduler(std::vector<queue*> queues, scheduler_options options)
     : impl_(std::make_unique<impl>()) {
   if (std::any_of(queues.begin(), queues.end(), [](queue* q) { return q == nullptr; })) {
     throw std::invalid_argument("scheduler: null queue");
+  }
+  if (!queues.empty() && std::any_of(queues.begin(), queues.end(), [&](queue* q) {
+        return &q->client() != &queues.front()->client();
+      })) {
+    throw std::invalid_argument("scheduler: all queues must share one redis::client");
   }
   if (options.max_sleep.count() <= 0) throw std::invalid_argument("scheduler: max_sleep <= 0");
   impl_->queues = std::move(queues);
@@ -74,18 +147,32 @@ scheduler::~scheduler() {
 
 maintenance_report scheduler::run_once() {
   maintenance_report r;
-  (void)impl_->pass(r);
+  impl_->pass(r);
   return r;
 }
 
 void scheduler::start() {
   if (impl_->thread.joinable()) return;
+  impl_->finished.store(false);
   impl_->thread = std::jthread([this](const std::stop_token& st) { impl_->loop(st); });
 }
 
 void scheduler::stop() {
   if (!impl_->thread.joinable()) return;
   impl_->thread.request_stop();
+  // The thread may be blocked in BLPOP on the server: unblock it (repeatedly, in case it was
+  // between checking the stop flag and sending BLPOP when we first tried).
+  while (!impl_->finished.load()) {
+    const long long id = impl_->blocked_client.load();
+    if (id > 0) {
+      try {
+        const std::string id_text = std::to_string(id);
+        (void)impl_->client().command({"CLIENT", "UNBLOCK", id_text});
+      } catch (...) {  // Redis gone: the BLPOP fails by itself within its timeout
+      }
+    }
+    std::this_thread::sleep_for(milliseconds{10});
+  }
   impl_->thread.join();
 }
 

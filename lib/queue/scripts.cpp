@@ -13,7 +13,9 @@ namespace {
 constexpr std::string_view prelude = R"lua(
 local K_READY, K_SCHED, K_INFL, K_PAYLOAD, K_META, K_DEDUP, K_DEAD, K_SEQ, K_NOTIFY, K_STATS =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local K_WAKE = KEYS[11]
 local NOTIFY_CAP = 1024
+local WAKE_CAP = 16
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -34,6 +36,12 @@ local function ring(n)
   if n <= 0 then return end
   for i = 1, n do redis.call('LPUSH', K_NOTIFY, '1') end
   redis.call('LTRIM', K_NOTIFY, 0, NOTIFY_CAP - 1)
+end
+-- Wake sleeping schedulers: a job was scheduled, maybe earlier than they plan to wake. They
+-- BLPOP this list (not the workers' doorbell, so they never steal a worker's wake-up).
+local function wake_scheduler(due)
+  redis.call('LPUSH', K_WAKE, due)
+  redis.call('LTRIM', K_WAKE, 0, WAKE_CAP - 1)
 end
 local function release_dedup(id, m)
   if m.d and redis.call('HGET', K_DEDUP, m.d) == id then redis.call('HDEL', K_DEDUP, m.d) end
@@ -131,7 +139,12 @@ redis.call('HSET', K_PAYLOAD, id, ARGV[2])
 put_meta(id, m)
 local due = now
 if run_at >= 0 then due = run_at elseif delay > 0 then due = now + delay end
-if due > now then redis.call('ZADD', K_SCHED, due, id) else make_ready(id, m) end
+if due > now then
+  redis.call('ZADD', K_SCHED, due, id)
+  wake_scheduler(due)
+else
+  make_ready(id, m)
+end
 ring(1)
 redis.call('HINCRBY', K_STATS, 'enqueued', 1)
 return {id, 1}
@@ -220,6 +233,7 @@ redis.call('HINCRBY', K_STATS, 'retried', 1)
 local delay = tonumber(ARGV[4])
 if delay <= 0 then make_ready(id, m); ring(1); return {1, now} end
 redis.call('ZADD', K_SCHED, now + delay, id)
+wake_scheduler(now + delay)
 ring(1)  -- a blocked reserve() recomputes how long to wait
 return {1, now + delay}
 )lua")};

@@ -105,6 +105,16 @@ class queue {
   /// The earliest instant something becomes due (a scheduled job or a lease end), by the
   /// server's clock; nullopt when nothing is scheduled or in flight.
   [[nodiscard]] std::optional<clock::time_point> next_due();
+  /// How long until next_due(), measured entirely on the server's clock (so a skewed local
+  /// clock cannot make a scheduler sleep too long); 0 when already due, nullopt when nothing
+  /// is scheduled or in flight. One round trip.
+  [[nodiscard]] std::optional<std::chrono::milliseconds> until_next_due();
+  /// The Redis LIST that gets a push whenever a job is scheduled for later (delayed enqueue,
+  /// retry after fail). A scheduler BLPOPs it to wake before its planned time; workers never
+  /// read it. Capped at a few entries, so it stays tiny when no scheduler runs.
+  [[nodiscard]] const std::string& wake_key() const noexcept;
+  /// The client the queue was made with.
+  [[nodiscard]] redis::client& client() const noexcept;
 
   // --- dead letters ---------------------------------------------------------------------------
 

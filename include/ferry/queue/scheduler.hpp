@@ -3,16 +3,30 @@
 //
 // Workers blocked in queue::reserve() already promote and recover on their own, so a
 // scheduler is needed for queues nobody is currently waiting on (delayed jobs should still
-// move to ready, so stats and admin views are right) and for DLQ retention. It sleeps until
-// the earliest `next_due()` of its queues, capped at `max_sleep` (the seeds' retry worker
-// polled every 10 s; this one only wakes that often when nothing is due sooner).
+// move to ready, so stats and admin views are right) and for DLQ retention.
+//
+// It does not poll: after each pass it blocks (BLPOP on the queues' wake_key() lists) until
+// the earliest due time of its queues, measured on the Redis server's clock, capped at
+// `max_sleep` (the seeds' retry worker polled every 10 s; this one only waits that long when
+// nothing is due sooner). Scheduling a job for later (a delayed enqueue, a retry after fail)
+// pushes to the wake list, so a retry due in 1 s is promoted after 1 s even if the scheduler
+// had planned to sleep 10 s. Lease ends do not push: a stale job is recovered at its lease end
+// or up to `max_sleep` later.
+//
+// Several schedulers (threads or processes) may serve the same queues: every promotion,
+// recovery and trim is one atomic Lua script, so each due job is promoted exactly once.
 //
 //   ferry::queue::scheduler sched{{&emails, &reports}};
 //   sched.start();      // background thread; stop() or the destructor ends it
 //
+// The rule a reader would otherwise get wrong: while running, the scheduler holds one pooled
+// connection of the queues' client for its blocking wait (and stop() borrows another briefly to
+// send CLIENT UNBLOCK), so the pool needs room for it. All queues must share one client.
+//
 // Thread safety: thread-safe; start/stop from any thread. The queues must outlive it.
 // Errors: run_once() throws like the queue; the background thread reports errors to
-// `on_error` and retries after `error_backoff`.
+// `on_error` and retries after `error_backoff`. The constructor throws std::invalid_argument
+// for a null queue, queues on different clients, or a non-positive max_sleep.
 #pragma once
 
 #include <chrono>
@@ -26,6 +40,15 @@ namespace ferry::queue {
 
 class queue;
 
+/// What one pass did, summed over the queues.
+struct maintenance_report {
+  std::size_t promoted = 0;
+  std::size_t recovered = 0;
+  std::size_t trimmed = 0;
+  /// How long the scheduler will sleep after this pass (min of next due time and max_sleep).
+  std::chrono::milliseconds next_sleep{0};
+};
+
 struct scheduler_options {
   /// Longest sleep between passes, even when nothing is due.
   std::chrono::milliseconds max_sleep = std::chrono::seconds(10);
@@ -33,13 +56,8 @@ struct scheduler_options {
   std::chrono::milliseconds error_backoff = std::chrono::seconds(1);
   /// Called from the background thread with each error; never called concurrently.
   std::function<void(const std::exception&)> on_error{};
-};
-
-/// What one pass did, summed over the queues.
-struct maintenance_report {
-  std::size_t promoted = 0;
-  std::size_t recovered = 0;
-  std::size_t trimmed = 0;
+  /// Called from the background thread after each successful pass (e.g. to feed metrics).
+  std::function<void(const maintenance_report&)> on_pass{};
 };
 
 class scheduler {
@@ -49,7 +67,7 @@ class scheduler {
   scheduler(const scheduler&) = delete;
   scheduler& operator=(const scheduler&) = delete;
 
-  /// One pass over every queue, in the calling thread.
+  /// One pass over every queue, in the calling thread (promote, recover, trim, next due).
   maintenance_report run_once();
   /// Starts the background thread (no-op if running).
   void start();

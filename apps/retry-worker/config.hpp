@@ -1,0 +1,71 @@
+// apps/retry-worker/config.hpp — ferry-retry-worker's settings and command: environment,
+// overridden by flags (CLI11).
+//
+//   ferry-retry-worker [serve]                         scheduler + admin HTTP (default)
+//   ferry-retry-worker dlq list [QUEUE] [--offset N] [--limit N] [--json]
+//   ferry-retry-worker dlq requeue QUEUE (ID | --all)
+//   ferry-retry-worker dlq purge QUEUE [ID]            all dead letters, or just ID
+//
+// Thread safety: plain values and functions.
+// Errors: parse_command_line prints usage errors and --help itself and returns the exit code.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ferry/queue/options.hpp>
+#include <ferry/sql/database_url.hpp>
+
+namespace ferry::apps::retry {
+
+enum class command_kind { serve, dlq_list, dlq_requeue, dlq_purge };
+
+struct command {
+  command_kind kind = command_kind::serve;
+  std::string queue;  ///< "" = every queue (dlq list only)
+  std::string id;     ///< "" = all (requeue --all, purge)
+  bool all = false;
+  std::size_t offset = 0;
+  std::size_t limit = 50;
+  bool json = false;
+};
+
+struct config {
+  std::string redis_url = "redis://127.0.0.1:6379/0";  ///< REDIS_URL
+  std::optional<std::string> amqp_url;                 ///< RABBITMQ_URL (none: no AMQP DLQs)
+  /// QUEUES: Redis queues to schedule and serve (empty: every known queue at start-up).
+  std::vector<std::string> queues;
+  /// RABBITMQ_QUEUES (or RABBITMQ_QUEUE): work queues whose `<queue>.dlq` is served.
+  std::vector<std::string> amqp_queues;
+  /// DATABASE_URL / DB_URL / DB_*: only checked by /health.
+  std::optional<sql::database_url> db;
+  std::string admin_token;                      ///< ADMIN_TOKEN (required by serve)
+  std::string admin_listen = "127.0.0.1:8090";  ///< ADMIN_LISTEN
+  bool admin_enabled = true;                    ///< --no-admin: scheduler only
+  /// ADMIN_AUTH_FAILURES_PER_MINUTE: failed logins per address before 429.
+  int auth_failures_per_minute = 5;
+  /// CACHE_NAMESPACES: the key prefixes DELETE /admin/cache/clear may clear.
+  std::vector<std::string> cache_namespaces{
+      "policy:", "user:", "users:", "job:status:", "doc:summary:", "vector:search:", "graph:"};
+  /// MAX_RETRY_ATTEMPTS, RETRY_BACKOFF_BASE_SECONDS, DLQ_RETENTION_DAYS.
+  queue::queue_options queue = {};
+  /// SCHEDULER_MAX_SLEEP_SECONDS: longest sleep when nothing is due.
+  std::chrono::milliseconds max_sleep = std::chrono::seconds(10);
+  command cmd;
+};
+
+struct cli_outcome {
+  config cfg;
+  std::optional<int> exit_code;  ///< Set when main should return at once (--help, usage error).
+};
+
+/// Parses argv with `getenv` supplying the defaults. Usage errors print and exit 2.
+[[nodiscard]] cli_outcome parse_command_line(int argc, const char* const* argv);
+
+/// Splits "a, b,,c" into {"a", "b", "c"}.
+[[nodiscard]] std::vector<std::string> split_list(std::string_view text);
+
+}  // namespace ferry::apps::retry

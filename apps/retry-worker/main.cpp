@@ -1,0 +1,157 @@
+// ferry-retry-worker — scheduler for ferry's Redis queues (promote due retries, recover stale
+// jobs, trim DLQs) plus the admin HTTP API and the `dlq` CLI. Glue only: configuration →
+// handles → library; failures map to exit codes here (usage 2, transient ferry::error 75,
+// else 1).
+#include <signal.h>
+
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include <ferry/amqp/url.hpp>
+#include <ferry/error.hpp>
+#include <ferry/queue/queue.hpp>
+#include <ferry/queue/scheduler.hpp>
+#include <ferry/redis/client.hpp>
+
+#include "admin_http.hpp"
+#include "cli.hpp"
+#include "common/dlq_admin.hpp"
+#include "config.hpp"
+#include "metrics.hpp"
+
+namespace retry = ferry::apps::retry;
+
+namespace {
+
+void log(std::string_view line) {
+  std::cerr << "ferry-retry-worker: " << line << std::endl;
+}
+
+// The queues one scheduler serves; rebuilt when QUEUES is unset and new queues appear.
+struct scheduled_queues {
+  std::vector<std::unique_ptr<ferry::queue::queue>> queues;
+  std::unique_ptr<ferry::queue::scheduler> sched;
+};
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s.empty() ? "(none yet)" : s;
+}
+
+void start_scheduler(scheduled_queues& s, const std::vector<std::string>& names,
+                     const retry::config& cfg, ferry::redis::client& redis,
+                     retry::worker_metrics& metrics) {
+  if (s.sched) s.sched->stop();
+  s.sched.reset();
+  s.queues.clear();
+  std::vector<ferry::queue::queue*> ptrs;
+  for (const auto& n : names) {
+    s.queues.push_back(std::make_unique<ferry::queue::queue>(redis, n, cfg.queue));
+    ptrs.push_back(s.queues.back().get());
+  }
+  ferry::queue::scheduler_options o;
+  o.max_sleep = cfg.max_sleep;
+  o.on_error = [&metrics](const std::exception& e) {
+    metrics.scheduler_error();
+    log(std::string("scheduler: ") + e.what());
+  };
+  o.on_pass = [&metrics](const ferry::queue::maintenance_report& r) {
+    metrics.record_pass(r);
+    if (r.promoted + r.recovered + r.trimmed > 0) {
+      log("scheduler: promoted " + std::to_string(r.promoted) + ", recovered " +
+          std::to_string(r.recovered) + ", trimmed " + std::to_string(r.trimmed));
+    }
+  };
+  s.sched = std::make_unique<ferry::queue::scheduler>(std::move(ptrs), std::move(o));
+  s.sched->start();
+  log("scheduling queues: " + joined(names));
+}
+
+int serve(const retry::config& cfg, ferry::redis::client& redis, ferry::apps::dlq_admin& admin,
+          const std::optional<ferry::amqp::url>& amqp) {
+  // Block the stop signals before any thread starts, so only sigtimedwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  retry::worker_metrics metrics;
+  std::unique_ptr<retry::admin_server> http;
+  if (cfg.admin_enabled) {
+    retry::admin_options ao;
+    ao.listen = cfg.admin_listen;
+    ao.token = cfg.admin_token;
+    ao.auth_failures_per_minute = cfg.auth_failures_per_minute;
+    ao.cache_namespaces = cfg.cache_namespaces;
+    ao.log = [](std::string_view what) { log(std::string("admin API: ") + std::string(what)); };
+    retry::admin_deps deps{.dlq = &admin,
+                           .redis = &redis,
+                           .metrics = &metrics,
+                           .health = {.redis = &redis, .amqp = amqp, .db = cfg.db}};
+    http = std::make_unique<retry::admin_server>(std::move(ao), std::move(deps));
+    http->start();
+    log("admin API on http://" + cfg.admin_listen.substr(0, cfg.admin_listen.rfind(':')) + ":" +
+        std::to_string(http->port()));
+  }
+
+  // With QUEUES unset, serve every queue ever used; new ones are picked up within a minute.
+  const bool discover = cfg.queues.empty();
+  auto names = discover ? ferry::queue::known_queues(redis, cfg.queue.key_prefix) : cfg.queues;
+  scheduled_queues sched;
+  start_scheduler(sched, names, cfg, redis, metrics);
+  for (;;) {
+    const timespec rescan{60, 0};
+    const int sig = sigtimedwait(&stop_signals, nullptr, &rescan);
+    if (sig == SIGINT || sig == SIGTERM) break;
+    if (!discover) continue;
+    try {
+      auto now = ferry::queue::known_queues(redis, cfg.queue.key_prefix);
+      if (now != names) {
+        names = std::move(now);
+        start_scheduler(sched, names, cfg, redis, metrics);
+      }
+    } catch (const std::exception& e) {
+      log(std::string("queue discovery: ") + e.what());
+    }
+  }
+  log("stopping");
+  if (sched.sched) sched.sched->stop();
+  if (http) http->stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = retry::parse_command_line(argc, argv);
+  if (parsed.exit_code) return *parsed.exit_code;
+  const retry::config& cfg = parsed.cfg;
+  try {
+    std::optional<ferry::amqp::url> amqp;
+    if (cfg.amqp_url) amqp = ferry::amqp::url::parse(*cfg.amqp_url);
+    ferry::redis::client redis{cfg.redis_url};
+    ferry::apps::dlq_admin admin{redis,
+                                 {.redis_queues = cfg.queues,
+                                  .queue = cfg.queue,
+                                  .amqp = amqp,
+                                  .amqp_queues = cfg.amqp_queues}};
+    if (cfg.cmd.kind != retry::command_kind::serve) {
+      return retry::run_dlq_command(cfg.cmd, admin, std::cout);
+    }
+    return serve(cfg, redis, admin, amqp);
+  } catch (const std::invalid_argument& e) {  // malformed queue name, id, offset ...
+    log(e.what());
+    return 2;
+  } catch (const ferry::error& e) {
+    log(e.what());
+    return e.is_transient() ? 75 : 1;
+  } catch (const std::exception& e) {
+    log(e.what());
+    return 1;
+  }
+}
