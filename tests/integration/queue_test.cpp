@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <set>
@@ -475,4 +476,75 @@ TEST_CASE("10,000 jobs, 4 worker processes, random failures, Redis killed mid-ru
   CHECK(all == ids);                   // every job accounted for, none lost, none invented
   CHECK(!dead.empty());                // 10% failures x 3 attempts: ~10 dead expected
   WARN("soak: done=" << done.size() << " dead=" << dead.size() << " duplicates=" << dupes);
+}
+
+TEST_CASE("a sleeping scheduler wakes when a job is scheduled earlier than its wake-up",
+          "[queue][scheduler]") {
+  scoped_queue s{shared_client()};
+  fq::scheduler sched{{&s.q}, {.max_sleep = 10s}};
+  sched.start();
+  std::this_thread::sleep_for(200ms);  // nothing due: it now sleeps up to 10 s
+  const auto t0 = std::chrono::steady_clock::now();
+  s.q.enqueue("soon", {.delay = 300ms});
+  REQUIRE(ferry::test::wait_until([&] { return s.q.stats().ready == 1; }, 5s));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took >= 300ms);
+  CHECK(took < 2s);  // not the 10 s max_sleep
+
+  // A retry scheduled by fail() wakes it too.
+  auto j = s.q.try_reserve();
+  REQUIRE(j);
+  const auto t1 = std::chrono::steady_clock::now();
+  REQUIRE(s.q.fail(*j, "boom").outcome == fq::fail_outcome::retry_scheduled);  // 50 ms backoff
+  REQUIRE(ferry::test::wait_until([&] { return s.q.stats().ready == 1; }, 5s));
+  CHECK(std::chrono::steady_clock::now() - t1 < 2s);
+
+  // stop() interrupts the blocking wait at once.
+  std::this_thread::sleep_for(100ms);
+  const auto t2 = std::chrono::steady_clock::now();
+  sched.stop();
+  CHECK(std::chrono::steady_clock::now() - t2 < 1s);
+}
+
+TEST_CASE("until_next_due is measured on the server clock", "[queue][scheduler]") {
+  scoped_queue s{shared_client()};
+  CHECK_FALSE(s.q.until_next_due());
+  s.q.enqueue("later", {.delay = 5s});
+  const auto d = s.q.until_next_due();
+  REQUIRE(d);
+  CHECK(*d > 4s);
+  CHECK(*d <= 5s);
+}
+
+TEST_CASE("two schedulers promote each due job exactly once", "[queue][scheduler]") {
+  scoped_queue s{shared_client()};
+  constexpr std::size_t n = 300;
+  std::vector<std::string> payloads;
+  for (std::size_t i = 0; i < n; ++i) payloads.push_back("job-" + std::to_string(i));
+  s.q.enqueue_many(payloads, {.delay = 200ms});
+  fq::queue_options small = fast_options();
+  small.batch = 7;  // many small script calls, so the two really interleave
+  fq::queue q2{shared_client(), s.q.name(), small};
+  fq::queue q3{shared_client(), s.q.name(), small};
+  fq::scheduler a{{&q2}};
+  fq::scheduler b{{&q3}};
+  std::this_thread::sleep_for(250ms);
+  std::atomic<std::size_t> promoted{0};
+  auto run = [&promoted](fq::scheduler& sc) {
+    for (int i = 0; i < 50; ++i) promoted += sc.run_once().promoted;
+  };
+  std::thread ta{run, std::ref(a)};
+  std::thread tb{run, std::ref(b)};
+  ta.join();
+  tb.join();
+  CHECK(promoted.load() == n);
+  const auto st = s.q.stats();
+  CHECK(st.ready == static_cast<std::int64_t>(n));
+  CHECK(st.scheduled == 0);
+  std::set<std::string> seen;
+  while (auto j = s.q.try_reserve()) {
+    CHECK(seen.insert(j->payload).second);
+    s.q.ack(*j);
+  }
+  CHECK(seen.size() == n);
 }
