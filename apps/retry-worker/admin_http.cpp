@@ -166,9 +166,11 @@ struct admin_server::impl {
         [this](req_t, const httplib::Response& res) { deps.metrics->request(res.status); });
     http.set_error_handler([](req_t req, res_t res) {
       if (!res.body.empty()) return;  // a handler's own error answer
-      reply(res, res.status,
-            error_view(res.status == 404 ? "no such endpoint: " + req.method + " " + req.path
-                                         : "request failed"));
+      std::string why = "request failed";
+      if (res.status == 404) why = "no such endpoint: " + req.method + " " + req.path;
+      // httplib refuses a POST/DELETE that announces no body length (curl -X POST without -d).
+      if (res.status == 400) why = "malformed HTTP request (send Content-Length: 0 with an empty POST)";
+      reply(res, res.status, error_view(why));
     });
 
     // Registered before "/admin/dlq/<queue>", which would match "stats" too.

@@ -21,21 +21,25 @@ echo "  worker with the mailserver down:"
 "$worker" "$REDIS_URL" "$queue" work 5 down | sed 's/^/  /'
 local auth=(-H "Authorization: Bearer $ADMIN_TOKEN")
 echo "  GET /admin/dlq/stats"
-curl -s "${auth[@]}" "$api/admin/dlq/stats" | /usr/bin/python3 -c '
+/usr/bin/python3 - "$queue" "$(curl -s "${auth[@]}" "$api/admin/dlq/stats")" <<'PY'
 import json, sys
-for q in json.load(sys.stdin)["queues"]:
-    if q["queue"].startswith("demo-emails-"):
-        print(f"    {q[\"queue\"]}: dead={q[\"dead\"]} ready={q[\"ready\"]} scheduled={q[\"scheduled\"]}")'
+for q in json.loads(sys.argv[2])["queues"]:
+    if q["queue"] == sys.argv[1]:
+        print("    %s: dead=%d ready=%d scheduled=%d" % (q["queue"], q["dead"], q["ready"], q["scheduled"]))
+PY
 echo "  GET /admin/dlq/$queue?limit=5"
-curl -s "${auth[@]}" "$api/admin/dlq/$queue?limit=5" | /usr/bin/python3 -c '
+/usr/bin/python3 - "$(curl -s "${auth[@]}" "$api/admin/dlq/$queue?limit=5")" <<'PY'
 import json, sys
-for m in json.load(sys.stdin)["messages"]:
-    print(f"    {m[\"id\"][:8]}  {m[\"payload\"]}  attempts={m[\"attempts\"]}/{m[\"max_attempts\"]}  error={m[\"error\"]!r}")'
-echo "  POST /admin/dlq/$queue/requeue-all -> $(curl -s "${auth[@]}" -X POST "$api/admin/dlq/$queue/requeue-all")"
+for m in json.loads(sys.argv[1])["messages"]:
+    print("    %s  %s  attempts=%d/%d  error=%r" % (m["id"][:8], m["payload"], m["attempts"], m["max_attempts"], m["error"]))
+PY
+echo "  POST /admin/dlq/$queue/requeue-all -> $(curl -s "${auth[@]}" -d '' "$api/admin/dlq/$queue/requeue-all")"
 echo "  worker with the mailserver back:"
 "$worker" "$REDIS_URL" "$queue" work 2 | sed 's/^/  /'
 echo "  GET /admin/dlq/stats without the token -> HTTP $(curl -s -o /dev/null -w '%{http_code}' "$api/admin/dlq/stats")"
 kill -TERM "$retryd_pid" && wait "$retryd_pid" || true
+echo "  the retry worker's log:"
+sed 's/^ferry-retry-worker: /    /' "$WORK/retry-worker.log"
 redis-cli -u "$REDIS_URL" --scan --pattern "ferry:queue:{$queue}:*" | xargs -r redis-cli -u "$REDIS_URL" DEL >/dev/null
 redis-cli -u "$REDIS_URL" SREM ferry:queue:queues "$queue" >/dev/null
 unset ADMIN_TOKEN MAX_RETRY_ATTEMPTS RETRY_BACKOFF_BASE_SECONDS
