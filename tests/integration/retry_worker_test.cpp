@@ -16,7 +16,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "admin_http.hpp"
 #include "common/dlq_admin.hpp"
 #include "ferry/amqp/basic_get.hpp"
 #include "ferry/amqp/connection.hpp"
@@ -26,7 +25,8 @@
 #include "ferry/redis/client.hpp"
 #include "ferry_test/process.hpp"
 #include "ferry_test/servers.hpp"
-#include "metrics.hpp"
+#include "retry-worker/admin_http.hpp"
+#include "retry-worker/metrics.hpp"
 
 using namespace std::chrono_literals;
 namespace fq = ferry::queue;
