@@ -44,8 +44,10 @@
 #endif
 
 #if __has_include("ferry/amqp/consumer.hpp")
+#include "ferry/amqp/basic_get.hpp"
 #include "ferry/amqp/connection.hpp"
 #include "ferry/amqp/consumer.hpp"
+#include "ferry/amqp/dead_letters.hpp"
 #include "ferry/amqp/message.hpp"
 #include "ferry/amqp/publisher.hpp"
 #include "ferry/amqp/table.hpp"

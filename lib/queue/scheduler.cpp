@@ -38,6 +38,7 @@ struct scheduler::impl {
   // CLIENT ID of the connection blocked in BLPOP (0 = not blocked), for stop().
   std::atomic<long long> blocked_client{0};
   std::atomic<bool> finished{false};
+  long long conn_id = 0;  // CLIENT ID of the loop's connection (loop thread only)
 
   redis::client& client() const { return queues.front()->client(); }
 
@@ -64,8 +65,11 @@ struct scheduler::impl {
       cv.wait_for(lock, stop, sleep, [] { return false; });
       return;
     }
-    if (!conn) conn.emplace(client().acquire());
-    const long long id = (*conn)->command({"CLIENT", "ID"}).as_integer();
+    if (!conn) {
+      conn.emplace(client().acquire());
+      conn_id = (*conn)->command({"CLIENT", "ID"}).as_integer();
+    }
+    const long long id = conn_id;
     std::vector<std::string> args{"BLPOP"};
     for (auto* q : queues) args.push_back(q->wake_key());
     args.push_back(seconds_text(sleep));
