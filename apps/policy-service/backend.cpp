@@ -39,7 +39,7 @@ directory_backend open_backend(const app_config& config) {
   if (config.redis_url.empty()) return directory;
   auto cached = std::make_shared<caching_directory>(
       std::move(directory), config.redis_url,
-      caching_options{config.cache_ok_ttl, config.cache_reject_ttl});
+      caching_options{config.cache_ok_ttl, config.cache_reject_ttl, config.near_cache_entries});
   return {cached, cached};
 }
 

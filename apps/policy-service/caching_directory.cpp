@@ -1,5 +1,7 @@
 #include "caching_directory.hpp"
 
+#include <algorithm>
+
 namespace ferry::apps::policy {
 namespace {
 
@@ -15,6 +17,8 @@ caching_directory::caching_directory(directory_backend inner, const std::string&
                                      caching_options options)
     : inner_(std::move(inner)), options_(options), redis_(redis_url), cache_([&] {
         cache::cache_options o;
+        o.near.enabled = options.near_entries > 0;
+        o.near.max_entries = std::max<std::size_t>(1, options.near_entries);
         o.on_error = [this](const ferry::error&) {
           if (auto* m = metrics_.load()) m->cache_error();
         };
@@ -38,6 +42,18 @@ std::optional<recipient_status> caching_directory::lookup(std::string_view addre
   if (auto* m = metrics_.load()) loaded ? m->cache_miss() : m->cache_hit();
   if (state == unknown_state) return std::nullopt;
   return recipient_status{state == active_state};
+}
+
+std::optional<known_answer> caching_directory::lookup_now(std::string_view address) {
+  try {
+    const auto state = cache_.get_if_near(address);
+    if (!state) return std::nullopt;
+    if (auto* m = metrics_.load()) m->cache_near_hit();
+    if (*state == unknown_state) return known_answer{};
+    return known_answer{recipient_status{*state == active_state}};
+  } catch (...) {
+    return std::nullopt;
+  }
 }
 
 void caching_directory::forget(std::string_view address) {

@@ -3,6 +3,12 @@
 // rejecting ones (unknown or inactive) for 60 s, and every admin write deleting the keys it
 // makes stale, so a change is seen at the next RCPT rather than after a TTL.
 //
+// With `near_entries` > 0 (ferry-policyd's default) the cache keeps a bounded in-process copy
+// of the answers it has read (ferry::cache's near cache), kept coherent by Redis CLIENT
+// TRACKING: an admin write anywhere deletes the Redis key, and every ferry-policyd drops its
+// copy within milliseconds. `lookup_now` answers from that copy without blocking, so the
+// server answers such requests on its event loop.
+//
 // Redis being down or slow never fails a lookup: ferry::cache answers from the directory,
 // counts the error, and its circuit breaker stops trying Redis for a cool-down. A directory
 // failure does propagate (the policy engine answers DEFER_IF_PERMIT).
@@ -12,6 +18,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <ferry/cache/cache.hpp>
 #include <ferry/redis/client.hpp>
 #include <memory>
@@ -25,6 +32,8 @@ namespace ferry::apps::policy {
 struct caching_options {
   std::chrono::seconds ok_ttl{300};
   std::chrono::seconds reject_ttl{60};
+  /// Bound of the in-process near cache; 0 turns it off (no invalidation connection).
+  std::size_t near_entries = 0;
 };
 
 class caching_directory final : public recipient_directory, public recipient_admin {
@@ -32,13 +41,14 @@ class caching_directory final : public recipient_directory, public recipient_adm
   caching_directory(directory_backend inner, const std::string& redis_url, caching_options options);
 
   [[nodiscard]] std::optional<recipient_status> lookup(std::string_view address) override;
+  [[nodiscard]] std::optional<known_answer> lookup_now(std::string_view address) override;
 
   void init_schema() override { inner_.admin->init_schema(); }
   void add_address(std::string_view address, bool active, std::string_view customer) override;
   bool remove_address(std::string_view address) override;
   bool set_active(std::string_view address, bool active) override;
   std::optional<std::vector<std::string>> set_customer_tier(std::string_view customer,
-                                                             std::string_view tier) override;
+                                                            std::string_view tier) override;
 
   /// Counts hits, misses and cache errors into `m` from now on (the server's metrics).
   void observe(metrics& m) noexcept { metrics_.store(&m); }

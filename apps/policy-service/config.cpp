@@ -63,14 +63,18 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
   app.footer(
       "Environment: POLICY_LISTEN, POLICY_ADMIN_LISTEN, REDIS_URL, REDIS_CACHE_TTL, "
       "REDIS_REJECT_TTL, DB_URL or DB_HOST/DB_PORT/DB_USER/DB_PASSWORD/DB_NAME, "
-      "POLICY_DECISION_TIMEOUT_MS, POLICY_LOG_LEVEL. Flags override them.\n"
+      "POLICY_DECISION_TIMEOUT_MS, POLICY_LOG_LEVEL, POLICY_NEAR_CACHE_ENTRIES, "
+      "POLICY_SENDER_LIMITS, POLICY_CLIENT_LIMITS. Flags override them.\n"
       "Exit codes: 0 ok, 1 error, 2 usage, 75 temporary failure (retry later).");
 
   long long ok_ttl = 0;
   long long reject_ttl = 0;
   long long decision_ms = 0;
   long long idle_s = 0;
+  long long near_entries = 0;
   std::string level_name;
+  std::string sender_limits;
+  std::string client_limits;
   try {
     cfg.server.listen = env("POLICY_LISTEN").value_or(cfg.server.listen);
     cfg.admin_listen = env("POLICY_ADMIN_LISTEN").value_or(cfg.admin_listen);
@@ -82,6 +86,10 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
         env_number(env, "POLICY_DECISION_TIMEOUT_MS", cfg.server.decision_timeout.count());
     idle_s = cfg.server.idle_timeout.count();
     level_name = env("POLICY_LOG_LEVEL").value_or("info");
+    near_entries = env_number(env, "POLICY_NEAR_CACHE_ENTRIES",
+                              static_cast<long long>(cfg.near_cache_entries));
+    sender_limits = env("POLICY_SENDER_LIMITS").value_or("");
+    client_limits = env("POLICY_CLIENT_LIMITS").value_or("");
   } catch (const CLI::Error& e) {
     err << "ferry-policyd: " << e.what() << "\n";
     result.exit_code = 2;
@@ -102,6 +110,17 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
                  "Seconds a REJECT answer stays cached [REDIS_REJECT_TTL]")
       ->capture_default_str()
       ->check(CLI::Range(1LL, 86400LL * 30));
+  app.add_option("--near-cache-entries", near_entries,
+                 "Cached answers also kept in process (answered without a Redis round trip, "
+                 "invalidated by Redis CLIENT TRACKING); 0: off [POLICY_NEAR_CACHE_ENTRIES]")
+      ->capture_default_str()
+      ->check(CLI::Range(0LL, 100000000LL));
+  app.add_option("--sender-limits", sender_limits,
+                 "Rate limits per envelope sender, counted per accepted recipient, e.g. "
+                 "5/300s,100/1d; empty: none [POLICY_SENDER_LIMITS]");
+  app.add_option("--client-limits", client_limits,
+                 "Rate limits per client IP address, counted per accepted recipient, e.g. "
+                 "50/1m; empty: none [POLICY_CLIENT_LIMITS]");
   app.add_option("--db-url", cfg.db_url, "Database URL [DB_URL or DB_*]");
   app.add_option("--decision-timeout-ms", decision_ms,
                  "Answer DEFER_IF_PERMIT when the directory has not answered within this "
@@ -171,6 +190,15 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
     return result;
   }
   cfg.level = *level;
+  cfg.near_cache_entries = static_cast<std::size_t>(near_entries);
+  try {
+    cfg.limits.sender = parse_rate_limits(sender_limits);
+    cfg.limits.client = parse_rate_limits(client_limits);
+  } catch (const std::invalid_argument& e) {
+    err << "ferry-policyd: " << e.what() << "\n";
+    result.exit_code = 2;
+    return result;
+  }
   if (cfg.admin_listen == "off") cfg.admin_listen.clear();
 
   if (init_db) cmd.kind = command_kind::init_db;
@@ -185,6 +213,8 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
   } else if (set_tier->parsed()) {
     cmd.kind = command_kind::customer_set_tier;
   }
+  // The admin commands exit at once: no near cache (it costs a connection and a thread).
+  if (cmd.kind != command_kind::serve) cfg.near_cache_entries = 0;
   if (init_db && cmd.kind != command_kind::init_db) {
     err << "ferry-policyd: --init-db cannot be combined with a subcommand\n";
     result.exit_code = 2;

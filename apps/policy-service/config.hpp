@@ -3,8 +3,10 @@
 // Environment (the deployment's .env names): POLICY_LISTEN, POLICY_ADMIN_LISTEN, REDIS_URL,
 // REDIS_CACHE_TTL (seconds, OK answers), REDIS_REJECT_TTL (seconds), DB_URL or DB_HOST,
 // DB_PORT, DB_USER, DB_PASSWORD, DB_NAME (a mysql:// URL is built from them),
-// POLICY_DECISION_TIMEOUT_MS, POLICY_LOG_LEVEL. A flag given on the command line overrides
-// the variable.
+// POLICY_DECISION_TIMEOUT_MS, POLICY_LOG_LEVEL, POLICY_NEAR_CACHE_ENTRIES (in-process copy of
+// cached answers; 0 = off), POLICY_SENDER_LIMITS and POLICY_CLIENT_LIMITS (rate limits,
+// "5/300s,100/1d"; see rate_limits.hpp). A flag given on the command line overrides the
+// variable.
 //
 // Commands: serving is the default; `--init-db` creates the schema and exits; `address add|
 // remove|set-active` and `customer set-tier` change the directory and exit.
@@ -14,6 +16,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <iosfwd>
 #include <optional>
@@ -23,6 +26,7 @@
 #include "decision.hpp"
 #include "log.hpp"
 #include "policy_server.hpp"
+#include "rate_limits.hpp"
 
 namespace ferry::apps::policy {
 
@@ -33,6 +37,10 @@ struct app_config {
   std::string redis_url;                         ///< "": no cache.
   std::chrono::seconds cache_ok_ttl{300};
   std::chrono::seconds cache_reject_ttl{60};
+  /// Answers kept in process (coherent through Redis CLIENT TRACKING); 0: none. Only with
+  /// a Redis cache; the admin commands never use it.
+  std::size_t near_cache_entries = 10000;
+  rate_limit_config limits;
   std::string db_url;  ///< "memory:a@x,b@y" is the in-memory directory (demos, tests).
   log_level level = log_level::info;
 };

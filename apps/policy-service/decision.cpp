@@ -1,5 +1,8 @@
 #include "decision.hpp"
 
+#include "rate_limits.hpp"
+
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 
@@ -80,12 +83,14 @@ std::string_view to_string(verdict v) noexcept {
     case verdict::reject_unknown: return "reject_unknown";
     case verdict::reject_inactive: return "reject_inactive";
     case verdict::defer: return "defer";
+    case verdict::rate_limited: return "rate_limited";
   }
   return "unknown";
 }
 
-policy_engine::policy_engine(recipient_directory& directory, policy_options options)
-    : directory_(directory), options_(std::move(options)) {
+policy_engine::policy_engine(recipient_directory& directory, policy_options options,
+                             rate_gate* limits)
+    : directory_(directory), options_(std::move(options)), limits_(limits) {
   if (options_.ok_action.empty()) throw std::invalid_argument("policy_options: empty ok_action");
   const auto line = [](std::string_view action) {
     return "action=" + std::string(action) + "\n\n";
@@ -98,6 +103,11 @@ policy_engine::policy_engine(recipient_directory& directory, policy_options opti
   lines_[static_cast<std::size_t>(verdict::reject_inactive)] =
       line("REJECT " + options_.inactive_text);
   lines_[static_cast<std::size_t>(verdict::defer)] = line("DEFER_IF_PERMIT " + options_.defer_text);
+  if (options_.rate_limited_text.find("{}") == std::string::npos) {
+    throw std::invalid_argument("policy_options: rate_limited_text needs a {} for the seconds");
+  }
+  lines_[static_cast<std::size_t>(verdict::rate_limited)] =
+      line("DEFER_IF_PERMIT " + options_.rate_limited_text);
   for (const auto& l : lines_) {
     // A newline inside configured text would end the answer early and desynchronise Postfix.
     if (l.find('\n') != l.size() - 2)
@@ -133,11 +143,42 @@ verdict policy_engine::lookup(std::string_view address) const noexcept {
   }
 }
 
+std::optional<verdict> policy_engine::lookup_now(std::string_view address) const noexcept {
+  if (!directory_.may_block()) return lookup(address);
+  try {
+    const auto known = directory_.lookup_now(address);
+    if (!known) return std::nullopt;
+    if (!known->status) return verdict::reject_unknown;
+    return known->status->active ? verdict::accept : verdict::reject_inactive;
+  } catch (...) {
+    return std::nullopt;  // let the full lookup (on a worker) decide
+  }
+}
+
+bool policy_engine::has_rate_limits() const noexcept {
+  return limits_ != nullptr && limits_->enabled();
+}
+
+std::optional<std::chrono::seconds> policy_engine::check_rate_limits(
+    std::string_view sender, std::string_view client_address) const noexcept {
+  if (!has_rate_limits()) return std::nullopt;
+  try {
+    return limits_->check(sender, client_address);
+  } catch (...) {
+    return std::nullopt;  // fail-open, as the gate itself is
+  }
+}
+
 verdict policy_engine::decide(const policy_request& request) const noexcept {
   try {
     auto t = triage(request);
     if (t.immediate) return *t.immediate;
-    return lookup(t.address);
+    // Recipient first: a rejected recipient must not use the sender's quota.
+    const auto v = lookup(t.address);
+    if (v == verdict::accept && check_rate_limits(request.sender, request.client_address)) {
+      return verdict::rate_limited;
+    }
+    return v;
   } catch (...) {
     return verdict::defer;
   }
@@ -145,6 +186,12 @@ verdict policy_engine::decide(const policy_request& request) const noexcept {
 
 const std::string& policy_engine::action_line(verdict v) const noexcept {
   return lines_[static_cast<std::size_t>(v)];
+}
+
+std::string policy_engine::rate_limited_line(std::chrono::seconds retry_after) const {
+  std::string out = action_line(verdict::rate_limited);
+  out.replace(out.find("{}"), 2, std::to_string(std::max<long long>(1, retry_after.count())));
+  return out;
 }
 
 std::string_view policy_engine::action_text(verdict v) const noexcept {

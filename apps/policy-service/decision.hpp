@@ -18,6 +18,7 @@
 // `verdict::defer`. Directories throw `ferry::error` on backend failures.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <shared_mutex>
@@ -35,6 +36,11 @@ struct recipient_status {
   bool active = true;  ///< Inactive addresses are rejected like unknown ones.
 };
 
+/// An answer a directory already holds: `status` is nullopt for an unknown address.
+struct known_answer {
+  std::optional<recipient_status> status;
+};
+
 /// The lookup seam between the protocol layer and the data layer.
 class recipient_directory {
  public:
@@ -47,6 +53,13 @@ class recipient_directory {
   /// False when `lookup` never blocks (in memory): the server then answers inline on its event
   /// loop instead of handing the lookup to a worker thread.
   [[nodiscard]] virtual bool may_block() const noexcept { return true; }
+
+  /// The answer when it is known without blocking (an in-process cache holds it), else
+  /// nullopt: the server then answers inline on its event loop, with no thread hand-off, and
+  /// hands only the rest to a worker. Never throws; the default knows nothing.
+  [[nodiscard]] virtual std::optional<known_answer> lookup_now(std::string_view /*address*/) {
+    return std::nullopt;
+  }
 };
 
 /// The write side the CLI subcommands use (`address add`, `customer set-tier`, ...). The SQL
@@ -66,7 +79,7 @@ class recipient_admin {
   /// The customer's addresses (whose cached answers are now stale), or nullopt when there is
   /// no such customer.
   virtual std::optional<std::vector<std::string>> set_customer_tier(std::string_view customer,
-                                                                     std::string_view tier) = 0;
+                                                                    std::string_view tier) = 0;
 };
 
 /// An in-memory directory: tests, demos, and `DB_URL=memory:a@x,b@y`. Addresses are
@@ -84,7 +97,7 @@ class memory_directory final : public recipient_directory, public recipient_admi
   bool remove_address(std::string_view address) override;
   bool set_active(std::string_view address, bool active) override;
   std::optional<std::vector<std::string>> set_customer_tier(std::string_view customer,
-                                                             std::string_view tier) override;
+                                                            std::string_view tier) override;
 
  private:
   mutable std::shared_mutex mutex_;
@@ -105,8 +118,10 @@ enum class verdict : std::uint8_t {
   reject_unknown,     ///< Unknown recipient: REJECT 5.1.1.
   reject_inactive,    ///< Known but inactive recipient: REJECT 5.1.1.
   defer,              ///< Directory failed or was too slow: DEFER_IF_PERMIT.
+  rate_limited,       ///< Known recipient, but the sender or client is over a rate limit:
+                      ///< DEFER_IF_PERMIT 4.7.1 ... try again in N seconds.
 };
-inline constexpr std::size_t verdict_count = 6;
+inline constexpr std::size_t verdict_count = 7;
 
 /// Stable short names for logs and metric labels ("reject_unknown").
 [[nodiscard]] std::string_view to_string(verdict v) noexcept;
@@ -120,6 +135,8 @@ struct policy_options {
   std::string inactive_text = "5.1.1 User unknown";
   /// Text after DEFER_IF_PERMIT when the directory cannot answer in time.
   std::string defer_text = "Service temporarily unavailable";
+  /// Text after DEFER_IF_PERMIT for a rate-limited request; "{}" becomes the seconds to wait.
+  std::string rate_limited_text = "4.7.1 Rate limit exceeded, try again in {} seconds";
 };
 
 /// What the engine needs to do for a request: answer now, or look an address up first.
@@ -128,19 +145,35 @@ struct triage_result {
   std::string address;               ///< Normalised recipient when a lookup is needed.
 };
 
+class rate_gate;
+
 class policy_engine {
  public:
-  explicit policy_engine(recipient_directory& directory, policy_options options = {});
+  /// `limits` (optional, must outlive the engine): rate limits applied to accepted recipients.
+  explicit policy_engine(recipient_directory& directory, policy_options options = {},
+                         rate_gate* limits = nullptr);
 
   /// Decides without touching the directory, or says which address to look up.
   [[nodiscard]] triage_result triage(const policy_request& request) const;
   /// Looks `address` (normalised) up; exceptions become `verdict::defer`.
   [[nodiscard]] verdict lookup(std::string_view address) const noexcept;
-  /// triage + lookup, synchronously.
+  /// The verdict when it is known without blocking (a directory that never blocks, or one
+  /// whose in-process cache holds the address), else nullopt.
+  [[nodiscard]] std::optional<verdict> lookup_now(std::string_view address) const noexcept;
+  /// Whether an accepted recipient must still pass rate limits (a check that may block).
+  [[nodiscard]] bool has_rate_limits() const noexcept;
+  /// Counts an accepted recipient against the sender's and the client's limits: nullopt when
+  /// admitted (or no limits), else the seconds to wait. Never throws (fail-open).
+  [[nodiscard]] std::optional<std::chrono::seconds> check_rate_limits(
+      std::string_view sender, std::string_view client_address) const noexcept;
+  /// triage + lookup + rate limits, synchronously.
   [[nodiscard]] verdict decide(const policy_request& request) const noexcept;
 
-  /// The full answer for a verdict: "action=...\n\n".
+  /// The full answer for a verdict: "action=...\n\n". For `rate_limited`, the text with
+  /// "{}" unfilled; use rate_limited_line().
   [[nodiscard]] const std::string& action_line(verdict v) const noexcept;
+  /// "action=DEFER_IF_PERMIT 4.7.1 Rate limit exceeded, try again in N seconds\n\n".
+  [[nodiscard]] std::string rate_limited_line(std::chrono::seconds retry_after) const;
   /// The action alone, e.g. "REJECT 5.1.1 User unknown".
   [[nodiscard]] std::string_view action_text(verdict v) const noexcept;
 
@@ -149,6 +182,7 @@ class policy_engine {
  private:
   recipient_directory& directory_;
   policy_options options_;
+  rate_gate* limits_;
   std::string lines_[verdict_count];
 };
 

@@ -16,6 +16,7 @@
 #include "log.hpp"
 #include "metrics.hpp"
 #include "policy_server.hpp"
+#include "rate_limits.hpp"
 
 namespace policy = ferry::apps::policy;
 
@@ -75,7 +76,13 @@ int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
   }
   policy::metrics stats;
   if (auto* cached = dynamic_cast<policy::caching_directory*>(&directory)) cached->observe(stats);
-  const policy::policy_engine engine(directory, cfg.policy);
+  const auto limits = policy::open_rate_gate(cfg.limits, cfg.redis_url, log);
+  if (limits) {
+    limits->observe(stats);
+    log.info("rate limits: sender " + policy::format_rate_limits(cfg.limits.sender) + ", client " +
+             policy::format_rate_limits(cfg.limits.client) + " (per accepted recipient)");
+  }
+  const policy::policy_engine engine(directory, cfg.policy, limits.get());
   policy::policy_server server(cfg.server, engine, stats, log);
   std::unique_ptr<policy::admin_server> admin;
   if (!cfg.admin_listen.empty()) {

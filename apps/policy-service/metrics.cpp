@@ -13,7 +13,8 @@ const char* action_label(verdict v) {
     case verdict::accept: return "ok";
     case verdict::reject_unknown:
     case verdict::reject_inactive: return "reject";
-    case verdict::defer: return "defer_if_permit";
+    case verdict::defer:
+    case verdict::rate_limited: return "defer_if_permit";
   }
   return "unknown";
 }
@@ -82,11 +83,25 @@ std::string metrics::render() const {
   out += "ferry_policy_decision_seconds_count " + std::to_string(cumulative) + "\n";
   counter(out, "ferry_policy_cache_hits_total", "Directory lookups answered by the Redis cache.",
           cache_hits_.load(std::memory_order_relaxed));
+  counter(out, "ferry_policy_cache_near_hits_total",
+          "Cache hits answered from the in-process near cache, without a Redis round trip.",
+          cache_near_hits_.load(std::memory_order_relaxed));
   counter(out, "ferry_policy_cache_misses_total", "Directory lookups that went to the database.",
           cache_misses_.load(std::memory_order_relaxed));
   counter(out, "ferry_policy_cache_errors_total",
           "Cache operations that failed (Redis down: answered from the database).",
           cache_errors_.load(std::memory_order_relaxed));
+  out +=
+      "# HELP ferry_policy_rate_limited_total Requests answered DEFER_IF_PERMIT 4.7.1 because "
+      "the sender or the client address was over a rate limit.\n"
+      "# TYPE ferry_policy_rate_limited_total counter\n";
+  out += "ferry_policy_rate_limited_total{limit=\"sender\"} " +
+         std::to_string(rate_limited_sender_.load(std::memory_order_relaxed)) + "\n";
+  out += "ferry_policy_rate_limited_total{limit=\"client\"} " +
+         std::to_string(rate_limited_client_.load(std::memory_order_relaxed)) + "\n";
+  counter(out, "ferry_policy_rate_limit_errors_total",
+          "Rate-limit checks the limiter could not make (Redis down): admitted (fail-open).",
+          rate_limit_errors_.load(std::memory_order_relaxed));
   counter(out, "ferry_policy_decision_timeouts_total",
           "Requests answered DEFER_IF_PERMIT because the directory was too slow.",
           decision_timeouts_.load(std::memory_order_relaxed));

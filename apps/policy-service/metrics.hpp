@@ -1,7 +1,7 @@
 // metrics.hpp — counters and a latency histogram, rendered as Prometheus text for /metrics.
 //
 // Everything is a relaxed atomic, so the event loop and worker threads record without locks.
-// Cache hit/miss counters exist now and are fed by the caching directory when it is wired in.
+// Cache counters are fed by the caching directory, rate-limit counters by the rate gate.
 //
 //   metrics m;
 //   m.record_decision(verdict::accept, std::chrono::microseconds(80));
@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "decision.hpp"
 
@@ -40,8 +41,19 @@ class metrics {
   void idle_timeout() noexcept { inc(idle_timeouts_); }
   void decision_timeout() noexcept { inc(decision_timeouts_); }
   void cache_hit() noexcept { inc(cache_hits_); }
+  /// A cache hit answered from the in-process near cache, on the event loop (also a cache_hit).
+  void cache_near_hit() noexcept {
+    inc(cache_hits_);
+    inc(cache_near_hits_);
+  }
   void cache_miss() noexcept { inc(cache_misses_); }
   void cache_error() noexcept { inc(cache_errors_); }
+  /// A request answered rate_limited; `which` is the limit that said no ("sender", "client").
+  void rate_limited(std::string_view which) noexcept {
+    inc(which == "sender" ? rate_limited_sender_ : rate_limited_client_);
+  }
+  /// A rate-limit check the limiter could not make (admitted: fail-open).
+  void rate_limit_error() noexcept { inc(rate_limit_errors_); }
 
   [[nodiscard]] std::uint64_t decisions(verdict v) const noexcept {
     return by_verdict_[static_cast<std::size_t>(v)].load(std::memory_order_relaxed);
@@ -71,8 +83,12 @@ class metrics {
   std::atomic<std::uint64_t> idle_timeouts_{0};
   std::atomic<std::uint64_t> decision_timeouts_{0};
   std::atomic<std::uint64_t> cache_hits_{0};
+  std::atomic<std::uint64_t> cache_near_hits_{0};
   std::atomic<std::uint64_t> cache_misses_{0};
   std::atomic<std::uint64_t> cache_errors_{0};
+  std::atomic<std::uint64_t> rate_limited_sender_{0};
+  std::atomic<std::uint64_t> rate_limited_client_{0};
+  std::atomic<std::uint64_t> rate_limit_errors_{0};
 };
 
 }  // namespace ferry::apps::policy

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -107,6 +108,9 @@ struct policy_server::impl {
     std::uint64_t id;
     std::string address;
     clock::time_point deadline;
+    std::optional<verdict> known;  // the recipient verdict when the loop knew it already
+    std::string sender;            // for the rate limits
+    std::string client_address;
   };
 
   struct completion {
@@ -114,6 +118,7 @@ struct policy_server::impl {
     std::uint64_t serial;
     std::uint64_t id;
     verdict result;
+    std::chrono::seconds wait{0};  // rate_limited: seconds to wait
   };
 
   struct deadline_entry {
@@ -271,7 +276,8 @@ struct policy_server::impl {
   void start() {
     if (started) return;
     started = true;
-    const unsigned n = engine.directory().may_block() ? std::max(1U, options.workers) : 0U;
+    const bool blocking = engine.directory().may_block() || engine.has_rate_limits();
+    const unsigned n = blocking ? std::max(1U, options.workers) : 0U;
     for (unsigned i = 0; i < n; ++i) workers.emplace_back([this] { worker_main(); });
     loop_thread = std::thread([this] { loop_main(); });
     log.info("policy_server: listening on " + address());
@@ -306,10 +312,18 @@ struct policy_server::impl {
       }
       // Already answered DEFER_IF_PERMIT by the loop: do not load the database for nothing.
       if (clock::now() >= j.deadline) continue;
-      const verdict v = engine.lookup(j.address);
+      verdict v = j.known ? *j.known : engine.lookup(j.address);
+      std::chrono::seconds wait{0};
+      // Recipient first, then limits: only an accepted recipient is counted.
+      if (v == verdict::accept) {
+        if (const auto w = engine.check_rate_limits(j.sender, j.client_address)) {
+          v = verdict::rate_limited;
+          wait = *w;
+        }
+      }
       {
         std::lock_guard lock(done_mutex);
-        done.push_back(completion{j.fd, j.serial, j.id, v});
+        done.push_back(completion{j.fd, j.serial, j.id, v, wait});
       }
       wake();
     }
@@ -529,8 +543,11 @@ struct policy_server::impl {
       answer(c, *t.immediate);
       return;
     }
-    if (!engine.directory().may_block()) {
-      answer(c, engine.lookup(t.address));
+    // Answered here, on the loop, when the directory knows without blocking (in memory, or
+    // its near cache holds the address) and no rate limit needs Redis; else a worker decides.
+    const auto known = engine.lookup_now(t.address);
+    if (known && (*known != verdict::accept || !engine.has_rate_limits())) {
+      answer(c, *known);
       return;
     }
     const auto deadline = c.request_done + options.decision_timeout;
@@ -539,7 +556,9 @@ struct policy_server::impl {
     {
       std::lock_guard lock(jobs_mutex);
       if (jobs.size() < options.max_queued_lookups) {
-        jobs.push_back(job{c.fd, c.serial, id, std::move(t.address), deadline});
+        const auto& r = c.parser.request();
+        jobs.push_back(job{c.fd, c.serial, id, std::move(t.address), deadline, known, r.sender,
+                           r.client_address});
         queued = true;
       }
     }
@@ -553,23 +572,34 @@ struct policy_server::impl {
     deadlines.push_back(deadline_entry{deadline, c.fd, c.serial, id});
   }
 
-  void answer(connection& c, verdict v) {
+  void answer(connection& c, verdict v, std::chrono::seconds wait = std::chrono::seconds(0)) {
     const auto now = clock::now();
     const auto latency =
         std::chrono::duration_cast<std::chrono::microseconds>(now - c.request_done);
     stats.record_decision(v, latency);
     if (log.enabled(log_level::debug)) {
       const auto& r = c.parser.request();
-      log.debug("decision state=" + r.protocol_state + " recipient=" + r.recipient +
-                " sender=" + r.sender + " client=" + r.client_address + " queue_id=" + r.queue_id +
-                " verdict=" + std::string(to_string(v)) + " action=\"" +
-                std::string(engine.action_text(v)) +
-                "\" latency_us=" + std::to_string(micros_between(c.request_done, now)));
+      log.debug(
+          "decision state=" + r.protocol_state + " recipient=" + r.recipient +
+          " sender=" + r.sender + " client=" + r.client_address + " queue_id=" + r.queue_id +
+          " verdict=" + std::string(to_string(v)) + " action=\"" +
+          (v == verdict::rate_limited ? limited_text(wait) : std::string(engine.action_text(v))) +
+          "\" latency_us=" + std::to_string(micros_between(c.request_done, now)));
     }
-    c.out.append(engine.action_line(v));
+    if (v == verdict::rate_limited) {
+      c.out.append(engine.rate_limited_line(wait));
+    } else {
+      c.out.append(engine.action_line(v));
+    }
     c.parser.reset();
     c.pending_job = 0;
     flush(c);
+  }
+
+  // The rate-limited action without "action=" and the final empty line, for the debug log.
+  std::string limited_text(std::chrono::seconds wait) const {
+    const auto line = engine.rate_limited_line(wait);
+    return line.substr(7, line.size() - 9);
   }
 
   void flush(connection& c) {
@@ -615,7 +645,7 @@ struct policy_server::impl {
     for (const auto& d : done_local) {
       connection* c = find(d.fd, d.serial, d.id);
       if (c == nullptr) continue;  // timed out already, or the client left
-      answer(*c, d.result);
+      answer(*c, d.result, d.wait);
       if (!c->closed) process_input(*c);
     }
     done_local.clear();

@@ -1,8 +1,9 @@
 // policy_server.hpp — the Postfix policy protocol server: sockets, event loop, worker pool.
 //
 // One epoll thread accepts connections, reads and parses requests, and writes answers. A
-// lookup that cannot block (in-memory directory, or a cache-only answer) is decided inline on
-// that thread; a lookup that may block (the database) goes to a worker pool, under a deadline:
+// lookup that cannot block (in-memory directory, or an answer the near cache holds) is decided
+// inline on that thread; a lookup that may block (Redis, the database), and the rate-limit
+// check of an accepted recipient (Redis), go to a worker pool, under a deadline:
 // if no verdict arrives within `decision_timeout`, the connection is answered DEFER_IF_PERMIT
 // at once and the late verdict is dropped. Requests on one connection are answered in order.
 //

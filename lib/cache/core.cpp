@@ -1,3 +1,6 @@
+#include <time.h>
+
+#include <algorithm>
 #include <list>
 #include <random>
 #include <stdexcept>
@@ -62,8 +65,21 @@ void flight::finish(std::shared_ptr<const void> result, std::exception_ptr error
 
 // --- near cache state -------------------------------------------------------------------------
 
+// Heterogeneous lookup: a hit is found by string_view, without building a std::string.
+struct key_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view k) const noexcept {
+    return std::hash<std::string_view>{}(k);
+  }
+};
+
 struct near_state {
-  using lru_list = std::list<std::pair<std::string, near_value>>;
+  struct entry {
+    std::string key;  // without the namespace
+    near_value value;
+    std::uint64_t stamp = 0;  // `moves` when it last went to the front
+  };
+  using lru_list = std::list<entry>;
   struct inflight {
     std::size_t refs = 0;
     std::uint64_t invalidations = 0;
@@ -71,10 +87,12 @@ struct near_state {
 
   std::mutex mu;
   lru_list lru;  // most recently used first
-  std::unordered_map<std::string, lru_list::iterator> index;
-  std::unordered_map<std::string, inflight> reads;  // Redis reads that may fill the cache
-  std::uint64_t epoch = 0;                          // bumped by every flush
-  bool active = false;                              // subscribed to invalidations
+  std::unordered_map<std::string, lru_list::iterator, key_hash, std::equal_to<>> index;
+  // Redis reads that may fill the cache.
+  std::unordered_map<std::string, inflight, key_hash, std::equal_to<>> reads;
+  std::uint64_t epoch = 0;          // bumped by every flush
+  std::uint64_t moves = 0;          // entries moved to the front so far
+  std::atomic<bool> active{false};  // subscribed to invalidations (written under mu)
   std::size_t max_entries = 0;
 
   std::mutex stop_mu;
@@ -82,7 +100,29 @@ struct near_state {
   bool stop = false;
   std::thread tracker;
 
-  void erase_locked(const std::string& key) {
+  // Moves an entry to the front, unless it is already among the most recent quarter: the list
+  // then holds entries in the order of their stamps, so such an entry is at most max/4 from
+  // the front and far from eviction. A hot key's hit then costs no list surgery at all.
+  void touch_locked(lru_list::iterator it) {
+    if (moves - it->stamp < max_entries / 4 + 1 && it->stamp != 0) return;
+    it->stamp = ++moves;
+    if (it != lru.begin()) lru.splice(lru.begin(), lru, it);
+  }
+  // The live entry for `key` (an expired one is dropped, a hit is touched), or nullptr.
+  entry* find_live_locked(std::string_view key, sys_time t) {
+    if (!active.load(std::memory_order_relaxed)) return nullptr;
+    auto it = index.find(key);
+    if (it == index.end()) return nullptr;
+    const auto e = it->second;
+    if (e->value.expiry && *e->value.expiry <= t) {
+      lru.erase(e);
+      index.erase(it);
+      return nullptr;
+    }
+    touch_locked(e);
+    return &*e;
+  }
+  void erase_locked(std::string_view key) {
     if (auto it = index.find(key); it != index.end()) {
       lru.erase(it->second);
       index.erase(it);
@@ -97,7 +137,7 @@ struct near_state {
   void set_active(bool on) {
     std::lock_guard lock(mu);
     flush_locked();
-    active = on;
+    active.store(on, std::memory_order_relaxed);
   }
   // Sleeps up to `d`; true when asked to stop.
   bool sleep_for(milliseconds d) {
@@ -353,33 +393,57 @@ void cache_core::decode_failed(const std::string& key, const std::string& raw) {
 
 // --- near cache -------------------------------------------------------------------------------
 
-std::optional<near_value> cache_core::near_get(const std::string& key) {
-  if (!near_) return std::nullopt;
-  auto t = now();
+std::string_view cache_core::local_key(std::string_view full) const noexcept {
+  return full.substr(std::min(ns_.size(), full.size()));
+}
+
+sys_time cache_core::near_now() const {
+  if (opts_.clock) return opts_.clock();
+  // The coarse clock (one tick, a few ms) is a fraction of the cost of an exact read; an
+  // entry may outlive its TTL in this process by that tick, far less than any TTL it has.
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return sys_time{std::chrono::duration_cast<sys_time::duration>(
+      std::chrono::seconds{ts.tv_sec} + std::chrono::nanoseconds{ts.tv_nsec})};
+}
+
+bool cache_core::near_active() const noexcept {
+  return near_ && near_->active.load(std::memory_order_relaxed);
+}
+
+std::optional<near_value> cache_core::near_get(std::string_view key) {
+  if (!near_active()) return std::nullopt;
+  auto t = near_now();
   std::lock_guard lock(near_->mu);
-  if (!near_->active) return std::nullopt;
-  auto it = near_->index.find(key);
-  if (it == near_->index.end()) return std::nullopt;
-  const near_value& v = it->second->second;
-  if (v.expiry && *v.expiry <= t) {
-    near_->lru.erase(it->second);
-    near_->index.erase(it);
-    return std::nullopt;
-  }
-  near_->lru.splice(near_->lru.begin(), near_->lru, it->second);
-  return v;
+  auto* e = near_->find_live_locked(key, t);
+  if (e == nullptr) return std::nullopt;
+  return e->value;
+}
+
+std::optional<near_meta> cache_core::near_read(std::string_view key, near_copy_fn copy, void* out) {
+  if (!near_active()) return std::nullopt;
+  auto t = near_now();
+  std::lock_guard lock(near_->mu);
+  auto* e = near_->find_live_locked(key, t);
+  if (e == nullptr) return std::nullopt;
+  const near_value& v = e->value;
+  if (v.value) copy(v.value.get(), out);
+  return near_meta{v.value == nullptr, v.delta, v.expiry};
 }
 
 near_ticket cache_core::near_begin(const std::string& key) {
   near_ticket t;
   if (!near_) return t;
   std::lock_guard lock(near_->mu);
-  if (!near_->active) return t;
-  auto& rec = near_->reads[key];
-  ++rec.refs;
+  if (!near_->active.load(std::memory_order_relaxed)) return t;
+  const auto local = local_key(key);
+  auto r = near_->reads.find(local);
+  if (r == near_->reads.end())
+    r = near_->reads.emplace(std::string(local), near_state::inflight{}).first;
+  ++r->second.refs;
   t.owner_ = this;
-  t.key_ = key;
-  t.invalidations_ = rec.invalidations;
+  t.key_ = std::string(local);
+  t.invalidations_ = r->second.invalidations;
   t.epoch_ = near_->epoch;
   return t;
 }
@@ -390,17 +454,17 @@ void cache_core::near_put(near_ticket& ticket, near_value value) {
     std::lock_guard lock(near_->mu);
     auto r = near_->reads.find(ticket.key_);
     // Store only if nothing invalidated this key (or everything) since the read began.
-    bool fresh = near_->active && near_->epoch == ticket.epoch_ && r != near_->reads.end() &&
-                 r->second.invalidations == ticket.invalidations_;
+    bool fresh = near_->active.load(std::memory_order_relaxed) && near_->epoch == ticket.epoch_ &&
+                 r != near_->reads.end() && r->second.invalidations == ticket.invalidations_;
     if (fresh) {
       if (auto it = near_->index.find(ticket.key_); it != near_->index.end()) {
-        it->second->second = std::move(value);
-        near_->lru.splice(near_->lru.begin(), near_->lru, it->second);
+        it->second->value = std::move(value);
+        near_->touch_locked(it->second);
       } else {
-        near_->lru.emplace_front(ticket.key_, std::move(value));
+        near_->lru.push_front({ticket.key_, std::move(value), ++near_->moves});
         near_->index.emplace(ticket.key_, near_->lru.begin());
         while (near_->lru.size() > near_->max_entries) {
-          near_->index.erase(near_->lru.back().first);
+          near_->index.erase(near_->lru.back().key);
           near_->lru.pop_back();
         }
       }
@@ -420,7 +484,7 @@ void cache_core::near_release(near_ticket& t) noexcept {
 void cache_core::near_erase(const std::string& key) {
   if (!near_) return;
   std::lock_guard lock(near_->mu);
-  near_->erase_locked(key);
+  near_->erase_locked(local_key(key));
 }
 
 // The invalidation connection. One dedicated connection turns on server-assisted client-side
@@ -490,7 +554,7 @@ void cache_core::tracker_loop() {
       }
       for (const auto& k : keys.elements()) {
         if (!k.is_string()) continue;
-        st.erase_locked(k.as_string());
+        st.erase_locked(local_key(k.as_string()));
         ++n_.near_invalidations;
       }
     } catch (const std::exception&) {
@@ -548,7 +612,7 @@ cache_stats cache_core::stats() const {
   s.near_enabled = near_ != nullptr;
   if (near_) {
     std::lock_guard lock(near_->mu);
-    s.near_active = near_->active;
+    s.near_active = near_->active.load(std::memory_order_relaxed);
     s.near_entries = near_->lru.size();
   }
   s.hits = n_.hits;

@@ -1,12 +1,16 @@
 // ferry-bench-cache: cache<T> hits, so scripts/bench can set them beside a bare GET.
 //
-//   ferry-bench-cache --url redis://127.0.0.1:6379/9 [--shape hit_redis|hit_near|raw_get]
+//   ferry-bench-cache --url redis://127.0.0.1:6379/9
+//                     [--shape hit_redis|hit_near|hit_near_shared|raw_get]
 //                     [--seconds 2]
 //
 // Shapes (default: hit_redis then hit_near, one line each):
 //   hit_redis  get() of a ~200-byte JSON value through cache<T> over one pooled connection:
 //              GET + header check + JSON decode. Its physical limit is raw_get.
-//   hit_near   get() answered by the near cache (in-process LRU kept coherent by Redis).
+//   hit_near   get() answered by the near cache (in-process LRU kept coherent by Redis); the
+//              value is copied out (get() returns std::optional<T>): two allocations here.
+//   hit_near_shared  get_shared() answered by the near cache: the cached object is shared,
+//              not copied.
 //   raw_get    the peer: a bare GET of the same bytes on one ferry::redis::connection.
 // Prints: bench=cache.<shape> side=ferry value=<ops/s> unit=ops/s
 #include <unistd.h>
@@ -76,8 +80,8 @@ int main(int argc, char** argv) {
   std::string shape = "all";
   double seconds = 2.0;
   app.add_option("--url", url, "Redis URL");
-  app.add_option("--shape", shape, "hit_redis, hit_near, raw_get or all")
-      ->check(CLI::IsMember({"hit_redis", "hit_near", "raw_get", "all"}));
+  app.add_option("--shape", shape, "hit_redis, hit_near, hit_near_shared, raw_get or all")
+      ->check(CLI::IsMember({"hit_redis", "hit_near", "hit_near_shared", "raw_get", "all"}));
   app.add_option("--seconds", seconds, "time per measurement");
   CLI11_PARSE(app, argc, argv);
   const std::chrono::duration<double> span{seconds};
@@ -100,13 +104,18 @@ int main(int argc, char** argv) {
     const std::string key = ns + "p";
     print("raw_get", measure(span, [&] { sink += conn.command({"GET", key}).as_string().size(); }));
   }
-  if (shape == "hit_near" || shape == "all") {
+  if (shape == "hit_near" || shape == "hit_near_shared" || shape == "all") {
     ferry::cache::cache_options o;
     o.near.enabled = true;
     ferry::cache::cache<profile> near{redis, ns, o};
     for (int i = 0; i < 500 && !near.stats().near_active; ++i) std::this_thread::sleep_for(10ms);
     (void)near.get("p");  // the first read fills the near cache
-    print("hit_near", measure(span, [&] { sink += near.get("p")->name.size(); }));
+    if (shape != "hit_near_shared") {
+      print("hit_near", measure(span, [&] { sink += near.get("p")->name.size(); }));
+    }
+    if (shape != "hit_near") {
+      print("hit_near_shared", measure(span, [&] { sink += near.get_shared("p")->name.size(); }));
+    }
     auto s = near.stats();
     std::fprintf(stderr, "near hits: %llu of %llu\n", static_cast<unsigned long long>(s.near_hits),
                  static_cast<unsigned long long>(s.hits));

@@ -18,6 +18,7 @@
 #include "log.hpp"
 #include "metrics.hpp"
 #include "policy_server.hpp"
+#include "rate_limits.hpp"
 
 using namespace ferry::apps::policy;
 using namespace std::chrono_literals;
@@ -39,7 +40,7 @@ class test_directory final : public recipient_directory {
 };
 
 struct rig {
-  rig() : engine(directory) {
+  explicit rig(rate_gate* limits = nullptr) : engine(directory, {}, limits) {
     directory.addresses.add_address("known@test.example");
     directory.addresses.add_address("disabled@test.example", false);
     policy_server_options options;
@@ -153,6 +154,26 @@ TEST_CASE("Postfix accepts a newly added address at once", "[policy][postfix]") 
   CHECK(r.rcpt("new@test.example").code == 250);
   r.directory.addresses.set_active("new@test.example", false);
   CHECK(r.rcpt("new@test.example").code / 100 == 5);
+}
+
+TEST_CASE("Postfix defers the 4th RCPT of a sender over 3/60s with 4.7.1", "[policy][postfix]") {
+  ferry::test::redis_server redis;
+  logger quiet{log_level::off};
+  rate_limit_config limits;
+  limits.sender = parse_rate_limits("3/60s");
+  const auto gate = open_rate_gate(limits, redis.url(), quiet);
+  rig r(gate.get());
+  gate->observe(r.stats);
+  // An unknown recipient is rejected first and uses none of the sender's quota.
+  CHECK(r.rcpt("nobody@test.example").code / 100 == 5);
+  for (int i = 0; i < 3; ++i) CHECK(r.rcpt("known@test.example").code == 250);
+  const auto fourth = r.rcpt("known@test.example");
+  CHECK(fourth.code == 450);
+  CHECK(contains(fourth.text,
+                 "4.7.1 <known@test.example>: Recipient address rejected: Rate "
+                 "limit exceeded, try again in "));
+  CHECK(r.postfix->wait_for_log("Rate limit exceeded", 5s));
+  CHECK(r.stats.decisions(verdict::rate_limited) == 1);
 }
 
 TEST_CASE("Postfix defers (4xx) when the directory is too slow", "[policy][postfix]") {

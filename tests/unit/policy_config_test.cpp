@@ -8,8 +8,10 @@
 
 #include "backend.hpp"
 #include "config.hpp"
+#include "rate_limits.hpp"
 
 using namespace ferry::apps::policy;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -118,4 +120,53 @@ TEST_CASE("backends: memory directory, and honest errors for the rest", "[policy
   } catch (const ferry::error& e) {
     CHECK(e.kind() == ferry::errc::config);
   }
+}
+
+TEST_CASE("rate limit lists parse as COUNT/WINDOW items", "[policy][ratelimit]") {
+  const auto l = parse_rate_limits(" 5/300s, 100/1d ,7/2m,3/1h,9/45");
+  REQUIRE(l.size() == 5);
+  CHECK(l[0].count == 5);
+  CHECK(l[0].window == 300s);
+  CHECK(l[1].window == 24h);
+  CHECK(l[2].window == 2min);
+  CHECK(l[3].window == 1h);
+  CHECK(l[4].window == 45s);
+  CHECK(format_rate_limits(l) == "5/5m,100/1d,7/2m,3/1h,9/45s");
+  CHECK(parse_rate_limits("").empty());
+  for (const char* bad : {"5", "0/1s", "5/0s", "5/1w", "x/1s", "5/1s,", ",5/1s", "-1/5s"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(parse_rate_limits(bad), std::invalid_argument);
+  }
+}
+
+TEST_CASE("policy config: near cache size and rate limits from env, flags win",
+          "[policy][config][ratelimit]") {
+  auto r = parse({});
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.config.near_cache_entries == 10000);
+  CHECK_FALSE(r.config.limits.any());
+
+  const std::map<std::string, std::string> env{{"POLICY_NEAR_CACHE_ENTRIES", "0"},
+                                               {"POLICY_SENDER_LIMITS", "5/300s,100/1d"},
+                                               {"POLICY_CLIENT_LIMITS", "50/1m"}};
+  r = parse({}, env);
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.config.near_cache_entries == 0);
+  REQUIRE(r.config.limits.sender.size() == 2);
+  CHECK(r.config.limits.sender[1].count == 100);
+  CHECK(r.config.limits.sender[1].window == 24h);
+  REQUIRE(r.config.limits.client.size() == 1);
+  CHECK(r.config.limits.client[0].window == 60s);
+
+  r = parse({"--near-cache-entries", "500", "--sender-limits", "3/60s", "--client-limits", ""},
+            env);
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.config.near_cache_entries == 500);
+  CHECK(format_rate_limits(r.config.limits.sender) == "3/1m");
+  CHECK(r.config.limits.client.empty());
+
+  CHECK(parse({"--sender-limits", "lots"}).exit_code == 2);
+  CHECK(parse({}, {{"POLICY_CLIENT_LIMITS", "5/1w"}}).exit_code == 2);
+  // The admin commands exit at once and never start a near cache.
+  CHECK(parse({"address", "add", "a@b.example"}).config.near_cache_entries == 0);
 }

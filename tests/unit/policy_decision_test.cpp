@@ -117,3 +117,18 @@ TEST_CASE("metrics render counters and a cumulative histogram", "[policy][metric
   CHECK(text.find("ferry_policy_cache_hits_total 1") != std::string::npos);
   CHECK(text.find("ferry_policy_cache_misses_total 0") != std::string::npos);
 }
+
+TEST_CASE("a rate-limited answer says 4.7.1 and how many seconds to wait", "[policy][decision]") {
+  memory_directory dir;
+  const policy_engine engine(dir);
+  CHECK(engine.rate_limited_line(std::chrono::seconds(42)) ==
+        "action=DEFER_IF_PERMIT 4.7.1 Rate limit exceeded, try again in 42 seconds\n\n");
+  CHECK(engine.rate_limited_line(std::chrono::seconds(0)) ==
+        "action=DEFER_IF_PERMIT 4.7.1 Rate limit exceeded, try again in 1 seconds\n\n");
+  CHECK(to_string(verdict::rate_limited) == "rate_limited");
+  CHECK_FALSE(engine.has_rate_limits());
+  CHECK_FALSE(engine.check_rate_limits("a@b.example", "192.0.2.1"));
+  policy_options no_seconds;
+  no_seconds.rate_limited_text = "4.7.1 slow down";
+  CHECK_THROWS_AS(policy_engine(dir, no_seconds), std::invalid_argument);
+}

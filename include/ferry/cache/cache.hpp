@@ -109,9 +109,47 @@ class cache {
   /// throw_on_error) a Redis failure. One GET unless the near cache has it.
   [[nodiscard]] std::optional<T> get(std::string_view key) {
     if (!core_->enabled()) return std::nullopt;
+    if (core_->near_active() && !key.empty()) {
+      // The hot path: copied out under the near cache's lock, no key built, no refcounting.
+      std::optional<T> out;
+      if (core_->near_read(key, &copy_out, &out)) {
+        core_->count_hit(true);
+        return out;
+      }
+    }
     auto f = lookup(core_->full_key(key), false);
     if (!f.value) return std::nullopt;
     return *f.value;
+  }
+
+  /// Like get(), but shares the cached object instead of copying it: nullptr for a miss, a
+  /// cached "absent" or (unless throw_on_error) a Redis failure. A near-cache hit then costs
+  /// no allocation at all; worth it for large values read often. Never modify through it.
+  [[nodiscard]] std::shared_ptr<const T> get_shared(std::string_view key) {
+    if (!core_->enabled()) return nullptr;
+    if (!key.empty()) {
+      if (auto n = core_->near_get(key)) {
+        core_->count_hit(true);
+        return std::static_pointer_cast<const T>(std::move(n->value));
+      }
+    }
+    return lookup(core_->full_key(key), false).value;
+  }
+
+  /// The near cache's copy of `key`, never asking Redis: for a caller that must not block
+  /// (an event loop) and falls back to get()/get_or_set() elsewhere. nullopt when the near
+  /// cache is off or not yet subscribed, does not hold the key, holds the "absent" marker, or
+  /// XFetch says the entry is due for an early refresh (so the fallback refreshes it).
+  /// A value returned counts as a near hit; nullopt counts nothing.
+  [[nodiscard]] std::optional<T> get_if_near(std::string_view key) {
+    if (!core_->enabled() || !core_->near_active() || key.empty()) return std::nullopt;
+    std::optional<T> out;
+    auto meta = core_->near_read(key, &copy_out, &out);
+    if (!meta || meta->absent || core_->refresh_early(meta->delta, meta->expiry)) {
+      return std::nullopt;
+    }
+    core_->count_hit(true);
+    return out;
   }
 
   /// Stores `value` for `default_ttl`. Returns false when Redis was unavailable.
@@ -150,7 +188,7 @@ class cache {
     std::vector<detail::near_ticket> tickets;
     for (std::size_t i = 0; i < keys.size(); ++i) {
       std::string k = core_->full_key(keys[i]);
-      if (auto n = core_->near_get(k)) {
+      if (auto n = core_->near_get(keys[i])) {
         core_->count_hit(true);
         if (n->value) out[i] = *std::static_pointer_cast<const T>(n->value);
         continue;
@@ -296,8 +334,12 @@ class cache {
     return value;
   }
 
+  static void copy_out(const void* value, void* out) {
+    static_cast<std::optional<T>*>(out)->emplace(*static_cast<const T*>(value));
+  }
+
   found lookup(const std::string& full, bool xfetch) {
-    if (auto n = core_->near_get(full)) {
+    if (auto n = core_->near_get(std::string_view(full).substr(core_->ns().size()))) {
       core_->count_hit(true);
       return {true, std::static_pointer_cast<const T>(n->value),
               xfetch && core_->refresh_early(n->delta, n->expiry)};

@@ -103,6 +103,16 @@ struct near_value {
   std::optional<sys_time> expiry;
 };
 
+/// What a near-cache hit read by `near_read` reports besides the value it copied out.
+struct near_meta {
+  bool absent = false;  ///< The entry is the "absent" marker (nothing was copied).
+  std::chrono::milliseconds delta{0};
+  std::optional<sys_time> expiry;
+};
+/// Copies the decoded value `value` (a const T*) into `out` (a std::optional<T>*); called with
+/// the near cache's lock held, so a hit costs no reference-count traffic.
+using near_copy_fn = void (*)(const void* value, void* out);
+
 struct near_state;
 
 class cache_core {
@@ -149,7 +159,16 @@ class cache_core {
   void report_error(const ferry::error& e);
 
   // --- near cache ------------------------------------------------------------------------------
-  [[nodiscard]] std::optional<near_value> near_get(const std::string& key);
+  // Entries are indexed by the key without the namespace (every key of a cache shares it), so
+  // a hit needs neither the full key nor an allocation.
+  /// The entry for `key` (WITHOUT the namespace), or nullopt.
+  [[nodiscard]] std::optional<near_value> near_get(std::string_view key);
+  /// The hot path of get(): on a hit for `key` (without the namespace) copies a present value
+  /// out through `copy` and returns its metadata; nullopt on a miss. Does not count.
+  [[nodiscard]] std::optional<near_meta> near_read(std::string_view key, near_copy_fn copy,
+                                                   void* out);
+  /// Whether near_read/near_get can hit at all (on, and subscribed to invalidations).
+  [[nodiscard]] bool near_active() const noexcept;
   [[nodiscard]] near_ticket near_begin(const std::string& key);
   void near_put(near_ticket& ticket, near_value value);
   void near_erase(const std::string& key);
@@ -177,6 +196,10 @@ class cache_core {
   void circuit_success() noexcept;
   void circuit_failure(const ferry::error& e);
   void near_release(near_ticket& t) noexcept;
+  // `full` without the namespace (as the near cache indexes it).
+  [[nodiscard]] std::string_view local_key(std::string_view full) const noexcept;
+  // The time near-cache expiry is checked against: opts_.clock, else a coarse clock.
+  [[nodiscard]] sys_time near_now() const;
   void tracker_loop();
 
   redis::client& client_;
