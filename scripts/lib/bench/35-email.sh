@@ -58,7 +58,7 @@ bench_email() {
     printf "Email worker: CPU per message (user + system, median) %.2f ms for ferry-email-worker, " \
       "%.2f ms for the Python worker; the rest of each message is I/O both pay alike (the " \
       "attachment directory, file, fsync and rename; the SQLite commit; the ack round trip). " \
-      "The peer keeps the text inside <script>, <style> and <title> (bleach strips tags, not " \
+      "The peer keeps the text inside `<script>`, `<style>` and `<title>` (bleach strips tags, not " \
       "their content); ferry drops it.", f, p }')"
   rm -f "$RESULTS.email"
 }
