@@ -54,7 +54,7 @@ bench_amqp() {
     "raw socket: 1 recv + 1 send per message (ferry-bench-amqp-floor)" "$fl" msgs/s 0.9
   note "$(awk -v f="$f1" -v p="$p1" -v l="$fl" 'BEGIN {
     r = l / p
-    printf "AMQP consume at prefetch 1: a client that does nothing but one recv() and one send() " \
+    printf "AMQP consume at prefetch 1: a client that does nothing but one `recv()` and one `send()` " \
       "per message reaches %d msgs/s here, %.2fx pika (%d msgs/s); ferry reaches %d msgs/s, " \
       "%.0f%% of that floor. ", l, r, p, f, 100 * f / l
     if (r < 2)
