@@ -13,10 +13,13 @@
 // There is no publish_noconfirm: ferry's publisher always runs its channel in confirm mode.
 // Loops are bounded by --messages and --max-seconds, like the peer's.
 // Prints one line: bench=amqp.<shape> side=ferry value=<msgs/s> unit=msgs/s n=.. seconds=..
-// first_ms=.. (consume: run() to the first delivery, i.e. what the clock holds beyond pika's).
+// first_ms=.. (consume: run() to the first delivery, i.e. what the clock holds beyond pika's)
+// cpu_us_per_msg=.. (consume: this process's user + system CPU per message while timed).
 #include <ferry/amqp/consumer.hpp>
 #include <ferry/amqp/publisher.hpp>
 #include <ferry/amqp/topology.hpp>
+
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -37,8 +40,18 @@ namespace amqp = ferry::amqp;
 struct run_result {
   std::size_t messages = 0;
   double seconds = 0;
-  double first_ms = 0;  // consume: run() to the first handler call (connect + basic.consume)
+  double first_ms = 0;     // consume: run() to the first handler call (connect + basic.consume)
+  double cpu_seconds = 0;  // this process's user + system CPU while the clock ran
 };
+
+double process_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  const auto tv = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return tv(ru.ru_utime) + tv(ru.ru_stime);
+}
 
 amqp::queue_spec bench_queue(const std::string& name) {
   amqp::queue_spec q;
@@ -108,6 +121,7 @@ run_result consume(const amqp::url& u, const std::string& queue, std::uint16_t p
   });
 
   std::size_t got = 0;
+  const double cpu0 = process_cpu_seconds();
   const auto t0 = clock_type::now();
   std::optional<clock_type::time_point> t_first;
   std::optional<clock_type::time_point> t_end;
@@ -127,6 +141,7 @@ run_result consume(const amqp::url& u, const std::string& queue, std::uint16_t p
   // On a full run the clock stops in the last handler call (only its ack write follows), so
   // basic.cancel + closing the connection are outside it, as in the peer.
   const auto t1 = t_end.value_or(clock_type::now());
+  const double cpu = process_cpu_seconds() - cpu0;
   {
     std::lock_guard lock(mu);
     finished = true;
@@ -135,7 +150,7 @@ run_result consume(const amqp::url& u, const std::string& queue, std::uint16_t p
   watchdog.join();
   if (failure) std::rethrow_exception(failure);
   return {got, std::chrono::duration<double>(t1 - t0).count(),
-          std::chrono::duration<double, std::milli>(t_first.value_or(t0) - t0).count()};
+          std::chrono::duration<double, std::milli>(t_first.value_or(t0) - t0).count(), cpu};
 }
 
 }  // namespace
@@ -187,9 +202,10 @@ int main(int argc, char** argv) {
     }
     amqp::delete_queue(admin, queue);
     std::printf(
-        "bench=amqp.%s side=ferry value=%.0f unit=msgs/s n=%zu seconds=%.3f first_ms=%.1f\n",
+        "bench=amqp.%s side=ferry value=%.0f unit=msgs/s n=%zu seconds=%.3f first_ms=%.1f "
+        "cpu_us_per_msg=%.1f\n",
         shape.c_str(), static_cast<double>(r.messages) / r.seconds, r.messages, r.seconds,
-        r.first_ms);
+        r.first_ms, r.messages ? r.cpu_seconds * 1e6 / static_cast<double>(r.messages) : 0.0);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ferry-bench-amqp: %s\n", e.what());

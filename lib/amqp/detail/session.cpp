@@ -3,7 +3,12 @@
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/time.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 
 #include <filesystem>
 
@@ -230,6 +235,19 @@ std::optional<event> session::next_event(std::chrono::milliseconds timeout) {
   amqp_maybe_release_buffers(st);
   amqp_frame_t frame;
   timeval tv = to_timeval(timeout);
+  // rabbitmq-c tries recv() before it polls, which at prefetch 1 always fails (the next delivery
+  // is a broker round trip away): one wasted system call per message. With nothing buffered on
+  // a plain TCP socket, wait for readability here first; on timeout rabbitmq-c still runs once
+  // with a zero wait, so heartbeats are sent and checked as before. (TLS keeps rabbitmq-c's own
+  // wait: OpenSSL may hold decrypted bytes the socket no longer shows.)
+  if (!url_.tls && !amqp_frames_enqueued(st) && !amqp_data_in_buffer(st)) {
+    pollfd p{amqp_get_sockfd(st), POLLIN, 0};
+    // Never longer than half a heartbeat interval, so ours go out in time.
+    auto ms = std::clamp<std::int64_t>(timeout.count(), 0, INT_MAX);
+    if (const int hb = amqp_get_heartbeat(st); hb > 0) ms = std::min<std::int64_t>(ms, hb * 500);
+    // Timeout, or a signal (a stop request): rabbitmq-c only services heartbeats, and returns.
+    if (::poll(&p, 1, static_cast<int>(ms)) <= 0) tv = timeval{};
+  }
   const int status = amqp_simple_wait_frame_noblock(st, &frame, &tv);
   if (status == AMQP_STATUS_TIMEOUT) return std::nullopt;
   if (status != AMQP_STATUS_OK) fail_library(status, "waiting for frames");
