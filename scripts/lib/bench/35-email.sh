@@ -45,7 +45,7 @@ bench_email() {
   email_median() { median "$RESULTS.email" "$1" 2; }
   record email.worker_20k "email worker, 20 KB mail with attachment: parse, sanitise, store, SQLite, ack" \
     "$(email_median ferry.rate)" "Python worker: pika prefetch 1, email, bleach, sqlite3" \
-    "$(email_median peer.rate)" msgs/s 5
+    "$(email_median peer.rate)" msgs/s ""  # the issue sets no ratio here: the figure is the point
   # VmHWM is the worst of the rounds, not the median: a budget holds for every run.
   local ferry_hwm peer_hwm
   ferry_hwm=$(awk '$1=="ferry.hwm"{print $2}' "$RESULTS.email" | sort -n | tail -1)
