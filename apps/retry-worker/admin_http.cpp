@@ -169,7 +169,8 @@ struct admin_server::impl {
       std::string why = "request failed";
       if (res.status == 404) why = "no such endpoint: " + req.method + " " + req.path;
       // httplib refuses a POST/DELETE that announces no body length (curl -X POST without -d).
-      if (res.status == 400) why = "malformed HTTP request (send Content-Length: 0 with an empty POST)";
+      if (res.status == 400)
+        why = "malformed HTTP request (send Content-Length: 0 with an empty POST)";
       reply(res, res.status, error_view(why));
     });
 
