@@ -9,7 +9,9 @@
 #include <sstream>
 #include <thread>
 
+#include "celery_test_util.hpp"
 #include "ferry/celery/client.hpp"
+#include "ferry/celery/redis_broker.hpp"
 #include "ferry/celery/worker.hpp"
 #include "ferry/error.hpp"
 #include "ferry/redis/client.hpp"
@@ -20,118 +22,46 @@ namespace fc = ferry::celery;
 using namespace std::chrono_literals;
 using fc::json;
 
+using ferry_celery_test::slurp;
+
 namespace {
-
-const std::string py_dir = FERRY_CELERY_PY_DIR;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::map<std::string, std::string> py_env(const std::string& url, const std::string& queue,
                                           int visibility_timeout = 3600) {
-  return {{"PYTHONPATH", py_dir},
-          {"CELERY_BROKER_URL", url},
-          {"CELERY_RESULT_BACKEND", url},
-          {"FERRY_QUEUE", queue},
-          {"FERRY_VISIBILITY_TIMEOUT", std::to_string(visibility_timeout)}};
+  return ferry_celery_test::py_env(
+      url, url, queue, {{"FERRY_VISIBILITY_TIMEOUT", std::to_string(visibility_timeout)}});
 }
 
-// A real `celery worker -P solo` on `queue`, stopped (SIGTERM, warm shutdown) on destruction.
-class python_worker {
+// A Python Celery worker on the Redis broker `url`.
+class python_worker : public ferry_celery_test::python_worker {
  public:
   python_worker(const std::string& url, const std::string& queue, int visibility_timeout = 3600)
-      : dir_("ferry-celery-py") {
-    log_ = dir_.path() + "/worker.log";
-    ferry::test::spawn_options so;
-    so.env = py_env(url, queue, visibility_timeout);
-    so.log_file = log_;
-    proc_ = ferry::test::child_process(
-        {"/usr/bin/python3", "-m", "celery", "-A", "app", "worker", "-P", "solo", "-l", "info",
-         "-Q", queue, "-n", ferry::test::unique_name("py") + "@%h", "--without-heartbeat",
-         "--without-gossip", "--without-mingle"},
-        so);
-    bool ready = ferry::test::wait_until(
-        [&] { return slurp(log_).find(" ready.") != std::string::npos; }, 60s, 100ms);
-    if (!ready) FAIL("python worker did not start:\n" << slurp(log_));
-  }
-  ~python_worker() { proc_.terminate(20s); }
-  void kill() {
-    proc_.signal_group(SIGKILL);
-    proc_.wait_for_exit(10s);
-  }
-  [[nodiscard]] std::string log() const { return slurp(log_); }
-
- private:
-  ferry::test::temp_dir dir_;
-  std::string log_;
-  ferry::test::child_process proc_;
+      : ferry_celery_test::python_worker(py_env(url, queue, visibility_timeout)) {}
 };
 
-// send.py <case> [arg]: the Python client side; returns its one JSON line.
 json python_send(const std::string& url, const std::string& queue, std::vector<std::string> args) {
-  std::vector<std::string> argv{"/usr/bin/python3", py_dir + "/send.py"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto out = ferry::test::run_command(argv, py_env(url, queue));
-  auto nl = out.find_last_of('\n', out.size() >= 2 ? out.size() - 2 : 0);
-  auto line = nl == std::string::npos ? out : out.substr(nl + 1);
-  return json::parse(line);
+  return ferry_celery_test::python_send(py_env(url, queue), std::move(args));
 }
 
 fc::client make_client(const std::string& url) {
   return fc::client{url, url};
 }
 
-// A ferry worker on a thread, with the test tasks registered.
+// A ferry worker on the Redis broker `url`, with the test tasks registered.
 class ferry_worker {
  public:
   ferry_worker(const std::string& url, fc::worker_options o) {
     auto c = std::make_shared<ferry::redis::client>(url);
     broker_ = std::make_shared<fc::redis_broker>(c);
-    backend_ = std::make_shared<fc::redis_backend>(c);
-    o.log = [this](fc::log_level, std::string_view line) {
-      std::lock_guard lk(mu_);
-      log_ += std::string(line) + "\n";
-    };
-    w_ = std::make_unique<fc::worker>(broker_, backend_, std::move(o));
-    w_->register_task("tasks.add", [](const json& a, const json&, fc::task_context&) {
-      return json(a.at(0).get<long long>() + a.at(1).get<long long>());
-    });
-    w_->register_task("tasks.mul", [](const json& a, const json&, fc::task_context&) {
-      return json(a.at(0).get<long long>() * a.at(1).get<long long>());
-    });
-    w_->register_task("tasks.echo", [](const json& a, const json& k, fc::task_context&) {
-      return json{{"args", a}, {"kwargs", k}};
-    });
-    w_->register_task("tasks.throw", [](const json& a, const json&, fc::task_context&) -> json {
-      throw std::runtime_error(a.at(0).get<std::string>());
-    });
-    w_->register_task("tasks.flaky", [](const json&, const json&, fc::task_context& ctx) -> json {
-      if (ctx.retries() < 2) ctx.retry(200ms);
-      return json{{"retries", ctx.retries()}};
-    });
-    thread_ = std::thread([this] { w_->run(); });
+    w_ = std::make_unique<ferry_celery_test::ferry_worker>(
+        broker_, std::make_shared<fc::redis_backend>(c), std::move(o));
   }
-  ~ferry_worker() {
-    w_->stop();
-    thread_.join();
-  }
-  std::string log() {
-    std::lock_guard lk(mu_);
-    return log_;
-  }
+  std::string log() { return w_->log(); }
   fc::redis_broker& broker() { return *broker_; }
 
  private:
   std::shared_ptr<fc::redis_broker> broker_;
-  std::shared_ptr<fc::redis_backend> backend_;
-  std::unique_ptr<fc::worker> w_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::string log_;
+  std::unique_ptr<ferry_celery_test::ferry_worker> w_;
 };
 
 }  // namespace
@@ -247,6 +177,7 @@ TEST_CASE("Python sends, a ferry worker runs", "[celery][redis][python]") {
         json{{"k\u00fc", "v\u00e9"}, {"n", json{{"x", json::array({true, 1.5})}}}});
 
   CHECK(python_send(url, queue, {"apply_async"})["result"] == 5);
+  CHECK(python_send(url, queue, {"priority"})["result"] == 11);
 
   auto cd = python_send(url, queue, {"countdown"});
   CHECK(cd["result"] == 2);

@@ -50,13 +50,23 @@ std::string b64decode(const std::string& in) {
 fc::task_message message_of(const json& published) {
   const json& p = published.at("content_header_decoded").at("properties_typed");
   fc::task_message m;
-  m.properties.content_type = p.at("content_type").get<std::string>();
-  m.properties.content_encoding = p.at("content_encoding").get<std::string>();
-  m.properties.delivery_mode = p.at("delivery_mode").get<std::uint8_t>();
-  m.properties.priority = p.at("priority").get<std::uint8_t>();
-  m.properties.correlation_id = p.at("correlation_id").get<std::string>();
-  m.properties.reply_to = p.at("reply_to").get<std::string>();
-  if (p.contains("expiration")) m.properties.expiration = p.at("expiration").get<std::string>();
+  m.properties = fc::message_properties{
+      .content_type = {}, .content_encoding = {}, .delivery_mode = {}, .priority = {}};
+  const auto str = [&](const char* k) -> std::optional<std::string> {
+    if (!p.contains(k)) return std::nullopt;
+    return p.at(k).get<std::string>();
+  };
+  const auto byte = [&](const char* k) -> std::optional<std::uint8_t> {
+    if (!p.contains(k)) return std::nullopt;
+    return p.at(k).get<std::uint8_t>();
+  };
+  m.properties.content_type = str("content_type");
+  m.properties.content_encoding = str("content_encoding");
+  m.properties.delivery_mode = byte("delivery_mode");
+  m.properties.priority = byte("priority");
+  m.properties.correlation_id = str("correlation_id");
+  m.properties.reply_to = str("reply_to");
+  m.properties.expiration = str("expiration");
   m.headers = published.at("headers_plain");
   m.body = published.at("body_text").get<std::string>();
   return m;
