@@ -303,7 +303,8 @@ TEST_CASE("RabbitMQ: the ferry worker holds eta tasks unacked and keeps running 
   auto t0 = std::chrono::steady_clock::now();
   CHECK(app.send_task("tasks.add", {1, 1}, {}, {.queue = w.queue}).get(10s) == 2);
   CHECK(std::chrono::steady_clock::now() - t0 < 2500ms);
-  for (int i = 0; i < 3; ++i) CHECK(later[i].get(30s) == i + 100);
+  for (std::size_t i = 0; i < later.size(); ++i)
+    CHECK(later[i].get(30s) == static_cast<int>(i) + 100);
   CHECK(std::chrono::steady_clock::now() - t0 >= 2500ms);
 }
 
