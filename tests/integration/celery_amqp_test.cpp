@@ -71,28 +71,8 @@ TEST_CASE("RabbitMQ: ferry sends, a Python Celery worker runs", "[celery][amqp][
   world w{max_priority};
   python_worker py{w.env({{"FERRY_MAX_PRIORITY", std::to_string(max_priority)}})};
   fc::client app{w.broker, w.backend};
+  ferry_sends_common_cases(app, w.queue);
   fc::send_options o{.queue = w.queue};
-
-  // positional + keyword args with unicode and nested JSON
-  json args = json::array(
-      {1, "h\u00e9llo \u2603 \U0001F600", json{{"a", json::array({1, json{{"b", nullptr}}})}}});
-  json kwargs = json{{"k\u00fc", "v\u00e9"}, {"n", json{{"x", json::array({true, 1.5})}}}};
-  auto r = app.send_task("tasks.echo", args, kwargs, o);
-  json v = r.get(30s);
-  CHECK(v["args"] == args);
-  CHECK(v["kwargs"] == kwargs);
-
-  // countdown: the Python worker holds it (unacked) until due
-  auto t0 = std::chrono::steady_clock::now();
-  auto oc = o;
-  oc.countdown = 2s;
-  CHECK(app.send_task("tasks.add", {2, 3}, {}, oc).get(30s) == 5);
-  CHECK(std::chrono::steady_clock::now() - t0 >= 1900ms);
-
-  // eta
-  auto oe = o;
-  oe.eta = std::chrono::system_clock::now() + 1s;
-  CHECK(app.send_task("tasks.add", {4, 5}, {}, oe).get(30s) == 9);
 
   // expires in the past: as with Celery's own client, `expiration: "0"` lets RabbitMQ drop it
   // (nothing stored: PENDING) unless the worker can take it at once (then REVOKED); never run.
@@ -111,42 +91,6 @@ TEST_CASE("RabbitMQ: ferry sends, a Python Celery worker runs", "[celery][amqp][
     CHECK(rx.state() == "PENDING");
   }
 
-  // priority (queues declared with x-max-priority on both sides): 9 runs
-  auto op = o;
-  op.priority = 9;
-  CHECK(app.send_task("tasks.add", {10, 1}, {}, op).get(30s) == 11);
-
-  // link callback: mul(add(2,2), 10) = 40
-  auto ol = o;
-  ol.link = {fc::signature{.task = "tasks.mul", .args = {10}, .options = {{"queue", w.queue}}}};
-  auto rl = app.send_task("tasks.add", {2, 2}, {}, ol);
-  CHECK(rl.get(30s) == 4);
-  auto meta = rl.meta();
-  REQUIRE(meta);
-  REQUIRE(meta->children.size() == 1);
-  CHECK(app.result(meta->children[0][0][0].get<std::string>()).get(30s) == 40);
-
-  // chain: add(1,2) | mul(10) | add(5) → 35
-  auto och = o;
-  auto last_id = fc::new_task_id();
-  och.chain = {
-      fc::signature{
-          .task = "tasks.add", .args = {5}, .options = {{"queue", w.queue}, {"task_id", last_id}}},
-      fc::signature{.task = "tasks.mul", .args = {10}, .options = {{"queue", w.queue}}}};
-  (void)app.send_task("tasks.add", {1, 2}, {}, och);
-  CHECK(app.result(last_id).get(30s) == 35);
-
-  // a Python task raising: FAILURE with type and message
-  auto rf = app.send_task("tasks.fail", {"bad input"}, {}, o);
-  try {
-    (void)rf.get(30s);
-    FAIL("no failure");
-  } catch (const fc::task_failed& e) {
-    CHECK(e.result().status == "FAILURE");
-    REQUIRE(e.exception());
-    CHECK(e.exception()->type == "ValueError");
-    CHECK(e.exception()->message == json::array({"bad input", 42}));
-  }
   CHECK(py.log().find("PRECONDITION_FAILED") == std::string::npos);
 }
 
@@ -155,38 +99,12 @@ TEST_CASE("RabbitMQ: Python sends, a ferry worker runs", "[celery][amqp][python]
   ferry_worker fw{w.broker, w.backend, fc::worker_options{.queues = {w.queue}, .concurrency = 2}};
   const auto env = w.env({{"FERRY_EXPIRED_WAIT", "3"}});
 
-  auto args = python_send(env, {"args"});
-  CHECK(args["result"]["args"] ==
-        json::array({1, "h\u00e9llo \u2603 \U0001F600",
-                     json{{"a", json::array({1, json{{"b", nullptr}}})}}}));
-  CHECK(args["result"]["kwargs"] ==
-        json{{"k\u00fc", "v\u00e9"}, {"n", json{{"x", json::array({true, 1.5})}}}});
-  CHECK(python_send(env, {"apply_async"})["result"] == 5);
-  CHECK(python_send(env, {"priority"})["result"] == 11);
-
-  auto cd = python_send(env, {"countdown"});
-  CHECK(cd["result"] == 2);
-  CHECK(cd["elapsed"].get<double>() >= 1.9);
+  python_sends_common_cases(env);
 
   // expired: dropped by RabbitMQ (PENDING) or revoked by the worker (REVOKED), never run
   auto ex = python_send(env, {"expired"});
   CHECK((ex["state"] == "REVOKED" || ex["state"] == "PENDING"));
   if (ex["state"] == "REVOKED") CHECK(ex["exc"] == "TaskRevokedError");
-
-  auto err = python_send(env, {"cxx_error"});
-  CHECK(err["state"] == "FAILURE");
-  CHECK(err["exc"] == "std::runtime_error");
-  CHECK(err["args"] == json::array({"boom"}));
-
-  auto rt = python_send(env, {"retry"});
-  CHECK(rt["state"] == "SUCCESS");
-  CHECK(rt["result"]["retries"] == 2);
-
-  auto ln = python_send(env, {"link"});
-  CHECK(ln["result"] == 4);
-  CHECK(ln["child"] == 40);
-
-  CHECK(python_send(env, {"chain"})["result"] == 35);
 
   fc::client app{w.broker, w.backend};
   CHECK(app.send_task("tasks.add", {20, 22}, {}, {.queue = w.queue}).get(30s) == 42);

@@ -72,29 +72,8 @@ TEST_CASE("ferry sends, a Python Celery worker runs", "[celery][redis][python]")
   const auto queue = ferry::test::unique_name("q");
   python_worker py{url, queue};
   auto app = make_client(url);
+  ferry_celery_test::ferry_sends_common_cases(app, queue);
   fc::send_options o{.queue = queue};
-
-  // positional + keyword args with unicode and nested JSON
-  json args = json::array(
-      {1, "h\u00e9llo \u2603 \U0001F600", json{{"a", json::array({1, json{{"b", nullptr}}})}}});
-  json kwargs = json{{"k\u00fc", "v\u00e9"}, {"n", json{{"x", json::array({true, 1.5})}}}};
-  auto r = app.send_task("tasks.echo", args, kwargs, o);
-  json v = r.get(30s);
-  CHECK(v["args"] == args);
-  CHECK(v["kwargs"] == kwargs);
-  CHECK(r.successful());
-
-  // countdown: not run before it is due
-  auto t0 = std::chrono::steady_clock::now();
-  auto oc = o;
-  oc.countdown = 2s;
-  CHECK(app.send_task("tasks.add", {2, 3}, {}, oc).get(30s) == 5);
-  CHECK(std::chrono::steady_clock::now() - t0 >= 1900ms);
-
-  // eta
-  auto oe = o;
-  oe.eta = std::chrono::system_clock::now() + 1s;
-  CHECK(app.send_task("tasks.add", {4, 5}, {}, oe).get(30s) == 9);
 
   // expires in the past: Celery stores REVOKED (TaskRevokedError "expired")
   auto ox = o;
@@ -109,46 +88,6 @@ TEST_CASE("ferry sends, a Python Celery worker runs", "[celery][redis][python]")
     CHECK(e.exception()->type == "TaskRevokedError");
     CHECK(e.exception()->message == json::array({"expired"}));
   }
-
-  // priority: the message lands on kombu's priority list and still runs
-  auto op = o;
-  op.priority = 9;
-  CHECK(app.send_task("tasks.add", {10, 1}, {}, op).get(30s) == 11);
-
-  // link callback: mul(add(2,2), 10) = 40, child result readable
-  auto ol = o;
-  ol.link = {fc::signature{.task = "tasks.mul", .args = {10}, .options = {{"queue", queue}}}};
-  auto rl = app.send_task("tasks.add", {2, 2}, {}, ol);
-  CHECK(rl.get(30s) == 4);
-  auto meta = rl.meta();
-  REQUIRE(meta);
-  REQUIRE(meta->children.size() == 1);
-  auto child_id = meta->children[0][0][0].get<std::string>();
-  CHECK(app.result(child_id).get(30s) == 40);
-
-  // chain: add(1,2) | mul(10) | add(5) → 35; embed.chain holds the NEXT step LAST
-  auto och = o;
-  auto last_id = fc::new_task_id();
-  och.chain = {
-      fc::signature{
-          .task = "tasks.add", .args = {5}, .options = {{"queue", queue}, {"task_id", last_id}}},
-      fc::signature{.task = "tasks.mul", .args = {10}, .options = {{"queue", queue}}}};
-  (void)app.send_task("tasks.add", {1, 2}, {}, och);
-  CHECK(app.result(last_id).get(30s) == 35);
-
-  // a Python task raising: FAILURE with type and message
-  auto rf = app.send_task("tasks.fail", {"bad input"}, {}, o);
-  try {
-    (void)rf.get(30s);
-    FAIL("no failure");
-  } catch (const fc::task_failed& e) {
-    CHECK(e.result().status == "FAILURE");
-    REQUIRE(e.exception());
-    CHECK(e.exception()->type == "ValueError");
-    CHECK(e.exception()->message == json::array({"bad input", 42}));
-    CHECK(e.result().traceback.value_or("").find("ValueError") != std::string::npos);
-  }
-  CHECK(rf.failed());
 
   // a task nobody runs: get() times out with errc::timeout
   auto unknown_q = o;
@@ -169,42 +108,11 @@ TEST_CASE("Python sends, a ferry worker runs", "[celery][redis][python]") {
   const auto queue = ferry::test::unique_name("q");
   ferry_worker fw{url, fc::worker_options{.queues = {queue}, .concurrency = 2}};
 
-  auto args = python_send(url, queue, {"args"});
-  CHECK(args["result"]["args"] ==
-        json::array({1, "h\u00e9llo \u2603 \U0001F600",
-                     json{{"a", json::array({1, json{{"b", nullptr}}})}}}));
-  CHECK(args["result"]["kwargs"] ==
-        json{{"k\u00fc", "v\u00e9"}, {"n", json{{"x", json::array({true, 1.5})}}}});
-
-  CHECK(python_send(url, queue, {"apply_async"})["result"] == 5);
-  CHECK(python_send(url, queue, {"priority"})["result"] == 11);
-
-  auto cd = python_send(url, queue, {"countdown"});
-  CHECK(cd["result"] == 2);
-  CHECK(cd["elapsed"].get<double>() >= 1.9);
+  ferry_celery_test::python_sends_common_cases(py_env(url, queue));
 
   auto ex = python_send(url, queue, {"expired"});
   CHECK(ex["state"] == "REVOKED");
   CHECK(ex["exc"] == "TaskRevokedError");
-
-  // A C++ exception: Python sees FAILURE with the C++ type name and what()
-  auto err = python_send(url, queue, {"cxx_error"});
-  CHECK(err["state"] == "FAILURE");
-  CHECK(err["exc"] == "std::runtime_error");
-  CHECK(err["args"] == json::array({"boom"}));
-
-  // retry requested by the handler twice, then success (same id, retries counted)
-  auto rt = python_send(url, queue, {"retry"});
-  CHECK(rt["state"] == "SUCCESS");
-  CHECK(rt["result"]["retries"] == 2);
-
-  // link callback published by ferry with the result prepended
-  auto ln = python_send(url, queue, {"link"});
-  CHECK(ln["result"] == 4);
-  CHECK(ln["child"] == 40);
-
-  // chain built by Python: (1+2)*10+5
-  CHECK(python_send(url, queue, {"chain"})["result"] == 35);
 
   // ferry's own client against ferry's worker
   auto app = make_client(url);
@@ -260,34 +168,15 @@ TEST_CASE("malformed envelopes go to the dead-letter list; the worker keeps runn
 
 namespace {
 // The ferry-celery-worker app as a separate process (so it can be SIGKILLed).
-class ferry_worker_process {
+class ferry_worker_process : public ferry_celery_test::worker_process {
  public:
   ferry_worker_process(const std::string& url, const std::string& queue,
                        const std::string& db_url = "")
-      : dir_("ferry-celery-app") {
-    log_ = dir_.path() + "/worker.log";
-    ferry::test::spawn_options so;
-    so.env = {{"CELERY_BROKER_URL", url}, {"CELERY_RESULT_BACKEND", url}, {"DB_URL", db_url}};
-    so.log_file = log_;
-    proc_ = ferry::test::child_process(
-        {FERRY_CELERY_WORKER_BIN, "-Q", queue, "--acks-late", "--visibility-timeout", "5",
-         "--restore-interval", "1", "--test-tasks"},
-        so);
-    if (!ferry::test::wait_until([&] { return slurp(log_).find(" ready") != std::string::npos; },
-                                 30s, 50ms))
-      FAIL("ferry worker did not start:\n" << slurp(log_));
-  }
-  ~ferry_worker_process() { proc_.terminate(20s); }
-  void kill() {
-    proc_.signal_group(SIGKILL);
-    proc_.wait_for_exit(10s);
-  }
-  [[nodiscard]] std::string log() const { return slurp(log_); }
-
- private:
-  ferry::test::temp_dir dir_;
-  std::string log_;
-  ferry::test::child_process proc_;
+      : worker_process(
+            {FERRY_CELERY_WORKER_BIN, "-Q", queue, "--acks-late", "--visibility-timeout", "5",
+             "--restore-interval", "1", "--test-tasks"},
+            {{"CELERY_BROKER_URL", url}, {"CELERY_RESULT_BACKEND", url}, {"DB_URL", db_url}},
+            " ready", 30s) {}
 };
 }  // namespace
 

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "ferry/celery/client.hpp"
 #include "ferry/celery/worker.hpp"
 #include "ferry_test/process.hpp"
 #include "ferry_test/servers.hpp"
@@ -56,26 +57,24 @@ inline std::map<std::string, std::string> py_env(const std::string& broker_url,
   return env;
 }
 
-// A real `celery worker -P solo` on the queue of `env`, stopped (SIGTERM, warm shutdown) on
-// destruction.
-class python_worker {
+// A worker process (Python Celery or ferry-celery-worker) with its output in a log file; ready
+// once `ready_marker` is logged; stopped (SIGTERM, warm shutdown) on destruction.
+class worker_process {
  public:
-  explicit python_worker(std::map<std::string, std::string> env) : dir_("ferry-celery-py") {
+  worker_process(std::vector<std::string> argv, std::map<std::string, std::string> env,
+                 const std::string& ready_marker, std::chrono::seconds start_timeout)
+      : dir_("ferry-celery-proc") {
     log_ = dir_.path() + "/worker.log";
     ferry::test::spawn_options so;
-    const std::string queue = env.at("FERRY_QUEUE");
     so.env = std::move(env);
     so.log_file = log_;
-    proc_ = ferry::test::child_process(
-        {"/usr/bin/python3", "-m", "celery", "-A", "app", "worker", "-P", "solo", "-l", "info",
-         "-Q", queue, "-n", ferry::test::unique_name("py") + "@%h", "--without-heartbeat",
-         "--without-gossip", "--without-mingle"},
-        so);
-    bool ready = ferry::test::wait_until(
-        [&] { return slurp(log_).find(" ready.") != std::string::npos; }, 60s, 100ms);
-    if (!ready) FAIL("python worker did not start:\n" << slurp(log_));
+    proc_ = ferry::test::child_process(std::move(argv), so);
+    if (!ferry::test::wait_until(
+            [&] { return slurp(log_).find(ready_marker) != std::string::npos; }, start_timeout,
+            50ms))
+      FAIL("worker did not start:\n" << slurp(log_));
   }
-  ~python_worker() { proc_.terminate(20s); }
+  ~worker_process() { proc_.terminate(20s); }
   void kill() {
     proc_.signal_group(SIGKILL);
     proc_.wait_for_exit(10s);
@@ -86,6 +85,17 @@ class python_worker {
   ferry::test::temp_dir dir_;
   std::string log_;
   ferry::test::child_process proc_;
+};
+
+// A real `celery worker -P solo` on the queue of `env` (see py_env).
+class python_worker : public worker_process {
+ public:
+  explicit python_worker(std::map<std::string, std::string> env)
+      : worker_process(
+            {"/usr/bin/python3", "-m", "celery", "-A", "app", "worker", "-P", "solo", "-l", "info",
+             "-Q", env.at("FERRY_QUEUE"), "-n", ferry::test::unique_name("py") + "@%h",
+             "--without-heartbeat", "--without-gossip", "--without-mingle"},
+            env, " ready.", 60s) {}
 };
 
 // send.py <case> [arg]: the Python client side; returns its one JSON line.
@@ -147,5 +157,106 @@ class ferry_worker {
   std::mutex mu_;
   std::string log_;
 };
+
+// ferry's client sends, a Python worker runs: the cases whose outcome does not depend on the
+// broker (expires does: each test checks it itself).
+inline void ferry_sends_common_cases(fc::client& app, const std::string& queue) {
+  fc::send_options o{.queue = queue};
+  // positional + keyword args with unicode and nested JSON
+  json args = json::array(
+      {1, "h\u00e9llo \u2603 \U0001F600", json{{"a", json::array({1, json{{"b", nullptr}}})}}});
+  json kwargs = json{{"k\u00fc", "v\u00e9"}, {"n", json{{"x", json::array({true, 1.5})}}}};
+  auto r = app.send_task("tasks.echo", args, kwargs, o);
+  json v = r.get(30s);
+  CHECK(v["args"] == args);
+  CHECK(v["kwargs"] == kwargs);
+  CHECK(r.successful());
+
+  // countdown: not run before it is due
+  auto t0 = std::chrono::steady_clock::now();
+  auto oc = o;
+  oc.countdown = 2s;
+  CHECK(app.send_task("tasks.add", {2, 3}, {}, oc).get(30s) == 5);
+  CHECK(std::chrono::steady_clock::now() - t0 >= 1900ms);
+
+  // eta
+  auto oe = o;
+  oe.eta = std::chrono::system_clock::now() + 1s;
+  CHECK(app.send_task("tasks.add", {4, 5}, {}, oe).get(30s) == 9);
+
+  // priority: still runs (Redis: kombu's priority list; RabbitMQ: x-max-priority queue)
+  auto op = o;
+  op.priority = 9;
+  CHECK(app.send_task("tasks.add", {10, 1}, {}, op).get(30s) == 11);
+
+  // link callback: mul(add(2,2), 10) = 40, child result readable
+  auto ol = o;
+  ol.link = {fc::signature{.task = "tasks.mul", .args = {10}, .options = {{"queue", queue}}}};
+  auto rl = app.send_task("tasks.add", {2, 2}, {}, ol);
+  CHECK(rl.get(30s) == 4);
+  auto meta = rl.meta();
+  REQUIRE(meta);
+  REQUIRE(meta->children.size() == 1);
+  CHECK(app.result(meta->children[0][0][0].get<std::string>()).get(30s) == 40);
+
+  // chain: add(1,2) | mul(10) | add(5) → 35; embed.chain holds the NEXT step LAST
+  auto och = o;
+  auto last_id = fc::new_task_id();
+  och.chain = {
+      fc::signature{
+          .task = "tasks.add", .args = {5}, .options = {{"queue", queue}, {"task_id", last_id}}},
+      fc::signature{.task = "tasks.mul", .args = {10}, .options = {{"queue", queue}}}};
+  (void)app.send_task("tasks.add", {1, 2}, {}, och);
+  CHECK(app.result(last_id).get(30s) == 35);
+
+  // a Python task raising: FAILURE with type and message
+  auto rf = app.send_task("tasks.fail", {"bad input"}, {}, o);
+  try {
+    (void)rf.get(30s);
+    FAIL("no failure");
+  } catch (const fc::task_failed& e) {
+    CHECK(e.result().status == "FAILURE");
+    REQUIRE(e.exception());
+    CHECK(e.exception()->type == "ValueError");
+    CHECK(e.exception()->message == json::array({"bad input", 42}));
+    CHECK(e.result().traceback.value_or("").find("ValueError") != std::string::npos);
+  }
+  CHECK(rf.failed());
+}
+
+// Python sends (send.py), a ferry worker runs: the broker-independent cases (not "expired").
+inline void python_sends_common_cases(const std::map<std::string, std::string>& env) {
+  auto args = python_send(env, {"args"});
+  CHECK(args["result"]["args"] ==
+        json::array({1, "h\u00e9llo \u2603 \U0001F600",
+                     json{{"a", json::array({1, json{{"b", nullptr}}})}}}));
+  CHECK(args["result"]["kwargs"] ==
+        json{{"k\u00fc", "v\u00e9"}, {"n", json{{"x", json::array({true, 1.5})}}}});
+  CHECK(python_send(env, {"apply_async"})["result"] == 5);
+  CHECK(python_send(env, {"priority"})["result"] == 11);
+
+  auto cd = python_send(env, {"countdown"});
+  CHECK(cd["result"] == 2);
+  CHECK(cd["elapsed"].get<double>() >= 1.9);
+
+  // A C++ exception: Python sees FAILURE with the C++ type name and what()
+  auto err = python_send(env, {"cxx_error"});
+  CHECK(err["state"] == "FAILURE");
+  CHECK(err["exc"] == "std::runtime_error");
+  CHECK(err["args"] == json::array({"boom"}));
+
+  // retry requested by the handler twice, then success (same id, retries counted)
+  auto rt = python_send(env, {"retry"});
+  CHECK(rt["state"] == "SUCCESS");
+  CHECK(rt["result"]["retries"] == 2);
+
+  // link callback published by ferry with the result prepended
+  auto ln = python_send(env, {"link"});
+  CHECK(ln["result"] == 4);
+  CHECK(ln["child"] == 40);
+
+  // chain built by Python: (1+2)*10+5
+  CHECK(python_send(env, {"chain"})["result"] == 35);
+}
 
 }  // namespace ferry_celery_test
