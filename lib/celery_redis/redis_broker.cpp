@@ -53,8 +53,7 @@ std::string redis_broker::key(std::string_view name) const {
   return k;
 }
 
-std::string redis_broker::publish(const task_message& message, std::string_view queue,
-                                  int priority) {
+void redis_broker::publish(const task_message& message, std::string_view queue, int priority) {
   if (queue.empty()) throw std::invalid_argument("redis_broker::publish: empty queue");
   std::string tag = new_task_id();
   std::string text = to_kombu_redis_json(message, "", queue, tag);
@@ -65,7 +64,33 @@ std::string redis_broker::publish(const task_message& message, std::string_view 
       {"SADD", key(kombu_redis_binding_key(queue)), kombu_redis_binding_member(queue, "", queue)});
   p.add({"LPUSH", key(kombu_redis_queue_for_priority(queue, priority)), text});
   for (const auto& r : client_->exec(p)) r.throw_if_error();
-  return tag;
+}
+
+std::optional<broker_delivery> redis_broker::fetch(const std::vector<std::string>& queues,
+                                                   std::chrono::milliseconds wait) {
+  auto d = get(queues, wait);
+  if (!d) return std::nullopt;
+  broker_delivery out;
+  // kombu's priority lists are `<queue>\x06\x16<digit>`: the base queue is before the separator.
+  const auto pos = d->list.find(kombu_redis_sep);
+  out.queue = pos == std::string::npos ? d->list : d->list.substr(0, pos);
+  out.raw = std::move(d->raw);
+  if (!d->delivery) {
+    out.error = std::move(d->error);
+    return out;
+  }
+  out.delivery_tag = d->delivery->delivery_tag;
+  out.routing_key = d->delivery->routing_key;
+  out.redelivered = d->delivery->redelivered;
+  out.message = std::move(d->delivery->message);
+  return out;
+}
+
+void redis_broker::dead_letter(const broker_delivery& d, std::string_view error,
+                               std::string_view suffix) {
+  std::string list{d.queue};
+  list += suffix;
+  push_raw(list, python_json_dumps(dead_letter_entry(error, d.queue, d.raw)));
 }
 
 void redis_broker::push_raw(std::string_view list, std::string_view envelope) {

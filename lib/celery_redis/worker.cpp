@@ -34,16 +34,6 @@ void task_context::check_soft_time_limit() const {
   if (soft_.load()) throw celery::soft_time_limit_exceeded();
 }
 
-json dead_letter_entry(std::string_view err, std::string_view queue, std::string_view raw) {
-  json j = json::object();
-  j["error"] = std::string(err);
-  j["queue"] = std::string(queue);
-  j["time"] = format_isoformat(std::chrono::system_clock::now());
-  // Kept as text: the envelope may not even be JSON.
-  j["envelope"] = std::string(raw);
-  return j;
-}
-
 namespace {
 
 using sys_clock = std::chrono::system_clock;
@@ -72,12 +62,6 @@ json result_tuple(const std::string& id) {
   return json::array({json::array({id, nullptr}), nullptr});
 }
 
-// The base queue of a popped list: kombu's priority lists are `<queue>\x06\x16<digit>`.
-std::string base_queue(const std::string& list) {
-  auto pos = list.find(kombu_redis_sep);
-  return pos == std::string::npos ? list : list.substr(0, pos);
-}
-
 }  // namespace
 
 struct job {
@@ -100,7 +84,7 @@ struct running_task {
 };
 
 struct worker::impl {
-  std::shared_ptr<redis_broker> broker;
+  std::shared_ptr<celery::broker> broker;
   std::shared_ptr<redis_backend> backend;
   worker_options opt;
   std::map<std::string, task_handler, std::less<>> handlers;
@@ -123,12 +107,15 @@ struct worker::impl {
     }
   }
 
-  void dead_letter(const std::string& queue, const std::string& err, const std::string& raw) {
+  // Returns false when the copy could not be kept: the caller must then not ack, so the
+  // message is not lost (RabbitMQ redelivers it; Redis restores it after the visibility timeout).
+  bool dead_letter(const broker_delivery& d, const std::string& err) {
     try {
-      broker->push_raw(queue + opt.dead_letter_suffix,
-                       python_json_dumps(dead_letter_entry(err, queue, raw)));
+      broker->dead_letter(d, err, opt.dead_letter_suffix);
+      return true;
     } catch (const std::exception& e) {
-      log(log_level::error, "dead-letter push failed: " + std::string(e.what()));
+      log(log_level::error, "dead-letter publish failed: " + std::string(e.what()));
+      return false;
     }
   }
 
@@ -372,6 +359,11 @@ struct worker::impl {
                                  std::nullopt, sys_clock::now()),
             false);
       safe_ack(rt.delivery_tag);
+      try {
+        broker->flush();  // the process may end next: the ack must be on the wire
+      } catch (const std::exception& e) {
+        log(log_level::error, std::string("ack before exit failed: ") + e.what());
+      }
       if (opt.on_hard_time_limit)
         opt.on_hard_time_limit();
       else
@@ -381,7 +373,7 @@ struct worker::impl {
   }
 };
 
-worker::worker(std::shared_ptr<redis_broker> broker, std::shared_ptr<redis_backend> backend,
+worker::worker(std::shared_ptr<celery::broker> broker, std::shared_ptr<redis_backend> backend,
                worker_options options)
     : impl_(std::make_unique<impl>()) {
   if (!broker || !backend) throw std::invalid_argument("worker: null broker/backend");
@@ -449,19 +441,35 @@ void worker::run() {
     s.cv_jobs.notify_one();
   };
 
+  // Celery raises basic.qos by one for every eta message it holds (qos.increment_eventually).
+  std::size_t prefetch_sent = 0;
+  auto update_prefetch = [&] {
+    const std::size_t want = opt.prefetch + held.size();
+    if (want != prefetch_sent) {
+      s.broker->set_prefetch(want);
+      prefetch_sent = want;
+    }
+  };
+
   while (!stop_.load()) {
     try {
       if (steady::now() - last_restore >= opt.restore_interval) {
         last_restore = steady::now();
-        if (auto n = s.broker->restore_visible(); n > 0)
+        if (auto n = s.broker->maintain(); n > 0)
           s.log(log_level::warning, "restored " + std::to_string(n) + " unacked message(s)");
       }
       const bool limits_pending = s.check_limits();
       while (!held.empty() && *held.top().eta <= sys_clock::now()) {
         job j = held.top();
         held.pop();
+        if (!s.broker->valid(j.delivery_tag)) {
+          // The connection that delivered it is gone: the broker redelivers it to someone.
+          s.log(log_level::warning, "Task " + j.request.id + " was requeued by the broker");
+          continue;
+        }
         dispatch(std::move(j));
       }
+      update_prefetch();
       // Wait at most 1 s (stop flag, limits), less when an eta is due sooner.
       auto wait = std::chrono::milliseconds(1000);
       if (!held.empty()) {
@@ -477,28 +485,34 @@ void worker::run() {
         full = s.in_flight >= opt.prefetch || held.size() >= opt.max_eta_held;
         if (full) {
           s.cv_done.wait_for(lk, wait);
-          continue;
         }
       }
-      auto d = s.broker->get(opt.queues, wait);
+      if (full) {
+        s.broker->flush();  // acks from the handler threads (AMQP sends them from this thread)
+        continue;
+      }
+      auto d = s.broker->fetch(opt.queues, wait);
       backoff = std::chrono::milliseconds(100);
       if (!d) continue;
-      std::string queue = base_queue(d->list);
-      if (!d->delivery) {
+      const std::string& queue = d->queue;
+      // A message is acked only after its dead-letter copy is kept: never a silent loss.
+      auto reject = [&](const std::string& why) {
+        if (s.dead_letter(*d, why) && !d->delivery_tag.empty()) s.safe_ack(d->delivery_tag);
+      };
+      if (!d->message) {
         s.log(log_level::error, "rejected undecodable message from " + queue + ": " + d->error);
-        s.dead_letter(queue, d->error, d->raw);
+        reject(d->error);
         continue;
       }
       job j;
-      j.delivery_tag = d->delivery->delivery_tag;
-      j.queue = d->delivery->routing_key.empty() ? queue : d->delivery->routing_key;
-      j.priority = d->delivery->message.properties.priority.value_or(0);
+      j.delivery_tag = d->delivery_tag;
+      j.queue = d->routing_key.empty() ? queue : d->routing_key;
+      j.priority = d->message->properties.priority.value_or(0);
       try {
-        j.request = parse_message(d->delivery->message);
+        j.request = parse_message(*d->message, opt.parse);
       } catch (const std::exception& e) {
         s.log(log_level::error, "rejected invalid task message from " + queue + ": " + e.what());
-        s.dead_letter(queue, e.what(), d->raw);
-        s.safe_ack(j.delivery_tag);
+        reject(e.what());
         continue;
       }
       auto h = s.handlers.find(j.request.task);
@@ -510,8 +524,7 @@ void worker::run() {
                                      celery_exc("NotRegistered", json::array({j.request.task})),
                                      std::nullopt, sys_clock::now()),
                 false);
-        s.dead_letter(queue, "unregistered task " + j.request.task, d->raw);
-        s.safe_ack(j.delivery_tag);
+        reject("unregistered task " + j.request.task);
         continue;
       }
       j.handler = &h->second;
@@ -536,7 +549,7 @@ void worker::run() {
   // on shutdown); in-flight tasks finish and are acked.
   while (!held.empty()) {
     try {
-      (void)s.broker->restore(held.top().delivery_tag);
+      s.broker->requeue(held.top().delivery_tag);
     } catch (const std::exception& e) {
       s.log(log_level::error, std::string("restore on shutdown failed: ") + e.what());
     }
@@ -555,6 +568,11 @@ void worker::run() {
   s.cv_jobs.notify_all();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
+  try {
+    s.broker->flush();
+  } catch (const std::exception& e) {
+    s.log(log_level::error, std::string("sending the last acks failed: ") + e.what());
+  }
   s.log(log_level::info, "worker " + opt.hostname + " stopped");
 }
 

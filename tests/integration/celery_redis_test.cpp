@@ -9,7 +9,9 @@
 #include <sstream>
 #include <thread>
 
+#include "celery_test_util.hpp"
 #include "ferry/celery/client.hpp"
+#include "ferry/celery/redis_broker.hpp"
 #include "ferry/celery/worker.hpp"
 #include "ferry/error.hpp"
 #include "ferry/redis/client.hpp"
@@ -20,118 +22,46 @@ namespace fc = ferry::celery;
 using namespace std::chrono_literals;
 using fc::json;
 
+using ferry_celery_test::slurp;
+
 namespace {
-
-const std::string py_dir = FERRY_CELERY_PY_DIR;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::map<std::string, std::string> py_env(const std::string& url, const std::string& queue,
                                           int visibility_timeout = 3600) {
-  return {{"PYTHONPATH", py_dir},
-          {"CELERY_BROKER_URL", url},
-          {"CELERY_RESULT_BACKEND", url},
-          {"FERRY_QUEUE", queue},
-          {"FERRY_VISIBILITY_TIMEOUT", std::to_string(visibility_timeout)}};
+  return ferry_celery_test::py_env(
+      url, url, queue, {{"FERRY_VISIBILITY_TIMEOUT", std::to_string(visibility_timeout)}});
 }
 
-// A real `celery worker -P solo` on `queue`, stopped (SIGTERM, warm shutdown) on destruction.
-class python_worker {
+// A Python Celery worker on the Redis broker `url`.
+class python_worker : public ferry_celery_test::python_worker {
  public:
   python_worker(const std::string& url, const std::string& queue, int visibility_timeout = 3600)
-      : dir_("ferry-celery-py") {
-    log_ = dir_.path() + "/worker.log";
-    ferry::test::spawn_options so;
-    so.env = py_env(url, queue, visibility_timeout);
-    so.log_file = log_;
-    proc_ = ferry::test::child_process(
-        {"/usr/bin/python3", "-m", "celery", "-A", "app", "worker", "-P", "solo", "-l", "info",
-         "-Q", queue, "-n", ferry::test::unique_name("py") + "@%h", "--without-heartbeat",
-         "--without-gossip", "--without-mingle"},
-        so);
-    bool ready = ferry::test::wait_until(
-        [&] { return slurp(log_).find(" ready.") != std::string::npos; }, 60s, 100ms);
-    if (!ready) FAIL("python worker did not start:\n" << slurp(log_));
-  }
-  ~python_worker() { proc_.terminate(20s); }
-  void kill() {
-    proc_.signal_group(SIGKILL);
-    proc_.wait_for_exit(10s);
-  }
-  [[nodiscard]] std::string log() const { return slurp(log_); }
-
- private:
-  ferry::test::temp_dir dir_;
-  std::string log_;
-  ferry::test::child_process proc_;
+      : ferry_celery_test::python_worker(py_env(url, queue, visibility_timeout)) {}
 };
 
-// send.py <case> [arg]: the Python client side; returns its one JSON line.
 json python_send(const std::string& url, const std::string& queue, std::vector<std::string> args) {
-  std::vector<std::string> argv{"/usr/bin/python3", py_dir + "/send.py"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto out = ferry::test::run_command(argv, py_env(url, queue));
-  auto nl = out.find_last_of('\n', out.size() >= 2 ? out.size() - 2 : 0);
-  auto line = nl == std::string::npos ? out : out.substr(nl + 1);
-  return json::parse(line);
+  return ferry_celery_test::python_send(py_env(url, queue), std::move(args));
 }
 
 fc::client make_client(const std::string& url) {
   return fc::client{url, url};
 }
 
-// A ferry worker on a thread, with the test tasks registered.
+// A ferry worker on the Redis broker `url`, with the test tasks registered.
 class ferry_worker {
  public:
   ferry_worker(const std::string& url, fc::worker_options o) {
     auto c = std::make_shared<ferry::redis::client>(url);
     broker_ = std::make_shared<fc::redis_broker>(c);
-    backend_ = std::make_shared<fc::redis_backend>(c);
-    o.log = [this](fc::log_level, std::string_view line) {
-      std::lock_guard lk(mu_);
-      log_ += std::string(line) + "\n";
-    };
-    w_ = std::make_unique<fc::worker>(broker_, backend_, std::move(o));
-    w_->register_task("tasks.add", [](const json& a, const json&, fc::task_context&) {
-      return json(a.at(0).get<long long>() + a.at(1).get<long long>());
-    });
-    w_->register_task("tasks.mul", [](const json& a, const json&, fc::task_context&) {
-      return json(a.at(0).get<long long>() * a.at(1).get<long long>());
-    });
-    w_->register_task("tasks.echo", [](const json& a, const json& k, fc::task_context&) {
-      return json{{"args", a}, {"kwargs", k}};
-    });
-    w_->register_task("tasks.throw", [](const json& a, const json&, fc::task_context&) -> json {
-      throw std::runtime_error(a.at(0).get<std::string>());
-    });
-    w_->register_task("tasks.flaky", [](const json&, const json&, fc::task_context& ctx) -> json {
-      if (ctx.retries() < 2) ctx.retry(200ms);
-      return json{{"retries", ctx.retries()}};
-    });
-    thread_ = std::thread([this] { w_->run(); });
+    w_ = std::make_unique<ferry_celery_test::ferry_worker>(
+        broker_, std::make_shared<fc::redis_backend>(c), std::move(o));
   }
-  ~ferry_worker() {
-    w_->stop();
-    thread_.join();
-  }
-  std::string log() {
-    std::lock_guard lk(mu_);
-    return log_;
-  }
+  std::string log() { return w_->log(); }
   fc::redis_broker& broker() { return *broker_; }
 
  private:
   std::shared_ptr<fc::redis_broker> broker_;
-  std::shared_ptr<fc::redis_backend> backend_;
-  std::unique_ptr<fc::worker> w_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::string log_;
+  std::unique_ptr<ferry_celery_test::ferry_worker> w_;
 };
 
 }  // namespace
@@ -142,29 +72,8 @@ TEST_CASE("ferry sends, a Python Celery worker runs", "[celery][redis][python]")
   const auto queue = ferry::test::unique_name("q");
   python_worker py{url, queue};
   auto app = make_client(url);
+  ferry_celery_test::ferry_sends_common_cases(app, queue);
   fc::send_options o{.queue = queue};
-
-  // positional + keyword args with unicode and nested JSON
-  json args = json::array(
-      {1, "h\u00e9llo \u2603 \U0001F600", json{{"a", json::array({1, json{{"b", nullptr}}})}}});
-  json kwargs = json{{"k\u00fc", "v\u00e9"}, {"n", json{{"x", json::array({true, 1.5})}}}};
-  auto r = app.send_task("tasks.echo", args, kwargs, o);
-  json v = r.get(30s);
-  CHECK(v["args"] == args);
-  CHECK(v["kwargs"] == kwargs);
-  CHECK(r.successful());
-
-  // countdown: not run before it is due
-  auto t0 = std::chrono::steady_clock::now();
-  auto oc = o;
-  oc.countdown = 2s;
-  CHECK(app.send_task("tasks.add", {2, 3}, {}, oc).get(30s) == 5);
-  CHECK(std::chrono::steady_clock::now() - t0 >= 1900ms);
-
-  // eta
-  auto oe = o;
-  oe.eta = std::chrono::system_clock::now() + 1s;
-  CHECK(app.send_task("tasks.add", {4, 5}, {}, oe).get(30s) == 9);
 
   // expires in the past: Celery stores REVOKED (TaskRevokedError "expired")
   auto ox = o;
@@ -179,46 +88,6 @@ TEST_CASE("ferry sends, a Python Celery worker runs", "[celery][redis][python]")
     CHECK(e.exception()->type == "TaskRevokedError");
     CHECK(e.exception()->message == json::array({"expired"}));
   }
-
-  // priority: the message lands on kombu's priority list and still runs
-  auto op = o;
-  op.priority = 9;
-  CHECK(app.send_task("tasks.add", {10, 1}, {}, op).get(30s) == 11);
-
-  // link callback: mul(add(2,2), 10) = 40, child result readable
-  auto ol = o;
-  ol.link = {fc::signature{.task = "tasks.mul", .args = {10}, .options = {{"queue", queue}}}};
-  auto rl = app.send_task("tasks.add", {2, 2}, {}, ol);
-  CHECK(rl.get(30s) == 4);
-  auto meta = rl.meta();
-  REQUIRE(meta);
-  REQUIRE(meta->children.size() == 1);
-  auto child_id = meta->children[0][0][0].get<std::string>();
-  CHECK(app.result(child_id).get(30s) == 40);
-
-  // chain: add(1,2) | mul(10) | add(5) → 35; embed.chain holds the NEXT step LAST
-  auto och = o;
-  auto last_id = fc::new_task_id();
-  och.chain = {
-      fc::signature{
-          .task = "tasks.add", .args = {5}, .options = {{"queue", queue}, {"task_id", last_id}}},
-      fc::signature{.task = "tasks.mul", .args = {10}, .options = {{"queue", queue}}}};
-  (void)app.send_task("tasks.add", {1, 2}, {}, och);
-  CHECK(app.result(last_id).get(30s) == 35);
-
-  // a Python task raising: FAILURE with type and message
-  auto rf = app.send_task("tasks.fail", {"bad input"}, {}, o);
-  try {
-    (void)rf.get(30s);
-    FAIL("no failure");
-  } catch (const fc::task_failed& e) {
-    CHECK(e.result().status == "FAILURE");
-    REQUIRE(e.exception());
-    CHECK(e.exception()->type == "ValueError");
-    CHECK(e.exception()->message == json::array({"bad input", 42}));
-    CHECK(e.result().traceback.value_or("").find("ValueError") != std::string::npos);
-  }
-  CHECK(rf.failed());
 
   // a task nobody runs: get() times out with errc::timeout
   auto unknown_q = o;
@@ -239,41 +108,11 @@ TEST_CASE("Python sends, a ferry worker runs", "[celery][redis][python]") {
   const auto queue = ferry::test::unique_name("q");
   ferry_worker fw{url, fc::worker_options{.queues = {queue}, .concurrency = 2}};
 
-  auto args = python_send(url, queue, {"args"});
-  CHECK(args["result"]["args"] ==
-        json::array({1, "h\u00e9llo \u2603 \U0001F600",
-                     json{{"a", json::array({1, json{{"b", nullptr}}})}}}));
-  CHECK(args["result"]["kwargs"] ==
-        json{{"k\u00fc", "v\u00e9"}, {"n", json{{"x", json::array({true, 1.5})}}}});
-
-  CHECK(python_send(url, queue, {"apply_async"})["result"] == 5);
-
-  auto cd = python_send(url, queue, {"countdown"});
-  CHECK(cd["result"] == 2);
-  CHECK(cd["elapsed"].get<double>() >= 1.9);
+  ferry_celery_test::python_sends_common_cases(py_env(url, queue));
 
   auto ex = python_send(url, queue, {"expired"});
   CHECK(ex["state"] == "REVOKED");
   CHECK(ex["exc"] == "TaskRevokedError");
-
-  // A C++ exception: Python sees FAILURE with the C++ type name and what()
-  auto err = python_send(url, queue, {"cxx_error"});
-  CHECK(err["state"] == "FAILURE");
-  CHECK(err["exc"] == "std::runtime_error");
-  CHECK(err["args"] == json::array({"boom"}));
-
-  // retry requested by the handler twice, then success (same id, retries counted)
-  auto rt = python_send(url, queue, {"retry"});
-  CHECK(rt["state"] == "SUCCESS");
-  CHECK(rt["result"]["retries"] == 2);
-
-  // link callback published by ferry with the result prepended
-  auto ln = python_send(url, queue, {"link"});
-  CHECK(ln["result"] == 4);
-  CHECK(ln["child"] == 40);
-
-  // chain built by Python: (1+2)*10+5
-  CHECK(python_send(url, queue, {"chain"})["result"] == 35);
 
   // ferry's own client against ferry's worker
   auto app = make_client(url);
@@ -329,34 +168,15 @@ TEST_CASE("malformed envelopes go to the dead-letter list; the worker keeps runn
 
 namespace {
 // The ferry-celery-worker app as a separate process (so it can be SIGKILLed).
-class ferry_worker_process {
+class ferry_worker_process : public ferry_celery_test::worker_process {
  public:
   ferry_worker_process(const std::string& url, const std::string& queue,
                        const std::string& db_url = "")
-      : dir_("ferry-celery-app") {
-    log_ = dir_.path() + "/worker.log";
-    ferry::test::spawn_options so;
-    so.env = {{"CELERY_BROKER_URL", url}, {"CELERY_RESULT_BACKEND", url}, {"DB_URL", db_url}};
-    so.log_file = log_;
-    proc_ = ferry::test::child_process(
-        {FERRY_CELERY_WORKER_BIN, "-Q", queue, "--acks-late", "--visibility-timeout", "5",
-         "--restore-interval", "1", "--test-tasks"},
-        so);
-    if (!ferry::test::wait_until([&] { return slurp(log_).find(" ready") != std::string::npos; },
-                                 30s, 50ms))
-      FAIL("ferry worker did not start:\n" << slurp(log_));
-  }
-  ~ferry_worker_process() { proc_.terminate(20s); }
-  void kill() {
-    proc_.signal_group(SIGKILL);
-    proc_.wait_for_exit(10s);
-  }
-  [[nodiscard]] std::string log() const { return slurp(log_); }
-
- private:
-  ferry::test::temp_dir dir_;
-  std::string log_;
-  ferry::test::child_process proc_;
+      : worker_process(
+            {FERRY_CELERY_WORKER_BIN, "-Q", queue, "--acks-late", "--visibility-timeout", "5",
+             "--restore-interval", "1", "--test-tasks"},
+            {{"CELERY_BROKER_URL", url}, {"CELERY_RESULT_BACKEND", url}, {"DB_URL", db_url}},
+            " ready", 30s) {}
 };
 }  // namespace
 

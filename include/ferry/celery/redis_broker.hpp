@@ -20,6 +20,8 @@
 //   broker.publish(msg, "celery", 0);
 //   if (auto d = broker.get({"celery"}, 1s)) { ...; broker.ack(d->delivery->delivery_tag); }
 //
+// It implements ferry::celery::broker (broker.hpp), so the worker and client run on it.
+//
 // Thread safety: thread-safe (stateless over a thread-safe client pool).
 // Errors: ferry::error from the Redis client (connection_failed, timeout, server_error).
 #pragma once
@@ -32,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/celery/broker.hpp"
 #include "ferry/celery/kombu_redis.hpp"
 #include "ferry/celery/task_message.hpp"
 
@@ -68,15 +71,15 @@ struct redis_delivery {
   std::string error{};
 };
 
-class redis_broker {
+class redis_broker final : public broker {
  public:
   explicit redis_broker(std::shared_ptr<redis::client> client,
                         redis_transport_options options = {});
 
   /// SADD the binding `<queue>\x06\x16\x06\x16<queue>` to `_kombu.binding.<queue>` (what Celery
   /// declares for its default queue), then LPUSH the envelope (exchange "", routing key
-  /// `queue`) to the list for `priority`. Returns the delivery tag.
-  std::string publish(const task_message& message, std::string_view queue, int priority = 0);
+  /// `queue`) to the list for `priority` (its delivery tag is a fresh uuid4).
+  void publish(const task_message& message, std::string_view queue, int priority = 0) override;
 
   /// Pushes an already-built envelope text to the left of `list` (no binding).
   void push_raw(std::string_view list, std::string_view envelope);
@@ -87,8 +90,24 @@ class redis_broker {
   [[nodiscard]] std::optional<redis_delivery> get(const std::vector<std::string>& queues,
                                                   std::chrono::milliseconds wait);
 
+  /// broker::fetch: get() as a broker_delivery (queue = the base queue of the list).
+  [[nodiscard]] std::optional<broker_delivery> fetch(const std::vector<std::string>& queues,
+                                                     std::chrono::milliseconds wait) override;
+
   /// Removes the delivery from `unacked_index` and `unacked` (also kombu's reject(requeue=False)).
-  void ack(std::string_view delivery_tag);
+  void ack(std::string_view delivery_tag) override;
+
+  /// broker::requeue: restore().
+  void requeue(std::string_view delivery_tag) override { (void)restore(delivery_tag); }
+
+  /// LPUSHes dead_letter_entry(error, queue, raw envelope) (JSON text) to `<queue><suffix>`.
+  void dead_letter(const broker_delivery& d, std::string_view error,
+                   std::string_view suffix) override;
+
+  /// broker::maintain: restore_visible().
+  std::size_t maintain() override { return restore_visible(); }
+
+  [[nodiscard]] std::string_view transport() const noexcept override { return "redis"; }
 
   /// Moves one unacked delivery back to the head of its queue (RPUSH, redelivered=true), as
   /// kombu's restore_by_tag. False if it is no longer unacked (acked or restored by another).

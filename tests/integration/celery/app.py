@@ -1,7 +1,8 @@
 """Celery app for ferry's integration tests: the Python side of the wire.
 
-Broker/backend come from CELERY_BROKER_URL / CELERY_RESULT_BACKEND; the visibility timeout
-from FERRY_VISIBILITY_TIMEOUT (same value on the ferry side).
+Broker (redis:// or amqp://) and backend come from CELERY_BROKER_URL / CELERY_RESULT_BACKEND;
+the visibility timeout from FERRY_VISIBILITY_TIMEOUT (same value on the ferry side); on RabbitMQ
+FERRY_MAX_PRIORITY sets task_queue_max_priority (the same x-max-priority ferry declares).
 """
 import os
 import time
@@ -17,6 +18,8 @@ app.conf.update(
     worker_hijack_root_logger=False,
     accept_content=["json"],
 )
+if os.environ.get("FERRY_MAX_PRIORITY"):
+    app.conf.task_queue_max_priority = int(os.environ["FERRY_MAX_PRIORITY"])
 
 
 @app.task(name="tasks.add")

@@ -4,6 +4,7 @@ usage: send.py <case> ; prints one JSON object on stdout. Exits 0 on success.
 """
 import datetime
 import json
+import os
 import sys
 
 from celery import chain, signature
@@ -30,13 +31,17 @@ def main():
         r = app.send_task("tasks.add", args=[1, 1], countdown=2, queue=q)
         v = r.get(timeout=30)
         out({"result": v, "elapsed": (datetime.datetime.utcnow() - t0).total_seconds()})
+    elif case == "priority":
+        r = app.send_task("tasks.add", args=[10, 1], queue=q, priority=9)
+        out({"result": r.get(timeout=30)})
     elif case == "expired":
+        # On RabbitMQ the broker may drop it (expiration "0"): then nothing is ever stored.
         r = app.send_task("tasks.add", args=[1, 1], queue=q,
                           expires=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=10))
         try:
-            r.get(timeout=30)
+            r.get(timeout=float(os.environ.get("FERRY_EXPIRED_WAIT", "30")))
             out({"state": r.state})
-        except Exception as e:  # TaskRevokedError
+        except Exception as e:  # TaskRevokedError, or TimeoutError when the broker dropped it
             out({"state": r.state, "exc": type(e).__name__, "msg": str(e)})
     elif case == "cxx_error":
         r = app.send_task("tasks.throw", args=["boom"], queue=q)
