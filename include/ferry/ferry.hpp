@@ -52,6 +52,7 @@
 #endif
 
 #if __has_include("ferry/amqp/consumer.hpp")
+#include "ferry/amqp/basic_consumer.hpp"
 #include "ferry/amqp/basic_get.hpp"
 #include "ferry/amqp/connection.hpp"
 #include "ferry/amqp/consumer.hpp"
