@@ -158,6 +158,47 @@ struct queue::impl {
     return j;
   }
 
+  // One ack_reserve script call: acks `done`, leases up to `max`. When nothing was leased,
+  // fills next_due/server_now like attempt().
+  batch_result ack_reserve(redis::connection* c, std::span<const job> done, std::size_t max,
+                           milliseconds lease, long long& next_due, long long& server_now) {
+    const std::string prefix = hex128();
+    const std::string lease_text = std::to_string(lease.count());
+    const std::string max_text = std::to_string(max);
+    const std::string nacks = std::to_string(done.size());
+    std::vector<std::string_view> args{prefix,     lease_text, opts.worker_id,
+                                       batch_text, max_text,   nacks};
+    args.reserve(args.size() + 2 * done.size());
+    for (const auto& j : done) {
+      args.push_back(j.id);
+      args.push_back(j.lease_token);
+    }
+    auto r =
+        c ? run(*c, detail::ack_reserve_script(), args) : run(detail::ack_reserve_script(), args);
+    auto e = std::move(r).elements();
+    batch_result out;
+    out.acked = static_cast<std::size_t>(e.at(0).as_integer());
+    next_due = e.at(1).as_integer();
+    server_now = e.at(2).as_integer();
+    constexpr std::size_t stride = 9;
+    out.jobs.reserve((e.size() - 3) / stride);
+    for (std::size_t i = 3; i + stride <= e.size(); i += stride) {
+      job j;
+      j.id = std::move(e[i]).as_string();
+      j.payload = std::move(e[i + 1]).as_string();
+      j.attempts = static_cast<int>(e[i + 2].as_integer());
+      j.max_attempts = static_cast<int>(e[i + 3].as_integer());
+      j.priority = static_cast<int>(e[i + 4].as_integer());
+      j.enqueued_at = from_ms(e[i + 5].as_integer());
+      j.lease_until = from_ms(e[i + 6].as_integer());
+      j.dedup_key = non_empty(e[i + 7].as_string());
+      j.last_error = non_empty(e[i + 8].as_string());
+      j.lease_token = prefix + ":" + std::to_string(out.jobs.size() + 1);
+      out.jobs.push_back(std::move(j));
+    }
+    return out;
+  }
+
   milliseconds lease_of(std::optional<milliseconds> l) const {
     const auto v = l.value_or(opts.lease);
     if (v.count() <= 0) throw std::invalid_argument("queue: lease must be positive");
@@ -265,6 +306,49 @@ std::optional<job> queue::reserve(milliseconds timeout, std::optional<millisecon
     const std::string secs = seconds_text(wait);
     (void)conn->command({"BLPOP", impl_->keys[8], secs}, wait + conn->config().command_timeout);
   }
+}
+
+std::vector<job> queue::reserve_many(std::size_t max, milliseconds timeout,
+                                     std::optional<milliseconds> lease) {
+  if (max == 0) throw std::invalid_argument("queue: reserve_many max must be >= 1");
+  const auto lease_ms = impl_->lease_of(lease);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto conn = impl_->redis.acquire();
+  for (;;) {
+    long long next_due = -1;
+    long long server_now = 0;
+    auto r = impl_->ack_reserve(&*conn, {}, max, lease_ms, next_due, server_now);
+    if (!r.jobs.empty()) return std::move(r.jobs);
+    const auto remaining =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (remaining.count() <= 0) return {};
+    auto wait = remaining;
+    if (next_due >= 0)
+      wait = std::min(wait, milliseconds{std::max(next_due - server_now, 0LL) + 1});
+    const std::string secs = seconds_text(wait);
+    (void)conn->command({"BLPOP", impl_->keys[8], secs}, wait + conn->config().command_timeout);
+  }
+}
+
+std::vector<job> queue::try_reserve_many(std::size_t max, std::optional<milliseconds> lease) {
+  if (max == 0) throw std::invalid_argument("queue: reserve_many max must be >= 1");
+  long long next_due = -1;
+  long long server_now = 0;
+  return impl_->ack_reserve(nullptr, {}, max, impl_->lease_of(lease), next_due, server_now).jobs;
+}
+
+std::size_t queue::ack_many(std::span<const job> done) {
+  if (done.empty()) return 0;
+  long long next_due = -1;
+  long long server_now = 0;
+  return impl_->ack_reserve(nullptr, done, 0, impl_->opts.lease, next_due, server_now).acked;
+}
+
+batch_result queue::ack_and_reserve(std::span<const job> done, std::size_t max,
+                                    std::optional<milliseconds> lease) {
+  long long next_due = -1;
+  long long server_now = 0;
+  return impl_->ack_reserve(nullptr, done, max, impl_->lease_of(lease), next_due, server_now);
 }
 
 std::optional<job> queue::try_reserve(std::optional<milliseconds> lease) {

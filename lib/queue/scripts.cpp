@@ -172,6 +172,65 @@ end
   return s;
 }
 
+// The batch path of worker runtimes: acks up to n finished jobs, then leases up to `max` ready
+// jobs, in one round trip. Each leased job gets token "<prefix>:<i>" (prefix random per call).
+// ARGV: token_prefix, lease_ms, worker, batch, max, n_acks, then n_acks pairs (id, token).
+// Returns {acked, next_due_ms (-1 none), now_ms, then per leased job 9 values: id, payload,
+// attempts, max, priority, enqueued_ms, lease_until_ms, dedup, last_error}.
+const redis::script& ack_reserve_script() {
+  static const redis::script s{with_prelude(R"lua(
+local now = now_ms()
+local batch, want, nacks = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local acked = 0
+for i = 1, nacks do
+  local id, token = ARGV[5 + 2 * i], ARGV[6 + 2 * i]
+  local m = owned(id, token)
+  if m then
+    redis.call('ZREM', K_INFL, id)
+    release_dedup(id, m)
+    forget(id)
+    acked = acked + 1
+  end
+end
+if acked > 0 then redis.call('HINCRBY', K_STATS, 'processed', acked) end
+local out = {acked, -1, now}
+if want <= 0 then return out end
+recover(now, batch)
+promote(now, batch)
+local until_ms = now + tonumber(ARGV[2])
+local got = 0
+while got < want do
+  local popped = redis.call('ZPOPMIN', K_READY, want - got)
+  if not popped[1] then break end
+  for k = 1, #popped, 2 do
+    local id = popped[k]
+    local m = get_meta(id)
+    if m then
+      got = got + 1
+      m.a = m.a + 1
+      m.t = ARGV[1] .. ':' .. got
+      m.w = ARGV[3]
+      put_meta(id, m)
+      redis.call('ZADD', K_INFL, until_ms, id)
+      local n = #out
+      out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5] =
+        id, redis.call('HGET', K_PAYLOAD, id) or '', m.a, m.m, m.p
+      out[n + 6], out[n + 7], out[n + 8], out[n + 9] = m.e, until_ms, m.d or '', m.err or ''
+    else
+      forget(id)
+    end
+  end
+end
+if got == 0 then
+  -- Nothing ready: drop stale doorbell rings so a waiter blocks instead of spinning.
+  redis.call('DEL', K_NOTIFY)
+  out[2] = next_due()
+end
+return out
+)lua")};
+  return s;
+}
+
 // ARGV: id, token. Returns 1 if acked, 0 if the lease was not ours.
 const redis::script& ack_script() {
   static const redis::script s{with_prelude(R"lua(

@@ -15,6 +15,7 @@ inline constexpr std::array<std::string_view, 10> key_names = {
 const redis::script& enqueue_script();
 const redis::script& reserve_script();
 const redis::script& ack_script();
+const redis::script& ack_reserve_script();
 const redis::script& extend_script();
 const redis::script& fail_script();
 const redis::script& maintain_script();
