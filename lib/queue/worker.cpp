@@ -42,6 +42,7 @@ struct worker::impl {
   std::condition_variable pump_cv;  // pump: a job finished, or stop
   std::deque<job> ready;            // leased, not started
   std::vector<job> done;            // finished, to ack
+  std::chrono::steady_clock::time_point first_done{};  // when `done` became non-empty
   // Every held job (ready or running): id -> {token, lease end}, for lease extension.
   std::unordered_map<std::string, std::pair<std::string, clock::time_point>> held;
   std::size_t running_jobs = 0;
@@ -107,11 +108,8 @@ struct worker::impl {
         ready.push_back(std::move(j));
       }
     }
-    if (n >= opts.concurrency) {
-      work_cv.notify_all();
-    } else {
-      for (std::size_t i = 0; i < n; ++i) work_cv.notify_one();
-    }
+    // One wake-up per job: notify_all would wake every idle handler to fight for the lock.
+    for (std::size_t i = 0; i < n; ++i) work_cv.notify_one();
   }
 
   void pump_loop() {
@@ -123,12 +121,28 @@ struct worker::impl {
       bool hold_nothing = false;
       {
         std::unique_lock lock{mutex};
-        // Wake for finished jobs, free places (unless Redis had nothing last time), stop, or
-        // a quarter lease (extensions).
-        pump_cv.wait_for(lock, std::max(lease / 4, milliseconds{1}), [&] {
+        // Batch: go when enough finished jobs wait for their ack, when the prefetch buffer
+        // is down to half (refill before the handlers run dry), when the oldest finished job
+        // has waited max_ack_delay (its lease is no longer extended), or on stop. Otherwise
+        // wake every quarter lease to extend leases.
+        const auto go = [&] {
           const auto n = ready.size() + running_jobs;
-          return stopping || !done.empty() || n < capacity();
-        });
+          return stopping || done.size() >= std::max<std::size_t>(capacity() / 2, 1) ||
+                 (n < capacity() && ready.size() <= opts.prefetch / 2) ||
+                 (!done.empty() &&
+                  std::chrono::steady_clock::now() >= first_done + opts.max_ack_delay);
+        };
+        while (!go()) {
+          if (done.empty()) {
+            if (pump_cv.wait_for(lock, std::max(lease / 4, milliseconds{1})) ==
+                    std::cv_status::timeout &&
+                done.empty()) {
+              break;  // extension tick
+            }
+          } else {
+            pump_cv.wait_until(lock, first_done + opts.max_ack_delay);
+          }
+        }
         acks.swap(done);
         const auto n = ready.size() + running_jobs;
         if (stopping) {
@@ -188,6 +202,8 @@ struct worker::impl {
         j = std::move(ready.front());
         ready.pop_front();
         ++running_jobs;
+        // The buffer just reached its refill mark: the pump waits for exactly this.
+        if (ready.size() == opts.prefetch / 2) pump_cv.notify_one();
       }
       std::optional<std::string> error;
       bool permanent = false;
@@ -212,13 +228,22 @@ struct worker::impl {
         }
         notify(opts.on_failure, j, *error);
       }
+      bool wake = false;  // only when the pump's condition may have changed
       {
         std::lock_guard lock{mutex};
         --running_jobs;
         held.erase(j.id);
-        if (!error) done.push_back(std::move(j));
+        if (!error) {
+          if (done.empty()) {
+            first_done = std::chrono::steady_clock::now();
+            wake = true;  // the pump now waits at most max_ack_delay
+          }
+          done.push_back(std::move(j));
+          wake = wake || done.size() == std::max<std::size_t>(capacity() / 2, 1);
+        }
+        wake = wake || stopping || ready.size() <= opts.prefetch / 2;
       }
-      pump_cv.notify_one();
+      if (wake) pump_cv.notify_one();
     }
   }
 };

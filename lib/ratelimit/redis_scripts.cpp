@@ -125,8 +125,9 @@ local function decide(kb, n, cost, nonce, now_us, L)
     local key, limit, win = KEYS[kb + i], L[2 * i - 1], L[2 * i]
     local c = tonumber(redis.call('GET', key) or '0')
     local pttl = redis.call('PTTL', key)
-    if pttl < 0 then pttl = win end
+    if pttl < 0 then pttl = -1 end  -- no key, or a key without expiry: (re)start the window
     counts[i], retry[i], ttl[i] = c, 0, pttl
+    if pttl < 0 then pttl = win end
     if c + cost > limit then
       ok = 0
       if cost > limit then retry[i] = -1 else retry[i] = pttl end
@@ -137,14 +138,14 @@ local function decide(kb, n, cost, nonce, now_us, L)
     local key, win = KEYS[kb + i], L[2 * i]
     if ok == 1 then
       local v = redis.call('INCRBY', key, cost)
-      if v == cost or redis.call('PTTL', key) < 0 then
+      if ttl[i] < 0 then
         redis.call('PEXPIRE', key, win)
         ttl[i] = win
       end
       counts[i] = v
     end
     local reset = 0
-    if counts[i] > 0 then reset = ttl[i] end
+    if counts[i] > 0 then reset = ttl[i] >= 0 and ttl[i] or win end
     out[#out + 1] = counts[i]; out[#out + 1] = retry[i]; out[#out + 1] = reset
   end
   return out
