@@ -58,6 +58,23 @@ std::optional<std::string> non_empty(const std::string& s) {
   return s;
 }
 
+// A leased job as the reserve scripts return it from e[at]: id, payload, attempts, max,
+// priority, enqueued ms, lease end ms, dedup key, last error.
+job decode_job(const std::vector<redis::reply>& e, std::size_t at, std::string token) {
+  job j;
+  j.id = e.at(at).as_string();
+  j.payload = e.at(at + 1).as_string();
+  j.attempts = static_cast<int>(e.at(at + 2).as_integer());
+  j.max_attempts = static_cast<int>(e.at(at + 3).as_integer());
+  j.priority = static_cast<int>(e.at(at + 4).as_integer());
+  j.enqueued_at = from_ms(e.at(at + 5).as_integer());
+  j.lease_until = from_ms(e.at(at + 6).as_integer());
+  j.dedup_key = non_empty(e.at(at + 7).as_string());
+  j.last_error = non_empty(e.at(at + 8).as_string());
+  j.lease_token = std::move(token);
+  return j;
+}
+
 std::string default_worker_id() {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
@@ -144,18 +161,7 @@ struct queue::impl {
       server_now = e.at(2).as_integer();
       return std::nullopt;
     }
-    job j;
-    j.id = e.at(1).as_string();
-    j.payload = e.at(2).as_string();
-    j.attempts = static_cast<int>(e.at(3).as_integer());
-    j.max_attempts = static_cast<int>(e.at(4).as_integer());
-    j.priority = static_cast<int>(e.at(5).as_integer());
-    j.enqueued_at = from_ms(e.at(6).as_integer());
-    j.lease_until = from_ms(e.at(7).as_integer());
-    j.dedup_key = non_empty(e.at(8).as_string());
-    j.last_error = non_empty(e.at(9).as_string());
-    j.lease_token = token;
-    return j;
+    return decode_job(e, 1, token);
   }
 
   // One ack_reserve script call: acks `done`, leases up to `max`. When nothing was leased,
@@ -175,7 +181,7 @@ struct queue::impl {
     }
     auto r =
         c ? run(*c, detail::ack_reserve_script(), args) : run(detail::ack_reserve_script(), args);
-    auto e = std::move(r).elements();
+    const auto& e = r.elements();
     batch_result out;
     out.acked = static_cast<std::size_t>(e.at(0).as_integer());
     next_due = e.at(1).as_integer();
@@ -183,18 +189,7 @@ struct queue::impl {
     constexpr std::size_t stride = 9;
     out.jobs.reserve((e.size() - 3) / stride);
     for (std::size_t i = 3; i + stride <= e.size(); i += stride) {
-      job j;
-      j.id = std::move(e[i]).as_string();
-      j.payload = std::move(e[i + 1]).as_string();
-      j.attempts = static_cast<int>(e[i + 2].as_integer());
-      j.max_attempts = static_cast<int>(e[i + 3].as_integer());
-      j.priority = static_cast<int>(e[i + 4].as_integer());
-      j.enqueued_at = from_ms(e[i + 5].as_integer());
-      j.lease_until = from_ms(e[i + 6].as_integer());
-      j.dedup_key = non_empty(e[i + 7].as_string());
-      j.last_error = non_empty(e[i + 8].as_string());
-      j.lease_token = prefix + ":" + std::to_string(out.jobs.size() + 1);
-      out.jobs.push_back(std::move(j));
+      out.jobs.push_back(decode_job(e, i, prefix + ":" + std::to_string(out.jobs.size() + 1)));
     }
     return out;
   }

@@ -7,8 +7,10 @@ BENCH_TARGETS+=(ferry-bench-queue ferry-bench-ratelimit)
 #   tests/bench/peers/node/ratelimit_flexible.js rate-limiter-flexible RateLimiterRedis.consume()
 #   tests/bench/peers/ratelimit_limits.py        Python limits, moving window, hit()
 #   redis-benchmark EVALSHA of `return redis.call('INCR', KEYS[1])` on one connection
-# The npm packages are pinned by tests/bench/peers/node/package-lock.json and installed with
-# `npm ci` into $BUILD/node once (needs node >= 20 and the npm registry).
+# The npm packages are pinned by tests/bench/peers/node/package-lock.json and installed into
+# $BUILD/node once (needs node >= 20 and the npm registry). `npm install` with the lock file
+# installs exactly the locked versions; `npm ci` (npm 11) rejects this lock because it lacks
+# entries for msgpackr-extract's optional binaries of other platforms.
 queue_node_setup() {
   local peers="$FERRY_ROOT/tests/bench/peers/node" major
   command -v node >/dev/null && command -v npm >/dev/null ||
@@ -16,13 +18,14 @@ queue_node_setup() {
   major=$(node -p 'process.versions.node.split(".")[0]')
   [ "$major" -ge 20 ] || bench_die "node $(node --version) too old: ioredis 6 needs Node.js >= 20"
   QUEUE_NODE_DIR="$BUILD/node"
-  if ! cmp -s "$peers/package-lock.json" "$QUEUE_NODE_DIR/package-lock.json" ||
-    [ ! -d "$QUEUE_NODE_DIR/node_modules" ]; then
-    ferry_log "npm ci (bullmq, ioredis, rate-limiter-flexible) into $QUEUE_NODE_DIR"
+  if ! cmp -s "$peers/package-lock.json" "$QUEUE_NODE_DIR/installed-lock.json"; then
+    ferry_log "npm install (bullmq, ioredis, rate-limiter-flexible, locked) into $QUEUE_NODE_DIR"
+    rm -rf "$QUEUE_NODE_DIR"
     mkdir -p "$QUEUE_NODE_DIR"
     cp "$peers/package.json" "$peers/package-lock.json" "$QUEUE_NODE_DIR/"
-    (cd "$QUEUE_NODE_DIR" && npm ci --no-audit --no-fund >npm.log 2>&1) ||
-      bench_die "npm ci failed in $QUEUE_NODE_DIR (can npm reach its registry?): $(tail -5 "$QUEUE_NODE_DIR/npm.log")"
+    (cd "$QUEUE_NODE_DIR" && npm install --no-audit --no-fund >npm.log 2>&1) ||
+      bench_die "npm install failed in $QUEUE_NODE_DIR (can npm reach its registry?): $(tail -5 "$QUEUE_NODE_DIR/npm.log")"
+    cp "$peers/package-lock.json" "$QUEUE_NODE_DIR/installed-lock.json"
   fi
   export NODE_PATH="$QUEUE_NODE_DIR/node_modules"
 }
@@ -57,6 +60,7 @@ bench_queue() {
     echo "evalsha.c1 $out" >> "$RESULTS.queue"
     qv ferry.log_c50 "$(client "$RB" --url "$url" --algo log --concurrency 50 --requests "$rl_conc_n" 2>/dev/null)"
     qv ferry.fixed_c50 "$(client "$RB" --url "$url" --algo fixed --concurrency 50 --requests "$rl_conc_n" 2>/dev/null)"
+    qv ferry.fixed_batch50 "$(client "$RB" --url "$url" --algo fixed --batch 50 --requests "$rl_conc_n")"
     qv rlflex.c50 "$(client "${NODE_PEER[@]}" "$peers/node/ratelimit_flexible.js" --port "$REDIS_PORT" \
       --db "$db" --requests "$rl_conc_n" --concurrency 50)"
     echo "  round $round:" $(awk -v r="$round" '{a[$1]=$2} END {for (k in a) printf "%s=%s ", k, a[k]}' "$RESULTS.queue")
@@ -79,6 +83,9 @@ bench_queue() {
   record ratelimit.c50_rlflex "fixed-window decisions, 50 threads, coalescing_limiter" \
     "$(qm ferry.fixed_c50)" "rate-limiter-flexible consume(), 50 in flight on one connection" \
     "$(qm rlflex.c50)" decisions/s 5
+  record ratelimit.batch50_rlflex "fixed-window decisions, one thread, acquire_many of 50" \
+    "$(qm ferry.fixed_batch50)" "rate-limiter-flexible consume(), 50 in flight on one connection" \
+    "$(qm rlflex.c50)" decisions/s 5
   record ratelimit.c50_log_rlflex "exact sliding-log decisions, 50 threads, coalescing_limiter" \
     "$(qm ferry.log_c50)" "rate-limiter-flexible consume() (fixed window), 50 in flight" \
     "$(qm rlflex.c50)" decisions/s 5
@@ -86,7 +93,7 @@ bench_queue() {
     "$(qm ferry.log_c50)" "limits moving window hit() (sequential only: no concurrent API)" \
     "$(qm limits.c1)" decisions/s 5
   bench_note "Queue rows: both sides drain N pre-filled no-op jobs (pre-fill not timed: BullMQ addBulk, ferry enqueue_many) with one worker of concurrency 1 or 50; the clock runs from worker start to the N-th completion. ferry's queue::worker keeps at-least-once delivery: each round trip is one script that acks the finished jobs and leases the next ones (default prefetch 16); only an ack removes a job, and a killed worker's leased jobs come back by stale recovery (tests/integration/queue_test.cpp)."
-  bench_note "Rate-limiter rows never reach the limit (1e9 per hour), so every decision takes the write path, as in the peers' \"allowed\" runs. A sequential decision is one script round trip for every library, so the sequential rows against limits and rate-limiter-flexible cannot reach 5x: that would need 5 decisions per round trip, while even a trivial EVALSHA on one connection (the ratelimit.seq_evalsha peer figure) is only about 2x limits' and 1.5x rate-limiter-flexible's rate. The like-for-like 5x comparison is concurrent: ferry's coalescing_limiter (50 threads) against rate-limiter-flexible with 50 promises in flight; limits has no concurrent API, so its row compares against its sequential rate."
+  bench_note "Rate-limiter rows never reach the limit (1e9 per hour), so every decision takes the write path, as in the peers' \"allowed\" runs. A sequential decision is one script round trip for every library, so the sequential rows against limits and rate-limiter-flexible cannot reach 5x: that would need 5 decisions per round trip, while even a trivial EVALSHA on one connection (the ratelimit.seq_evalsha peer figure) is only about 2x limits' and 1.5x rate-limiter-flexible's rate. The like-for-like 5x comparison is concurrent, in two forms: 50 threads sharing a coalescing_limiter, and one thread with 50 requests per acquire_many call, both against rate-limiter-flexible with 50 promises in flight from its one thread (50 threads on one client CPU pay a thread wake-up per decision that one JavaScript thread does not). limits has no concurrent API, so its row compares against its sequential rate."
   rm -f "$RESULTS.queue"
 }
 
