@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   int n = 20000;
   int concurrency = 1;
   int batch = 0;
+  int in_flight = 2;
   long long limit = 1'000'000'000;
   app.add_option("--url", url, "Redis URL");
   app.add_option("--algo", algo, "log | window | fixed")
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
   app.add_option("--concurrency", concurrency, "calling threads (> 1: coalescing_limiter)");
   app.add_option("--limit", limit, "decisions admitted per hour");
   app.add_option("--batch", batch, "requests per acquire_many call (one thread)");
+  app.add_option("--in-flight", in_flight, "coalescing_limiter max_in_flight");
   CLI11_PARSE(app, argc, argv);
 
   auto opts = ferry::redis::parse_url(url);
@@ -103,7 +105,8 @@ int main(int argc, char** argv) {
     v = run(limiter, 1, n);
     limiter.reset("user-1");
   } else {
-    rl::coalescing_limiter limiter{redis, lo};
+    rl::coalescing_limiter limiter{
+        redis, lo, {.max_in_flight = static_cast<std::size_t>(in_flight)}};
     (void)run(limiter, concurrency, 500);
     limiter.reset("user-1");
     const auto b0 = limiter.batches();
