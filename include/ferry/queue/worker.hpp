@@ -71,7 +71,7 @@ struct worker_options {
   std::function<void(const ferry::error&)> on_error{};
 };
 
-/// Counters since start(); a snapshot.
+/// Counters since the worker was made (they add up over start/stop cycles); a snapshot.
 struct worker_stats {
   std::uint64_t leased = 0;       ///< Jobs leased (reserve side).
   std::uint64_t acked = 0;        ///< Handler returned and the ack found the lease ours.
