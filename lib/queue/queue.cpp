@@ -194,6 +194,21 @@ struct queue::impl {
     return out;
   }
 
+  // After a reserve script found nothing: BLPOPs the doorbell until `deadline`, or until the
+  // next delayed job or lease end falls due (server clock). False when the deadline passed.
+  bool wait_ready(redis::connection& c, std::chrono::steady_clock::time_point deadline,
+                  long long next_due, long long server_now) {
+    const auto remaining =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (remaining.count() <= 0) return false;
+    auto wait = remaining;
+    if (next_due >= 0)
+      wait = std::min(wait, milliseconds{std::max(next_due - server_now, 0LL) + 1});
+    const std::string secs = seconds_text(wait);
+    (void)c.command({"BLPOP", keys[8], secs}, wait + c.config().command_timeout);
+    return true;
+  }
+
   milliseconds lease_of(std::optional<milliseconds> l) const {
     const auto v = l.value_or(opts.lease);
     if (v.count() <= 0) throw std::invalid_argument("queue: lease must be positive");
@@ -291,15 +306,7 @@ std::optional<job> queue::reserve(milliseconds timeout, std::optional<millisecon
     long long next_due = -1;
     long long server_now = 0;
     if (auto j = impl_->attempt(*conn, lease_ms, next_due, server_now)) return j;
-    const auto remaining =
-        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (remaining.count() <= 0) return std::nullopt;
-    auto wait = remaining;
-    // Wake up when a delayed job or a lease end falls due, measured by the server's clock.
-    if (next_due >= 0)
-      wait = std::min(wait, milliseconds{std::max(next_due - server_now, 0LL) + 1});
-    const std::string secs = seconds_text(wait);
-    (void)conn->command({"BLPOP", impl_->keys[8], secs}, wait + conn->config().command_timeout);
+    if (!impl_->wait_ready(*conn, deadline, next_due, server_now)) return std::nullopt;
   }
 }
 
@@ -314,14 +321,7 @@ std::vector<job> queue::reserve_many(std::size_t max, milliseconds timeout,
     long long server_now = 0;
     auto r = impl_->ack_reserve(&*conn, {}, max, lease_ms, next_due, server_now);
     if (!r.jobs.empty()) return std::move(r.jobs);
-    const auto remaining =
-        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (remaining.count() <= 0) return {};
-    auto wait = remaining;
-    if (next_due >= 0)
-      wait = std::min(wait, milliseconds{std::max(next_due - server_now, 0LL) + 1});
-    const std::string secs = seconds_text(wait);
-    (void)conn->command({"BLPOP", impl_->keys[8], secs}, wait + conn->config().command_timeout);
+    if (!impl_->wait_ready(*conn, deadline, next_due, server_now)) return {};
   }
 }
 
