@@ -621,11 +621,11 @@ TEST_CASE("worker: long jobs keep their lease (extended while running)", "[queue
   fq::worker w{s.q,
                [&](const fq::job&) {
                  ++runs;
-                 std::this_thread::sleep_for(900ms);
+                 std::this_thread::sleep_for(2500ms);
                },
-               {.concurrency = 1, .lease = 300ms}};
+               {.concurrency = 1, .lease = 1s}};
   w.start();
-  REQUIRE(ferry::test::wait_until([&] { return s.q.stats().processed == 1; }, 5s, 10ms));
+  REQUIRE(ferry::test::wait_until([&] { return s.q.stats().processed == 1; }, 10s, 10ms));
   w.stop();
   CHECK(runs.load() == 1);
   CHECK(s.q.stats().recovered == 0);

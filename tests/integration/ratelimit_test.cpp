@@ -337,7 +337,7 @@ TEST_CASE("coalescing limiter never exceeds an exact limit in any window", "[rat
   }
   for (auto& th : pool) th.join();
   std::sort(ts.begin(), ts.end());
-  REQUIRE(ts.size() > 60);
+  REQUIRE(ts.size() > 40);  // at least a few windows filled (200 at most in 1 s)
   CHECK(max_in_any_window(ts, 100'000) <= 20);
   limiter.reset("hot");
 }
