@@ -67,8 +67,10 @@
 #if __has_include("ferry/queue/queue.hpp")
 #include "ferry/queue/queue.hpp"
 #include "ferry/queue/scheduler.hpp"
+#include "ferry/queue/worker.hpp"
 #endif
 #if __has_include("ferry/ratelimit/redis_limiter.hpp")
+#include "ferry/ratelimit/coalescing_limiter.hpp"
 #include "ferry/ratelimit/local_limiter.hpp"
 #include "ferry/ratelimit/redis_limiter.hpp"
 #endif

@@ -58,6 +58,23 @@ std::optional<std::string> non_empty(const std::string& s) {
   return s;
 }
 
+// A leased job as the reserve scripts return it from e[at]: id, payload, attempts, max,
+// priority, enqueued ms, lease end ms, dedup key, last error.
+job decode_job(const std::vector<redis::reply>& e, std::size_t at, std::string token) {
+  job j;
+  j.id = e.at(at).as_string();
+  j.payload = e.at(at + 1).as_string();
+  j.attempts = static_cast<int>(e.at(at + 2).as_integer());
+  j.max_attempts = static_cast<int>(e.at(at + 3).as_integer());
+  j.priority = static_cast<int>(e.at(at + 4).as_integer());
+  j.enqueued_at = from_ms(e.at(at + 5).as_integer());
+  j.lease_until = from_ms(e.at(at + 6).as_integer());
+  j.dedup_key = non_empty(e.at(at + 7).as_string());
+  j.last_error = non_empty(e.at(at + 8).as_string());
+  j.lease_token = std::move(token);
+  return j;
+}
+
 std::string default_worker_id() {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
@@ -144,18 +161,52 @@ struct queue::impl {
       server_now = e.at(2).as_integer();
       return std::nullopt;
     }
-    job j;
-    j.id = e.at(1).as_string();
-    j.payload = e.at(2).as_string();
-    j.attempts = static_cast<int>(e.at(3).as_integer());
-    j.max_attempts = static_cast<int>(e.at(4).as_integer());
-    j.priority = static_cast<int>(e.at(5).as_integer());
-    j.enqueued_at = from_ms(e.at(6).as_integer());
-    j.lease_until = from_ms(e.at(7).as_integer());
-    j.dedup_key = non_empty(e.at(8).as_string());
-    j.last_error = non_empty(e.at(9).as_string());
-    j.lease_token = token;
-    return j;
+    return decode_job(e, 1, token);
+  }
+
+  // One ack_reserve script call: acks `done`, leases up to `max`. When nothing was leased,
+  // fills next_due/server_now like attempt().
+  batch_result ack_reserve(redis::connection* c, std::span<const job> done, std::size_t max,
+                           milliseconds lease, long long& next_due, long long& server_now) {
+    const std::string prefix = hex128();
+    const std::string lease_text = std::to_string(lease.count());
+    const std::string max_text = std::to_string(max);
+    const std::string nacks = std::to_string(done.size());
+    std::vector<std::string_view> args{prefix,     lease_text, opts.worker_id,
+                                       batch_text, max_text,   nacks};
+    args.reserve(args.size() + 2 * done.size());
+    for (const auto& j : done) {
+      args.push_back(j.id);
+      args.push_back(j.lease_token);
+    }
+    auto r =
+        c ? run(*c, detail::ack_reserve_script(), args) : run(detail::ack_reserve_script(), args);
+    const auto& e = r.elements();
+    batch_result out;
+    out.acked = static_cast<std::size_t>(e.at(0).as_integer());
+    next_due = e.at(1).as_integer();
+    server_now = e.at(2).as_integer();
+    constexpr std::size_t stride = 9;
+    out.jobs.reserve((e.size() - 3) / stride);
+    for (std::size_t i = 3; i + stride <= e.size(); i += stride) {
+      out.jobs.push_back(decode_job(e, i, prefix + ":" + std::to_string(out.jobs.size() + 1)));
+    }
+    return out;
+  }
+
+  // After a reserve script found nothing: BLPOPs the doorbell until `deadline`, or until the
+  // next delayed job or lease end falls due (server clock). False when the deadline passed.
+  bool wait_ready(redis::connection& c, std::chrono::steady_clock::time_point deadline,
+                  long long next_due, long long server_now) {
+    const auto remaining =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (remaining.count() <= 0) return false;
+    auto wait = remaining;
+    if (next_due >= 0)
+      wait = std::min(wait, milliseconds{std::max(next_due - server_now, 0LL) + 1});
+    const std::string secs = seconds_text(wait);
+    (void)c.command({"BLPOP", keys[detail::notify_key], secs}, wait + c.config().command_timeout);
+    return true;
   }
 
   milliseconds lease_of(std::optional<milliseconds> l) const {
@@ -255,17 +306,44 @@ std::optional<job> queue::reserve(milliseconds timeout, std::optional<millisecon
     long long next_due = -1;
     long long server_now = 0;
     if (auto j = impl_->attempt(*conn, lease_ms, next_due, server_now)) return j;
-    const auto remaining =
-        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (remaining.count() <= 0) return std::nullopt;
-    auto wait = remaining;
-    // Wake up when a delayed job or a lease end falls due, measured by the server's clock.
-    if (next_due >= 0)
-      wait = std::min(wait, milliseconds{std::max(next_due - server_now, 0LL) + 1});
-    const std::string secs = seconds_text(wait);
-    (void)conn->command({"BLPOP", impl_->keys[detail::notify_key], secs},
-                        wait + conn->config().command_timeout);
+    if (!impl_->wait_ready(*conn, deadline, next_due, server_now)) return std::nullopt;
   }
+}
+
+std::vector<job> queue::reserve_many(std::size_t max, milliseconds timeout,
+                                     std::optional<milliseconds> lease) {
+  if (max == 0) throw std::invalid_argument("queue: reserve_many max must be >= 1");
+  const auto lease_ms = impl_->lease_of(lease);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto conn = impl_->redis.acquire();
+  for (;;) {
+    long long next_due = -1;
+    long long server_now = 0;
+    auto r = impl_->ack_reserve(&*conn, {}, max, lease_ms, next_due, server_now);
+    if (!r.jobs.empty()) return std::move(r.jobs);
+    if (!impl_->wait_ready(*conn, deadline, next_due, server_now)) return {};
+  }
+}
+
+std::vector<job> queue::try_reserve_many(std::size_t max, std::optional<milliseconds> lease) {
+  if (max == 0) throw std::invalid_argument("queue: reserve_many max must be >= 1");
+  long long next_due = -1;
+  long long server_now = 0;
+  return impl_->ack_reserve(nullptr, {}, max, impl_->lease_of(lease), next_due, server_now).jobs;
+}
+
+std::size_t queue::ack_many(std::span<const job> done) {
+  if (done.empty()) return 0;
+  long long next_due = -1;
+  long long server_now = 0;
+  return impl_->ack_reserve(nullptr, done, 0, impl_->opts.lease, next_due, server_now).acked;
+}
+
+batch_result queue::ack_and_reserve(std::span<const job> done, std::size_t max,
+                                    std::optional<milliseconds> lease) {
+  long long next_due = -1;
+  long long server_now = 0;
+  return impl_->ack_reserve(nullptr, done, max, impl_->lease_of(lease), next_due, server_now);
 }
 
 std::optional<job> queue::try_reserve(std::optional<milliseconds> lease) {

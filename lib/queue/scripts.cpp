@@ -185,6 +185,96 @@ end
   return s;
 }
 
+// The batch path of worker runtimes: acks up to n finished jobs, then leases up to `max` ready
+// jobs, in one round trip. Each leased job gets token "<prefix>:<i>" (prefix random per call).
+// ARGV: token_prefix, lease_ms, worker, batch, max, n_acks, then n_acks pairs (id, token).
+// Returns {acked, next_due_ms (-1 none), now_ms, then per leased job 9 values: id, payload,
+// attempts, max, priority, enqueued_ms, lease_until_ms, dedup, last_error}.
+const redis::script& ack_reserve_script() {
+  // Batched redis.call()s (HMGET, ZMSCORE, one ZADD/HSET/HDEL per batch) rather than a few
+  // calls per job: the per-call cost inside Lua is what bounds a batch on the server.
+  static const redis::script s{with_prelude(R"lua(
+local function chunked(cmd, key, list)
+  for i = 1, #list, 1000 do redis.call(cmd, key, unpack(list, i, math.min(#list, i + 999))) end
+end
+local now = now_ms()
+local batch, want, nacks = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local acked = 0
+if nacks > 0 then
+  local ids = {}
+  for i = 1, nacks do ids[i] = ARGV[5 + 2 * i] end
+  local gone = {}
+  for c = 1, nacks, 1000 do
+    local part = {unpack(ids, c, math.min(nacks, c + 999))}
+    local scores = redis.call('ZMSCORE', K_INFL, unpack(part))
+    local metas = redis.call('HMGET', K_META, unpack(part))
+    for k = 1, #part do
+      if scores[k] and metas[k] then
+        local m = cmsgpack.unpack(metas[k])
+        if m.t == ARGV[6 + 2 * (c + k - 1)] then
+          gone[#gone + 1] = part[k]
+          if m.d then release_dedup(part[k], m) end
+        end
+      end
+    end
+  end
+  acked = #gone
+  if acked > 0 then
+    chunked('ZREM', K_INFL, gone)
+    chunked('HDEL', K_PAYLOAD, gone)
+    chunked('HDEL', K_META, gone)
+    redis.call('HINCRBY', K_STATS, 'processed', acked)
+  end
+end
+local out = {acked, -1, now}
+if want <= 0 then return out end
+recover(now, batch)
+promote(now, batch)
+local until_ms = now + tonumber(ARGV[2])
+local got = 0
+while got < want do
+  local popped = redis.call('ZPOPMIN', K_READY, math.min(want - got, 1000))
+  if not popped[1] then break end
+  local ids = {}
+  for k = 1, #popped, 2 do ids[#ids + 1] = popped[k] end
+  local metas = redis.call('HMGET', K_META, unpack(ids))
+  local payloads = redis.call('HMGET', K_PAYLOAD, unpack(ids))
+  local new_meta, leases = {}, {}
+  for k = 1, #ids do
+    local id = ids[k]
+    if metas[k] then
+      local m = cmsgpack.unpack(metas[k])
+      got = got + 1
+      m.a = m.a + 1
+      m.t = ARGV[1] .. ':' .. got
+      m.w = ARGV[3]
+      new_meta[#new_meta + 1] = id
+      new_meta[#new_meta + 1] = cmsgpack.pack(m)
+      leases[#leases + 1] = until_ms
+      leases[#leases + 1] = id
+      local n = #out
+      out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5] =
+        id, payloads[k] or '', m.a, m.m, m.p
+      out[n + 6], out[n + 7], out[n + 8], out[n + 9] = m.e, until_ms, m.d or '', m.err or ''
+    else
+      forget(id)
+    end
+  end
+  if #leases > 0 then
+    chunked('HSET', K_META, new_meta)
+    chunked('ZADD', K_INFL, leases)
+  end
+end
+if got == 0 then
+  -- Nothing ready: drop stale doorbell rings so a waiter blocks instead of spinning.
+  redis.call('DEL', K_NOTIFY)
+  out[2] = next_due()
+end
+return out
+)lua")};
+  return s;
+}
+
 // ARGV: id, token. Returns 1 if acked, 0 if the lease was not ours.
 const redis::script& ack_script() {
   static const redis::script s{with_prelude(R"lua(

@@ -21,6 +21,7 @@ inline constexpr std::size_t wake_key = 10;
 const redis::script& enqueue_script();
 const redis::script& reserve_script();
 const redis::script& ack_script();
+const redis::script& ack_reserve_script();
 const redis::script& extend_script();
 const redis::script& fail_script();
 const redis::script& maintain_script();

@@ -1,12 +1,16 @@
 // The reliable queue against a real redis-server: every operation, priorities, delays, dedup,
 // retries into the DLQ and back, retention, stale recovery after a worker is SIGKILLed, and
-// 10,000 jobs through 4 worker processes while Redis is killed and restarted.
+// 10,000 jobs through 4 worker processes while Redis is killed and restarted; the batch path
+// (reserve_many, ack_and_reserve) and the worker runtime, including a killed worker process
+// that held prefetched jobs.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -15,6 +19,7 @@
 #include "ferry/error.hpp"
 #include "ferry/queue/queue.hpp"
 #include "ferry/queue/scheduler.hpp"
+#include "ferry/queue/worker.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/url.hpp"
 #include "ferry_test/servers.hpp"
@@ -547,4 +552,191 @@ TEST_CASE("two schedulers promote each due job exactly once", "[queue][scheduler
     s.q.ack(*j);
   }
   CHECK(seen.size() == n);
+}
+
+TEST_CASE("reserve_many, ack_many and ack_and_reserve lease and ack many jobs per round trip",
+          "[queue][batch]") {
+  scoped_queue s{shared_client()};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(s.q.enqueue(std::to_string(i), {.priority = i % 2}));
+  auto first = s.q.reserve_many(4, 1s);
+  REQUIRE(first.size() == 4);
+  // Priority 1 first (odd payloads), FIFO within it; every lease has its own token.
+  CHECK(first[0].payload == "1");
+  CHECK(first[1].payload == "3");
+  CHECK(first[3].payload == "7");
+  std::set<std::string> tokens;
+  for (const auto& j : first) {
+    tokens.insert(j.lease_token);
+    CHECK(j.attempts == 1);
+    CHECK(j.lease_until > fq::clock::now());
+  }
+  CHECK(tokens.size() == 4);
+  CHECK(s.q.stats().in_flight == 4);
+
+  auto next = s.q.ack_and_reserve(first, 100);
+  CHECK(next.acked == 4);
+  REQUIRE(next.jobs.size() == 6);
+  CHECK(next.jobs[0].payload == "9");
+  CHECK(next.jobs[1].payload == "0");
+  CHECK(s.q.ack_many(first) == 0);  // already acked: the leases are gone
+  // A token from another delivery does not ack: change one and only 5 are ours.
+  auto wrong = next.jobs;
+  wrong[2].lease_token += "x";
+  CHECK(s.q.ack_many(wrong) == 5);
+  CHECK(s.q.ack(next.jobs[2]));
+  const auto st = s.q.stats();
+  CHECK(st.processed == 10);
+  CHECK(st.ready == 0);
+  CHECK(st.in_flight == 0);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(s.q.reserve_many(5, 150ms).empty());
+  CHECK(std::chrono::steady_clock::now() - t0 >= 140ms);
+  CHECK(s.q.try_reserve_many(5).empty());
+  CHECK_THROWS_AS(s.q.reserve_many(0, 1s), std::invalid_argument);
+}
+
+TEST_CASE("reserve_many wakes up on enqueue and stale leases come back like reserve()'s",
+          "[queue][batch]") {
+  auto o = fast_options();
+  scoped_queue s{shared_client(), o};
+  std::thread producer([&] {
+    std::this_thread::sleep_for(100ms);
+    s.q.enqueue("late");
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  auto got = s.q.reserve_many(8, 5s, 200ms);
+  producer.join();
+  REQUIRE(got.size() == 1);
+  CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+  // Not acked: after the 200 ms lease it is recovered as a failed attempt.
+  auto again = s.q.reserve_many(8, 3s);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].id == got[0].id);
+  CHECK(again[0].attempts == 2);
+  CHECK(s.q.ack_many(got) == 0);
+  CHECK(s.q.ack_many(again) == 1);
+}
+
+TEST_CASE("worker: every job handled, failures retried then acked, permanent ones dead",
+          "[queue][worker]") {
+  scoped_queue s{shared_client()};
+  constexpr int total = 300;
+  std::vector<std::string> payloads;
+  for (int i = 0; i < total; ++i) payloads.push_back(std::to_string(i));
+  (void)s.q.enqueue_many(payloads);
+  const auto poison = s.q.enqueue("poison");
+  std::mutex m;
+  std::map<std::string, int> runs;  // payload -> deliveries
+  std::atomic<int> failures{0};
+  fq::worker w{s.q,
+               [&](const fq::job& j) {
+                 int n = 0;
+                 {
+                   std::lock_guard lock{m};
+                   n = ++runs[j.payload];
+                 }
+                 if (j.payload == "poison") throw fq::permanent_failure("cannot decode");
+                 // Every 10th job fails its first attempt.
+                 if (n == 1 && std::stoi(j.payload) % 10 == 0) throw std::runtime_error("flaky");
+               },
+               {.concurrency = 4,
+                .prefetch = 8,
+                .on_failure = [&](const fq::job&, std::string_view) { ++failures; }}};
+  w.start();
+  CHECK(w.running());
+  REQUIRE(ferry::test::wait_until([&] { return s.q.stats().processed == total; }, 20s, 20ms));
+  w.stop();
+  CHECK_FALSE(w.running());
+  const auto st = s.q.stats();
+  CHECK(st.ready == 0);
+  CHECK(st.in_flight == 0);
+  CHECK(st.scheduled == 0);
+  CHECK(st.dead == 1);
+  CHECK(s.q.list_dead().at(0).id == poison);
+  CHECK(failures.load() == total / 10 + 1);
+  const auto ws = w.stats();
+  CHECK(ws.acked == total);
+  CHECK(ws.failed == total / 10 + 1);
+  CHECK(ws.round_trips < ws.acked);  // acks and leases shared round trips
+  std::lock_guard lock{m};
+  CHECK(runs.size() == total + 1);
+  for (int i = 0; i < total; ++i) CHECK(runs[std::to_string(i)] == (i % 10 == 0 ? 2 : 1));
+}
+
+TEST_CASE("worker: stop() finishes and acks the jobs it already leased", "[queue][worker]") {
+  scoped_queue s{shared_client()};
+  std::vector<std::string> payloads(50, "x");
+  (void)s.q.enqueue_many(payloads);
+  std::atomic<int> handled{0};
+  fq::worker w{s.q,
+               [&](const fq::job&) {
+                 std::this_thread::sleep_for(5ms);
+                 ++handled;
+               },
+               {.concurrency = 2, .prefetch = 10}};
+  w.start();
+  REQUIRE(ferry::test::wait_until([&] { return handled.load() >= 5; }, 5s, 1ms));
+  w.stop();
+  const auto st = s.q.stats();
+  CHECK(st.in_flight == 0);  // nothing left leased
+  CHECK(st.processed == handled.load());
+  CHECK(st.ready == 50 - handled.load());
+}
+
+TEST_CASE("worker: long jobs keep their lease (extended while running)", "[queue][worker]") {
+  scoped_queue s{shared_client()};
+  (void)s.q.enqueue("slow");
+  std::atomic<int> runs{0};
+  fq::worker w{s.q,
+               [&](const fq::job&) {
+                 ++runs;
+                 std::this_thread::sleep_for(2500ms);
+               },
+               {.concurrency = 1, .lease = 1s}};
+  w.start();
+  REQUIRE(ferry::test::wait_until([&] { return s.q.stats().processed == 1; }, 10s, 10ms));
+  w.stop();
+  CHECK(runs.load() == 1);
+  CHECK(s.q.stats().recovered == 0);
+}
+
+TEST_CASE("a worker process killed with prefetched jobs: all of them recovered and processed",
+          "[queue][worker][fault]") {
+  scoped_queue s{shared_client()};
+  std::vector<std::string> payloads;
+  for (int i = 0; i < 20; ++i) payloads.push_back(std::to_string(i));
+  const auto ids = s.q.enqueue_many(payloads);
+  ferry::test::child_process child(
+      {FERRY_QUEUE_TEST_WORKER, "prefetch", ferry::test::shared_redis_url(), s.q.name(), "1000"},
+      {});
+  // One job running (hung) and 8 prefetched: 9 leased by the child.
+  REQUIRE(ferry::test::wait_until(
+      [&] {
+        return shared_client().command({"EXISTS", s.q.name() + ":held"}).as_integer() == 1 &&
+               s.q.stats().in_flight == 9;
+      },
+      10s, 10ms));
+  child.signal_group(SIGKILL);
+  CHECK(child.wait_for_exit(5s));
+
+  std::mutex m;
+  std::map<std::string, int> attempts;
+  fq::worker w{s.q,
+               [&](const fq::job& j) {
+                 std::lock_guard lock{m};
+                 attempts[j.id] = j.attempts;
+               },
+               {.concurrency = 2}};
+  w.start();
+  REQUIRE(ferry::test::wait_until([&] { return s.q.stats().processed == 20; }, 15s, 20ms));
+  w.stop();
+  std::lock_guard lock{m};
+  CHECK(attempts.size() == ids.size());
+  int recovered = 0;
+  for (auto& [id, a] : attempts) recovered += a == 2 ? 1 : 0;
+  CHECK(recovered == 9);  // the child's leases, each an attempt used up by the crash
+  CHECK(s.q.stats().recovered == 9);
+  shared_client().command({"DEL", s.q.name() + ":held"});
 }

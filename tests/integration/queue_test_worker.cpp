@@ -1,6 +1,8 @@
 // A worker process for the queue's fault tests (forked by queue_test.cpp).
 //   hold <url> <queue> <lease_ms>          reserve one job, record its id, then hang until killed
 //   work <url> <queue> <fail_percent> <seed>  process jobs until "<queue>:stop" exists
+//   prefetch <url> <queue> <lease_ms>      a queue::worker (concurrency 1, prefetch 8) whose
+//                                          handler records its job id and hangs until killed
 // "work" records each successfully processed job in the hash "<queue>:done" (id -> lease token)
 // BEFORE acking (the side effect of an at-least-once consumer) and counts in "<queue>:dupes"
 // the jobs it processed although another delivery already had.
@@ -15,6 +17,7 @@
 
 #include "ferry/error.hpp"
 #include "ferry/queue/queue.hpp"
+#include "ferry/queue/worker.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/url.hpp"
 
@@ -52,6 +55,20 @@ int hold(const std::string& url, const std::string& name, long lease_ms) {
   if (!j) return 3;
   redis.command({"SET", name + ":held", j->id});
   for (;;) ::pause();  // until SIGKILL
+}
+
+int prefetch(const std::string& url, const std::string& name, long lease_ms) {
+  ferry::redis::client redis{url};
+  ferry::queue::queue q{redis, name, fast_options()};
+  ferry::queue::worker w{
+      q,
+      [&](const ferry::queue::job& j) {
+        redis.command({"SET", name + ":held", j.id});
+        for (;;) ::pause();  // until SIGKILL
+      },
+      {.concurrency = 1, .prefetch = 8, .lease = std::chrono::milliseconds{lease_ms}}};
+  w.start();
+  for (;;) ::pause();
 }
 
 int work(const std::string& url, const std::string& name, int fail_percent, unsigned seed) {
@@ -99,6 +116,7 @@ int main(int argc, char** argv) {
   if (argc < 4) return 64;
   const std::string mode = argv[1];
   if (mode == "hold" && argc == 5) return hold(argv[2], argv[3], std::atol(argv[4]));
+  if (mode == "prefetch" && argc == 5) return prefetch(argv[2], argv[3], std::atol(argv[4]));
   if (mode == "work" && argc == 6) {
     return work(argv[2], argv[3], std::atoi(argv[4]), static_cast<unsigned>(std::atol(argv[5])));
   }

@@ -1,6 +1,7 @@
 // The Redis rate limiters against a real redis-server: limits, several limits on one key,
 // cost, the seeds' check_rate_limit, accuracy under 2 processes x 8 threads (checked over every
-// window of the admitted server timestamps), and fail-open / fail-closed with Redis killed.
+// window of the admitted server timestamps), fail-open / fail-closed with Redis killed, and the
+// batch path (acquire_many, coalescing_limiter).
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -10,10 +11,12 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "ferry/ratelimit/coalescing_limiter.hpp"
 #include "ferry/ratelimit/redis_limiter.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/url.hpp"
@@ -256,4 +259,102 @@ TEST_CASE("fail-open and fail-closed when Redis is unreachable", "[ratelimit][fa
         return !r.degraded;
       },
       10s, 100ms));
+}
+
+TEST_CASE("acquire_many decides a batch in order, exactly like one call after another",
+          "[ratelimit][batch]") {
+  ferry::redis::client c{ferry::test::shared_redis_url()};
+  for (auto algo :
+       {rl::algorithm::sliding_log, rl::algorithm::sliding_window, rl::algorithm::fixed_window}) {
+    rl::redis_limiter limiter{c, make({{5, 1min}}, algo)};
+    std::vector<rl::rate_request> batch{{"a", 1}, {"a", 2}, {"b", 1}, {"a", 1},
+                                        {"a", 2}, {"a", 1}, {"b", 9}, {"a", 1}};
+    const auto d = limiter.acquire_many(batch);
+    REQUIRE(d.size() == batch.size());
+    // a: 1 + 2 + 1 = 4 admitted, then cost 2 does not fit, cost 1 does (5), the last does not.
+    CHECK(d[0].allowed);
+    CHECK(d[1].allowed);
+    CHECK(d[2].allowed);
+    CHECK(d[3].allowed);
+    CHECK(d[3].remaining == 1);
+    CHECK_FALSE(d[4].allowed);
+    CHECK(d[5].allowed);
+    CHECK(d[5].remaining == 0);
+    CHECK_FALSE(d[6].allowed);  // b: cost 9 > limit 5, never
+    CHECK(d[6].retry_after == std::chrono::milliseconds::max());
+    CHECK_FALSE(d[7].allowed);
+    CHECK(d[7].retry_after > 0ms);
+    // One instant for the whole batch, and the state is the sequential one afterwards.
+    CHECK(d[0].decided_at_us == d[7].decided_at_us);
+    CHECK_FALSE(limiter.acquire("a").allowed);
+    CHECK(limiter.acquire("b").remaining == 3);
+    limiter.reset("a");
+    limiter.reset("b");
+  }
+}
+
+TEST_CASE("coalescing limiter: 16 threads share round trips and admit exactly the limit",
+          "[ratelimit][batch][concurrency]") {
+  auto copts = ferry::redis::parse_url(ferry::test::shared_redis_url());
+  copts.pool.max_connections = 4;
+  ferry::redis::client c{copts};
+  auto o = make({{100, 1min}}, rl::algorithm::sliding_log);
+  rl::coalescing_limiter limiter{c, o};
+  std::atomic<int> allowed{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 16; ++t) {
+    pool.emplace_back([&] {
+      for (int i = 0; i < 40; ++i) allowed += limiter.acquire("hot").allowed ? 1 : 0;
+    });
+  }
+  for (auto& th : pool) th.join();
+  CHECK(allowed.load() == 100);
+  CHECK(limiter.decisions() == 16 * 40);
+  CHECK(limiter.batches() < limiter.decisions());  // some calls did share a script call
+  limiter.reset("hot");
+}
+
+TEST_CASE("coalescing limiter never exceeds an exact limit in any window", "[ratelimit][batch]") {
+  auto copts = ferry::redis::parse_url(ferry::test::shared_redis_url());
+  copts.pool.max_connections = 4;
+  ferry::redis::client c{copts};
+  auto o = make({{20, 100ms}}, rl::algorithm::sliding_log);
+  rl::coalescing_limiter limiter{c, o, {.max_batch = 16, .max_in_flight = 2}};
+  std::mutex m;
+  std::vector<std::int64_t> ts;
+  std::vector<std::thread> pool;
+  const auto end = std::chrono::steady_clock::now() + 1s;
+  for (int t = 0; t < 12; ++t) {
+    pool.emplace_back([&] {
+      while (std::chrono::steady_clock::now() < end) {
+        const auto d = limiter.acquire("hot");
+        if (d.allowed && d.decided_at_us) {
+          std::lock_guard lock{m};
+          ts.push_back(*d.decided_at_us);
+        }
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  std::sort(ts.begin(), ts.end());
+  REQUIRE(ts.size() > 40);  // at least a few windows filled (200 at most in 1 s)
+  CHECK(max_in_any_window(ts, 100'000) <= 20);
+  limiter.reset("hot");
+}
+
+TEST_CASE("coalescing limiter degrades every decision of a batch when Redis is gone",
+          "[ratelimit][batch][fault]") {
+  ferry::test::redis_server server;
+  auto copts = ferry::redis::parse_url(server.url());
+  copts.connect_timeout = 500ms;
+  ferry::redis::client c{copts};
+  auto o = make({{10, 1s}}, rl::algorithm::sliding_log);
+  o.on_failure = rl::failure_mode::closed;
+  rl::coalescing_limiter limiter{c, o};
+  CHECK(limiter.acquire("k").allowed);
+  server.kill();
+  const auto d = limiter.acquire("k");
+  CHECK_FALSE(d.allowed);
+  CHECK(d.degraded);
+  CHECK(limiter.errors() >= 1);
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ferry::queue {
 
@@ -46,6 +47,14 @@ struct fail_result {
   fail_outcome outcome = fail_outcome::lease_lost;
   /// When the retry becomes due (retry_scheduled only).
   std::optional<clock::time_point> retry_at;
+};
+
+/// What queue::ack_and_reserve() did in its one round trip.
+struct batch_result {
+  /// Jobs of `done` that were acked (still ours).
+  std::size_t acked = 0;
+  /// Newly leased jobs, in queue order (priority, then FIFO).
+  std::vector<job> jobs;
 };
 
 /// One DLQ entry with the metadata of its last failure.

@@ -87,6 +87,27 @@ class queue {
   bool extend(job& j, std::optional<std::chrono::milliseconds> lease = {});
   /// Done: removes the job. False if the lease was lost (someone else may be running it).
   bool ack(const job& j);
+  // --- batch worker path (what queue::worker uses; see worker.hpp) ----------------------------
+  //
+  // Leasing and acking many jobs per round trip keeps at-least-once: every leased job is
+  // removed only by its own ack (token-checked), and a worker that dies holding leased jobs
+  // leaves them to stale recovery, like a job taken with reserve().
+
+  /// Like reserve(), but leases up to `max` ready jobs (>= 1) in one script call; waits up to
+  /// `timeout` for the first one. Empty when the timeout passed without a job.
+  [[nodiscard]] std::vector<job> reserve_many(std::size_t max, std::chrono::milliseconds timeout,
+                                              std::optional<std::chrono::milliseconds> lease = {});
+  /// One attempt of reserve_many without waiting.
+  [[nodiscard]] std::vector<job> try_reserve_many(
+      std::size_t max, std::optional<std::chrono::milliseconds> lease = {});
+  /// Acks every job of `done` in one round trip; returns how many were still ours (the
+  /// others' leases were lost, as with ack() returning false).
+  std::size_t ack_many(std::span<const job> done);
+  /// Acks `done`, then leases up to `max` ready jobs (0 = none), all in ONE script call: the
+  /// worker's round trip. Does not wait.
+  [[nodiscard]] batch_result ack_and_reserve(std::span<const job> done, std::size_t max,
+                                             std::optional<std::chrono::milliseconds> lease = {});
+
   /// Failed: schedules the next attempt after the retry policy's backoff, or moves the job to
   /// the DLQ with `error` when its attempts are exhausted.
   fail_result fail(const job& j, std::string_view error);

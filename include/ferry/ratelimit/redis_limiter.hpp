@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,7 +35,8 @@
 
 namespace ferry::redis {
 class client;
-}
+class reply;
+}  // namespace ferry::redis
 
 namespace ferry::ratelimit {
 
@@ -50,6 +52,12 @@ struct redis_limiter_options {
   std::function<void(const ferry::error&)> on_error{};
 };
 
+/// One decision of a batch (redis_limiter::acquire_many).
+struct rate_request {
+  std::string_view key;
+  std::int64_t cost = 1;
+};
+
 class redis_limiter final : public rate_limiter {
  public:
   /// `redis` must outlive the limiter.
@@ -58,6 +66,11 @@ class redis_limiter final : public rate_limiter {
   /// One round trip (EVALSHA).
   [[nodiscard]] rate_decision acquire(std::string_view key, std::int64_t cost = 1) override;
   [[nodiscard]] std::span<const rate_limit> limits() const noexcept override;
+  /// Decides `requests` in order, atomically, at one server instant, in ONE round trip (one
+  /// script call): each request sees the ones before it, exactly as if they had been made one
+  /// after another. With Redis Cluster every key must map to the same slot (one {hash tag}).
+  /// A store error degrades every decision of the batch (failure_mode).
+  [[nodiscard]] std::vector<rate_decision> acquire_many(std::span<const rate_request> requests);
 
   /// Store errors turned into degraded decisions so far.
   [[nodiscard]] std::uint64_t errors() const noexcept { return errors_.load(); }
@@ -66,6 +79,8 @@ class redis_limiter final : public rate_limiter {
 
  private:
   [[nodiscard]] std::vector<std::string> keys_for(std::string_view key) const;
+  [[nodiscard]] rate_decision decode(const std::vector<redis::reply>& e, std::size_t at) const;
+  [[nodiscard]] rate_decision degraded(const ferry::error& err);
 
   redis::client& redis_;
   redis_limiter_options opts_;

@@ -1,0 +1,287 @@
+#include "ratelimit/redis_scripts.hpp"
+
+#include <cstdio>
+#include <random>
+#include <string_view>
+#include <thread>
+
+namespace ferry::ratelimit::detail {
+namespace {
+
+// Every algorithm is one Lua function
+//   decide(kb, n, cost, nonce, now_us, L) -> {allowed, now_us, per limit: count, retry, reset}
+// over KEYS[kb + 1 .. kb + n] with L = {count 1, window ms 1, count 2, window ms 2, ...}.
+// Nothing is recorded unless every limit admits the request. The time is read once per
+// script (TIME), so a batch decides all its requests at the same server instant, in order.
+
+// Exact sliding log: a sorted set of admitted units scored by server microseconds. An entry
+// at s counts at time t while s > t - window.
+constexpr std::string_view sliding_log_decide = R"lua(
+local function decide(kb, n, cost, nonce, now, L)
+  local ok = 1
+  local counts, retry = {}, {}
+  for i = 1, n do
+    local key, limit, win = KEYS[kb + i], L[2 * i - 1], L[2 * i] * 1000
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - win)
+    local c = redis.call('ZCARD', key)
+    counts[i], retry[i] = c, 0
+    if c + cost > limit then
+      ok = 0
+      if cost > limit then
+        retry[i] = -1
+      else
+        -- Admission needs the oldest (c + cost - limit) entries to leave the window.
+        local e = redis.call('ZRANGE', key, c + cost - limit - 1, c + cost - limit - 1, 'WITHSCORES')
+        retry[i] = math.ceil((tonumber(e[2]) + win - now) / 1000)
+      end
+    end
+  end
+  local out = {ok, now}
+  for i = 1, n do
+    local key, win = KEYS[kb + i], L[2 * i]
+    local reset = 0
+    if ok == 1 then
+      -- ZADD in chunks: unpack() of one huge table would overflow Lua's C stack.
+      local k = 1
+      while k <= cost do
+        local z = {}
+        for j = k, math.min(cost, k + 999) do z[#z + 1] = now; z[#z + 1] = nonce .. ':' .. j end
+        redis.call('ZADD', key, unpack(z))
+        k = k + 1000
+      end
+      redis.call('PEXPIRE', key, win)
+      counts[i] = counts[i] + cost
+      reset = win  -- the newest entry is this one
+    else
+      local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+      if newest[2] then reset = math.ceil((tonumber(newest[2]) + win * 1000 - now) / 1000) end
+    end
+    out[#out + 1] = counts[i]; out[#out + 1] = retry[i]; out[#out + 1] = reset
+  end
+  return out
+end
+)lua";
+
+// Approximate sliding window: one HASH per limit, field = fixed-window index, value = count.
+// estimate = previous * (1 - elapsed / window) + current.
+constexpr std::string_view sliding_window_decide = R"lua(
+local function decide(kb, n, cost, nonce, now_us, L)
+  local now = math.floor(now_us / 1000)
+  local ok = 1
+  local est, cur, idx, retry, elapsed = {}, {}, {}, {}, {}
+  for i = 1, n do
+    local key, limit, win = KEYS[kb + i], L[2 * i - 1], L[2 * i]
+    idx[i] = math.floor(now / win)
+    elapsed[i] = now - idx[i] * win
+    local c = tonumber(redis.call('HGET', key, idx[i]) or '0')
+    local p = tonumber(redis.call('HGET', key, idx[i] - 1) or '0')
+    local weight = (win - elapsed[i]) / win
+    cur[i] = c
+    est[i] = p * weight + c
+    retry[i] = 0
+    if est[i] + cost > limit then
+      ok = 0
+      if cost > limit then
+        retry[i] = -1
+      elseif c + cost > limit then
+        -- Wait for the next window, then for the carried-over weight of this one to shrink.
+        retry[i] = (win - elapsed[i]) + math.ceil(win * math.max(0, 1 - (limit - cost) / c) - 1e-6)
+      else
+        retry[i] = math.ceil(win * (1 - (limit - cost - c) / p) - 1e-6) - elapsed[i]
+      end
+      if retry[i] == 0 then retry[i] = 1 end
+    end
+  end
+  local out = {ok, now_us}
+  for i = 1, n do
+    local key, win = KEYS[kb + i], L[2 * i]
+    local count = est[i]
+    if ok == 1 then
+      redis.call('HINCRBY', key, idx[i], cost)
+      if redis.call('HLEN', key) > 2 then
+        for _, f in ipairs(redis.call('HKEYS', key)) do
+          local x = tonumber(f)
+          if x ~= idx[i] and x ~= idx[i] - 1 then redis.call('HDEL', key, f) end
+        end
+      end
+      redis.call('PEXPIRE', key, 2 * win)
+      count = count + cost
+      cur[i] = cur[i] + cost
+    end
+    local reset = 0
+    if cur[i] > 0 then reset = 2 * win - elapsed[i] elseif count > 0 then reset = win - elapsed[i] end
+    out[#out + 1] = math.ceil(count); out[#out + 1] = retry[i]; out[#out + 1] = reset
+  end
+  return out
+end
+)lua";
+
+// Fixed window from the first request: a counter with a PEXPIRE of one window.
+constexpr std::string_view fixed_window_decide = R"lua(
+local function decide(kb, n, cost, nonce, now_us, L)
+  local ok = 1
+  local counts, retry, ttl = {}, {}, {}
+  for i = 1, n do
+    local key, limit, win = KEYS[kb + i], L[2 * i - 1], L[2 * i]
+    local c = tonumber(redis.call('GET', key) or '0')
+    local pttl = redis.call('PTTL', key)
+    if pttl < 0 then pttl = -1 end  -- no key, or a key without expiry: (re)start the window
+    counts[i], retry[i], ttl[i] = c, 0, pttl
+    if pttl < 0 then pttl = win end
+    if c + cost > limit then
+      ok = 0
+      if cost > limit then retry[i] = -1 else retry[i] = pttl end
+    end
+  end
+  local out = {ok, now_us}
+  for i = 1, n do
+    local key, win = KEYS[kb + i], L[2 * i]
+    if ok == 1 then
+      local v = redis.call('INCRBY', key, cost)
+      if ttl[i] < 0 then
+        redis.call('PEXPIRE', key, win)
+        ttl[i] = win
+      end
+      counts[i] = v
+    end
+    local reset = 0
+    if counts[i] > 0 then reset = ttl[i] >= 0 and ttl[i] or win end
+    out[#out + 1] = counts[i]; out[#out + 1] = retry[i]; out[#out + 1] = reset
+  end
+  return out
+end
+)lua";
+
+constexpr std::string_view single_main = R"lua(
+local t = redis.call('TIME')
+local L = {}
+for i = 3, #ARGV do L[i - 2] = tonumber(ARGV[i]) end
+return decide(0, #KEYS, tonumber(ARGV[1]), ARGV[2], tonumber(t[1]) * 1000000 + tonumber(t[2]), L)
+)lua";
+
+constexpr std::string_view batch_main = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local n = tonumber(ARGV[1])
+local L = {}
+for i = 1, 2 * n do L[i] = tonumber(ARGV[2 + i]) end
+local out = {}
+for r = 1, #KEYS / n do
+  local d = decide((r - 1) * n, n, tonumber(ARGV[2 + 2 * n + r]), ARGV[2] .. ':' .. r, now, L)
+  for _, v in ipairs(d) do out[#out + 1] = v end
+end
+return out
+)lua";
+
+// The fixed window's batch: the counters of a batch's keys are read once (GET, PTTL) and
+// written once (INCRBY, PEXPIRE) per key, and the decisions in between are made on those
+// values in order. The script is atomic, so this is the same as one INCRBY per admitted
+// request, with far fewer calls when a batch repeats a key (a hot key under load).
+constexpr std::string_view fixed_window_batch = R"lua(
+local t = redis.call('TIME')
+local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local n = tonumber(ARGV[1])
+local L = {}
+for i = 1, 2 * n do L[i] = tonumber(ARGV[2 + i]) end
+local state, order = {}, {}
+local function load(key)
+  local st = state[key]
+  if not st then
+    local ttl = redis.call('PTTL', key)
+    if ttl < 0 then ttl = -1 end  -- no key, or no expiry: the window (re)starts on admission
+    st = {c = tonumber(redis.call('GET', key) or '0'), ttl = ttl, add = 0}
+    state[key] = st
+    order[#order + 1] = key
+  end
+  return st
+end
+local out = {}
+for r = 1, #KEYS / n do
+  local kb, cost = (r - 1) * n, tonumber(ARGV[2 + 2 * n + r])
+  local ok = 1
+  local retry = {}
+  for i = 1, n do
+    local st, limit, win = load(KEYS[kb + i]), L[2 * i - 1], L[2 * i]
+    retry[i] = 0
+    if st.c + cost > limit then
+      ok = 0
+      if cost > limit then retry[i] = -1 elseif st.ttl < 0 then retry[i] = win else retry[i] = st.ttl end
+    end
+  end
+  out[#out + 1] = ok
+  out[#out + 1] = now_us
+  for i = 1, n do
+    local st, win = state[KEYS[kb + i]], L[2 * i]
+    if ok == 1 then
+      st.c = st.c + cost
+      st.add = st.add + cost
+      if st.ttl < 0 then st.ttl = win; st.expire = win end
+    end
+    local reset = 0
+    if st.c > 0 then reset = st.ttl >= 0 and st.ttl or win end
+    out[#out + 1] = st.c; out[#out + 1] = retry[i]; out[#out + 1] = reset
+  end
+end
+for _, key in ipairs(order) do
+  local st = state[key]
+  if st.add > 0 then redis.call('INCRBY', key, st.add) end
+  if st.expire then redis.call('PEXPIRE', key, st.expire) end
+end
+return out
+)lua";
+
+std::string join(std::string_view a, std::string_view b) {
+  std::string s{a};
+  s += b;
+  return s;
+}
+
+std::string_view decide_source(algorithm a) {
+  switch (a) {
+    case algorithm::sliding_window: return sliding_window_decide;
+    case algorithm::fixed_window: return fixed_window_decide;
+    case algorithm::sliding_log: break;
+  }
+  return sliding_log_decide;
+}
+
+}  // namespace
+
+const redis::script& decision_script(algorithm a) {
+  static const redis::script log{join(decide_source(algorithm::sliding_log), single_main)};
+  static const redis::script sw{join(decide_source(algorithm::sliding_window), single_main)};
+  static const redis::script fw{join(decide_source(algorithm::fixed_window), single_main)};
+  return a == algorithm::sliding_window ? sw : a == algorithm::fixed_window ? fw : log;
+}
+
+const redis::script& batch_script(algorithm a) {
+  static const redis::script log{join(decide_source(algorithm::sliding_log), batch_main)};
+  static const redis::script sw{join(decide_source(algorithm::sliding_window), batch_main)};
+  static const redis::script fw{std::string(fixed_window_batch)};
+  return a == algorithm::sliding_window ? sw : a == algorithm::fixed_window ? fw : log;
+}
+
+std::string_view algo_tag(algorithm a) {
+  switch (a) {
+    case algorithm::sliding_window: return "sw";
+    case algorithm::fixed_window: return "fw";
+    case algorithm::sliding_log: break;
+  }
+  return "log";
+}
+
+std::string nonce() {
+  thread_local std::mt19937_64 rng{[] {
+    std::random_device rd;
+    std::seed_seq seq{
+        rd(), rd(), rd(), rd(),
+        static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id()))};
+    return std::mt19937_64{seq};
+  }()};
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return std::string(buf, 32);
+}
+
+}  // namespace ferry::ratelimit::detail

@@ -1,0 +1,27 @@
+// The Lua scripts of redis_limiter: one `decide` function per algorithm, wrapped once for a
+// single decision and once for an ordered batch of decisions (acquire_many, coalescing).
+#pragma once
+
+#include <string>
+
+#include "ferry/ratelimit/rate_decision.hpp"
+#include "ferry/redis/script.hpp"
+
+namespace ferry::ratelimit::detail {
+
+/// KEYS: one per limit. ARGV: cost, nonce, then count and window (ms) per limit.
+/// Returns {allowed 0|1, now_us, then per limit: count after, retry ms (-1 never), reset ms}.
+const redis::script& decision_script(algorithm a);
+
+/// KEYS: one per limit for request 1, then for request 2, ... ARGV: number of limits, nonce,
+/// count and window (ms) per limit, then one cost per request. Decides the requests in order
+/// at one server instant; returns the single script's reply of each, concatenated.
+const redis::script& batch_script(algorithm a);
+
+/// Key tag of an algorithm ("log", "sw", "fw").
+[[nodiscard]] std::string_view algo_tag(algorithm a);
+
+/// 128 random bits as 32 hex characters: log members of distinct calls never collide.
+[[nodiscard]] std::string nonce();
+
+}  // namespace ferry::ratelimit::detail
