@@ -88,6 +88,15 @@ struct job {
   bool acked = false;
   task_handler* handler = nullptr;
   std::optional<sys_clock::time_point> eta;
+  std::vector<task_result> results;  // written by the finisher once the task is done
+  bool ack_after_results = false;    // acks_late: the finisher acks after writing them
+};
+
+// What the finisher thread writes next, in this order: results, then late acks.
+struct finish_batch {
+  std::vector<task_result> results;
+  std::vector<std::string> late_acks;
+  [[nodiscard]] bool empty() const { return results.empty() && late_acks.empty(); }
 };
 
 struct running_task {
@@ -110,6 +119,17 @@ struct worker::impl {
   std::deque<job> ready;
   std::size_t in_flight = 0;  // queued in `ready` + running
   bool shutting_down = false;
+  // Early acks of tasks handler threads have taken; the consumer thread sends them with its
+  // next fetch (same round trip), or on their own when it has no room to fetch.
+  std::vector<std::string> early_acks;
+  // The finisher: handler threads hand it their results and late acks and go on with the next
+  // task; it writes whatever has accumulated in one pipelined round trip per kind, so a
+  // burst of short tasks costs a few round trips, not a few per task.
+  finish_batch finishing;
+  std::size_t finishing_tasks = 0;  // finished tasks whose results/acks are not taken yet
+  std::condition_variable cv_finish;
+  bool finisher_stop = false;
+  std::thread finisher;
   std::map<std::uint64_t, running_task> running;
   std::uint64_t next_slot = 0;
   std::vector<std::thread> threads;
@@ -138,6 +158,91 @@ struct worker::impl {
     } catch (const std::exception& e) {
       log(log_level::error, "ack " + tag + " failed: " + e.what());
     }
+  }
+
+  // Early ack: handed to the consumer thread, which sends it at once, with its next fetch if
+  // it has room (Celery also defers acks to its event loop); a crash before it is sent
+  // leaves the message to the visibility timeout (the task may then run again).
+  void ack_soon(const std::string& tag) {
+    {
+      std::lock_guard lk(mu);
+      early_acks.push_back(tag);
+    }
+    cv_done.notify_all();
+  }
+
+  // Sends acks taken from `early_acks` on their own (no fetch to ride along).
+  void send_acks(std::vector<std::string>& acks) {
+    if (acks.empty()) return;
+    try {
+      broker->ack_many(acks);
+    } catch (const std::exception& e) {
+      log(log_level::error,
+          "acking " + std::to_string(acks.size()) + " message(s) failed: " + e.what());
+    }
+    acks.clear();
+  }
+
+  // A result the finisher writes after the task (store_now() for writes others must see
+  // before the worker goes on: STARTED, and FAILURE before its errbacks are published).
+  static void store_later(job& j, task_result r, bool ignore) {
+    if (!ignore) j.results.push_back(std::move(r));
+  }
+
+  // Hands a finished task's results and late ack to the finisher; waits while it lags far
+  // behind, which bounds the memory a slow result backend can tie up.
+  void complete(job& j) {
+    if (j.results.empty() && !j.ack_after_results) return;
+    std::unique_lock lk(mu);
+    for (auto& r : j.results) finishing.results.push_back(std::move(r));
+    if (j.ack_after_results) finishing.late_acks.push_back(j.delivery_tag);
+    ++finishing_tasks;
+    cv_finish.notify_one();
+    const std::size_t cap = std::max<std::size_t>(64, 4 * opt.prefetch);
+    cv_done.wait(lk, [&] { return finishing_tasks < cap || finisher_stop; });
+  }
+
+  void finisher_main() {
+    for (;;) {
+      finish_batch b;
+      {
+        std::unique_lock lk(mu);
+        cv_finish.wait(lk, [&] { return !finishing.empty() || finisher_stop; });
+        if (finishing.empty()) return;  // stopping, and nothing left to write
+        b = std::move(finishing);
+        finishing = {};
+        finishing_tasks = 0;
+      }
+      cv_done.notify_all();
+      try {
+        (void)backend->store_many(b.results);
+      } catch (const std::exception& e) {
+        log(log_level::error,
+            "storing " + std::to_string(b.results.size()) + " result(s) failed: " + e.what());
+      }
+      try {
+        broker->ack_many(b.late_acks);
+      } catch (const std::exception& e) {
+        log(log_level::error,
+            "acking " + std::to_string(b.late_acks.size()) + " message(s) failed: " + e.what());
+      }
+    }
+  }
+
+  void start_finisher() {
+    finisher_stop = false;
+    finisher = std::thread([this] { finisher_main(); });
+  }
+
+  // After the handler threads have ended: writes what is left, then ends the finisher.
+  void stop_finisher() {
+    {
+      std::lock_guard lk(mu);
+      finisher_stop = true;
+    }
+    cv_finish.notify_all();
+    cv_done.notify_all();
+    if (finisher.joinable()) finisher.join();
   }
 
   void store(const task_result& r, bool ignore) {
@@ -192,7 +297,7 @@ struct worker::impl {
     const task_request& req = j.request;
     const auto now = [] { return sys_clock::now(); };
     if (!opt.acks_late) {
-      safe_ack(j.delivery_tag);
+      ack_soon(j.delivery_tag);
       j.acked = true;
     }
     if (opt.track_started && !req.ignore_result) {
@@ -226,8 +331,8 @@ struct worker::impl {
       r.children = std::move(children);
       if (req.parent_id) r.parent_id = req.parent_id;
       if (req.group) r.group_id = req.group;
-      store(r, req.ignore_result);
-      log(log_level::info, "Task " + req.task + "[" + req.id + "] succeeded");
+      store_later(j, std::move(r), req.ignore_result);
+      if (opt.log) log(log_level::info, "Task " + req.task + "[" + req.id + "] succeeded");
     } catch (const retry_request& rr) {
       if (!hard_flag->load()) handle_retry(j, rr);
     } catch (const celery::soft_time_limit_exceeded&) {
@@ -242,7 +347,7 @@ struct worker::impl {
         fail(j, exception_info{"UnknownCxxException", json::array(), "ferry"}, std::nullopt);
     }
     if (opt.acks_late && !j.acked) {
-      safe_ack(j.delivery_tag);
+      j.ack_after_results = true;
       j.acked = true;
     }
   }
@@ -255,7 +360,11 @@ struct worker::impl {
     auto r = task_result::failure(req.id, ex, std::move(tb), sys_clock::now());
     if (req.parent_id) r.parent_id = req.parent_id;
     if (req.group) r.group_id = req.group;
-    store(r, false);
+    // trace.py: the FAILURE is stored before the errbacks run (they may read it).
+    if (req.errbacks)
+      store(r, false);
+    else
+      store_later(j, std::move(r), false);
     if (req.errbacks)
       for (const auto& eb : *req.errbacks) {
         try {
@@ -297,7 +406,7 @@ struct worker::impl {
     r.result = rr.exc ? rr.exc->to_json() : json(nullptr);
     r.children = json::array({result_tuple(req.id)});
     r.parent_id = req.parent_id ? req.parent_id : std::optional<std::string>();
-    store(r, req.ignore_result);
+    store_later(j, std::move(r), req.ignore_result);
     log(log_level::info,
         "Task " + req.task + "[" + req.id + "] retry " + std::to_string(n.retries));
   }
@@ -343,6 +452,7 @@ struct worker::impl {
         --in_flight;
       }
       cv_done.notify_all();
+      complete(j);
     }
   }
 
@@ -404,6 +514,7 @@ worker::~worker() {
     impl_->cv_jobs.notify_all();
     for (auto& t : impl_->threads)
       if (t.joinable()) t.join();
+    impl_->stop_finisher();
   }
 }
 
@@ -419,6 +530,7 @@ void worker::run() {
     std::lock_guard lk(s.mu);
     s.shutting_down = false;
   }
+  s.start_finisher();
   for (std::size_t i = 0; i < opt.concurrency; ++i)
     s.threads.emplace_back([&s] { s.thread_main(); });
   s.log(log_level::info, "worker " + opt.hostname + " ready");
@@ -449,6 +561,48 @@ void worker::run() {
     s.cv_jobs.notify_one();
   };
 
+  // One popped message: dead-letter it, hold it (eta) or hand it to the handler threads.
+  auto accept = [&](redis_delivery& d) {
+    std::string queue = base_queue(d.list);
+    if (!d.delivery) {
+      s.log(log_level::error, "rejected undecodable message from " + queue + ": " + d.error);
+      s.dead_letter(queue, d.error, d.raw);
+      return;
+    }
+    job j;
+    j.delivery_tag = d.delivery->delivery_tag;
+    j.queue = d.delivery->routing_key.empty() ? queue : d.delivery->routing_key;
+    j.priority = d.delivery->message.properties.priority.value_or(0);
+    try {
+      j.request = parse_message(d.delivery->message);
+    } catch (const std::exception& e) {
+      s.log(log_level::error, "rejected invalid task message from " + queue + ": " + e.what());
+      s.dead_letter(queue, e.what(), d.raw);
+      s.safe_ack(j.delivery_tag);
+      return;
+    }
+    auto h = s.handlers.find(j.request.task);
+    if (h == s.handlers.end()) {
+      // Celery: "Received unregistered task", FAILURE NotRegistered, reject(requeue=False).
+      s.log(log_level::error, "Received unregistered task of type '" + j.request.task + "' [" +
+                                  j.request.id + "]; moved to " + queue + opt.dead_letter_suffix);
+      s.store(task_result::failure(j.request.id,
+                                   celery_exc("NotRegistered", json::array({j.request.task})),
+                                   std::nullopt, sys_clock::now()),
+              false);
+      s.dead_letter(queue, "unregistered task " + j.request.task, d.raw);
+      s.safe_ack(j.delivery_tag);
+      return;
+    }
+    j.handler = &h->second;
+    if (j.request.eta && *j.request.eta > sys_clock::now()) {
+      j.eta = j.request.eta;
+      held.push(std::move(j));
+      return;
+    }
+    dispatch(std::move(j));
+  };
+
   while (!stop_.load()) {
     try {
       if (steady::now() - last_restore >= opt.restore_interval) {
@@ -471,56 +625,42 @@ void worker::run() {
       }
       // Time limits are checked between waits: 100 ms resolution while one is running.
       if (limits_pending) wait = std::min(wait, std::chrono::milliseconds(100));
-      bool full;
+      std::size_t room = 0;
+      std::vector<std::string> acks;
       {
         std::unique_lock lk(s.mu);
-        full = s.in_flight >= opt.prefetch || held.size() >= opt.max_eta_held;
-        if (full) {
-          s.cv_done.wait_for(lk, wait);
-          continue;
+        const auto full = [&] {
+          return s.in_flight >= opt.prefetch || held.size() >= opt.max_eta_held;
+        };
+        if (full()) {
+          if (s.early_acks.empty()) {
+            s.cv_done.wait_for(lk, wait);
+            continue;
+          }
+          // Early acks wait a moment for room, to ride along with the next fetch (short tasks
+          // free it within microseconds); past that they go on their own.
+          if (!s.cv_done.wait_for(lk, std::chrono::milliseconds(5), [&] { return !full(); })) {
+            acks.swap(s.early_acks);
+            lk.unlock();
+            s.send_acks(acks);
+            continue;
+          }
         }
+        acks.swap(s.early_acks);
+        room = opt.prefetch - s.in_flight;
       }
-      auto d = s.broker->get(opt.queues, wait);
-      backoff = std::chrono::milliseconds(100);
-      if (!d) continue;
-      std::string queue = base_queue(d->list);
-      if (!d->delivery) {
-        s.log(log_level::error, "rejected undecodable message from " + queue + ": " + d->error);
-        s.dead_letter(queue, d->error, d->raw);
-        continue;
-      }
-      job j;
-      j.delivery_tag = d->delivery->delivery_tag;
-      j.queue = d->delivery->routing_key.empty() ? queue : d->delivery->routing_key;
-      j.priority = d->delivery->message.properties.priority.value_or(0);
+      // As many as the prefetch window has room for, in one round trip when they are waiting;
+      // the early acks ride along.
+      std::vector<redis_delivery> got;
       try {
-        j.request = parse_message(d->delivery->message);
-      } catch (const std::exception& e) {
-        s.log(log_level::error, "rejected invalid task message from " + queue + ": " + e.what());
-        s.dead_letter(queue, e.what(), d->raw);
-        s.safe_ack(j.delivery_tag);
-        continue;
+        got = s.broker->get_many(opt.queues, room, wait, acks);
+      } catch (...) {
+        std::lock_guard lk(s.mu);  // not sent: kept for the next attempt
+        s.early_acks.insert(s.early_acks.end(), acks.begin(), acks.end());
+        throw;
       }
-      auto h = s.handlers.find(j.request.task);
-      if (h == s.handlers.end()) {
-        // Celery: "Received unregistered task", FAILURE NotRegistered, reject(requeue=False).
-        s.log(log_level::error, "Received unregistered task of type '" + j.request.task + "' [" +
-                                    j.request.id + "]; moved to " + queue + opt.dead_letter_suffix);
-        s.store(task_result::failure(j.request.id,
-                                     celery_exc("NotRegistered", json::array({j.request.task})),
-                                     std::nullopt, sys_clock::now()),
-                false);
-        s.dead_letter(queue, "unregistered task " + j.request.task, d->raw);
-        s.safe_ack(j.delivery_tag);
-        continue;
-      }
-      j.handler = &h->second;
-      if (j.request.eta && *j.request.eta > sys_clock::now()) {
-        j.eta = j.request.eta;
-        held.push(std::move(j));
-        continue;
-      }
-      dispatch(std::move(j));
+      backoff = std::chrono::milliseconds(100);
+      for (auto& d : got) accept(d);
     } catch (const error& e) {
       if (!e.is_transient()) {
         s.log(log_level::error, std::string("worker stopping: ") + e.what());
@@ -555,6 +695,8 @@ void worker::run() {
   s.cv_jobs.notify_all();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
+  s.stop_finisher();
+  s.send_acks(s.early_acks);
   s.log(log_level::info, "worker " + opt.hostname + " stopped");
 }
 
