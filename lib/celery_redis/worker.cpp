@@ -163,12 +163,11 @@ struct worker::impl {
   // Early ack: handed to the consumer thread, which sends it at once, with its next fetch if
   // it has room (Celery also defers acks to its event loop); a crash before it is sent
   // leaves the message to the visibility timeout (the task may then run again).
+  // No wake-up here: the consumer picks them up on its next turn (at the latest after its
+  // 1 s wait), which saves a thread switch per task.
   void ack_soon(const std::string& tag) {
-    {
-      std::lock_guard lk(mu);
-      early_acks.push_back(tag);
-    }
-    cv_done.notify_all();
+    std::lock_guard lk(mu);
+    early_acks.push_back(tag);
   }
 
   // Sends acks taken from `early_acks` on their own (no fetch to ride along).
@@ -446,12 +445,16 @@ struct worker::impl {
       } catch (const std::exception& e) {
         log(log_level::error, "finishing task " + j.request.id + " failed: " + e.what());
       }
+      bool refill;
       {
         std::lock_guard lk(mu);
         running.erase(slot);
         --in_flight;
+        // Wake the consumer when this thread runs dry, not after every task: it then
+        // refills the whole window in one fetch.
+        refill = ready.empty();
       }
-      cv_done.notify_all();
+      if (refill) cv_done.notify_all();
       complete(j);
     }
   }

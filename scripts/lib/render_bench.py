@@ -1,6 +1,7 @@
 """Renders scripts/bench's results (TSV rows) as docs/benchmarks.md.
 
 Row: id, title, ferry value, peer label, peer value, unit, target ratio (ferry/peer; "" = none).
+Note: "note", text — listed under the table (a ceiling measured in the run, a caveat).
 For units where lower is better (ms, us, MB) the ratio is peer/ferry, so >1 always means ferry
 is ahead.
 """
@@ -17,12 +18,14 @@ def fmt(value: float) -> str:
 
 def main() -> None:
     results, placement, date, machine = sys.argv[1:5]
-    rows = []
+    rows, notes = [], []
     with open(results, encoding="utf-8") as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
             if len(parts) == 7:
                 rows.append(parts)
+            elif len(parts) == 2 and parts[0] == "note":
+                notes.append(parts[1])
     out = [
         "# Benchmarks",
         "",
@@ -50,6 +53,8 @@ def main() -> None:
             f"| {title} (`{rid}`) | {fmt(f_val)} {unit} | {peer_label} | {fmt(p_val)} {unit} "
             f"| {ratio:.2f}x | {tgt} | {met} |"
         )
+    if notes:
+        out += ["", "Notes:", ""] + [f"- {n}" for n in notes]
     print("\n".join(out))
 
 

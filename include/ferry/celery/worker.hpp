@@ -3,9 +3,17 @@
 //
 // Behaviour follows Celery 5.2.6 (celery/worker/request.py, app/trace.py):
 // * early ack (default): the message is acked when a handler thread takes it; a crash during
-//   the task loses it. `acks_late`: acked after the result is stored; a crash leaves it in
-//   kombu's `unacked` hash and any consumer (ferry or Python) restores it after the
-//   visibility timeout.
+//   the task loses it. The ack is sent by the consumer thread in the same round trip as its
+//   next fetch, or on its own when the consumer has no room to fetch (at the latest after
+//   its 1 s wait) — Celery also defers its acks to its event loop. A crash before it is
+//   sent leaves the message to the visibility timeout (it may then run again).
+//   `acks_late`: acked after the result is stored; a crash leaves it in kombu's `unacked`
+//   hash and any consumer (ferry or Python) restores it after the visibility timeout.
+// * round trips: the consumer thread fetches as many messages as `prefetch` has room for in
+//   one round trip (redis_broker::get_many); handler threads do no Redis I/O for a plain
+//   task: a finisher thread writes the results that accumulated (and late acks) in one
+//   pipelined round trip. Writes others must see first are made at once: STARTED, and a
+//   FAILURE that has errbacks.
 // * eta/countdown: held in a timer heap (unacked, not counted against `prefetch`) until due;
 //   other tasks keep running. Keep eta below the visibility timeout (Celery has the same rule).
 // * expires: a task received or due after its `expires` is not run: REVOKED
