@@ -1,5 +1,6 @@
-// ferry-celery-worker — runs the email deployment's Celery tasks in C++ against the same Redis
-// broker and result backend as the Python workers. Glue only: env/flags → options → worker.
+// ferry-celery-worker — runs the email deployment's Celery tasks in C++ against the same broker
+// (Redis or RabbitMQ, by URL scheme) and Redis result backend as the Python workers. Glue only:
+// env/flags → options → worker.
 // Exit codes: usage 2, transient ferry::error 75, other failures 1.
 #include <csignal>
 #include <cstdlib>
@@ -7,6 +8,8 @@
 #include <memory>
 
 #include <CLI/CLI.hpp>
+#include <ferry/celery/amqp_broker.hpp>
+#include <ferry/celery/redis_broker.hpp>
 #include <ferry/celery/worker.hpp>
 #include <ferry/error.hpp>
 #include <ferry/redis/client.hpp>
@@ -27,7 +30,8 @@ std::string env_or(const char* name, std::string fallback) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App cli{"ferry-celery-worker: a C++ Celery worker (Redis broker and result backend)"};
+  CLI::App cli{
+      "ferry-celery-worker: a C++ Celery worker (Redis or RabbitMQ broker, Redis result backend)"};
   std::string broker = env_or("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0");
   std::string backend = env_or("CELERY_RESULT_BACKEND", "");
   std::string db_url = env_or("DB_URL", "");
@@ -35,14 +39,20 @@ int main(int argc, char** argv) {
   std::size_t concurrency = 1, prefetch = 4;
   bool acks_late = false, test_tasks = false, quiet = false;
   double visibility = 3600, restore_interval = 10;
+  int max_priority = -1;
   std::string hostname;
-  cli.add_option("--broker", broker, "broker URL (env CELERY_BROKER_URL)");
+  cli.add_option("--broker-url,--broker", broker,
+                 "broker URL: redis://, rediss://, unix:// or amqp://, amqps:// (env "
+                 "CELERY_BROKER_URL)");
   cli.add_option("--backend", backend, "result backend URL (env CELERY_RESULT_BACKEND)");
   cli.add_option("--db-url", db_url, "database for tasks.cleanup_old_messages (env DB_URL)");
   cli.add_option("-Q,--queues", queues, "queues to consume")->delimiter(',');
   cli.add_option("-c,--concurrency", concurrency, "handler threads");
   cli.add_option("--prefetch", prefetch, "messages in flight");
-  cli.add_option("--visibility-timeout", visibility, "kombu visibility_timeout, seconds");
+  cli.add_option("--visibility-timeout", visibility, "Redis: kombu visibility_timeout, seconds");
+  cli.add_option("--max-priority", max_priority,
+                 "RabbitMQ: x-max-priority of declared queues (Celery task_queue_max_priority)")
+      ->check(CLI::Range(0, 255));
   cli.add_option("--restore-interval", restore_interval,
                  "seconds between restores of timed-out unacked messages");
   cli.add_option("-n,--hostname", hostname, "node name (default celery@<host>)");
@@ -54,12 +64,27 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return cli.exit(e) == 0 ? 0 : 2;
   }
-  if (backend.empty()) backend = broker;
+  const bool amqp = broker.starts_with("amqp") || broker.starts_with("pyamqp");
+  if (backend.empty()) {
+    if (amqp) {
+      std::cerr << "ferry-celery-worker: an amqp:// broker needs --backend redis://...\n";
+      return 2;
+    }
+    backend = broker;
+  }
   try {
-    fc::redis_transport_options to;
-    to.visibility_timeout = std::chrono::milliseconds(static_cast<long long>(visibility * 1000));
-    auto bc = std::make_shared<ferry::redis::client>(broker);
-    auto rc = backend == broker ? bc : std::make_shared<ferry::redis::client>(backend);
+    auto rc = std::make_shared<ferry::redis::client>(backend);
+    std::shared_ptr<fc::broker> b;
+    if (amqp) {
+      fc::amqp_transport_options ao;
+      if (max_priority >= 0) ao.max_priority = static_cast<std::uint8_t>(max_priority);
+      b = fc::open_broker(broker, ao);
+    } else {
+      fc::redis_transport_options to;
+      to.visibility_timeout = std::chrono::milliseconds(static_cast<long long>(visibility * 1000));
+      auto bc = backend == broker ? rc : std::make_shared<ferry::redis::client>(broker);
+      b = std::make_shared<fc::redis_broker>(bc, to);
+    }
     fc::worker_options wo;
     wo.queues = queues;
     wo.concurrency = concurrency;
@@ -73,8 +98,7 @@ int main(int argc, char** argv) {
       static const char* names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
       std::clog << "[" << names[static_cast<int>(l)] << "] " << line << std::endl;
     };
-    fc::worker w{std::make_shared<fc::redis_broker>(bc, to),
-                 std::make_shared<fc::redis_backend>(rc), wo};
+    fc::worker w{b, std::make_shared<fc::redis_backend>(rc), wo};
     ferry::apps::celery_worker::task_settings ts;
     if (!db_url.empty()) ts.db_url = db_url;
     ts.test_tasks = test_tasks;

@@ -25,15 +25,23 @@
 #endif
 
 #if __has_include("ferry/celery/task_request.hpp")
+#include "ferry/celery/broker.hpp"
 #include "ferry/celery/kombu_redis.hpp"
 #include "ferry/celery/task_request.hpp"
 #include "ferry/celery/task_result.hpp"
 #endif
 
-// Celery over Redis (component celery_redis).
+// Celery over Redis: transport, result backend, client, worker (component celery_redis).
 #if __has_include("ferry/celery/worker.hpp") && __has_include("ferry/redis/client.hpp")
 #include "ferry/celery/client.hpp"
+#include "ferry/celery/redis_broker.hpp"
 #include "ferry/celery/worker.hpp"
+#endif
+
+// Celery over RabbitMQ, open_broker(url) (component celery_amqp).
+#if __has_include("ferry/celery/amqp_broker.hpp") && __has_include("ferry/amqp/connection.hpp")
+#include "ferry/celery/amqp_broker.hpp"
+#include "ferry/celery/amqp_message.hpp"
 #endif
 
 #if __has_include("ferry/mail/parse.hpp")

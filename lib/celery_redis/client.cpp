@@ -51,13 +51,17 @@ bool async_result::failed() const {
 }
 
 client::client(std::string_view broker_url, std::string_view backend_url, client_options options) {
+  if (broker_url.starts_with("amqp") || broker_url.starts_with("pyamqp"))
+    throw error(errc::unsupported,
+                "celery::client: this constructor takes a Redis broker URL; for other brokers "
+                "pass ferry::celery::open_broker(url) (ferry::celery_amqp)");
   auto b = std::make_shared<redis::client>(broker_url);
   auto r = broker_url == backend_url ? b : std::make_shared<redis::client>(backend_url);
   broker_ = std::make_shared<redis_broker>(b, std::move(options.transport));
   backend_ = std::make_shared<redis_backend>(r, options.backend);
 }
 
-client::client(std::shared_ptr<redis_broker> broker, std::shared_ptr<redis_backend> backend)
+client::client(std::shared_ptr<celery::broker> broker, std::shared_ptr<redis_backend> backend)
     : broker_(std::move(broker)), backend_(std::move(backend)) {
   if (!broker_ || !backend_) throw std::invalid_argument("celery::client: null broker/backend");
 }
@@ -120,7 +124,7 @@ std::vector<async_result> client::send_tasks(std::span<const task_call> calls) {
   out.reserve(calls.size());
   for (std::size_t i = 0; i < calls.size(); ++i)
     out.push_back({&messages[i], calls[i].options.queue, calls[i].options.priority});
-  (void)broker_->publish_many(out);
+  broker_->publish_many(out);
   std::vector<async_result> handles;
   handles.reserve(calls.size());
   for (auto& id : ids) handles.emplace_back(std::move(id), backend_);

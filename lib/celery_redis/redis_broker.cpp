@@ -95,8 +95,7 @@ std::string redis_broker::key(std::string_view name) const {
   return k;
 }
 
-std::string redis_broker::publish(const task_message& message, std::string_view queue,
-                                  int priority) {
+void redis_broker::publish(const task_message& message, std::string_view queue, int priority) {
   if (queue.empty()) throw std::invalid_argument("redis_broker::publish: empty queue");
   std::string tag = new_task_id();
   std::string text = to_kombu_redis_json(message, "", queue, tag);
@@ -107,10 +106,54 @@ std::string redis_broker::publish(const task_message& message, std::string_view 
       {"SADD", key(kombu_redis_binding_key(queue)), kombu_redis_binding_member(queue, "", queue)});
   p.add({"LPUSH", key(kombu_redis_queue_for_priority(queue, priority)), text});
   for (const auto& r : client_->exec(p)) r.throw_if_error();
-  return tag;
 }
 
-std::vector<std::string> redis_broker::publish_many(std::span<const outgoing_message> messages) {
+namespace {
+
+broker_delivery to_broker_delivery(redis_delivery&& d) {
+  broker_delivery out;
+  // kombu's priority lists are `<queue>\x06\x16<digit>`: the base queue is before the separator.
+  const auto pos = d.list.find(kombu_redis_sep);
+  out.queue = pos == std::string::npos ? d.list : d.list.substr(0, pos);
+  out.raw = std::move(d.raw);
+  if (!d.delivery) {
+    out.error = std::move(d.error);
+    return out;
+  }
+  out.delivery_tag = d.delivery->delivery_tag;
+  out.routing_key = d.delivery->routing_key;
+  out.redelivered = d.delivery->redelivered;
+  out.message = std::move(d.delivery->message);
+  return out;
+}
+
+}  // namespace
+
+std::optional<broker_delivery> redis_broker::fetch(const std::vector<std::string>& queues,
+                                                   std::chrono::milliseconds wait) {
+  auto d = get(queues, wait);
+  if (!d) return std::nullopt;
+  return to_broker_delivery(std::move(*d));
+}
+
+std::vector<broker_delivery> redis_broker::fetch_many(const std::vector<std::string>& queues,
+                                                      std::size_t max,
+                                                      std::chrono::milliseconds wait,
+                                                      std::span<const std::string> ack_first) {
+  std::vector<broker_delivery> out;
+  for (auto& d : get_many(queues, max, wait, ack_first))
+    out.push_back(to_broker_delivery(std::move(d)));
+  return out;
+}
+
+void redis_broker::dead_letter(const broker_delivery& d, std::string_view error,
+                               std::string_view suffix) {
+  std::string list{d.queue};
+  list += suffix;
+  push_raw(list, python_json_dumps(dead_letter_entry(error, d.queue, d.raw)));
+}
+
+void redis_broker::publish_many(std::span<const outgoing_message> messages) {
   std::vector<std::string> tags;
   tags.reserve(messages.size());
   std::vector<std::string> texts, lists;
@@ -139,9 +182,8 @@ std::vector<std::string> redis_broker::publish_many(std::span<const outgoing_mes
     p.add(std::span<const std::string_view>(args));
     i = j;
   }
-  if (p.empty()) return tags;
+  if (p.empty()) return;
   for (const auto& r : client_->exec(p)) r.throw_if_error();
-  return tags;
 }
 
 void redis_broker::push_raw(std::string_view list, std::string_view envelope) {

@@ -34,16 +34,6 @@ void task_context::check_soft_time_limit() const {
   if (soft_.load()) throw celery::soft_time_limit_exceeded();
 }
 
-json dead_letter_entry(std::string_view err, std::string_view queue, std::string_view raw) {
-  json j = json::object();
-  j["error"] = std::string(err);
-  j["queue"] = std::string(queue);
-  j["time"] = format_isoformat(std::chrono::system_clock::now());
-  // Kept as text: the envelope may not even be JSON.
-  j["envelope"] = std::string(raw);
-  return j;
-}
-
 namespace {
 
 using sys_clock = std::chrono::system_clock;
@@ -70,12 +60,6 @@ exception_info celery_exc(std::string type, json message) {
 
 json result_tuple(const std::string& id) {
   return json::array({json::array({id, nullptr}), nullptr});
-}
-
-// The base queue of a popped list: kombu's priority lists are `<queue>\x06\x16<digit>`.
-std::string base_queue(const std::string& list) {
-  auto pos = list.find(kombu_redis_sep);
-  return pos == std::string::npos ? list : list.substr(0, pos);
 }
 
 }  // namespace
@@ -109,7 +93,7 @@ struct running_task {
 };
 
 struct worker::impl {
-  std::shared_ptr<redis_broker> broker;
+  std::shared_ptr<celery::broker> broker;
   std::shared_ptr<redis_backend> backend;
   worker_options opt;
   std::map<std::string, task_handler, std::less<>> handlers;
@@ -143,12 +127,15 @@ struct worker::impl {
     }
   }
 
-  void dead_letter(const std::string& queue, const std::string& err, const std::string& raw) {
+  // Returns false when the copy could not be kept: the caller must then not ack, so the
+  // message is not lost (RabbitMQ redelivers it; Redis restores it after the visibility timeout).
+  bool dead_letter(const broker_delivery& d, const std::string& err) {
     try {
-      broker->push_raw(queue + opt.dead_letter_suffix,
-                       python_json_dumps(dead_letter_entry(err, queue, raw)));
+      broker->dead_letter(d, err, opt.dead_letter_suffix);
+      return true;
     } catch (const std::exception& e) {
-      log(log_level::error, "dead-letter push failed: " + std::string(e.what()));
+      log(log_level::error, "dead-letter publish failed: " + std::string(e.what()));
+      return false;
     }
   }
 
@@ -485,6 +472,11 @@ struct worker::impl {
                                  std::nullopt, sys_clock::now()),
             false);
       safe_ack(rt.delivery_tag);
+      try {
+        broker->flush();  // the process may end next: the ack must be on the wire
+      } catch (const std::exception& e) {
+        log(log_level::error, std::string("ack before exit failed: ") + e.what());
+      }
       if (opt.on_hard_time_limit)
         opt.on_hard_time_limit();
       else
@@ -494,7 +486,7 @@ struct worker::impl {
   }
 };
 
-worker::worker(std::shared_ptr<redis_broker> broker, std::shared_ptr<redis_backend> backend,
+worker::worker(std::shared_ptr<celery::broker> broker, std::shared_ptr<redis_backend> backend,
                worker_options options)
     : impl_(std::make_unique<impl>()) {
   if (!broker || !backend) throw std::invalid_argument("worker: null broker/backend");
@@ -564,24 +556,37 @@ void worker::run() {
     s.cv_jobs.notify_one();
   };
 
-  // One popped message: dead-letter it, hold it (eta) or hand it to the handler threads.
-  auto accept = [&](redis_delivery& d) {
-    std::string queue = base_queue(d.list);
-    if (!d.delivery) {
+  // Celery raises basic.qos by one for every eta message it holds (qos.increment_eventually).
+  std::size_t prefetch_sent = 0;
+  auto update_prefetch = [&] {
+    const std::size_t want = opt.prefetch + held.size();
+    if (want != prefetch_sent) {
+      s.broker->set_prefetch(want);
+      prefetch_sent = want;
+    }
+  };
+
+  // One fetched message: dead-letter it, hold it (eta) or hand it to the handler threads.
+  auto accept = [&](broker_delivery& d) {
+    const std::string& queue = d.queue;
+    // A message is acked only after its dead-letter copy is kept: never a silent loss.
+    auto reject = [&](const std::string& why) {
+      if (s.dead_letter(d, why) && !d.delivery_tag.empty()) s.safe_ack(d.delivery_tag);
+    };
+    if (!d.message) {
       s.log(log_level::error, "rejected undecodable message from " + queue + ": " + d.error);
-      s.dead_letter(queue, d.error, d.raw);
+      reject(d.error);
       return;
     }
     job j;
-    j.delivery_tag = d.delivery->delivery_tag;
-    j.queue = d.delivery->routing_key.empty() ? queue : d.delivery->routing_key;
-    j.priority = d.delivery->message.properties.priority.value_or(0);
+    j.delivery_tag = d.delivery_tag;
+    j.queue = d.routing_key.empty() ? queue : d.routing_key;
+    j.priority = d.message->properties.priority.value_or(0);
     try {
-      j.request = parse_message(d.delivery->message);
+      j.request = parse_message(*d.message, opt.parse);
     } catch (const std::exception& e) {
       s.log(log_level::error, "rejected invalid task message from " + queue + ": " + e.what());
-      s.dead_letter(queue, e.what(), d.raw);
-      s.safe_ack(j.delivery_tag);
+      reject(e.what());
       return;
     }
     auto h = s.handlers.find(j.request.task);
@@ -593,8 +598,7 @@ void worker::run() {
                                    celery_exc("NotRegistered", json::array({j.request.task})),
                                    std::nullopt, sys_clock::now()),
               false);
-      s.dead_letter(queue, "unregistered task " + j.request.task, d.raw);
-      s.safe_ack(j.delivery_tag);
+      reject("unregistered task " + j.request.task);
       return;
     }
     j.handler = &h->second;
@@ -610,15 +614,21 @@ void worker::run() {
     try {
       if (steady::now() - last_restore >= opt.restore_interval) {
         last_restore = steady::now();
-        if (auto n = s.broker->restore_visible(); n > 0)
+        if (auto n = s.broker->maintain(); n > 0)
           s.log(log_level::warning, "restored " + std::to_string(n) + " unacked message(s)");
       }
       const bool limits_pending = s.check_limits();
       while (!held.empty() && *held.top().eta <= sys_clock::now()) {
         job j = held.top();
         held.pop();
+        if (!s.broker->valid(j.delivery_tag)) {
+          // The connection that delivered it is gone: the broker redelivers it to someone.
+          s.log(log_level::warning, "Task " + j.request.id + " was requeued by the broker");
+          continue;
+        }
         dispatch(std::move(j));
       }
+      update_prefetch();
       // Wait at most 1 s (stop flag, limits), less when an eta is due sooner.
       auto wait = std::chrono::milliseconds(1000);
       if (!held.empty()) {
@@ -630,38 +640,39 @@ void worker::run() {
       if (limits_pending) wait = std::min(wait, std::chrono::milliseconds(100));
       std::size_t room = 0;
       std::vector<std::string> acks;
+      bool full = false;
       {
         std::unique_lock lk(s.mu);
-        const auto full = [&] {
+        const auto no_room = [&] {
           return s.in_flight >= opt.prefetch || held.size() >= opt.max_eta_held;
         };
-        if (full()) {
+        if (no_room()) {
+          full = true;
           if (s.early_acks.empty()) {
             s.cv_done.wait_for(lk, wait);
-            continue;
-          }
-          // Early acks wait a moment for room, to ride along with the next fetch (short tasks
-          // free it within microseconds); past that they go on their own.
-          if (!s.cv_done.wait_for(lk, std::chrono::milliseconds(5), [&] { return !full(); })) {
+          } else if (s.cv_done.wait_for(lk, std::chrono::milliseconds(5),
+                                        [&] { return !no_room(); })) {
+            // Early acks wait a moment for room, to ride along with the next fetch (short
+            // tasks free it within microseconds); past that they go on their own.
+            full = false;
+          } else {
             acks.swap(s.early_acks);
-            lk.unlock();
-            s.send_acks(acks);
-            continue;
           }
         }
-        acks.swap(s.early_acks);
-        room = opt.prefetch - s.in_flight;
+        if (!full) {
+          acks.swap(s.early_acks);
+          room = opt.prefetch - s.in_flight;
+        }
       }
-      // As many as the prefetch window has room for, in one round trip when they are waiting;
-      // the early acks ride along.
-      std::vector<redis_delivery> got;
-      try {
-        got = s.broker->get_many(opt.queues, room, wait, acks);
-      } catch (...) {
-        std::lock_guard lk(s.mu);  // not sent: kept for the next attempt
-        s.early_acks.insert(s.early_acks.end(), acks.begin(), acks.end());
-        throw;
+      if (full) {
+        s.send_acks(acks);
+        s.broker->flush();  // acks from other threads (AMQP sends them from this thread)
+        continue;
       }
+      // As many as the prefetch window has room for (Redis: one round trip when they are
+      // waiting); the early acks ride along. If this fails they are not retried: the broker
+      // then redelivers those messages (at-least-once).
+      auto got = s.broker->fetch_many(opt.queues, room, wait, acks);
       backoff = std::chrono::milliseconds(100);
       for (auto& d : got) accept(d);
     } catch (const error& e) {
@@ -679,7 +690,7 @@ void worker::run() {
   // on shutdown); in-flight tasks finish and are acked.
   while (!held.empty()) {
     try {
-      (void)s.broker->restore(held.top().delivery_tag);
+      s.broker->requeue(held.top().delivery_tag);
     } catch (const std::exception& e) {
       s.log(log_level::error, std::string("restore on shutdown failed: ") + e.what());
     }
@@ -700,6 +711,11 @@ void worker::run() {
   s.threads.clear();
   s.stop_finisher();
   s.send_acks(s.early_acks);
+  try {
+    s.broker->flush();
+  } catch (const std::exception& e) {
+    s.log(log_level::error, std::string("sending the last acks failed: ") + e.what());
+  }
   s.log(log_level::info, "worker " + opt.hostname + " stopped");
 }
 

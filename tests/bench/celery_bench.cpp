@@ -16,9 +16,14 @@
 //                  run, or, with --store-results, when the sentinel's SUCCESS is published by
 //                  the result backend (every task's result is stored, as the peer's worker
 //                  does with a backend)                               -> bench=celery.drain
-// The broker and backend databases are the benchmark's own: both are FLUSHDB'd before and
-// after a run. Loops are bounded by --tasks and --max-seconds.
-// Prints: bench=celery.<shape> side=ferry value=<tasks/s> unit=tasks/s n=.. seconds=.. [...]
+// The broker is redis://... (kombu's Redis transport) or amqp://... (RabbitMQ, Celery's
+// conventions); results always go to Redis. The broker and backend databases (RabbitMQ: the
+// queue) are the benchmark's own: FLUSHDB'd (purged) before and after a run. Loops are bounded by
+// --tasks and --max-seconds. Prints: bench=celery.<shape> side=ferry value=<tasks/s> unit=tasks/s
+// n=.. seconds=.. [...]
+#include <ferry/amqp/connection.hpp>
+#include <ferry/amqp/topology.hpp>
+#include <ferry/celery/amqp_broker.hpp>
 #include <ferry/celery/client.hpp>
 #include <ferry/celery/worker.hpp>
 #include <ferry/redis/client.hpp>
@@ -58,8 +63,24 @@ double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
-void flush(const std::shared_ptr<ferry::redis::client>& c) {
-  c->command({"FLUSHDB"}).throw_if_error();
+bool is_amqp(const std::string& url) {
+  return url.starts_with("amqp");
+}
+
+// Empties the broker side: FLUSHDB of a Redis broker's database, or a purge of the queue.
+void clear_broker(const settings& s, fc::broker& b) {
+  if (!is_amqp(s.broker_url)) {
+    ferry::redis::client{s.broker_url}.command({"FLUSHDB"}).throw_if_error();
+    return;
+  }
+  dynamic_cast<fc::amqp_broker&>(b).declare_queue(s.queue);
+  ferry::amqp::connection c{ferry::amqp::url::parse(s.broker_url)};
+  (void)ferry::amqp::purge_queue(c, s.queue);
+}
+
+std::size_t queued(const settings& s, fc::broker& b) {
+  if (auto* r = dynamic_cast<fc::redis_broker*>(&b)) return r->size(s.queue);
+  return dynamic_cast<fc::amqp_broker&>(b).size(s.queue);
 }
 
 void print_line(const char* bench, const settings& s, std::size_t n, double seconds,
@@ -187,7 +208,7 @@ void run_drain(fc::client& app, const settings& s) {
   if (waiter) waiter->join();
   w.stop();
   runner.join();
-  const std::size_t left = app.broker()->size(s.queue);
+  const std::size_t left = queued(s, *app.broker());
   const std::string extra = " concurrency=" + std::to_string(s.concurrency) +
                             " prefetch=" + std::to_string(wo.prefetch) +
                             " backend=" + (s.store_results ? "1" : "0");
@@ -208,7 +229,8 @@ void run_drain(fc::client& app, const settings& s) {
 int main(int argc, char** argv) {
   CLI::App cli{"ferry Celery client/worker benchmark (peer: tests/bench/peers/celery)"};
   settings s;
-  cli.add_option("--broker-url", s.broker_url, "broker (its database is flushed)");
+  cli.add_option("--broker-url", s.broker_url,
+                 "redis://... (its database is flushed) or amqp://... (the queue is purged)");
   cli.add_option("--backend-url", s.backend_url, "result backend (its database is flushed)");
   cli.add_option("--queue", s.queue, "queue name");
   cli.add_option("--shape", s.shape, "send | send_batched | drain")
@@ -221,20 +243,20 @@ int main(int argc, char** argv) {
   cli.add_option("--max-seconds", s.max_seconds, "bound on each timed phase");
   CLI11_PARSE(cli, argc, argv);
   try {
-    auto broker = std::make_shared<ferry::redis::client>(s.broker_url);
+    auto broker = fc::open_broker(s.broker_url);
     auto results = std::make_shared<ferry::redis::client>(s.backend_url);
-    flush(broker);
-    flush(results);
-    fc::client app{std::make_shared<fc::redis_broker>(broker),
-                   std::make_shared<fc::redis_backend>(results)};
+    const auto flush_results = [&] { results->command({"FLUSHDB"}).throw_if_error(); };
+    clear_broker(s, *broker);
+    flush_results();
+    fc::client app{broker, std::make_shared<fc::redis_backend>(results)};
     if (s.shape == "send")
       run_send(app, s);
     else if (s.shape == "send_batched")
       run_send_batched(app, s);
     else
       run_drain(app, s);
-    flush(broker);
-    flush(results);
+    clear_broker(s, *broker);
+    flush_results();
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ferry-bench-celery: %s\n", e.what());

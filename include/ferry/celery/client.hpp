@@ -1,18 +1,20 @@
-// ferry/celery/client.hpp — send Celery tasks over Redis and get their results (the C++ side
-// of `app.send_task(...)` / `AsyncResult.get()` with CELERY_BROKER_URL=redis://... and
-// CELERY_RESULT_BACKEND=redis://...).
+// ferry/celery/client.hpp — send Celery tasks over Redis or RabbitMQ and get their results
+// from the Redis result backend (the C++ side of `app.send_task(...)` / `AsyncResult.get()`
+// with CELERY_BROKER_URL=redis://... or amqp://... and CELERY_RESULT_BACKEND=redis://...).
 //
-// send_task builds the exact protocol-2 message Celery 5.2 sends (build_message), wraps it in
-// kombu's envelope and LPUSHes it (redis_broker::publish). Priority follows kombu's Redis
-// meaning: 0 is served first, 9 last.
+// send_task builds the exact protocol-2 message Celery 5.2 sends (build_message) and hands it
+// to the broker: redis_broker wraps it in kombu's envelope and LPUSHes it; amqp_broker
+// publishes it persistent to the default exchange with routing key = queue. Priority follows
+// the broker's meaning: on Redis 0 is served first, on RabbitMQ 9 (x-max-priority queues only).
 //
 //   ferry::celery::client app{"redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/1"};
+//   // RabbitMQ: ferry::celery::client app{ferry::celery::open_broker("amqp://..."), backend};
 //   auto r = app.send_task("tasks.add", {2, 3}, {}, {.countdown = std::chrono::seconds(5)});
 //   ferry::celery::json five = r.get(std::chrono::seconds(30));
 //
 // Thread safety: thread-safe.
-// Errors: ferry::error from Redis; std::invalid_argument for an empty task name or args that
-// are not an array / kwargs that are not an object (null means empty for both).
+// Errors: ferry::error from the broker and Redis; std::invalid_argument for an empty task name or
+// args that are not an array / kwargs that are not an object (null means empty for both).
 #pragma once
 
 #include <chrono>
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "ferry/celery/async_result.hpp"
+#include "ferry/celery/broker.hpp"
 #include "ferry/celery/json.hpp"
 #include "ferry/celery/redis_backend.hpp"
 #include "ferry/celery/redis_broker.hpp"
@@ -39,7 +42,8 @@ struct send_options {
   std::optional<time_point> eta{};
   /// The worker revokes (REVOKED, "expired") a task it receives after this instant.
   std::optional<time_point> expires{};
-  /// 0..9; on Redis 0 is consumed first (kombu lists q, q\x06\x163, q\x06\x166, q\x06\x169).
+  /// 0..9; on Redis 0 is consumed first (kombu lists q, q\x06\x163, q\x06\x166, q\x06\x169);
+  /// on RabbitMQ 9 is, if the queue was declared with x-max-priority.
   int priority = 0;
   std::string queue = "celery";
   /// Callbacks on success: applied with the result prepended to their args.
@@ -72,9 +76,11 @@ struct client_options {
 
 class client {
  public:
-  /// Opens one pool on each URL (one pool when both URLs are equal).
+  /// Redis broker and backend: opens one pool on each URL (one pool when both URLs are equal).
+  /// For an amqp:// broker use the other constructor with open_broker() (ferry::celery_amqp);
+  /// here it throws errc::unsupported.
   client(std::string_view broker_url, std::string_view backend_url, client_options options = {});
-  client(std::shared_ptr<redis_broker> broker, std::shared_ptr<redis_backend> backend);
+  client(std::shared_ptr<celery::broker> broker, std::shared_ptr<redis_backend> backend);
 
   /// Publishes the task; returns the handle on its result.
   async_result send_task(std::string_view name, json args = json::array(),
@@ -88,11 +94,11 @@ class client {
   /// A handle on an existing task id.
   [[nodiscard]] async_result result(std::string task_id) const;
 
-  [[nodiscard]] const std::shared_ptr<redis_broker>& broker() const noexcept { return broker_; }
+  [[nodiscard]] const std::shared_ptr<celery::broker>& broker() const noexcept { return broker_; }
   [[nodiscard]] const std::shared_ptr<redis_backend>& backend() const noexcept { return backend_; }
 
  private:
-  std::shared_ptr<redis_broker> broker_;
+  std::shared_ptr<celery::broker> broker_;
   std::shared_ptr<redis_backend> backend_;
 };
 

@@ -24,6 +24,8 @@
 //   broker.publish(msg, "celery", 0);
 //   if (auto d = broker.get({"celery"}, 1s)) { ...; broker.ack(d->delivery->delivery_tag); }
 //
+// It implements ferry::celery::broker (broker.hpp), so the worker and client run on it.
+//
 // Thread safety: thread-safe (stateless over a thread-safe client pool).
 // Errors: ferry::error from the Redis client (connection_failed, timeout, server_error).
 #pragma once
@@ -37,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/celery/broker.hpp"
 #include "ferry/celery/kombu_redis.hpp"
 #include "ferry/celery/task_message.hpp"
 
@@ -62,13 +65,6 @@ struct redis_transport_options {
   std::size_t restore_batch = 10;
 };
 
-/// One message of a publish_many() batch (the message must outlive the call).
-struct outgoing_message {
-  const task_message* message = nullptr;
-  std::string_view queue{};
-  int priority = 0;
-};
-
 /// One popped message. `delivery` is nullopt when the text is not a valid envelope (then it
 /// was never recorded as unacked; `error` says why).
 struct redis_delivery {
@@ -80,19 +76,19 @@ struct redis_delivery {
   std::string error{};
 };
 
-class redis_broker {
+class redis_broker final : public broker {
  public:
   explicit redis_broker(std::shared_ptr<redis::client> client,
                         redis_transport_options options = {});
 
   /// SADD the binding `<queue>\x06\x16\x06\x16<queue>` to `_kombu.binding.<queue>` (what Celery
   /// declares for its default queue), then LPUSH the envelope (exchange "", routing key
-  /// `queue`) to the list for `priority`. Returns the delivery tag.
-  std::string publish(const task_message& message, std::string_view queue, int priority = 0);
+  /// `queue`) to the list for `priority` (its delivery tag is a fresh uuid4).
+  void publish(const task_message& message, std::string_view queue, int priority = 0) override;
 
   /// publish() for many messages in ONE pipelined write (one round trip): the bindings (once
-  /// per distinct queue), then the LPUSHes in order. Returns the delivery tags in order.
-  std::vector<std::string> publish_many(std::span<const outgoing_message> messages);
+  /// per distinct queue), then the LPUSHes in order.
+  void publish_many(std::span<const outgoing_message> messages) override;
 
   /// Pushes an already-built envelope text to the left of `list` (no binding).
   void push_raw(std::string_view list, std::string_view envelope);
@@ -114,11 +110,31 @@ class redis_broker {
                                                      std::chrono::milliseconds wait,
                                                      std::span<const std::string> ack_first = {});
 
+  /// broker::fetch_many: get_many() as broker_deliveries.
+  [[nodiscard]] std::vector<broker_delivery> fetch_many(
+      const std::vector<std::string>& queues, std::size_t max, std::chrono::milliseconds wait,
+      std::span<const std::string> ack_first = {}) override;
+  /// broker::fetch: get() as a broker_delivery (queue = the base queue of the list).
+  [[nodiscard]] std::optional<broker_delivery> fetch(const std::vector<std::string>& queues,
+                                                     std::chrono::milliseconds wait) override;
+
   /// Removes the delivery from `unacked_index` and `unacked` (also kombu's reject(requeue=False)).
-  void ack(std::string_view delivery_tag);
+  void ack(std::string_view delivery_tag) override;
+
+  /// broker::requeue: restore().
+  void requeue(std::string_view delivery_tag) override { (void)restore(delivery_tag); }
+
+  /// LPUSHes dead_letter_entry(error, queue, raw envelope) (JSON text) to `<queue><suffix>`.
+  void dead_letter(const broker_delivery& d, std::string_view error,
+                   std::string_view suffix) override;
+
+  /// broker::maintain: restore_visible().
+  std::size_t maintain() override { return restore_visible(); }
+
+  [[nodiscard]] std::string_view transport() const noexcept override { return "redis"; }
 
   /// ack() for many deliveries in one MULTI (one round trip); nothing for an empty span.
-  void ack_many(std::span<const std::string> delivery_tags);
+  void ack_many(std::span<const std::string> delivery_tags) override;
 
   /// Moves one unacked delivery back to the head of its queue (RPUSH, redelivered=true), as
   /// kombu's restore_by_tag. False if it is no longer unacked (acked or restored by another).

@@ -1,23 +1,27 @@
 // ferry/celery/worker.hpp — a Celery worker in C++: runs registered handlers for tasks that
-// Python (or ferry) clients send over Redis, and stores results Python's AsyncResult reads.
+// Python (or ferry) clients send over Redis or RabbitMQ (any ferry::celery::broker), and stores
+// results in the Redis result backend, where Python's AsyncResult reads them.
 //
 // Behaviour follows Celery 5.2.6 (celery/worker/request.py, app/trace.py):
 // * early ack (default): the message is acked when a handler thread takes it; a crash during
-//   the task loses it. The ack is sent by the consumer thread in the same round trip as its
-//   next fetch, or on its own when the consumer has no room to fetch (at the latest after
-//   its 1 s wait) — Celery also defers its acks to its event loop. A crash before it is
-//   sent leaves the message to the visibility timeout (it may then run again).
+//   the task loses it. The ack is sent by the consumer thread together with its next fetch
+//   (Redis: the same round trip), or on its own when the consumer has no room to fetch (at
+//   the latest after its 1 s wait) — Celery also defers its acks to its event loop. A crash
+//   before it is sent leaves the message to the broker (Redis: the visibility timeout;
+//   RabbitMQ: redelivery), so it may run again.
 //   `acks_late`: acked after the result is stored; a crash leaves it in kombu's `unacked`
 //   hash and any consumer (ferry or Python) restores it after the visibility timeout.
-// * round trips: the consumer thread fetches as many messages as `prefetch` has room for in
-//   one round trip (redis_broker::get_many); handler threads do no Redis I/O for a plain
+// * round trips: the consumer thread fetches as many messages as `prefetch` has room for
+//   (broker::fetch_many; one round trip on Redis); handler threads do no I/O for a plain
 //   task: a finisher thread writes the results that accumulated (and late acks) in one
 //   pipelined round trip. Writes others must see first are made at once: STARTED, and a
 //   FAILURE that has errbacks.
-// * eta/countdown: held in a timer heap (unacked, not counted against `prefetch`) until due;
-//   other tasks keep running. Keep eta below the visibility timeout (Celery has the same rule).
+// * eta/countdown: held in a timer heap (unacked, not counted against `prefetch`; on RabbitMQ
+//   basic.qos is raised by one per held message, as Celery does) until due; other tasks keep
+//   running. On Redis keep eta below the visibility timeout (Celery has the same rule).
 // * expires: a task received or due after its `expires` is not run: REVOKED
-//   (TaskRevokedError "expired"), acked.
+//   (TaskRevokedError "expired"), acked. On RabbitMQ the message's `expiration` TTL usually
+//   makes the broker drop it first: then nothing is stored (PENDING), exactly as with Celery.
 // * retries: ctx.retry(countdown) publishes the same task id with retries+1, an eta and
 //   parent_id = own id, stores RETRY, acks; past max_retries it stores FAILURE.
 // * link / chain: on success the callbacks and the next chain step (the LAST element of
@@ -26,8 +30,10 @@
 // * results: SUCCESS value; a C++ exception is FAILURE {exc_type: demangled type name (e.g.
 //   "std::runtime_error"), exc_message: [what()], exc_module: "ferry"}; Python rebuilds it
 //   as an exception class of that name.
-// * unknown task: FAILURE NotRegistered (as Celery) and the envelope is kept in the dead-letter
-//   list `<queue>.dlq`; undecodable envelopes / messages go there too; nothing is dropped.
+// * unknown task: FAILURE NotRegistered (as Celery) and the message is kept in the dead-letter
+//   destination `<queue>.dlq` (broker::dead_letter: a Redis list of JSON entries, or a durable
+//   RabbitMQ queue with x-ferry-error headers); undecodable messages go there too; nothing is
+//   dropped.
 // * time limits: the soft limit sets a flag the handler polls (ctx.check_soft_time_limit()
 //   throws soft_time_limit_exceeded → FAILURE SoftTimeLimitExceeded). A thread cannot be
 //   killed: past the hard limit the worker stores FAILURE TimeLimitExceeded, acks it (so it is
@@ -40,7 +46,7 @@
 //   w.run();   // until w.stop() (signal-safe)
 //
 // Thread safety: register_task before run(); stop() from any thread or a signal handler.
-// Errors: run() throws ferry::error only for Redis failures it cannot ride out (it retries
+// Errors: run() throws ferry::error only for broker failures it cannot ride out (it retries
 // transient ones with backoff, logging them); handler exceptions become FAILURE results.
 #pragma once
 
@@ -56,9 +62,9 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/celery/broker.hpp"
 #include "ferry/celery/json.hpp"
 #include "ferry/celery/redis_backend.hpp"
-#include "ferry/celery/redis_broker.hpp"
 #include "ferry/celery/task_request.hpp"
 #include "ferry/celery/task_result.hpp"
 
@@ -112,11 +118,11 @@ using task_handler = std::function<json(const json& args, const json& kwargs, ta
 enum class log_level { debug, info, warning, error };
 
 struct worker_options {
-  /// Queues consumed (each with its four priority lists).
+  /// Queues consumed (on Redis each with its four priority lists).
   std::vector<std::string> queues{"celery"};
   /// Handler threads.
   std::size_t concurrency = 1;
-  /// Messages taken from Redis and not yet finished (waiting + running), excluding held eta
+  /// Messages taken from the broker and not yet finished (waiting + running), excluding held eta
   /// tasks (Celery raises its prefetch for those too). At least `concurrency`.
   std::size_t prefetch = 4;
   /// Most eta/countdown messages held at once; beyond it the worker stops fetching.
@@ -133,9 +139,12 @@ struct worker_options {
   /// Limits for tasks whose message has none (the message's `timelimit` wins).
   std::optional<std::chrono::milliseconds> soft_time_limit{};
   std::optional<std::chrono::milliseconds> time_limit{};
-  /// How often restore_visible() runs (plus once at start). kombu: about every 100 s.
+  /// How often broker::maintain() (Redis: restore_visible) runs, plus once at start.
+  /// kombu: about every 100 s.
   std::chrono::milliseconds restore_interval{std::chrono::seconds(10)};
-  /// Dead letters go to `<queue><suffix>` (a Redis list, same key prefix).
+  /// Limits for incoming messages (body size, JSON depth); beyond them: dead letter.
+  parse_options parse{};
+  /// Dead letters go to `<queue><suffix>` (see broker::dead_letter).
   std::string dead_letter_suffix = ".dlq";
   /// Log lines (the library never prints). Called from several threads.
   std::function<void(log_level, std::string_view)> log{};
@@ -145,7 +154,7 @@ struct worker_options {
 
 class worker {
  public:
-  worker(std::shared_ptr<redis_broker> broker, std::shared_ptr<redis_backend> backend,
+  worker(std::shared_ptr<broker> broker, std::shared_ptr<redis_backend> backend,
          worker_options options = {});
   ~worker();
   worker(const worker&) = delete;
@@ -167,9 +176,5 @@ class worker {
   std::unique_ptr<impl> impl_;
   std::atomic<bool> stop_{false};
 };
-
-/// The JSON a dead-letter entry holds: {"error", "queue", "time", "envelope" (raw text)}.
-[[nodiscard]] json dead_letter_entry(std::string_view error, std::string_view queue,
-                                     std::string_view raw_envelope);
 
 }  // namespace ferry::celery

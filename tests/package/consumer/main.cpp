@@ -26,6 +26,12 @@ int main() {
   request.args = {2, 3};
   const auto message = ferry::celery::build_message(request);
   if (ferry::celery::parse_message(message).args != request.args) return 1;
+#if __has_include(<ferry/celery/amqp_message.hpp>)
+  // ferry::celery_amqp: a task message as py-amqp would publish it, and back.
+  if (ferry::celery::from_amqp_message(ferry::celery::to_amqp_message(message)).headers !=
+      message.headers)
+    return 1;
+#endif
 #endif
 #if __has_include(<ferry/mail/parse.hpp>)
   // GMime and gumbo must come along through the package's link interface.

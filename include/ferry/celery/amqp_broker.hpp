@@ -1,0 +1,99 @@
+// ferry/celery/amqp_broker.hpp — Celery's RabbitMQ transport (kombu's pyamqp, Celery 5.2) on
+// ferry::amqp, so ferry and Python Celery processes share one queue.
+//
+// Conventions, as Celery 5.2.6 declares and publishes them (shared/celery/protocol.md):
+//   declare  = exchange `<q>` (direct, durable), queue `<q>` (durable, no arguments unless
+//              max_priority is set: x-max-priority, Celery's task_queue_max_priority), and a
+//              binding `<q>` -> `<q>` with routing key `<q>`; once per queue per connection;
+//   publish  = default exchange "" with routing key `<q>`, persistent (delivery_mode 2),
+//              application/json, utf-8, the headers table, correlation_id = task id,
+//              priority, expiration when the task has `expires`; confirmed by the broker;
+//   consume  = one channel, basic.qos(prefetch, global), manual acks (basic_consumer);
+//   requeue  = basic.reject(requeue); dead letter = a confirmed publish of the message, plus
+//              headers x-ferry-error / x-ferry-queue / x-ferry-time, to the durable queue
+//              `<q><suffix>` (e.g. `celery.dlq`), before the original is acked.
+//
+// The one behaviour a reader would get wrong: declarations must match what Python declares
+// (same flags and arguments), or the later declare fails with 406 PRECONDITION_FAILED; set
+// max_priority on both sides or on neither. Delivery tags belong to one connection: after a
+// reconnect the broker redelivers whatever was unacked and older tags are void (valid()).
+//
+//   auto b = std::make_shared<ferry::celery::amqp_broker>("amqp://guest:guest@127.0.0.1/");
+//   ferry::celery::client app{b, backend};
+//
+// Thread safety: thread-safe for publish/ack/requeue; fetch/flush/set_prefetch on one
+// consumer thread (see broker.hpp). Two rabbitmq-c connections: one publishing, one consuming.
+// Errors: ferry::error (connection_failed and timeout are transient; server_error 406 for a
+// conflicting declaration; publish_nacked).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/amqp/url.hpp"
+#include "ferry/celery/broker.hpp"
+
+namespace ferry::celery {
+
+/// RabbitMQ transport settings; every field has a default matching Celery's.
+struct amqp_transport_options {
+  /// x-max-priority on the queues ferry declares (Celery's task_queue_max_priority); nullopt
+  /// = no argument, as Celery's default. Must equal the Python side's setting.
+  std::optional<std::uint8_t> max_priority{};
+  /// Declare exchange/queue/binding before the first publish or consume on a queue (Celery
+  /// does). false: the queues must exist.
+  bool declare = true;
+  /// Longest wait for the broker's publish confirm.
+  std::chrono::milliseconds confirm_timeout{std::chrono::seconds(30)};
+};
+
+/// Celery over RabbitMQ. See the file comment.
+class amqp_broker final : public broker {
+ public:
+  /// Connects the publishing connection now (a bad URL or credentials fail fast); the
+  /// consuming connection opens on the first fetch().
+  explicit amqp_broker(std::string_view url, amqp_transport_options options = {});
+  amqp_broker(const amqp::url& url, amqp_transport_options options);
+  ~amqp_broker() override;
+  amqp_broker(const amqp_broker&) = delete;
+  amqp_broker& operator=(const amqp_broker&) = delete;
+
+  void publish(const task_message& message, std::string_view queue, int priority) override;
+  /// publish() for many: all sent, then all confirms awaited (pipelined, still confirmed).
+  void publish_many(std::span<const outgoing_message> messages) override;
+  [[nodiscard]] std::optional<broker_delivery> fetch(const std::vector<std::string>& queues,
+                                                     std::chrono::milliseconds wait) override;
+  void ack(std::string_view delivery_tag) override;
+  void requeue(std::string_view delivery_tag) override;
+  void dead_letter(const broker_delivery& d, std::string_view error,
+                   std::string_view suffix) override;
+  void set_prefetch(std::size_t count) override;
+  void flush() override;
+  [[nodiscard]] bool valid(std::string_view delivery_tag) const override;
+  [[nodiscard]] std::string_view transport() const noexcept override { return "amqp"; }
+
+  /// Declares Celery's exchange/queue/binding for `queue` now (idempotent).
+  void declare_queue(std::string_view queue);
+  /// Ready messages in `queue` (not counting unacked ones); 0 if it does not exist.
+  [[nodiscard]] std::size_t size(std::string_view queue);
+  /// Deletes `queue`, its exchange and `<queue>.dlq` (tests and tools).
+  void remove_queue(std::string_view queue);
+
+  [[nodiscard]] const amqp_transport_options& options() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> p_;
+};
+
+/// A broker for `url`: redis://, rediss://, unix:// → redis_broker; amqp://, amqps://,
+/// pyamqp:// → amqp_broker. Throws errc::config for any other scheme.
+[[nodiscard]] std::shared_ptr<broker> open_broker(std::string_view url,
+                                                  amqp_transport_options amqp_options = {});
+
+}  // namespace ferry::celery

@@ -1,0 +1,175 @@
+// basic_consumer: the consumer thread owns the rabbitmq-c connection; other threads only append
+// to `pending` under a mutex and poke an eventfd, which next() polls beside the socket.
+#include "ferry/amqp/basic_consumer.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+
+#include "amqp/detail/c_types.hpp"
+#include "amqp/detail/session.hpp"
+#include "ferry/amqp/connection.hpp"
+#include "ferry/error.hpp"
+
+namespace ferry::amqp {
+
+namespace {
+using steady = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+struct op {
+  enum class kind { ack, reject, requeue, qos } k;
+  std::uint64_t value;
+};
+}  // namespace
+
+struct basic_consumer::impl {
+  basic_consumer_options opts;
+  std::unique_ptr<connection> conn;
+  int wake_fd = -1;
+  std::mutex mu;
+  std::vector<op> pending;
+  std::deque<delivery> buffered;
+
+  detail::session& s() { return conn->session_(); }
+
+  void push(op o) noexcept {
+    try {
+      std::lock_guard lk(mu);
+      pending.push_back(o);
+    } catch (...) {  // out of memory: the broker requeues the message when the connection ends
+      return;
+    }
+    poke();
+  }
+  void poke() const noexcept {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
+  }
+  void drain_wake() const noexcept {
+    std::uint64_t v = 0;
+    [[maybe_unused]] auto n = ::read(wake_fd, &v, sizeof v);
+  }
+
+  void send_pending() {
+    std::vector<op> ops;
+    {
+      std::lock_guard lk(mu);
+      ops.swap(pending);
+    }
+    auto* st = s().state();
+    const auto ch = s().channel();
+    for (const auto& o : ops) {
+      switch (o.k) {
+        case op::kind::ack:
+          s().check_status(amqp_basic_ack(st, ch, o.value, 0), "basic.ack");
+          break;
+        case op::kind::reject:
+        case op::kind::requeue:
+          s().check_status(amqp_basic_reject(st, ch, o.value, o.k == op::kind::requeue ? 1 : 0),
+                           "basic.reject");
+          break;
+        case op::kind::qos:
+          s().rpc(amqp_basic_qos(st, ch, 0, static_cast<std::uint16_t>(o.value),
+                                 opts.global_qos ? 1 : 0),
+                  "basic.qos");
+          break;
+      }
+    }
+  }
+
+  // Reads one frame if one is complete; keeps deliveries, fails on cancel/close.
+  void read_event() {
+    auto ev = s().next_event(milliseconds(0));
+    if (!ev) return;
+    if (ev->k == detail::event::kind::deliver) {
+      buffered.push_back(std::move(ev->d));
+    } else if (ev->k == detail::event::kind::cancelled) {
+      throw error(errc::connection_failed, "amqp: consumer cancelled by the broker");
+    }
+  }
+};
+
+basic_consumer::basic_consumer(const url& address, basic_consumer_options options)
+    : p_(std::make_unique<impl>()) {
+  if (options.queues.empty()) throw std::invalid_argument("basic_consumer: no queues");
+  p_->opts = std::move(options);
+  p_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (p_->wake_fd < 0) throw error(errc::io_error, "basic_consumer: eventfd failed");
+  p_->conn = std::make_unique<connection>(address);
+  auto& s = p_->s();
+  p_->opts.declare.declare(*p_->conn);
+  s.rpc(amqp_basic_qos(s.state(), s.channel(), 0, p_->opts.prefetch, p_->opts.global_qos ? 1 : 0),
+        "basic.qos");
+  for (const auto& q : p_->opts.queues)
+    s.rpc(amqp_basic_consume(s.state(), s.channel(), detail::as_bytes(q), amqp_empty_bytes, 0, 0, 0,
+                             amqp_empty_table),
+          "basic.consume '" + q + "'");
+}
+
+basic_consumer::~basic_consumer() {
+  if (!p_) return;
+  // Closing the channel requeues whatever is still unacked; nothing to cancel first.
+  if (p_->conn) p_->conn->close();
+  if (p_->wake_fd >= 0) ::close(p_->wake_fd);
+}
+
+std::optional<delivery> basic_consumer::next(milliseconds wait) {
+  impl& p = *p_;
+  const auto deadline = steady::now() + wait;
+  for (;;) {
+    p.send_pending();
+    if (!p.buffered.empty()) {
+      delivery d = std::move(p.buffered.front());
+      p.buffered.pop_front();
+      return d;
+    }
+    auto* st = p.s().state();
+    if (amqp_frames_enqueued(st) || amqp_data_in_buffer(st)) {
+      p.read_event();
+      continue;
+    }
+    const auto now = steady::now();
+    if (now >= deadline) return std::nullopt;
+    // Wake at least every heartbeat/2 so rabbitmq-c can send its heartbeat.
+    auto slice = std::chrono::duration_cast<milliseconds>(deadline - now) + milliseconds(1);
+    if (const auto hb = p.conn->heartbeat(); hb.count() > 0)
+      slice = std::min(slice, milliseconds(hb) / 2);
+    pollfd fds[2] = {{amqp_get_sockfd(st), POLLIN, 0}, {p.wake_fd, POLLIN, 0}};
+    const int n = ::poll(fds, 2, static_cast<int>(slice.count()));
+    if (n < 0 && errno != EINTR) throw error(errc::io_error, "basic_consumer: poll failed");
+    if (n > 0 && (fds[1].revents & POLLIN)) {
+      p.drain_wake();
+      p.send_pending();
+      if (!(fds[0].revents & POLLIN)) return std::nullopt;
+    }
+    // Lets rabbitmq-c read what arrived and send a due heartbeat.
+    p.read_event();
+  }
+}
+
+void basic_consumer::ack(std::uint64_t tag) noexcept {
+  p_->push({op::kind::ack, tag});
+}
+void basic_consumer::reject(std::uint64_t tag, bool requeue) noexcept {
+  p_->push({requeue ? op::kind::requeue : op::kind::reject, tag});
+}
+void basic_consumer::set_prefetch(std::uint16_t prefetch) noexcept {
+  p_->push({op::kind::qos, prefetch});
+}
+void basic_consumer::wake() noexcept {
+  p_->poke();
+}
+void basic_consumer::flush() {
+  p_->send_pending();
+}
+bool basic_consumer::is_open() const noexcept {
+  return p_->conn && p_->conn->is_open();
+}
+
+}  // namespace ferry::amqp
