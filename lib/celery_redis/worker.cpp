@@ -282,7 +282,7 @@ struct worker::impl {
                const std::shared_ptr<std::atomic<bool>>& hard_flag) {
     const task_request& req = j.request;
     const auto now = [] { return sys_clock::now(); };
-    if (!opt.acks_late) {
+    if (!opt.acks_late && !j.acked) {
       ack_soon(j.delivery_tag);
       j.acked = true;
     }
@@ -409,6 +409,12 @@ struct worker::impl {
         if (ready.empty()) return;
         j = std::move(ready.front());
         ready.pop_front();
+        if (!opt.acks_late) {
+          // Early ack, queued in the same step that takes the task off `ready`: the consumer
+          // then never misses it when it decides how long to block (see run()).
+          early_acks.push_back(j.delivery_tag);
+          j.acked = true;
+        }
         slot = next_slot++;
         running_task rt;
         rt.started = steady::now();
@@ -662,6 +668,10 @@ void worker::run() {
         if (!full) {
           acks.swap(s.early_acks);
           room = opt.prefetch - s.in_flight;
+          // Tasks handed over but not yet taken will ack soon: block only briefly, so those
+          // acks are not held up by a long wait on an empty queue.
+          if (!opt.acks_late && !s.ready.empty())
+            wait = std::min(wait, std::chrono::milliseconds(10));
         }
       }
       if (full) {
