@@ -183,6 +183,24 @@ std::optional<broker_delivery> amqp_broker::fetch(const std::vector<std::string>
   return out;
 }
 
+std::vector<broker_delivery> amqp_broker::fetch_many(const std::vector<std::string>& queues,
+                                                     std::size_t max,
+                                                     std::chrono::milliseconds wait,
+                                                     std::span<const std::string> ack_first) {
+  for (const auto& t : ack_first) ack(t);
+  std::vector<broker_delivery> out;
+  auto d = fetch(queues, wait);
+  if (!d) return out;
+  out.push_back(std::move(*d));
+  // What RabbitMQ has already pushed (within basic.qos) is taken without waiting.
+  while (out.size() < max) {
+    d = fetch(queues, std::chrono::milliseconds(0));
+    if (!d) break;
+    out.push_back(std::move(*d));
+  }
+  return out;
+}
+
 void amqp_broker::ack(std::string_view delivery_tag) {
   auto t = split_tag(delivery_tag);
   if (!t) throw std::invalid_argument("amqp_broker::ack: not a delivery tag");
