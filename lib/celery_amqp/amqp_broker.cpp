@@ -109,6 +109,25 @@ void amqp_broker::publish(const task_message& message, std::string_view queue, i
   p_->pub->publish("", queue, m);
 }
 
+void amqp_broker::publish_many(std::span<const outgoing_message> messages) {
+  std::vector<amqp::message> ms;
+  ms.reserve(messages.size());
+  for (const auto& o : messages) {
+    if (!o.message) throw std::invalid_argument("amqp_broker::publish_many: null message");
+    if (o.queue.empty()) throw std::invalid_argument("amqp_broker::publish_many: empty queue");
+    ms.push_back(to_amqp_message(*o.message));
+    ms.back().props.priority = static_cast<std::uint8_t>(std::clamp(o.priority, 0, 255));
+  }
+  // Confirmed like publish(), but pipelined: every message goes out before the confirms are
+  // awaited (the publisher's window bounds how many are unconfirmed at once).
+  std::lock_guard lk(p_->pub_mu);
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    p_->declare_locked(messages[i].queue);
+    p_->pub->publish_async("", messages[i].queue, ms[i]);
+  }
+  p_->pub->wait_confirms();
+}
+
 std::optional<broker_delivery> amqp_broker::fetch(const std::vector<std::string>& queues,
                                                   std::chrono::milliseconds wait) {
   if (queues.empty()) throw std::invalid_argument("amqp_broker::fetch: no queues");
@@ -161,6 +180,24 @@ std::optional<broker_delivery> amqp_broker::fetch(const std::vector<std::string>
   out.redelivered = d->redelivered;
   out.raw = d->msg.body;
   out.message = from_amqp_message(d->msg);
+  return out;
+}
+
+std::vector<broker_delivery> amqp_broker::fetch_many(const std::vector<std::string>& queues,
+                                                     std::size_t max,
+                                                     std::chrono::milliseconds wait,
+                                                     std::span<const std::string> ack_first) {
+  for (const auto& t : ack_first) ack(t);
+  std::vector<broker_delivery> out;
+  auto d = fetch(queues, wait);
+  if (!d) return out;
+  out.push_back(std::move(*d));
+  // What RabbitMQ has already pushed (within basic.qos) is taken without waiting.
+  while (out.size() < max) {
+    d = fetch(queues, std::chrono::milliseconds(0));
+    if (!d) break;
+    out.push_back(std::move(*d));
+  }
   return out;
 }
 

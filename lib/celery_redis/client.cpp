@@ -1,5 +1,6 @@
 #include "ferry/celery/client.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "ferry/celery/redis_backend.hpp"
@@ -65,8 +66,11 @@ client::client(std::shared_ptr<celery::broker> broker, std::shared_ptr<redis_bac
   if (!broker_ || !backend_) throw std::invalid_argument("celery::client: null broker/backend");
 }
 
-async_result client::send_task(std::string_view name, json args, json kwargs,
-                               const send_options& o) {
+namespace {
+
+// Celery's send_task: the protocol-2 message for `name` with `o`; its id goes to `id`.
+task_message make_message(std::string_view name, json args, json kwargs, const send_options& o,
+                          std::string& id) {
   if (name.empty()) throw std::invalid_argument("send_task: empty task name");
   // Like Celery's `args or ()` / `kwargs or {}`: `{}` from C++ is JSON null.
   if (args.is_null()) args = json::array();
@@ -95,8 +99,36 @@ async_result client::send_task(std::string_view name, json args, json kwargs,
   bo.priority = static_cast<std::uint8_t>(std::clamp(o.priority, 0, 9));
   // send_task passes args as a list: argsrepr is "[2, 3]".
   bo.argsrepr_as_tuple = false;
-  broker_->publish(build_message(r, bo), o.queue, o.priority);
-  return async_result{r.id, backend_};
+  id = r.id;
+  return build_message(r, bo);
+}
+
+}  // namespace
+
+async_result client::send_task(std::string_view name, json args, json kwargs,
+                               const send_options& o) {
+  std::string id;
+  broker_->publish(make_message(name, std::move(args), std::move(kwargs), o, id), o.queue,
+                   o.priority);
+  return async_result{std::move(id), backend_};
+}
+
+std::vector<async_result> client::send_tasks(std::span<const task_call> calls) {
+  std::vector<task_message> messages;
+  std::vector<std::string> ids(calls.size());
+  messages.reserve(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i)
+    messages.push_back(
+        make_message(calls[i].name, calls[i].args, calls[i].kwargs, calls[i].options, ids[i]));
+  std::vector<outgoing_message> out;
+  out.reserve(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i)
+    out.push_back({&messages[i], calls[i].options.queue, calls[i].options.priority});
+  broker_->publish_many(out);
+  std::vector<async_result> handles;
+  handles.reserve(calls.size());
+  for (auto& id : ids) handles.emplace_back(std::move(id), backend_);
+  return handles;
 }
 
 async_result client::result(std::string task_id) const {

@@ -8,6 +8,7 @@
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/connection.hpp"
 #include "ferry/redis/pipeline.hpp"
+#include "ferry/redis/script.hpp"
 
 namespace ferry::celery {
 
@@ -16,22 +17,52 @@ redis_backend::redis_backend(std::shared_ptr<redis::client> client, redis_backen
   if (!client_) throw std::invalid_argument("redis_backend: null client");
 }
 
+namespace {
+
+// backends/base.py _store_result + backends/redis.py set(): a stored SUCCESS is never
+// overwritten; otherwise SETEX (ARGV[2] seconds; "0" = SET) and PUBLISH on the key's channel.
+const redis::script& store_script() {
+  static const redis::script s{R"lua(
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local ok, meta = pcall(cjson.decode, cur)
+  if ok and type(meta) == 'table' and meta.status == 'SUCCESS' then return 0 end
+end
+if ARGV[2] ~= '0' then
+  redis.call('SETEX', KEYS[1], ARGV[2], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+redis.call('PUBLISH', KEYS[1], ARGV[1])
+return 1
+)lua"};
+  return s;
+}
+
+}  // namespace
+
 bool redis_backend::store(const task_result& result) {
-  if (result.task_id.empty()) throw std::invalid_argument("redis_backend::store: empty task id");
-  auto key = result_key(result.task_id);
-  if (auto existing = get(result.task_id); existing && existing->status == states::success)
-    return false;
-  std::string text = result.to_json();
+  return store_many(std::span<const task_result>(&result, 1)).front();
+}
+
+std::vector<bool> redis_backend::store_many(std::span<const task_result> results) {
+  std::vector<bool> written;
+  if (results.empty()) return written;
+  const std::string expires = options_.result_expires && options_.result_expires->count() > 0
+                                  ? std::to_string(options_.result_expires->count())
+                                  : "0";
   redis::pipeline p;
-  p.add({"MULTI"});
-  if (options_.result_expires && options_.result_expires->count() > 0)
-    p.add({"SETEX", key, std::to_string(options_.result_expires->count()), text});
-  else
-    p.add({"SET", key, text});
-  p.add({"PUBLISH", key, text});
-  p.add({"EXEC"});
-  client_->exec(p).back().throw_if_error();
-  return true;
+  for (const auto& r : results) {
+    if (r.task_id.empty()) throw std::invalid_argument("redis_backend::store: empty task id");
+    const std::string key = result_key(r.task_id), text = r.to_json();
+    p.add(store_script(), {key}, {text, expires});
+  }
+  written.reserve(results.size());
+  for (const auto& r : client_->exec(p)) {
+    r.throw_if_error();
+    written.push_back(r.as_integer() == 1);
+  }
+  return written;
 }
 
 std::optional<task_result> redis_backend::get(std::string_view task_id) {

@@ -25,6 +25,48 @@ const redis::script& release_lock_script() {
   return s;
 }
 
+// First acks the delivery tags in ARGV[3..] (as ack_many), then pops up to ARGV[2] messages
+// from the lists in KEYS[3..] (kombu's poll order) and records each
+// valid envelope exactly as kombu's QoS.append does (ZADD unacked_index <now> <tag>, HSET unacked
+// <tag> [envelope, exchange, routing_key]), atomically: no message is ever popped but not
+// recorded. Returns a flat array: list, text, tag ("" = not recorded: not a kombu envelope).
+// The unacked value embeds the popped text as is (kombu re-dumps the same dict; readers parse
+// it, so only the JSON matters).
+const redis::script& fetch_script() {
+  static const redis::script s{R"lua(
+for i = 3, #ARGV do
+  redis.call('ZREM', KEYS[1], ARGV[i])
+  redis.call('HDEL', KEYS[2], ARGV[i])
+end
+local out, want = {}, tonumber(ARGV[2]) * 3
+for i = 3, #KEYS do
+  while #out < want do
+    local raw = redis.call('RPOP', KEYS[i])
+    if not raw then break end
+    local tag = ''
+    local ok, env = pcall(cjson.decode, raw)
+    if ok and type(env) == 'table' and type(env.properties) == 'table' then
+      local p = env.properties
+      if type(p.delivery_tag) == 'string' and p.delivery_tag ~= '' then
+        tag = p.delivery_tag
+        local di = type(p.delivery_info) == 'table' and p.delivery_info or {}
+        local ex = type(di.exchange) == 'string' and di.exchange or ''
+        local rk = type(di.routing_key) == 'string' and di.routing_key or ''
+        redis.call('ZADD', KEYS[1], ARGV[1], tag)
+        redis.call('HSET', KEYS[2], tag,
+                   '[' .. raw .. ', ' .. cjson.encode(ex) .. ', ' .. cjson.encode(rk) .. ']')
+      end
+    end
+    out[#out + 1] = KEYS[i]
+    out[#out + 1] = raw
+    out[#out + 1] = tag
+  end
+end
+return out
+)lua"};
+  return s;
+}
+
 std::string unix_seconds_now() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   char buf[64];
@@ -66,23 +108,41 @@ void redis_broker::publish(const task_message& message, std::string_view queue, 
   for (const auto& r : client_->exec(p)) r.throw_if_error();
 }
 
+namespace {
+
+broker_delivery to_broker_delivery(redis_delivery&& d) {
+  broker_delivery out;
+  // kombu's priority lists are `<queue>\x06\x16<digit>`: the base queue is before the separator.
+  const auto pos = d.list.find(kombu_redis_sep);
+  out.queue = pos == std::string::npos ? d.list : d.list.substr(0, pos);
+  out.raw = std::move(d.raw);
+  if (!d.delivery) {
+    out.error = std::move(d.error);
+    return out;
+  }
+  out.delivery_tag = d.delivery->delivery_tag;
+  out.routing_key = d.delivery->routing_key;
+  out.redelivered = d.delivery->redelivered;
+  out.message = std::move(d.delivery->message);
+  return out;
+}
+
+}  // namespace
+
 std::optional<broker_delivery> redis_broker::fetch(const std::vector<std::string>& queues,
                                                    std::chrono::milliseconds wait) {
   auto d = get(queues, wait);
   if (!d) return std::nullopt;
-  broker_delivery out;
-  // kombu's priority lists are `<queue>\x06\x16<digit>`: the base queue is before the separator.
-  const auto pos = d->list.find(kombu_redis_sep);
-  out.queue = pos == std::string::npos ? d->list : d->list.substr(0, pos);
-  out.raw = std::move(d->raw);
-  if (!d->delivery) {
-    out.error = std::move(d->error);
-    return out;
-  }
-  out.delivery_tag = d->delivery->delivery_tag;
-  out.routing_key = d->delivery->routing_key;
-  out.redelivered = d->delivery->redelivered;
-  out.message = std::move(d->delivery->message);
+  return to_broker_delivery(std::move(*d));
+}
+
+std::vector<broker_delivery> redis_broker::fetch_many(const std::vector<std::string>& queues,
+                                                      std::size_t max,
+                                                      std::chrono::milliseconds wait,
+                                                      std::span<const std::string> ack_first) {
+  std::vector<broker_delivery> out;
+  for (auto& d : get_many(queues, max, wait, ack_first))
+    out.push_back(to_broker_delivery(std::move(d)));
   return out;
 }
 
@@ -93,44 +153,131 @@ void redis_broker::dead_letter(const broker_delivery& d, std::string_view error,
   push_raw(list, python_json_dumps(dead_letter_entry(error, d.queue, d.raw)));
 }
 
+void redis_broker::publish_many(std::span<const outgoing_message> messages) {
+  std::vector<std::string> tags;
+  tags.reserve(messages.size());
+  std::vector<std::string> texts, lists;
+  texts.reserve(messages.size());
+  lists.reserve(messages.size());
+  std::vector<std::string_view> bound;
+  redis::pipeline p;
+  for (const auto& m : messages) {
+    if (!m.message) throw std::invalid_argument("redis_broker::publish_many: null message");
+    if (m.queue.empty()) throw std::invalid_argument("redis_broker::publish_many: empty queue");
+    if (std::find(bound.begin(), bound.end(), m.queue) == bound.end()) {
+      bound.push_back(m.queue);
+      p.add({"SADD", key(kombu_redis_binding_key(m.queue)),
+             kombu_redis_binding_member(m.queue, "", m.queue)});
+    }
+    tags.push_back(new_task_id());
+    texts.push_back(to_kombu_redis_json(*m.message, "", m.queue, tags.back()));
+    lists.push_back(key(kombu_redis_queue_for_priority(m.queue, m.priority)));
+  }
+  // One LPUSH per run of messages bound for the same list: LPUSH k a b c == LPUSH a, b, c.
+  std::vector<std::string_view> args;
+  for (std::size_t i = 0; i < texts.size();) {
+    args.assign({"LPUSH", lists[i]});
+    std::size_t j = i;
+    for (; j < texts.size() && lists[j] == lists[i]; ++j) args.push_back(texts[j]);
+    p.add(std::span<const std::string_view>(args));
+    i = j;
+  }
+  if (p.empty()) return;
+  for (const auto& r : client_->exec(p)) r.throw_if_error();
+}
+
 void redis_broker::push_raw(std::string_view list, std::string_view envelope) {
   client_->command({"LPUSH", key(list), envelope}).throw_if_error();
 }
 
+bool redis_broker::decode(redis_delivery& d) {
+  try {
+    d.delivery = from_kombu_redis_json(d.raw);
+    if (d.delivery->delivery_tag.empty())
+      throw error(errc::decode_error, "envelope has no properties.delivery_tag");
+    return true;
+  } catch (const std::exception& e) {
+    d.delivery.reset();
+    d.error = e.what();
+    return false;
+  }
+}
+
 std::optional<redis_delivery> redis_broker::get(const std::vector<std::string>& queues,
                                                 std::chrono::milliseconds wait) {
-  if (queues.empty()) throw std::invalid_argument("redis_broker::get: no queues");
+  // At least 10 ms: get() has always blocked (kombu's BRPOP), never merely polled.
+  auto got = get_many(queues, 1, std::max(wait, std::chrono::milliseconds(10)));
+  if (got.empty()) return std::nullopt;
+  return std::move(got.front());
+}
+
+std::vector<redis_delivery> redis_broker::get_many(const std::vector<std::string>& queues,
+                                                   std::size_t max, std::chrono::milliseconds wait,
+                                                   std::span<const std::string> ack_first) {
+  if (queues.empty()) throw std::invalid_argument("redis_broker::get_many: no queues");
+  if (max == 0) throw std::invalid_argument("redis_broker::get_many: max 0");
   // kombu orders the keys priority-first: q1 q2 ... q1\x06\x163 q2\x06\x163 ...
-  std::vector<std::string> args{"BRPOP"};
+  std::vector<std::string> lists;
   for (std::size_t step = 0; step < 4; ++step)
-    for (const auto& q : queues) args.push_back(key(kombu_redis_priority_queues(q)[step]));
-  // Redis >= 6 takes a fractional timeout; kombu uses 1 s. 0 would block forever.
-  wait = std::max(wait, std::chrono::milliseconds(10));
+    for (const auto& q : queues) lists.push_back(key(kombu_redis_priority_queues(q)[step]));
+  const std::string index_key = key(options_.unacked_index_key);
+  const std::string hash_key = key(options_.unacked_key);
+  std::vector<redis_delivery> out;
+  {
+    std::vector<std::string_view> keys{index_key, hash_key};
+    keys.insert(keys.end(), lists.begin(), lists.end());
+    const std::string now = unix_seconds_now(), count = std::to_string(max);
+    std::vector<std::string_view> args{now, count};
+    args.insert(args.end(), ack_first.begin(), ack_first.end());
+    auto r = fetch_script().run(*client_, keys, args);
+    r.throw_if_error();
+    const auto& el = r.elements();
+    if (el.size() % 3 != 0) throw error(errc::protocol_error, "fetch script: unexpected reply");
+    // Rare repairs: a text the script recorded but ferry cannot read is dropped from the
+    // unacked records (the caller dead-letters it); one ferry reads but the script did not
+    // record (an odd delivery_tag type) is recorded the old way.
+    std::vector<std::string> drop;
+    for (std::size_t i = 0; i < el.size(); i += 3) {
+      redis_delivery d;
+      d.list = el[i].as_string().substr(options_.global_keyprefix.size());
+      d.raw = el[i + 1].as_string();
+      const std::string recorded = el[i + 2].as_string();
+      const bool ok = decode(d);
+      if (!ok && !recorded.empty()) drop.push_back(recorded);
+      if (ok && recorded != d.delivery->delivery_tag) {
+        if (!recorded.empty()) drop.push_back(recorded);
+        record_unacked(d);
+      }
+      out.push_back(std::move(d));
+    }
+    if (!drop.empty()) ack_many(drop);
+    if (!out.empty() || wait.count() <= 0) return out;
+  }
+  // Nothing waiting: block in BRPOP like kombu (Redis >= 6 takes a fractional timeout; kombu
+  // uses 1 s; 0 would block forever), then record the message as unacked.
+  std::vector<std::string_view> args{"BRPOP"};
+  args.insert(args.end(), lists.begin(), lists.end());
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.3f", static_cast<double>(wait.count()) / 1000.0);
   args.emplace_back(secs);
   redis::reply r;
   {
     auto conn = client_->acquire();
-    std::vector<std::string_view> views(args.begin(), args.end());
-    r = conn->command(std::span<const std::string_view>(views), wait + std::chrono::seconds(5));
+    r = conn->command(std::span<const std::string_view>(args), wait + std::chrono::seconds(5));
   }
   r.throw_if_error();
-  if (r.is_nil()) return std::nullopt;
+  if (r.is_nil()) return out;
   const auto& el = r.elements();
   if (el.size() != 2) throw error(errc::protocol_error, "BRPOP: unexpected reply");
   redis_delivery d;
   d.list = el[0].as_string().substr(options_.global_keyprefix.size());
   d.raw = el[1].as_string();
-  try {
-    d.delivery = from_kombu_redis_json(d.raw);
-    if (d.delivery->delivery_tag.empty())
-      throw error(errc::decode_error, "envelope has no properties.delivery_tag");
-  } catch (const std::exception& e) {
-    d.delivery.reset();
-    d.error = e.what();
-    return d;
-  }
+  if (decode(d)) record_unacked(d);
+  out.push_back(std::move(d));
+  return out;
+}
+
+void redis_broker::record_unacked(const redis_delivery& d) {
   // kombu QoS.append: one MULTI with ZADD unacked_index + HSET unacked.
   redis::pipeline p;
   p.add({"MULTI"});
@@ -138,9 +285,7 @@ std::optional<redis_delivery> redis_broker::get(const std::vector<std::string>& 
   p.add({"HSET", key(options_.unacked_key), d.delivery->delivery_tag,
          kombu_redis_unacked_value(d.raw, d.delivery->exchange, d.delivery->routing_key)});
   p.add({"EXEC"});
-  auto replies = client_->exec(p);
-  replies.back().throw_if_error();
-  return d;
+  client_->exec(p).back().throw_if_error();
 }
 
 void redis_broker::ack(std::string_view delivery_tag) {
@@ -148,6 +293,25 @@ void redis_broker::ack(std::string_view delivery_tag) {
   p.add({"MULTI"});
   p.add({"ZREM", key(options_.unacked_index_key), delivery_tag});
   p.add({"HDEL", key(options_.unacked_key), delivery_tag});
+  p.add({"EXEC"});
+  client_->exec(p).back().throw_if_error();
+}
+
+void redis_broker::ack_many(std::span<const std::string> delivery_tags) {
+  if (delivery_tags.empty()) return;
+  std::vector<std::string_view> zrem{"ZREM"}, hdel{"HDEL"};
+  const std::string index_key = key(options_.unacked_index_key);
+  const std::string hash_key = key(options_.unacked_key);
+  zrem.push_back(index_key);
+  hdel.push_back(hash_key);
+  for (const auto& t : delivery_tags) {
+    zrem.push_back(t);
+    hdel.push_back(t);
+  }
+  redis::pipeline p;
+  p.add({"MULTI"});
+  p.add(std::span<const std::string_view>(zrem));
+  p.add(std::span<const std::string_view>(hdel));
   p.add({"EXEC"});
   client_->exec(p).back().throw_if_error();
 }

@@ -72,6 +72,15 @@ struct job {
   bool acked = false;
   task_handler* handler = nullptr;
   std::optional<sys_clock::time_point> eta;
+  std::vector<task_result> results;  // written by the finisher once the task is done
+  bool ack_after_results = false;    // acks_late: the finisher acks after writing them
+};
+
+// What the finisher thread writes next, in this order: results, then late acks.
+struct finish_batch {
+  std::vector<task_result> results;
+  std::vector<std::string> late_acks;
+  [[nodiscard]] bool empty() const { return results.empty() && late_acks.empty(); }
 };
 
 struct running_task {
@@ -94,6 +103,17 @@ struct worker::impl {
   std::deque<job> ready;
   std::size_t in_flight = 0;  // queued in `ready` + running
   bool shutting_down = false;
+  // Early acks of tasks handler threads have taken; the consumer thread sends them with its
+  // next fetch (same round trip), or on their own when it has no room to fetch.
+  std::vector<std::string> early_acks;
+  // The finisher: handler threads hand it their results and late acks and go on with the next
+  // task; it writes whatever has accumulated in one pipelined round trip per kind, so a
+  // burst of short tasks costs a few round trips, not a few per task.
+  finish_batch finishing;
+  std::size_t finishing_tasks = 0;  // finished tasks whose results/acks are not taken yet
+  std::condition_variable cv_finish;
+  bool finisher_stop = false;
+  std::thread finisher;
   std::map<std::uint64_t, running_task> running;
   std::uint64_t next_slot = 0;
   std::vector<std::thread> threads;
@@ -125,6 +145,90 @@ struct worker::impl {
     } catch (const std::exception& e) {
       log(log_level::error, "ack " + tag + " failed: " + e.what());
     }
+  }
+
+  // Early ack: handed to the consumer thread, which sends it at once, with its next fetch if
+  // it has room (Celery also defers acks to its event loop); a crash before it is sent
+  // leaves the message to the visibility timeout (the task may then run again).
+  // No wake-up here: the consumer picks them up on its next turn (at the latest after its
+  // 1 s wait), which saves a thread switch per task.
+  void ack_soon(const std::string& tag) {
+    std::lock_guard lk(mu);
+    early_acks.push_back(tag);
+  }
+
+  // Sends acks taken from `early_acks` on their own (no fetch to ride along).
+  void send_acks(std::vector<std::string>& acks) {
+    if (acks.empty()) return;
+    try {
+      broker->ack_many(acks);
+    } catch (const std::exception& e) {
+      log(log_level::error,
+          "acking " + std::to_string(acks.size()) + " message(s) failed: " + e.what());
+    }
+    acks.clear();
+  }
+
+  // A result the finisher writes after the task (store_now() for writes others must see
+  // before the worker goes on: STARTED, and FAILURE before its errbacks are published).
+  static void store_later(job& j, task_result r, bool ignore) {
+    if (!ignore) j.results.push_back(std::move(r));
+  }
+
+  // Hands a finished task's results and late ack to the finisher; waits while it lags far
+  // behind, which bounds the memory a slow result backend can tie up.
+  void complete(job& j) {
+    if (j.results.empty() && !j.ack_after_results) return;
+    std::unique_lock lk(mu);
+    for (auto& r : j.results) finishing.results.push_back(std::move(r));
+    if (j.ack_after_results) finishing.late_acks.push_back(j.delivery_tag);
+    ++finishing_tasks;
+    cv_finish.notify_one();
+    const std::size_t cap = std::max<std::size_t>(64, 4 * opt.prefetch);
+    cv_done.wait(lk, [&] { return finishing_tasks < cap || finisher_stop; });
+  }
+
+  void finisher_main() {
+    for (;;) {
+      finish_batch b;
+      {
+        std::unique_lock lk(mu);
+        cv_finish.wait(lk, [&] { return !finishing.empty() || finisher_stop; });
+        if (finishing.empty()) return;  // stopping, and nothing left to write
+        b = std::move(finishing);
+        finishing = {};
+        finishing_tasks = 0;
+      }
+      cv_done.notify_all();
+      try {
+        (void)backend->store_many(b.results);
+      } catch (const std::exception& e) {
+        log(log_level::error,
+            "storing " + std::to_string(b.results.size()) + " result(s) failed: " + e.what());
+      }
+      try {
+        broker->ack_many(b.late_acks);
+      } catch (const std::exception& e) {
+        log(log_level::error,
+            "acking " + std::to_string(b.late_acks.size()) + " message(s) failed: " + e.what());
+      }
+    }
+  }
+
+  void start_finisher() {
+    finisher_stop = false;
+    finisher = std::thread([this] { finisher_main(); });
+  }
+
+  // After the handler threads have ended: writes what is left, then ends the finisher.
+  void stop_finisher() {
+    {
+      std::lock_guard lk(mu);
+      finisher_stop = true;
+    }
+    cv_finish.notify_all();
+    cv_done.notify_all();
+    if (finisher.joinable()) finisher.join();
   }
 
   void store(const task_result& r, bool ignore) {
@@ -178,8 +282,8 @@ struct worker::impl {
                const std::shared_ptr<std::atomic<bool>>& hard_flag) {
     const task_request& req = j.request;
     const auto now = [] { return sys_clock::now(); };
-    if (!opt.acks_late) {
-      safe_ack(j.delivery_tag);
+    if (!opt.acks_late && !j.acked) {
+      ack_soon(j.delivery_tag);
       j.acked = true;
     }
     if (opt.track_started && !req.ignore_result) {
@@ -213,8 +317,8 @@ struct worker::impl {
       r.children = std::move(children);
       if (req.parent_id) r.parent_id = req.parent_id;
       if (req.group) r.group_id = req.group;
-      store(r, req.ignore_result);
-      log(log_level::info, "Task " + req.task + "[" + req.id + "] succeeded");
+      store_later(j, std::move(r), req.ignore_result);
+      if (opt.log) log(log_level::info, "Task " + req.task + "[" + req.id + "] succeeded");
     } catch (const retry_request& rr) {
       if (!hard_flag->load()) handle_retry(j, rr);
     } catch (const celery::soft_time_limit_exceeded&) {
@@ -229,7 +333,7 @@ struct worker::impl {
         fail(j, exception_info{"UnknownCxxException", json::array(), "ferry"}, std::nullopt);
     }
     if (opt.acks_late && !j.acked) {
-      safe_ack(j.delivery_tag);
+      j.ack_after_results = true;
       j.acked = true;
     }
   }
@@ -242,7 +346,11 @@ struct worker::impl {
     auto r = task_result::failure(req.id, ex, std::move(tb), sys_clock::now());
     if (req.parent_id) r.parent_id = req.parent_id;
     if (req.group) r.group_id = req.group;
-    store(r, false);
+    // trace.py: the FAILURE is stored before the errbacks run (they may read it).
+    if (req.errbacks)
+      store(r, false);
+    else
+      store_later(j, std::move(r), false);
     if (req.errbacks)
       for (const auto& eb : *req.errbacks) {
         try {
@@ -284,7 +392,7 @@ struct worker::impl {
     r.result = rr.exc ? rr.exc->to_json() : json(nullptr);
     r.children = json::array({result_tuple(req.id)});
     r.parent_id = req.parent_id ? req.parent_id : std::optional<std::string>();
-    store(r, req.ignore_result);
+    store_later(j, std::move(r), req.ignore_result);
     log(log_level::info,
         "Task " + req.task + "[" + req.id + "] retry " + std::to_string(n.retries));
   }
@@ -301,6 +409,12 @@ struct worker::impl {
         if (ready.empty()) return;
         j = std::move(ready.front());
         ready.pop_front();
+        if (!opt.acks_late) {
+          // Early ack, queued in the same step that takes the task off `ready`: the consumer
+          // then never misses it when it decides how long to block (see run()).
+          early_acks.push_back(j.delivery_tag);
+          j.acked = true;
+        }
         slot = next_slot++;
         running_task rt;
         rt.started = steady::now();
@@ -324,12 +438,17 @@ struct worker::impl {
       } catch (const std::exception& e) {
         log(log_level::error, "finishing task " + j.request.id + " failed: " + e.what());
       }
+      bool refill;
       {
         std::lock_guard lk(mu);
         running.erase(slot);
         --in_flight;
+        // Wake the consumer when this thread runs dry, not after every task: it then
+        // refills the whole window in one fetch.
+        refill = ready.empty();
       }
-      cv_done.notify_all();
+      if (refill) cv_done.notify_all();
+      complete(j);
     }
   }
 
@@ -396,6 +515,7 @@ worker::~worker() {
     impl_->cv_jobs.notify_all();
     for (auto& t : impl_->threads)
       if (t.joinable()) t.join();
+    impl_->stop_finisher();
   }
 }
 
@@ -411,6 +531,7 @@ void worker::run() {
     std::lock_guard lk(s.mu);
     s.shutting_down = false;
   }
+  s.start_finisher();
   for (std::size_t i = 0; i < opt.concurrency; ++i)
     s.threads.emplace_back([&s] { s.thread_main(); });
   s.log(log_level::info, "worker " + opt.hostname + " ready");
@@ -451,6 +572,50 @@ void worker::run() {
     }
   };
 
+  // One fetched message: dead-letter it, hold it (eta) or hand it to the handler threads.
+  auto accept = [&](broker_delivery& d) {
+    const std::string& queue = d.queue;
+    // A message is acked only after its dead-letter copy is kept: never a silent loss.
+    auto reject = [&](const std::string& why) {
+      if (s.dead_letter(d, why) && !d.delivery_tag.empty()) s.safe_ack(d.delivery_tag);
+    };
+    if (!d.message) {
+      s.log(log_level::error, "rejected undecodable message from " + queue + ": " + d.error);
+      reject(d.error);
+      return;
+    }
+    job j;
+    j.delivery_tag = d.delivery_tag;
+    j.queue = d.routing_key.empty() ? queue : d.routing_key;
+    j.priority = d.message->properties.priority.value_or(0);
+    try {
+      j.request = parse_message(*d.message, opt.parse);
+    } catch (const std::exception& e) {
+      s.log(log_level::error, "rejected invalid task message from " + queue + ": " + e.what());
+      reject(e.what());
+      return;
+    }
+    auto h = s.handlers.find(j.request.task);
+    if (h == s.handlers.end()) {
+      // Celery: "Received unregistered task", FAILURE NotRegistered, reject(requeue=False).
+      s.log(log_level::error, "Received unregistered task of type '" + j.request.task + "' [" +
+                                  j.request.id + "]; moved to " + queue + opt.dead_letter_suffix);
+      s.store(task_result::failure(j.request.id,
+                                   celery_exc("NotRegistered", json::array({j.request.task})),
+                                   std::nullopt, sys_clock::now()),
+              false);
+      reject("unregistered task " + j.request.task);
+      return;
+    }
+    j.handler = &h->second;
+    if (j.request.eta && *j.request.eta > sys_clock::now()) {
+      j.eta = j.request.eta;
+      held.push(std::move(j));
+      return;
+    }
+    dispatch(std::move(j));
+  };
+
   while (!stop_.load()) {
     try {
       if (steady::now() - last_restore >= opt.restore_interval) {
@@ -479,61 +644,47 @@ void worker::run() {
       }
       // Time limits are checked between waits: 100 ms resolution while one is running.
       if (limits_pending) wait = std::min(wait, std::chrono::milliseconds(100));
-      bool full;
+      std::size_t room = 0;
+      std::vector<std::string> acks;
+      bool full = false;
       {
         std::unique_lock lk(s.mu);
-        full = s.in_flight >= opt.prefetch || held.size() >= opt.max_eta_held;
-        if (full) {
-          s.cv_done.wait_for(lk, wait);
+        const auto no_room = [&] {
+          return s.in_flight >= opt.prefetch || held.size() >= opt.max_eta_held;
+        };
+        if (no_room()) {
+          full = true;
+          if (s.early_acks.empty()) {
+            s.cv_done.wait_for(lk, wait);
+          } else if (s.cv_done.wait_for(lk, std::chrono::milliseconds(5),
+                                        [&] { return !no_room(); })) {
+            // Early acks wait a moment for room, to ride along with the next fetch (short
+            // tasks free it within microseconds); past that they go on their own.
+            full = false;
+          } else {
+            acks.swap(s.early_acks);
+          }
+        }
+        if (!full) {
+          acks.swap(s.early_acks);
+          room = opt.prefetch - s.in_flight;
+          // Tasks handed over but not yet taken will ack soon: block only briefly, so those
+          // acks are not held up by a long wait on an empty queue.
+          if (!opt.acks_late && !s.ready.empty())
+            wait = std::min(wait, std::chrono::milliseconds(10));
         }
       }
       if (full) {
-        s.broker->flush();  // acks from the handler threads (AMQP sends them from this thread)
+        s.send_acks(acks);
+        s.broker->flush();  // acks from other threads (AMQP sends them from this thread)
         continue;
       }
-      auto d = s.broker->fetch(opt.queues, wait);
+      // As many as the prefetch window has room for (Redis: one round trip when they are
+      // waiting); the early acks ride along. If this fails they are not retried: the broker
+      // then redelivers those messages (at-least-once).
+      auto got = s.broker->fetch_many(opt.queues, room, wait, acks);
       backoff = std::chrono::milliseconds(100);
-      if (!d) continue;
-      const std::string& queue = d->queue;
-      // A message is acked only after its dead-letter copy is kept: never a silent loss.
-      auto reject = [&](const std::string& why) {
-        if (s.dead_letter(*d, why) && !d->delivery_tag.empty()) s.safe_ack(d->delivery_tag);
-      };
-      if (!d->message) {
-        s.log(log_level::error, "rejected undecodable message from " + queue + ": " + d->error);
-        reject(d->error);
-        continue;
-      }
-      job j;
-      j.delivery_tag = d->delivery_tag;
-      j.queue = d->routing_key.empty() ? queue : d->routing_key;
-      j.priority = d->message->properties.priority.value_or(0);
-      try {
-        j.request = parse_message(*d->message, opt.parse);
-      } catch (const std::exception& e) {
-        s.log(log_level::error, "rejected invalid task message from " + queue + ": " + e.what());
-        reject(e.what());
-        continue;
-      }
-      auto h = s.handlers.find(j.request.task);
-      if (h == s.handlers.end()) {
-        // Celery: "Received unregistered task", FAILURE NotRegistered, reject(requeue=False).
-        s.log(log_level::error, "Received unregistered task of type '" + j.request.task + "' [" +
-                                    j.request.id + "]; moved to " + queue + opt.dead_letter_suffix);
-        s.store(task_result::failure(j.request.id,
-                                     celery_exc("NotRegistered", json::array({j.request.task})),
-                                     std::nullopt, sys_clock::now()),
-                false);
-        reject("unregistered task " + j.request.task);
-        continue;
-      }
-      j.handler = &h->second;
-      if (j.request.eta && *j.request.eta > sys_clock::now()) {
-        j.eta = j.request.eta;
-        held.push(std::move(j));
-        continue;
-      }
-      dispatch(std::move(j));
+      for (auto& d : got) accept(d);
     } catch (const error& e) {
       if (!e.is_transient()) {
         s.log(log_level::error, std::string("worker stopping: ") + e.what());
@@ -568,6 +719,8 @@ void worker::run() {
   s.cv_jobs.notify_all();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
+  s.stop_finisher();
+  s.send_acks(s.early_acks);
   try {
     s.broker->flush();
   } catch (const std::exception& e) {

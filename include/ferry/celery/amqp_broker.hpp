@@ -64,8 +64,14 @@ class amqp_broker final : public broker {
   amqp_broker& operator=(const amqp_broker&) = delete;
 
   void publish(const task_message& message, std::string_view queue, int priority) override;
+  /// publish() for many: all sent, then all confirms awaited (pipelined, still confirmed).
+  void publish_many(std::span<const outgoing_message> messages) override;
   [[nodiscard]] std::optional<broker_delivery> fetch(const std::vector<std::string>& queues,
                                                      std::chrono::milliseconds wait) override;
+  /// fetch() for the first, then what is already buffered without waiting, up to `max`.
+  [[nodiscard]] std::vector<broker_delivery> fetch_many(
+      const std::vector<std::string>& queues, std::size_t max, std::chrono::milliseconds wait,
+      std::span<const std::string> ack_first = {}) override;
   void ack(std::string_view delivery_tag) override;
   void requeue(std::string_view delivery_tag) override;
   void dead_letter(const broker_delivery& d, std::string_view error,

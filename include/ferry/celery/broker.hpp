@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,13 @@ struct broker_delivery {
   bool redelivered = false;
 };
 
+/// One message of a publish_many() batch (the message must outlive the call).
+struct outgoing_message {
+  const task_message* message = nullptr;
+  std::string_view queue{};
+  int priority = 0;
+};
+
 /// A Celery transport. See the file comment.
 class broker {
  public:
@@ -64,6 +72,20 @@ class broker {
 
   /// Done with the delivery: it will not be delivered again.
   virtual void ack(std::string_view delivery_tag) = 0;
+
+  /// publish() for many messages, in order. Default: one by one; Redis sends them all in one
+  /// pipelined write (one round trip).
+  virtual void publish_many(std::span<const outgoing_message> messages);
+
+  /// Acks `ack_first`, then returns up to `max` deliveries, waiting up to `wait` only when
+  /// none is there. Default: ack() each, then at most one fetch(); Redis does it all in one
+  /// round trip when messages are waiting (the worker's early acks ride along).
+  [[nodiscard]] virtual std::vector<broker_delivery> fetch_many(
+      const std::vector<std::string>& queues, std::size_t max, std::chrono::milliseconds wait,
+      std::span<const std::string> ack_first = {});
+
+  /// ack() for many deliveries. Default: one by one; Redis: one MULTI.
+  virtual void ack_many(std::span<const std::string> delivery_tags);
 
   /// Gives the delivery back to its queue (redelivered next).
   virtual void requeue(std::string_view delivery_tag) = 0;

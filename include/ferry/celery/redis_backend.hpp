@@ -1,10 +1,11 @@
 // ferry/celery/redis_backend.hpp — Celery's Redis result backend (celery/backends/redis.py).
 //
 // Stores task states where Python's AsyncResult looks for them and reads what Python workers
-// store. A write is GET (never overwrite a stored SUCCESS: redelivered tasks stay deduplicated,
-// as Celery's worker does), then one MULTI with SETEX `celery-task-meta-<id>` <result_expires>
-// <json> (plain SET when results never expire) and PUBLISH of the same JSON on the channel of
-// the same name — without the PUBLISH, a waiting Python client would hang until its timeout.
+// store. A write is one Lua script (one round trip, atomic): it leaves a stored SUCCESS alone
+// (redelivered tasks stay deduplicated, as Celery's worker does with a GET first), else SETEX
+// `celery-task-meta-<id>` <result_expires> <json> (plain SET when results never expire) and
+// PUBLISH of the same JSON on the channel of the same name — without the PUBLISH, a waiting
+// Python client would hang until its timeout. store_many() sends many writes in one pipeline.
 // wait() does not poll: it SUBSCRIBEs first, then GETs (closing the race with a write that
 // happened before the subscription), then blocks on the subscription for the remaining time.
 //
@@ -20,8 +21,10 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ferry/celery/task_result.hpp"
 
@@ -43,6 +46,10 @@ class redis_backend {
   /// Writes `result` (see the file comment). Returns false, writing nothing, when a SUCCESS is
   /// already stored for the task.
   bool store(const task_result& result);
+
+  /// store() for many results in one pipelined round trip; element i says whether result i
+  /// was written.
+  std::vector<bool> store_many(std::span<const task_result> results);
 
   /// The stored state; nullopt when nothing is stored (Celery calls that PENDING).
   [[nodiscard]] std::optional<task_result> get(std::string_view task_id);

@@ -6,14 +6,18 @@
 //              (`q`, `q\x06\x163`, `q\x06\x166`, `q\x06\x169`; priority 0 is served FIRST);
 //   consume  = BRPOP over those lists in that order (FIFO with LPUSH), then, in one MULTI,
 //              ZADD `unacked_index` <now> <tag> + HSET `unacked` <tag> [envelope, ex, rk];
-//   ack      = MULTI ZREM unacked_index + HDEL unacked EXEC;
+//              get_many() first pops and records up to N messages in ONE Lua script (same
+//              order, same keys and values, one round trip, atomic) and only BRPOPs when
+//              the lists are empty;
+//   ack      = MULTI ZREM unacked_index + HDEL unacked EXEC (ack_many: one for many tags);
 //   restore  = under the `unacked_mutex` lock (SET NX PX, compare-and-delete release), every
 //              entry older than the visibility timeout is moved back with RPUSH (delivered
 //              next) and `redelivered: true`, in a WATCH/MULTI transaction per tag.
-// The one behaviour a reader would get wrong: like kombu, the pop and the unacked record are
-// two round trips; a consumer that dies between them loses that message (kombu does the same:
-// BRPOP cannot run inside MULTI or Lua). Every other crash is recovered by any consumer's
-// restore_visible() — ferry's or Python's — after the visibility timeout.
+// The one behaviour a reader would get wrong: like kombu, a BRPOP (used only when the lists
+// were empty) and its unacked record are two round trips; a consumer that dies between them
+// loses that message (kombu does the same: BRPOP cannot run inside MULTI or Lua). Every other crash
+// is recovered by any consumer's restore_visible() — ferry's or Python's — after the visibility
+// timeout.
 //
 //   auto c = std::make_shared<ferry::redis::client>("redis://127.0.0.1:6379/0");
 //   ferry::celery::redis_broker broker{c};
@@ -30,6 +34,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +86,10 @@ class redis_broker final : public broker {
   /// `queue`) to the list for `priority` (its delivery tag is a fresh uuid4).
   void publish(const task_message& message, std::string_view queue, int priority = 0) override;
 
+  /// publish() for many messages in ONE pipelined write (one round trip): the bindings (once
+  /// per distinct queue), then the LPUSHes in order.
+  void publish_many(std::span<const outgoing_message> messages) override;
+
   /// Pushes an already-built envelope text to the left of `list` (no binding).
   void push_raw(std::string_view list, std::string_view envelope);
 
@@ -90,6 +99,21 @@ class redis_broker final : public broker {
   [[nodiscard]] std::optional<redis_delivery> get(const std::vector<std::string>& queues,
                                                   std::chrono::milliseconds wait);
 
+  /// Up to `max` messages in kombu's order. One round trip when messages are waiting: a Lua
+  /// script pops them and records each valid envelope as unacked (an undecodable one is
+  /// returned with `delivery` nullopt and never recorded). When the lists are empty, get()'s
+  /// BRPOP for up to `wait` (0 = do not block), returning at most that one message.
+  /// `ack_first` are acked (as ack_many) in the same round trip, before anything is popped:
+  /// a worker's early acks ride along with its next fetch.
+  [[nodiscard]] std::vector<redis_delivery> get_many(const std::vector<std::string>& queues,
+                                                     std::size_t max,
+                                                     std::chrono::milliseconds wait,
+                                                     std::span<const std::string> ack_first = {});
+
+  /// broker::fetch_many: get_many() as broker_deliveries.
+  [[nodiscard]] std::vector<broker_delivery> fetch_many(
+      const std::vector<std::string>& queues, std::size_t max, std::chrono::milliseconds wait,
+      std::span<const std::string> ack_first = {}) override;
   /// broker::fetch: get() as a broker_delivery (queue = the base queue of the list).
   [[nodiscard]] std::optional<broker_delivery> fetch(const std::vector<std::string>& queues,
                                                      std::chrono::milliseconds wait) override;
@@ -109,6 +133,9 @@ class redis_broker final : public broker {
 
   [[nodiscard]] std::string_view transport() const noexcept override { return "redis"; }
 
+  /// ack() for many deliveries in one MULTI (one round trip); nothing for an empty span.
+  void ack_many(std::span<const std::string> delivery_tags) override;
+
   /// Moves one unacked delivery back to the head of its queue (RPUSH, redelivered=true), as
   /// kombu's restore_by_tag. False if it is no longer unacked (acked or restored by another).
   bool restore(std::string_view delivery_tag);
@@ -125,6 +152,10 @@ class redis_broker final : public broker {
 
  private:
   [[nodiscard]] std::string key(std::string_view name) const;
+  /// Parses a popped text into `d`; false (with d.error set) when it is not a valid envelope.
+  static bool decode(redis_delivery& d);
+  /// kombu's QoS.append for one delivery: MULTI ZADD unacked_index + HSET unacked EXEC.
+  void record_unacked(const redis_delivery& d);
   std::shared_ptr<redis::client> client_;
   redis_transport_options options_;
 };

@@ -4,9 +4,18 @@
 //
 // Behaviour follows Celery 5.2.6 (celery/worker/request.py, app/trace.py):
 // * early ack (default): the message is acked when a handler thread takes it; a crash during
-//   the task loses it. `acks_late`: acked after the result is stored; a crash leaves it in
-//   kombu's `unacked` hash and any consumer (ferry or Python) restores it after the
-//   visibility timeout.
+//   the task loses it. The ack is sent by the consumer thread together with its next fetch
+//   (Redis: the same round trip), or on its own when the consumer has no room to fetch (at
+//   the latest after its 1 s wait) — Celery also defers its acks to its event loop. A crash
+//   before it is sent leaves the message to the broker (Redis: the visibility timeout;
+//   RabbitMQ: redelivery), so it may run again.
+//   `acks_late`: acked after the result is stored; a crash leaves it in kombu's `unacked`
+//   hash and any consumer (ferry or Python) restores it after the visibility timeout.
+// * round trips: the consumer thread fetches as many messages as `prefetch` has room for
+//   (broker::fetch_many; one round trip on Redis); handler threads do no I/O for a plain
+//   task: a finisher thread writes the results that accumulated (and late acks) in one
+//   pipelined round trip. Writes others must see first are made at once: STARTED, and a
+//   FAILURE that has errbacks.
 // * eta/countdown: held in a timer heap (unacked, not counted against `prefetch`; on RabbitMQ
 //   basic.qos is raised by one per held message, as Celery does) until due; other tasks keep
 //   running. On Redis keep eta below the visibility timeout (Celery has the same rule).

@@ -1,0 +1,109 @@
+# shellcheck shell=bash
+# Sourced by scripts/bench (see its header for the helpers a section may use).
+BENCH_TARGETS+=(ferry-bench-celery ferry-bench-amqp)
+# --- Celery: ferry's client and worker vs Python Celery 5.2 on the same broker ----------------
+# Both sides run the trivial task bench.add(i, i) on their own queue of the same broker:
+#   send   ferry client::send_task / send_tasks (batches of 100) vs Celery's app.send_task loop,
+#          no worker running (the peer's send without a result backend)
+#   exec   a worker started on N queued tasks, clocked until a sentinel queued last has run
+#          (with the result backend: until its result is stored); Celery solo vs ferry with 1
+#          handler thread, Celery prefork -c 2 vs ferry with 2 handler threads; both with
+#          prefetch 4 per process/thread (Celery's default multiplier)
+# Result backend: Redis (Celery's redis:// backend; ferry's redis_backend) or none (Celery
+# without a backend; ferry's tasks sent with ignore_result).
+# Knobs: CELERY_BENCH_ROUNDS (2), CELERY_BENCH_N (Celery tasks per run, 3000),
+# CELERY_BENCH_N_FERRY (ferry tasks per run, 20000: its runs are too short to time at 3000).
+bench_celery() {
+  ferry_log "celery: ferry client and worker vs Celery 5.2 (send_task; solo and prefork -c 2)"
+  if ! /usr/bin/python3 -c 'import celery' 2>/dev/null; then
+    echo "  python3-celery is missing: section skipped"
+    return 0
+  fi
+  local bin="$BUILD/tests/bench/ferry-bench-celery"
+  local peer=(/usr/bin/python3 "$FERRY_ROOT/tests/bench/peers/celery/celery_peer.py")
+  local rounds=${CELERY_BENCH_ROUNDS:-2} n_peer=${CELERY_BENCH_N:-3000}
+  local n_ferry=${CELERY_BENCH_N_FERRY:-20000}
+  local redis="redis://127.0.0.1:$REDIS_PORT" out="$RESULTS.celery"
+  # Databases: Celery broker 6, Celery results 7, control stamps 8; ferry broker 11, results 12.
+  local brokers=(redis)
+  if "$bin" --help 2>/dev/null | grep -q 'amqp://'; then brokers+=(amqp); fi
+  : >"$out"
+  local round broker backend pool peer_broker ferry_broker p f
+  for round in $(seq "$rounds"); do
+    for broker in "${brokers[@]}"; do
+      case $broker in
+        redis) peer_broker="$redis/6" ferry_broker="$redis/11" ;;
+        amqp) peer_broker="$RABBITMQ_URL" ferry_broker="$RABBITMQ_URL" ;;
+      esac
+      for backend in 0 1; do
+        for pool in solo prefork2; do
+          redis-cli -p "$REDIS_PORT" -n 7 flushdb >/dev/null
+          local peer_args=(--broker-url "$peer_broker" --control-url "$redis/8" --pool "$pool" -n "$n_peer")
+          local ferry_args=(--broker-url "$ferry_broker" --backend-url "$redis/12" --shape drain
+            -n "$n_ferry" -c "$([ "$pool" = solo ] && echo 1 || echo 2)")
+          if [ "$backend" = 1 ]; then
+            peer_args+=(--backend-url "$redis/7")
+            ferry_args+=(--store-results)
+          fi
+          p=$(client "${peer[@]}" "${peer_args[@]}")
+          f=$(client "$bin" "${ferry_args[@]}")
+          [ "$backend" = 0 ] && echo "peer.$broker.send $(echo "$p" | grep 'bench=celery.send' | field value)" >>"$out"
+          echo "peer.$broker.exec.$pool.$backend $(echo "$p" | grep 'bench=celery.drain' | field value)" >>"$out"
+          echo "ferry.$broker.exec.$pool.$backend $(echo "$f" | field value)" >>"$out"
+          echo "  round $round $broker backend=$backend: celery $pool $(echo "$p" | grep 'bench=celery.drain' | field value)/s" \
+            "(send $(echo "$p" | grep 'bench=celery.send' | field value)/s)$(echo "$p" | grep -q unfinished=1 && echo ' UNFINISHED')," \
+            "ferry c$([ "$pool" = solo ] && echo 1 || echo 2) $(echo "$f" | field value)/s"
+        done
+      done
+      f=$(client "$bin" --broker-url "$ferry_broker" --backend-url "$redis/12" --shape send -n 10000)
+      echo "ferry.$broker.send $(echo "$f" | field value)" >>"$out"
+      f=$(client "$bin" --broker-url "$ferry_broker" --backend-url "$redis/12" --shape send_batched -n 50000 --batch 100)
+      echo "ferry.$broker.send_batched $(echo "$f" | field value)" >>"$out"
+      echo "  round $round $broker: ferry send $(grep "^ferry.$broker.send " "$out" | tail -1 | cut -d' ' -f2)/s," \
+        "send_tasks $(echo "$f" | field value)/s"
+    done
+  done
+  # Ceilings in the same run and placement: one Redis round trip on one connection (what one
+  # send_task call per task costs at least), and RabbitMQ's confirmed persistent publish.
+  local ping amqp_ceiling=""
+  ping=$(client redis-benchmark -p "$REDIS_PORT" -c 1 -n 20000 -t ping_mbulk --csv | rb_rps)
+  if [[ " ${brokers[*]} " == *" amqp "* ]]; then
+    amqp_ceiling=$(client "$BUILD/tests/bench/ferry-bench-amqp" --url "$RABBITMQ_URL" \
+      --shape publish_pipelined | field value)
+  fi
+  celery_median() { median "$out" "$1" 2; }
+  local label title
+  for broker in "${brokers[@]}"; do
+    label=$([ "$broker" = redis ] && echo "Redis" || echo "RabbitMQ")
+    record "celery.$broker.send_batched" "Celery tasks sent, $label broker: send_tasks (100 per call)" \
+      "$(celery_median "ferry.$broker.send_batched")" "Celery 5.2 send_task loop" \
+      "$(celery_median "peer.$broker.send")" tasks/s 10
+    local each="one send_task call per task"
+    [ "$broker" = amqp ] && each="$each (ferry waits for each publisher confirm; Celery does not)"
+    record "celery.$broker.send" "Celery tasks sent, $label broker: $each" \
+      "$(celery_median "ferry.$broker.send")" "Celery 5.2 send_task loop" \
+      "$(celery_median "peer.$broker.send")" tasks/s 10
+    for backend in 0 1; do
+      title=$([ "$backend" = 1 ] && echo "Redis result backend" || echo "no result backend")
+      record "celery.$broker.exec_c1.$([ "$backend" = 1 ] && echo results || echo noresults)" \
+        "Celery tasks executed, $label broker, $title: 1 handler thread" \
+        "$(celery_median "ferry.$broker.exec.solo.$backend")" "Celery worker --pool solo" \
+        "$(celery_median "peer.$broker.exec.solo.$backend")" tasks/s 10
+      record "celery.$broker.exec_c2.$([ "$backend" = 1 ] && echo results || echo noresults)" \
+        "Celery tasks executed, $label broker, $title: 2 handler threads" \
+        "$(celery_median "ferry.$broker.exec.prefork2.$backend")" "Celery worker --pool prefork -c 2" \
+        "$(celery_median "peer.$broker.exec.prefork2.$backend")" tasks/s 10
+    done
+  done
+  note "Celery rows: medians of $rounds interleaved round(s); Celery runs $n_peer tasks per run," \
+    "ferry $n_ferry (drain) / 10,000 (send) / 50,000 (send_tasks). Every client process, Celery's" \
+    "prefork children included, shares the client CPU."
+  note "Ceiling of one send_task call per task on Redis: one round trip each; redis-benchmark" \
+    "PING on one connection, same placement: $(printf '%.0f' "$ping") round trips/s."
+  if [ -n "$amqp_ceiling" ]; then
+    note "RabbitMQ ceiling: ferry's raw persistent publish, confirmed, pipelined (ferry-bench-amqp" \
+      "publish_pipelined) to one queue: $(printf '%.0f' "$amqp_ceiling") msgs/s in this run; 10x" \
+      "Celery's send rate on RabbitMQ is above what the broker takes on its CPU."
+  fi
+  rm -f "$out"
+}

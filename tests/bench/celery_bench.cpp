@@ -1,0 +1,265 @@
+// ferry-bench-celery: ferry's Celery client and worker in the shapes of the Celery peer
+// (tests/bench/peers/celery/celery_peer.py), so scripts/bench runs both on the same broker.
+//
+//   ferry-bench-celery --broker-url redis://127.0.0.1:6379/6
+//       --backend-url redis://127.0.0.1:6379/7 --shape drain --concurrency 2 [--store-results]
+//
+// Shapes (one per run, so scripts/bench can interleave them with the peer's):
+//   send           client::send_task("bench.add", [i, i]) N times, one call after the other
+//                  (the peer's send_task loop)                       -> bench=celery.send
+//   send_batched   client::send_tasks() with --batch tasks per call: one pipelined write per
+//                  batch                                             -> bench=celery.send_batched
+//   drain          the N tasks plus a sentinel (bench.done, queued last) are queued untimed;
+//                  then a worker with --concurrency handler threads and prefetch 4 x
+//                  concurrency (Celery's default multiplier) runs them. The clock starts when
+//                  run() is called (the peer's: worker_ready) and stops when the sentinel has
+//                  run, or, with --store-results, when the sentinel's SUCCESS is published by
+//                  the result backend (every task's result is stored, as the peer's worker
+//                  does with a backend)                               -> bench=celery.drain
+// The broker is redis://... (kombu's Redis transport) or amqp://... (RabbitMQ, Celery's
+// conventions); results always go to Redis. The broker and backend databases (RabbitMQ: the
+// queue) are the benchmark's own: FLUSHDB'd (purged) before and after a run. Loops are bounded by
+// --tasks and --max-seconds. Prints: bench=celery.<shape> side=ferry value=<tasks/s> unit=tasks/s
+// n=.. seconds=.. [...]
+#include <ferry/amqp/connection.hpp>
+#include <ferry/amqp/topology.hpp>
+#include <ferry/celery/amqp_broker.hpp>
+#include <ferry/celery/client.hpp>
+#include <ferry/celery/worker.hpp>
+#include <ferry/redis/client.hpp>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+namespace fc = ferry::celery;
+
+struct settings {
+  std::string broker_url = "redis://127.0.0.1:6379/6";
+  std::string backend_url = "redis://127.0.0.1:6379/7";
+  std::string queue = "bench.ferry";
+  std::string shape = "drain";
+  std::size_t tasks = 20000;
+  std::size_t batch = 100;
+  std::size_t concurrency = 1;
+  std::size_t prefetch = 0;  // 0 = 4 x concurrency
+  bool store_results = false;
+  double max_seconds = 30;
+};
+
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+bool is_amqp(const std::string& url) {
+  return url.starts_with("amqp");
+}
+
+// Empties the broker side: FLUSHDB of a Redis broker's database, or a purge of the queue.
+void clear_broker(const settings& s, fc::broker& b) {
+  if (!is_amqp(s.broker_url)) {
+    ferry::redis::client{s.broker_url}.command({"FLUSHDB"}).throw_if_error();
+    return;
+  }
+  dynamic_cast<fc::amqp_broker&>(b).declare_queue(s.queue);
+  ferry::amqp::connection c{ferry::amqp::url::parse(s.broker_url)};
+  (void)ferry::amqp::purge_queue(c, s.queue);
+}
+
+std::size_t queued(const settings& s, fc::broker& b) {
+  if (auto* r = dynamic_cast<fc::redis_broker*>(&b)) return r->size(s.queue);
+  return dynamic_cast<fc::amqp_broker&>(b).size(s.queue);
+}
+
+void print_line(const char* bench, const settings& s, std::size_t n, double seconds,
+                const std::string& extra = {}) {
+  std::printf("bench=celery.%s side=ferry value=%.1f unit=tasks/s n=%zu seconds=%.3f%s\n", bench,
+              static_cast<double>(n) / seconds, n, seconds, extra.c_str());
+  (void)s;
+}
+
+fc::send_options to_queue(const settings& s) {
+  fc::send_options o;
+  o.queue = s.queue;
+  return o;
+}
+
+// send: the peer's loop, one send_task per task.
+void run_send(fc::client& app, const settings& s) {
+  const auto o = to_queue(s);
+  const auto deadline = clock_type::now() + std::chrono::duration<double>(s.max_seconds);
+  const auto t0 = clock_type::now();
+  std::size_t sent = 0;
+  while (sent < s.tasks) {
+    const auto i = static_cast<long long>(sent);
+    (void)app.send_task("bench.add", fc::json::array({i, i}), fc::json::object(), o);
+    ++sent;
+    if ((sent & 255) == 0 && clock_type::now() > deadline) break;
+  }
+  print_line("send", s, sent, seconds_since(t0));
+}
+
+// send_batched: the same tasks, --batch per send_tasks() call.
+void run_send_batched(fc::client& app, const settings& s) {
+  const auto o = to_queue(s);
+  const auto deadline = clock_type::now() + std::chrono::duration<double>(s.max_seconds);
+  std::vector<fc::task_call> calls;
+  const auto t0 = clock_type::now();
+  std::size_t sent = 0;
+  while (sent < s.tasks && clock_type::now() < deadline) {
+    calls.clear();
+    for (std::size_t k = 0; k < s.batch && sent + k < s.tasks; ++k) {
+      const auto i = static_cast<long long>(sent + k);
+      calls.push_back({"bench.add", fc::json::array({i, i}), fc::json::object(), o});
+    }
+    (void)app.send_tasks(calls);
+    sent += calls.size();
+  }
+  print_line("send_batched", s, sent, seconds_since(t0), " batch=" + std::to_string(s.batch));
+}
+
+// drain: a worker started on N queued tasks, clock until the sentinel is done (or stored).
+void run_drain(fc::client& app, const settings& s) {
+  auto o = to_queue(s);
+  // Without a result backend nothing is stored: Celery with no backend configured, or
+  // ignore_result on every call, which is how a ferry client says it.
+  o.ignore_result = !s.store_results;
+  {  // untimed fill, in batches
+    std::vector<fc::task_call> calls;
+    for (std::size_t i = 0; i < s.tasks; ++i) {
+      const auto v = static_cast<long long>(i);
+      calls.push_back({"bench.add", fc::json::array({v, v}), fc::json::object(), o});
+      if (calls.size() == 500) {
+        (void)app.send_tasks(calls);
+        calls.clear();
+      }
+    }
+    if (!calls.empty()) (void)app.send_tasks(calls);
+  }
+  const std::string sentinel_id = "bench-sentinel-" + fc::new_task_id();
+  auto so = o;
+  so.task_id = sentinel_id;
+  so.ignore_result = !s.store_results;
+  (void)app.send_task("bench.done", fc::json::array(), fc::json::object(), so);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<clock_type::time_point> done_at;
+  std::atomic<std::size_t> executed{0};
+
+  fc::worker_options wo;
+  wo.queues = {s.queue};
+  wo.concurrency = s.concurrency;
+  wo.prefetch = s.prefetch ? s.prefetch : 4 * s.concurrency;
+  std::atomic<std::size_t> errors{0};
+  wo.log = [&errors](fc::log_level l, std::string_view line) {
+    if (l < fc::log_level::warning) return;
+    if (errors.fetch_add(1) < 5)
+      std::fprintf(stderr, "# worker: %.*s\n", static_cast<int>(line.size()), line.data());
+  };
+  fc::worker w{app.broker(), app.backend(), wo};
+  w.register_task("bench.add", [&executed](const fc::json& a, const fc::json&, fc::task_context&) {
+    executed.fetch_add(1, std::memory_order_relaxed);
+    return fc::json(a[0].get<long long>() + a[1].get<long long>());
+  });
+  w.register_task("bench.done", [&](const fc::json&, const fc::json&, fc::task_context&) {
+    {
+      std::lock_guard lk(mu);
+      done_at = clock_type::now();
+    }
+    cv.notify_all();
+    return fc::json(true);
+  });
+  // With results, the clock stops when the sentinel's SUCCESS arrives on its result channel.
+  std::optional<std::thread> waiter;
+  std::optional<clock_type::time_point> stored_at;
+  std::exception_ptr wait_error;
+  const auto limit = std::chrono::milliseconds(static_cast<long long>(s.max_seconds * 1000));
+  if (s.store_results) {
+    waiter.emplace([&] {
+      try {
+        (void)app.result(sentinel_id).wait(limit);
+        stored_at = clock_type::now();
+      } catch (...) {
+        wait_error = std::current_exception();
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let it subscribe first
+  }
+  const auto t0 = clock_type::now();
+  std::thread runner([&w] { w.run(); });
+  {
+    std::unique_lock lk(mu);
+    cv.wait_for(lk, std::chrono::duration<double>(s.max_seconds),
+                [&] { return done_at.has_value(); });
+  }
+  if (waiter) waiter->join();
+  w.stop();
+  runner.join();
+  const std::size_t left = queued(s, *app.broker());
+  const std::string extra = " concurrency=" + std::to_string(s.concurrency) +
+                            " prefetch=" + std::to_string(wo.prefetch) +
+                            " backend=" + (s.store_results ? "1" : "0");
+  const auto end = s.store_results ? stored_at : done_at;
+  if (!end) {
+    if (wait_error) std::fprintf(stderr, "# waiting for the sentinel's result failed\n");
+    print_line("drain", s, executed.load(), s.max_seconds, extra + " unfinished=1");
+    return;
+  }
+  if (left != 0 || executed.load() != s.tasks)
+    std::fprintf(stderr, "# drain: %zu of %zu executed, %zu still queued\n", executed.load(),
+                 s.tasks, left);
+  print_line("drain", s, s.tasks, std::chrono::duration<double>(*end - t0).count(), extra);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"ferry Celery client/worker benchmark (peer: tests/bench/peers/celery)"};
+  settings s;
+  cli.add_option("--broker-url", s.broker_url,
+                 "redis://... (its database is flushed) or amqp://... (the queue is purged)");
+  cli.add_option("--backend-url", s.backend_url, "result backend (its database is flushed)");
+  cli.add_option("--queue", s.queue, "queue name");
+  cli.add_option("--shape", s.shape, "send | send_batched | drain")
+      ->check(CLI::IsMember({"send", "send_batched", "drain"}));
+  cli.add_option("-n,--tasks", s.tasks, "tasks per run");
+  cli.add_option("--batch", s.batch, "tasks per send_tasks() call (send_batched)");
+  cli.add_option("-c,--concurrency", s.concurrency, "worker handler threads (drain)");
+  cli.add_option("--prefetch", s.prefetch, "drain: worker prefetch (default 4 x concurrency)");
+  cli.add_flag("--store-results", s.store_results, "drain: store every result in the backend");
+  cli.add_option("--max-seconds", s.max_seconds, "bound on each timed phase");
+  CLI11_PARSE(cli, argc, argv);
+  try {
+    auto broker = fc::open_broker(s.broker_url);
+    auto results = std::make_shared<ferry::redis::client>(s.backend_url);
+    const auto flush_results = [&] { results->command({"FLUSHDB"}).throw_if_error(); };
+    clear_broker(s, *broker);
+    flush_results();
+    fc::client app{broker, std::make_shared<fc::redis_backend>(results)};
+    if (s.shape == "send")
+      run_send(app, s);
+    else if (s.shape == "send_batched")
+      run_send_batched(app, s);
+    else
+      run_drain(app, s);
+    clear_broker(s, *broker);
+    flush_results();
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ferry-bench-celery: %s\n", e.what());
+    return 1;
+  }
+}
