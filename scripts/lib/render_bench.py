@@ -27,8 +27,6 @@ def main() -> None:
                 notes.append(parts[1])
             elif len(parts) == 7:
                 rows.append(parts)
-            elif len(parts) == 2 and parts[0] == "note":
-                notes.append(parts[1])
     out = [
         "# Benchmarks",
         "",
