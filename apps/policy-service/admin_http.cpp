@@ -2,18 +2,18 @@
 
 #include <httplib.h>
 
-#include <thread>
+#include <optional>
 
 #include <ferry/error.hpp>
 
+#include "common/http_listener.hpp"
 #include "policy_server.hpp"
 
 namespace ferry::apps::policy {
 
 struct admin_server::impl {
   httplib::Server http;
-  std::thread thread;
-  int port = 0;
+  std::optional<http_listener> listener;  // after http: stopped before the server goes
   logger& log;
   explicit impl(logger& l) : log(l) {}
 };
@@ -37,14 +37,7 @@ admin_server::admin_server(const std::string& listen, metrics& stats, health_che
       res.set_content("ok\n", "text/plain");
     }
   });
-  if (where.port == 0) {
-    impl_->port = impl_->http.bind_to_any_port(where.host);
-  } else if (impl_->http.bind_to_port(where.host, where.port)) {
-    impl_->port = where.port;
-  } else {
-    impl_->port = -1;
-  }
-  if (impl_->port <= 0) throw ferry::error(errc::io_error, "admin endpoint: cannot bind " + listen);
+  impl_->listener.emplace(impl_->http, where.host, where.port, "admin endpoint");
 }
 
 admin_server::~admin_server() {
@@ -52,24 +45,17 @@ admin_server::~admin_server() {
 }
 
 void admin_server::start() {
-  if (impl_->thread.joinable()) return;
-  impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
-  // httplib's stop() is a no-op until the listener runs: wait for it, so stop() always works.
-  for (int i = 0; i < 1000 && !impl_->http.is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  impl_->log.info("admin endpoint: http://127.0.0.1:" + std::to_string(impl_->port) +
+  impl_->listener->start();
+  impl_->log.info("admin endpoint: http://127.0.0.1:" + std::to_string(port()) +
                   "/metrics and /health");
 }
 
 void admin_server::stop() {
-  if (!impl_->thread.joinable()) return;
-  impl_->http.stop();
-  impl_->thread.join();
+  impl_->listener->stop();
 }
 
 int admin_server::port() const noexcept {
-  return impl_->port;
+  return impl_->listener->port();
 }
 
 }  // namespace ferry::apps::policy

@@ -1,6 +1,9 @@
 #include "metrics.hpp"
 
 #include <cstdio>
+#include <utility>
+
+#include "common/prometheus.hpp"
 
 namespace ferry::apps::policy {
 namespace {
@@ -19,24 +22,15 @@ const char* action_label(verdict v) {
   return "unknown";
 }
 
-void counter(std::string& out, const char* name, const char* help, std::uint64_t value) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += " counter\n";
-  out += name;
-  out += ' ';
-  out += std::to_string(value);
-  out += '\n';
-}
-
+// Histogram bucket bounds are labels: seconds with microsecond precision.
 std::string seconds(std::uint64_t micros) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6f", static_cast<double>(micros) / 1e6);
   return buf;
+}
+
+std::int64_t value(const std::atomic<std::uint64_t>& a) {
+  return static_cast<std::int64_t>(a.load(std::memory_order_relaxed));
 }
 
 }  // namespace
@@ -51,75 +45,63 @@ void metrics::record_decision(verdict v, std::chrono::microseconds latency) noex
 }
 
 std::string metrics::render() const {
-  std::string out;
-  out.reserve(4096);
-  out +=
-      "# HELP ferry_policy_requests_total Policy requests answered, by Postfix action and "
-      "verdict.\n# TYPE ferry_policy_requests_total counter\n";
+  prometheus_text t;
+  t.family("ferry_policy_requests_total", "counter",
+           "Policy requests answered, by Postfix action and verdict.");
   for (std::size_t i = 0; i < verdict_count; ++i) {
     const auto v = static_cast<verdict>(i);
-    out += "ferry_policy_requests_total{action=\"";
-    out += action_label(v);
-    out += "\",verdict=\"";
-    out += to_string(v);
-    out += "\"} ";
-    out += std::to_string(by_verdict_[i].load(std::memory_order_relaxed));
-    out += '\n';
+    t.sample("ferry_policy_requests_total",
+             {{"action", action_label(v)}, {"verdict", to_string(v)}}, value(by_verdict_[i]));
   }
-  out +=
-      "# HELP ferry_policy_decision_seconds Time from a complete request to its answer.\n"
-      "# TYPE ferry_policy_decision_seconds histogram\n";
-  std::uint64_t cumulative = 0;
+  t.family("ferry_policy_decision_seconds", "histogram",
+           "Time from a complete request to its answer.");
+  std::int64_t cumulative = 0;
   for (std::size_t i = 0; i <= latency_bounds_us.size(); ++i) {
-    cumulative += latency_buckets_[i].load(std::memory_order_relaxed);
-    out += "ferry_policy_decision_seconds_bucket{le=\"";
-    out += i < latency_bounds_us.size() ? seconds(latency_bounds_us[i]) : std::string("+Inf");
-    out += "\"} ";
-    out += std::to_string(cumulative);
-    out += '\n';
+    cumulative += value(latency_buckets_[i]);
+    const std::string le =
+        i < latency_bounds_us.size() ? seconds(latency_bounds_us[i]) : std::string("+Inf");
+    t.sample("ferry_policy_decision_seconds_bucket", {{"le", le}}, cumulative);
   }
-  out += "ferry_policy_decision_seconds_sum " +
-         seconds(latency_sum_us_.load(std::memory_order_relaxed)) + "\n";
-  out += "ferry_policy_decision_seconds_count " + std::to_string(cumulative) + "\n";
-  counter(out, "ferry_policy_cache_hits_total", "Directory lookups answered by the Redis cache.",
-          cache_hits_.load(std::memory_order_relaxed));
-  counter(out, "ferry_policy_cache_near_hits_total",
+  t.sample("ferry_policy_decision_seconds_sum", {},
+           static_cast<double>(latency_sum_us_.load(std::memory_order_relaxed)) / 1e6);
+  t.sample("ferry_policy_decision_seconds_count", {}, cumulative);
+  const auto counter = [&t](const char* name, const char* help, std::int64_t v) {
+    t.family(name, "counter", help);
+    t.sample(name, {}, v);
+  };
+  counter("ferry_policy_cache_hits_total", "Directory lookups answered by the Redis cache.",
+          value(cache_hits_));
+  counter("ferry_policy_cache_near_hits_total",
           "Cache hits answered from the in-process near cache, without a Redis round trip.",
-          cache_near_hits_.load(std::memory_order_relaxed));
-  counter(out, "ferry_policy_cache_misses_total", "Directory lookups that went to the database.",
-          cache_misses_.load(std::memory_order_relaxed));
-  counter(out, "ferry_policy_cache_errors_total",
+          value(cache_near_hits_));
+  counter("ferry_policy_cache_misses_total", "Directory lookups that went to the database.",
+          value(cache_misses_));
+  counter("ferry_policy_cache_errors_total",
           "Cache operations that failed (Redis down: answered from the database).",
-          cache_errors_.load(std::memory_order_relaxed));
-  out +=
-      "# HELP ferry_policy_rate_limited_total Requests answered DEFER_IF_PERMIT 4.7.1 because "
-      "the sender or the client address was over a rate limit.\n"
-      "# TYPE ferry_policy_rate_limited_total counter\n";
-  out += "ferry_policy_rate_limited_total{limit=\"sender\"} " +
-         std::to_string(rate_limited_sender_.load(std::memory_order_relaxed)) + "\n";
-  out += "ferry_policy_rate_limited_total{limit=\"client\"} " +
-         std::to_string(rate_limited_client_.load(std::memory_order_relaxed)) + "\n";
-  counter(out, "ferry_policy_rate_limit_errors_total",
+          value(cache_errors_));
+  t.family("ferry_policy_rate_limited_total", "counter",
+           "Requests answered DEFER_IF_PERMIT 4.7.1 because the sender or the client address "
+           "was over a rate limit.");
+  t.sample("ferry_policy_rate_limited_total", {{"limit", "sender"}}, value(rate_limited_sender_));
+  t.sample("ferry_policy_rate_limited_total", {{"limit", "client"}}, value(rate_limited_client_));
+  counter("ferry_policy_rate_limit_errors_total",
           "Rate-limit checks the limiter could not make (Redis down): admitted (fail-open).",
-          rate_limit_errors_.load(std::memory_order_relaxed));
-  counter(out, "ferry_policy_decision_timeouts_total",
+          value(rate_limit_errors_));
+  counter("ferry_policy_decision_timeouts_total",
           "Requests answered DEFER_IF_PERMIT because the directory was too slow.",
-          decision_timeouts_.load(std::memory_order_relaxed));
-  counter(out, "ferry_policy_connections_total", "Policy connections accepted.",
-          connections_total_.load(std::memory_order_relaxed));
-  counter(out, "ferry_policy_connections_refused_total",
+          value(decision_timeouts_));
+  counter("ferry_policy_connections_total", "Policy connections accepted.",
+          value(connections_total_));
+  counter("ferry_policy_connections_refused_total",
           "Policy connections closed at once because max_connections was reached.",
-          connections_refused_.load(std::memory_order_relaxed));
-  counter(out, "ferry_policy_protocol_errors_total",
-          "Connections closed for malformed or oversized input.",
-          protocol_errors_.load(std::memory_order_relaxed));
-  counter(out, "ferry_policy_idle_timeouts_total", "Connections closed after idle_timeout.",
-          idle_timeouts_.load(std::memory_order_relaxed));
-  out +=
-      "# HELP ferry_policy_connections_open Policy connections open now.\n"
-      "# TYPE ferry_policy_connections_open gauge\nferry_policy_connections_open " +
-      std::to_string(connections_open_.load(std::memory_order_relaxed)) + "\n";
-  return out;
+          value(connections_refused_));
+  counter("ferry_policy_protocol_errors_total",
+          "Connections closed for malformed or oversized input.", value(protocol_errors_));
+  counter("ferry_policy_idle_timeouts_total", "Connections closed after idle_timeout.",
+          value(idle_timeouts_));
+  t.family("ferry_policy_connections_open", "gauge", "Policy connections open now.");
+  t.sample("ferry_policy_connections_open", {}, value(connections_open_));
+  return std::move(t).str();
 }
 
 }  // namespace ferry::apps::policy

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include <ferry/ratelimit/local_limiter.hpp>
 #include <ferry/redis/scan.hpp>
 
+#include "common/http_listener.hpp"
 #include "common/prometheus.hpp"
 #include "views.hpp"
 
@@ -74,8 +76,7 @@ struct admin_server::impl {
   admin_options opts;
   admin_deps deps;
   httplib::Server http;
-  std::thread thread;
-  int port = 0;
+  std::optional<http_listener> listener;  // after http: stopped before the server goes
   ratelimit::local_limiter failures;
   std::mutex blocked_mutex;
   std::unordered_map<std::string, steady::time_point> blocked;  // address -> refused until
@@ -267,16 +268,7 @@ admin_server::admin_server(admin_options options, admin_deps deps) {
   impl_ = std::make_unique<impl>(std::move(options), std::move(deps));
   impl_->http.new_task_queue = [] { return new httplib::ThreadPool(4); };
   impl_->routes();
-  if (port == 0) {
-    impl_->port = impl_->http.bind_to_any_port(host);
-  } else if (impl_->http.bind_to_port(host, port)) {
-    impl_->port = port;
-  } else {
-    impl_->port = -1;
-  }
-  if (impl_->port <= 0) {
-    throw error(errc::io_error, "admin API: cannot bind " + impl_->opts.listen);
-  }
+  impl_->listener.emplace(impl_->http, host, port, "admin API");
 }
 
 admin_server::~admin_server() {
@@ -284,22 +276,15 @@ admin_server::~admin_server() {
 }
 
 void admin_server::start() {
-  if (impl_->thread.joinable()) return;
-  impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
-  // httplib's stop() is a no-op until the listener runs: wait for it, so stop() always works.
-  for (int i = 0; i < 1000 && !impl_->http.is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  impl_->listener->start();
 }
 
 void admin_server::stop() {
-  if (!impl_->thread.joinable()) return;
-  impl_->http.stop();
-  impl_->thread.join();
+  impl_->listener->stop();
 }
 
 int admin_server::port() const noexcept {
-  return impl_->port;
+  return impl_->listener->port();
 }
 
 }  // namespace ferry::apps::retry

@@ -100,4 +100,3 @@ bench_queue() {
   rm -f "$RESULTS.queue"
 }
 
-# note TEXT: a line in the notes under the table of docs/benchmarks.md.
