@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include <ferry/error.hpp>
@@ -66,21 +68,33 @@ postgresql_server::~postgresql_server() {
 }
 
 void postgresql_server::start() {
-  process_ = child_process(
-      as_server_user({pg_program("postgres"), "-D", dir_ + "/data", "-p", std::to_string(port_),
-                      "-k", dir_, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
-                      "synchronous_commit=off", "-c", "full_page_writes=off"}),
-      {.env = {}, .log_file = dir_ + "/server.log", .detached = false});
-  const bool ready = wait_until(
-      [&] {
-        try {
-          sql::session s(url());
-          return true;
-        } catch (const ferry::error&) {
-          return false;
-        }
-      },
-      std::chrono::seconds(30), std::chrono::milliseconds(100));
+  // After kill(), the killed server's backends may still hold its shared memory for a moment;
+  // postgres then refuses to start and exits. So a server that exits early is started again,
+  // until the deadline.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool ready = false;
+  while (!ready && std::chrono::steady_clock::now() < deadline) {
+    process_ = child_process(
+        as_server_user({pg_program("postgres"), "-D", dir_ + "/data", "-p", std::to_string(port_),
+                        "-k", dir_, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
+                        "synchronous_commit=off", "-c", "full_page_writes=off"}),
+        {.env = {}, .log_file = dir_ + "/server.log", .detached = false});
+    bool exited = false;
+    (void)wait_until(
+        [&] {
+          try {
+            sql::session s(url());
+            ready = true;
+          } catch (const ferry::error&) {
+            exited = !process_.running();
+          }
+          return ready || exited;
+        },
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                              std::chrono::steady_clock::now()),
+        std::chrono::milliseconds(100));
+    if (exited) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   if (!ready) throw std::runtime_error("postgres did not start; see " + dir_ + "/server.log");
 }
 
