@@ -58,6 +58,9 @@ struct dead_queue {
       REQUIRE(j);
       REQUIRE(q.fail(*j, "error " + std::to_string(i)).outcome == fq::fail_outcome::dead_lettered);
       ids.push_back(j->id);
+      // The DLQ is ordered by failure time in server milliseconds; equal times would order by
+      // id, so each failure gets its own millisecond and the listing order is known.
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
   ~dead_queue() {
