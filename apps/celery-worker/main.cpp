@@ -3,7 +3,6 @@
 // env/flags → options → worker.
 // Exit codes: usage 2, transient ferry::error 75, other failures 1.
 #include <csignal>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -14,6 +13,7 @@
 #include <ferry/error.hpp>
 #include <ferry/redis/client.hpp>
 
+#include "common/env.hpp"
 #include "tasks.hpp"
 
 namespace fc = ferry::celery;
@@ -23,18 +23,15 @@ fc::worker* g_worker = nullptr;
 extern "C" void on_signal(int) {
   if (g_worker) g_worker->stop();
 }
-std::string env_or(const char* name, std::string fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{
       "ferry-celery-worker: a C++ Celery worker (Redis or RabbitMQ broker, Redis result backend)"};
-  std::string broker = env_or("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0");
-  std::string backend = env_or("CELERY_RESULT_BACKEND", "");
-  std::string db_url = env_or("DB_URL", "");
+  using ferry::apps::env;
+  std::string broker = env("CELERY_BROKER_URL").value_or("redis://127.0.0.1:6379/0");
+  std::string backend = env("CELERY_RESULT_BACKEND").value_or("");
+  std::string db_url = env("DB_URL").value_or("");
   std::vector<std::string> queues{"celery"};
   std::size_t concurrency = 1, prefetch = 4;
   bool acks_late = false, test_tasks = false, quiet = false;

@@ -178,8 +178,8 @@ std::optional<broker_delivery> amqp_broker::fetch(const std::vector<std::string>
     out.delivery_tag = std::to_string(p.generation) + ":" + std::to_string(d->delivery_tag);
   }
   out.redelivered = d->redelivered;
-  out.raw = d->msg.body;
   out.message = from_amqp_message(d->msg);
+  out.raw = std::move(d->msg.body);  // read: no longer needed in `d`
   return out;
 }
 
@@ -187,7 +187,7 @@ std::vector<broker_delivery> amqp_broker::fetch_many(const std::vector<std::stri
                                                      std::size_t max,
                                                      std::chrono::milliseconds wait,
                                                      std::span<const std::string> ack_first) {
-  for (const auto& t : ack_first) ack(t);
+  ack_many(ack_first);
   std::vector<broker_delivery> out;
   auto d = fetch(queues, wait);
   if (!d) return out;

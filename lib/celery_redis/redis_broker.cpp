@@ -120,8 +120,8 @@ broker_delivery to_broker_delivery(redis_delivery&& d) {
     out.error = std::move(d.error);
     return out;
   }
-  out.delivery_tag = d.delivery->delivery_tag;
-  out.routing_key = d.delivery->routing_key;
+  out.delivery_tag = std::move(d.delivery->delivery_tag);
+  out.routing_key = std::move(d.delivery->routing_key);
   out.redelivered = d.delivery->redelivered;
   out.message = std::move(d.delivery->message);
   return out;
@@ -140,9 +140,10 @@ std::vector<broker_delivery> redis_broker::fetch_many(const std::vector<std::str
                                                       std::size_t max,
                                                       std::chrono::milliseconds wait,
                                                       std::span<const std::string> ack_first) {
+  auto got = get_many(queues, max, wait, ack_first);
   std::vector<broker_delivery> out;
-  for (auto& d : get_many(queues, max, wait, ack_first))
-    out.push_back(to_broker_delivery(std::move(d)));
+  out.reserve(got.size());
+  for (auto& d : got) out.push_back(to_broker_delivery(std::move(d)));
   return out;
 }
 
@@ -217,9 +218,12 @@ std::vector<redis_delivery> redis_broker::get_many(const std::vector<std::string
   if (queues.empty()) throw std::invalid_argument("redis_broker::get_many: no queues");
   if (max == 0) throw std::invalid_argument("redis_broker::get_many: max 0");
   // kombu orders the keys priority-first: q1 q2 ... q1\x06\x163 q2\x06\x163 ...
-  std::vector<std::string> lists;
-  for (std::size_t step = 0; step < 4; ++step)
-    for (const auto& q : queues) lists.push_back(key(kombu_redis_priority_queues(q)[step]));
+  std::vector<std::string> lists(4 * queues.size());
+  for (std::size_t i = 0; i < queues.size(); ++i) {
+    auto names = kombu_redis_priority_queues(queues[i]);
+    for (std::size_t step = 0; step < names.size(); ++step)
+      lists[step * queues.size() + i] = key(names[step]);
+  }
   const std::string index_key = key(options_.unacked_index_key);
   const std::string hash_key = key(options_.unacked_key);
   std::vector<redis_delivery> out;
@@ -241,7 +245,7 @@ std::vector<redis_delivery> redis_broker::get_many(const std::vector<std::string
       redis_delivery d;
       d.list = el[i].as_string().substr(options_.global_keyprefix.size());
       d.raw = el[i + 1].as_string();
-      const std::string recorded = el[i + 2].as_string();
+      const std::string& recorded = el[i + 2].as_string();
       const bool ok = decode(d);
       if (!ok && !recorded.empty()) drop.push_back(recorded);
       if (ok && recorded != d.delivery->delivery_tag) {

@@ -1,5 +1,6 @@
 // The worker loop: one consumer thread (run()) pops, checks and schedules; `concurrency`
-// handler threads run tasks and do the Redis work of finishing them. Celery references:
+// handler threads run tasks; one finisher thread writes their results and late acks in
+// batches. Celery references:
 // worker/request.py (expiry, acks), app/trace.py (callbacks, chain, mark_as_done order),
 // app/task.py (retry), worker/consumer (unregistered tasks).
 #include "ferry/celery/worker.hpp"
@@ -14,9 +15,7 @@
 #include <queue>
 #include <thread>
 
-#include "ferry/celery/iso8601.hpp"
 #include "ferry/error.hpp"
-#include "ferry/redis/client.hpp"
 
 namespace ferry::celery {
 
@@ -69,7 +68,6 @@ struct job {
   std::string delivery_tag;
   std::string queue;  // routing key / base queue
   int priority = 0;
-  bool acked = false;
   task_handler* handler = nullptr;
   std::optional<sys_clock::time_point> eta;
   std::vector<task_result> results;  // written by the finisher once the task is done
@@ -83,12 +81,13 @@ struct finish_batch {
   [[nodiscard]] bool empty() const { return results.empty() && late_acks.empty(); }
 };
 
+// The flags belong to the handler thread running the task (reset when it takes the next one).
 struct running_task {
   steady::time_point started;
   std::optional<std::chrono::milliseconds> soft, hard;
-  std::shared_ptr<std::atomic<bool>> soft_flag;
-  std::shared_ptr<std::atomic<bool>> hard_flag;  // set once FAILURE TimeLimitExceeded is stored
-  std::string id, delivery_tag;
+  std::atomic<bool>* soft_flag = nullptr;
+  std::atomic<bool>* hard_flag = nullptr;  // set once FAILURE TimeLimitExceeded is stored
+  const job* task = nullptr;               // on the handler thread's stack while it runs
   bool hard_reported = false;
 };
 
@@ -103,8 +102,10 @@ struct worker::impl {
   std::deque<job> ready;
   std::size_t in_flight = 0;  // queued in `ready` + running
   bool shutting_down = false;
-  // Early acks of tasks handler threads have taken; the consumer thread sends them with its
-  // next fetch (same round trip), or on their own when it has no room to fetch.
+  // Early acks of tasks handler threads have taken (queued in the same step that takes the
+  // task off `ready`); the consumer thread sends them with its next fetch (same round trip), or
+  // on their own when it has no room to fetch. A crash before they are sent leaves the
+  // messages to the visibility timeout (the task may then run again).
   std::vector<std::string> early_acks;
   // The finisher: handler threads hand it their results and late acks and go on with the next
   // task; it writes whatever has accumulated in one pipelined round trip per kind, so a
@@ -145,16 +146,6 @@ struct worker::impl {
     } catch (const std::exception& e) {
       log(log_level::error, "ack " + tag + " failed: " + e.what());
     }
-  }
-
-  // Early ack: handed to the consumer thread, which sends it at once, with its next fetch if
-  // it has room (Celery also defers acks to its event loop); a crash before it is sent
-  // leaves the message to the visibility timeout (the task may then run again).
-  // No wake-up here: the consumer picks them up on its next turn (at the latest after its
-  // 1 s wait), which saves a thread switch per task.
-  void ack_soon(const std::string& tag) {
-    std::lock_guard lk(mu);
-    early_acks.push_back(tag);
   }
 
   // Sends acks taken from `early_acks` on their own (no fetch to ride along).
@@ -278,14 +269,8 @@ struct worker::impl {
     return r.id;
   }
 
-  void execute(job& j, const std::shared_ptr<std::atomic<bool>>& soft_flag,
-               const std::shared_ptr<std::atomic<bool>>& hard_flag) {
+  void execute(job& j, const std::atomic<bool>& soft_flag, const std::atomic<bool>& hard_flag) {
     const task_request& req = j.request;
-    const auto now = [] { return sys_clock::now(); };
-    if (!opt.acks_late && !j.acked) {
-      ack_soon(j.delivery_tag);
-      j.acked = true;
-    }
     if (opt.track_started && !req.ignore_result) {
       task_result s;
       s.task_id = req.id;
@@ -294,10 +279,10 @@ struct worker::impl {
       if (req.parent_id) s.parent_id = req.parent_id;
       store(s, false);
     }
-    task_context ctx{req, *soft_flag};
+    task_context ctx{req, soft_flag};
     try {
       json value = (*j.handler)(req.args, req.kwargs, ctx);
-      if (hard_flag->load()) {
+      if (hard_flag.load()) {
         // The hard limit already stored FAILURE and acked: a late return changes nothing.
         log(log_level::warning, "Task " + req.id + " returned after its hard time limit");
         return;
@@ -313,29 +298,26 @@ struct worker::impl {
         rest.pop_back();
         children.push_back(result_tuple(apply_signature(next, value, req, j.queue, rest)));
       }
-      auto r = task_result::success(req.id, std::move(value), now());
+      auto r = task_result::success(req.id, std::move(value), sys_clock::now());
       r.children = std::move(children);
       if (req.parent_id) r.parent_id = req.parent_id;
       if (req.group) r.group_id = req.group;
       store_later(j, std::move(r), req.ignore_result);
       if (opt.log) log(log_level::info, "Task " + req.task + "[" + req.id + "] succeeded");
     } catch (const retry_request& rr) {
-      if (!hard_flag->load()) handle_retry(j, rr);
+      if (!hard_flag.load()) handle_retry(j, rr);
     } catch (const celery::soft_time_limit_exceeded&) {
-      if (!hard_flag->load())
+      if (!hard_flag.load())
         fail(j, celery_exc("SoftTimeLimitExceeded", json::array()),
              "celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()");
     } catch (const std::exception& e) {
       exception_info ex{demangled_type(e), json::array({std::string(e.what())}), "ferry"};
-      if (!hard_flag->load()) fail(j, ex, ex.type + ": " + e.what());
+      if (!hard_flag.load()) fail(j, ex, ex.type + ": " + e.what());
     } catch (...) {
-      if (!hard_flag->load())
+      if (!hard_flag.load())
         fail(j, exception_info{"UnknownCxxException", json::array(), "ferry"}, std::nullopt);
     }
-    if (opt.acks_late && !j.acked) {
-      j.ack_after_results = true;
-      j.acked = true;
-    }
+    if (opt.acks_late) j.ack_after_results = true;
   }
 
   void fail(job& j, const exception_info& ex, std::optional<std::string> tb) {
@@ -346,19 +328,19 @@ struct worker::impl {
     auto r = task_result::failure(req.id, ex, std::move(tb), sys_clock::now());
     if (req.parent_id) r.parent_id = req.parent_id;
     if (req.group) r.group_id = req.group;
-    // trace.py: the FAILURE is stored before the errbacks run (they may read it).
-    if (req.errbacks)
-      store(r, false);
-    else
+    if (!req.errbacks) {
       store_later(j, std::move(r), false);
-    if (req.errbacks)
-      for (const auto& eb : *req.errbacks) {
-        try {
-          (void)apply_signature(eb, json(req.id), req, j.queue);
-        } catch (const std::exception& e) {
-          log(log_level::error, "errback publish failed: " + std::string(e.what()));
-        }
+      return;
+    }
+    // trace.py: the FAILURE is stored before the errbacks run (they may read it).
+    store(r, false);
+    for (const auto& eb : *req.errbacks) {
+      try {
+        (void)apply_signature(eb, json(req.id), req, j.queue);
+      } catch (const std::exception& e) {
+        log(log_level::error, "errback publish failed: " + std::string(e.what()));
       }
+    }
   }
 
   void handle_retry(job& j, const retry_request& rr) {
@@ -398,11 +380,12 @@ struct worker::impl {
   }
 
   void thread_main() {
+    // This thread's time-limit flags, reset for each task under `mu` (check_limits sets them
+    // only while the task is in `running`).
+    std::atomic<bool> soft_flag{false}, hard_flag{false};
     for (;;) {
       job j;
       std::uint64_t slot = 0;
-      auto flag = std::make_shared<std::atomic<bool>>(false);
-      auto hard_flag = std::make_shared<std::atomic<bool>>(false);
       {
         std::unique_lock lk(mu);
         cv_jobs.wait(lk, [&] { return !ready.empty() || shutting_down; });
@@ -413,9 +396,10 @@ struct worker::impl {
           // Early ack, queued in the same step that takes the task off `ready`: the consumer
           // then never misses it when it decides how long to block (see run()).
           early_acks.push_back(j.delivery_tag);
-          j.acked = true;
         }
         slot = next_slot++;
+        soft_flag.store(false);
+        hard_flag.store(false);
         running_task rt;
         rt.started = steady::now();
         if (j.request.soft_time_limit)
@@ -427,14 +411,13 @@ struct worker::impl {
           rt.hard = std::chrono::duration_cast<std::chrono::milliseconds>(*j.request.time_limit);
         else
           rt.hard = opt.time_limit;
-        rt.soft_flag = flag;
-        rt.hard_flag = hard_flag;
-        rt.id = j.request.id;
-        rt.delivery_tag = j.delivery_tag;
+        rt.soft_flag = &soft_flag;
+        rt.hard_flag = &hard_flag;
+        rt.task = &j;
         running.emplace(slot, std::move(rt));
       }
       try {
-        execute(j, flag, hard_flag);
+        execute(j, soft_flag, hard_flag);
       } catch (const std::exception& e) {
         log(log_level::error, "finishing task " + j.request.id + " failed: " + e.what());
       }
@@ -455,7 +438,11 @@ struct worker::impl {
   // Soft limits set the flag; a hard limit records FAILURE and ends the process (see header).
   // Returns true while some running task still has a limit ahead (the loop then wakes often).
   bool check_limits() {
-    std::vector<running_task> hard;
+    struct over_limit {
+      std::string id, delivery_tag;
+      std::chrono::milliseconds limit;
+    };
+    std::vector<over_limit> hard;
     bool pending = false;
     {
       std::lock_guard lk(mu);
@@ -466,12 +453,12 @@ struct worker::impl {
         if (rt.hard && !rt.hard_reported && now - rt.started >= *rt.hard) {
           rt.hard_reported = true;
           rt.hard_flag->store(true);
-          hard.push_back(rt);
+          hard.push_back({rt.task->request.id, rt.task->delivery_tag, *rt.hard});
         }
       }
     }
     for (const auto& rt : hard) {
-      double secs = std::chrono::duration<double>(*rt.hard).count();
+      double secs = std::chrono::duration<double>(rt.limit).count();
       log(log_level::error, "Hard time limit (" + std::to_string(secs) + "s) exceeded for " +
                                 rt.id + "; the worker process ends");
       store(task_result::failure(rt.id, celery_exc("TimeLimitExceeded", json::array({secs})),
@@ -616,7 +603,10 @@ void worker::run() {
     dispatch(std::move(j));
   };
 
+  // The acks to send next; swapped with `early_acks`, so both keep their capacity.
+  std::vector<std::string> acks;
   while (!stop_.load()) {
+    acks.clear();  // sent, or (a failed fetch) left to the broker's redelivery
     try {
       if (steady::now() - last_restore >= opt.restore_interval) {
         last_restore = steady::now();
@@ -645,7 +635,6 @@ void worker::run() {
       // Time limits are checked between waits: 100 ms resolution while one is running.
       if (limits_pending) wait = std::min(wait, std::chrono::milliseconds(100));
       std::size_t room = 0;
-      std::vector<std::string> acks;
       bool full = false;
       {
         std::unique_lock lk(s.mu);

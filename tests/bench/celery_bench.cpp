@@ -83,11 +83,9 @@ std::size_t queued(const settings& s, fc::broker& b) {
   return dynamic_cast<fc::amqp_broker&>(b).size(s.queue);
 }
 
-void print_line(const char* bench, const settings& s, std::size_t n, double seconds,
-                const std::string& extra = {}) {
+void print_line(const char* bench, std::size_t n, double seconds, const std::string& extra = {}) {
   std::printf("bench=celery.%s side=ferry value=%.1f unit=tasks/s n=%zu seconds=%.3f%s\n", bench,
               static_cast<double>(n) / seconds, n, seconds, extra.c_str());
-  (void)s;
 }
 
 fc::send_options to_queue(const settings& s) {
@@ -108,7 +106,7 @@ void run_send(fc::client& app, const settings& s) {
     ++sent;
     if ((sent & 255) == 0 && clock_type::now() > deadline) break;
   }
-  print_line("send", s, sent, seconds_since(t0));
+  print_line("send", sent, seconds_since(t0));
 }
 
 // send_batched: the same tasks, --batch per send_tasks() call.
@@ -127,7 +125,7 @@ void run_send_batched(fc::client& app, const settings& s) {
     (void)app.send_tasks(calls);
     sent += calls.size();
   }
-  print_line("send_batched", s, sent, seconds_since(t0), " batch=" + std::to_string(s.batch));
+  print_line("send_batched", sent, seconds_since(t0), " batch=" + std::to_string(s.batch));
 }
 
 // drain: a worker started on N queued tasks, clock until the sentinel is done (or stored).
@@ -151,7 +149,6 @@ void run_drain(fc::client& app, const settings& s) {
   const std::string sentinel_id = "bench-sentinel-" + fc::new_task_id();
   auto so = o;
   so.task_id = sentinel_id;
-  so.ignore_result = !s.store_results;
   (void)app.send_task("bench.done", fc::json::array(), fc::json::object(), so);
 
   std::mutex mu;
@@ -215,13 +212,13 @@ void run_drain(fc::client& app, const settings& s) {
   const auto end = s.store_results ? stored_at : done_at;
   if (!end) {
     if (wait_error) std::fprintf(stderr, "# waiting for the sentinel's result failed\n");
-    print_line("drain", s, executed.load(), s.max_seconds, extra + " unfinished=1");
+    print_line("drain", executed.load(), s.max_seconds, extra + " unfinished=1");
     return;
   }
   if (left != 0 || executed.load() != s.tasks)
     std::fprintf(stderr, "# drain: %zu of %zu executed, %zu still queued\n", executed.load(),
                  s.tasks, left);
-  print_line("drain", s, s.tasks, std::chrono::duration<double>(*end - t0).count(), extra);
+  print_line("drain", s.tasks, std::chrono::duration<double>(*end - t0).count(), extra);
 }
 
 }  // namespace

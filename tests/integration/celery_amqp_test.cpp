@@ -178,10 +178,8 @@ TEST_CASE("RabbitMQ: malformed messages go to <queue>.dlq with x-ferry-error; th
   // unknown task: also FAILURE NotRegistered, like Celery
   auto unknown = app.send_task("tasks.does_not_exist", {1}, {}, {.queue = w.queue});
   names.emplace_back("unknown");
-  try {
-    (void)unknown.get(30s);
-    FAIL("unknown task succeeded");
-  } catch (const fc::task_failed& e) {
+  {
+    const auto e = expect_failure(unknown, 30s, "unknown task succeeded");
     REQUIRE(e.exception());
     CHECK(e.exception()->type == "NotRegistered");
   }

@@ -22,6 +22,7 @@ namespace fc = ferry::celery;
 using namespace std::chrono_literals;
 using fc::json;
 
+using ferry_celery_test::expect_failure;
 using ferry_celery_test::slurp;
 
 namespace {
@@ -42,6 +43,16 @@ class python_worker : public ferry_celery_test::python_worker {
 json python_send(const std::string& url, const std::string& queue, std::vector<std::string> args) {
   return ferry_celery_test::python_send(py_env(url, queue), std::move(args));
 }
+
+// One test's Redis: its own server, a queue name, ferry's broker and backend on one client.
+struct redis_world {
+  ferry::test::redis_server srv;
+  std::string url = srv.url();
+  std::string queue = ferry::test::unique_name("q");
+  std::shared_ptr<ferry::redis::client> c = std::make_shared<ferry::redis::client>(url);
+  std::shared_ptr<fc::redis_broker> broker = std::make_shared<fc::redis_broker>(c);
+  std::shared_ptr<fc::redis_backend> backend = std::make_shared<fc::redis_backend>(c);
+};
 
 fc::client make_client(const std::string& url) {
   return fc::client{url, url};
@@ -79,10 +90,8 @@ TEST_CASE("ferry sends, a Python Celery worker runs", "[celery][redis][python]")
   auto ox = o;
   ox.expires = std::chrono::system_clock::now() - 10s;
   auto rx = app.send_task("tasks.add", {1, 1}, {}, ox);
-  try {
-    (void)rx.get(30s);
-    FAIL("expired task returned a value");
-  } catch (const fc::task_failed& e) {
+  {
+    const auto e = expect_failure(rx, 30s, "expired task returned a value");
     CHECK(e.result().status == "REVOKED");
     REQUIRE(e.exception());
     CHECK(e.exception()->type == "TaskRevokedError");
@@ -137,10 +146,8 @@ TEST_CASE("malformed envelopes go to the dead-letter list; the worker keeps runn
   fw.broker().push_raw(queue, fc::to_kombu_redis_json(m, "", queue));
   // unknown task: also FAILURE NotRegistered, like Celery
   auto unknown = app.send_task("tasks.does_not_exist", {1}, {}, {.queue = queue});
-  try {
-    (void)unknown.get(30s);
-    FAIL("unknown task succeeded");
-  } catch (const fc::task_failed& e) {
+  {
+    const auto e = expect_failure(unknown, 30s, "unknown task succeeded");
     REQUIRE(e.exception());
     CHECK(e.exception()->type == "NotRegistered");
     CHECK(e.exception()->message == json::array({"tasks.does_not_exist"}));
@@ -241,12 +248,8 @@ TEST_CASE("a Python worker and a ferry worker share a queue; SIGKILLed tasks are
 
 TEST_CASE("ferry worker: time limits, errbacks, ignore_result, STARTED, eta does not block",
           "[celery][redis]") {
-  ferry::test::redis_server srv;
-  const auto url = srv.url();
-  const auto queue = ferry::test::unique_name("q");
-  auto c = std::make_shared<ferry::redis::client>(url);
-  auto broker = std::make_shared<fc::redis_broker>(c);
-  auto backend = std::make_shared<fc::redis_backend>(c);
+  redis_world rw;
+  auto& [srv, url, queue, c, broker, backend] = rw;
   std::atomic<int> hard_limits{0};
   fc::worker_options o{.queues = {queue}, .concurrency = 2, .track_started = true};
   o.on_hard_time_limit = [&] { ++hard_limits; };
@@ -277,10 +280,8 @@ TEST_CASE("ferry worker: time limits, errbacks, ignore_result, STARTED, eta does
   // soft limit: the handler's check throws → FAILURE SoftTimeLimitExceeded
   auto rs = app.send_task("tasks.soft", {}, {},
                           {.queue = queue, .soft_time_limit = std::chrono::duration<double>(0.3)});
-  try {
-    (void)rs.get(10s);
-    FAIL("soft limit did not fire");
-  } catch (const fc::task_failed& e) {
+  {
+    const auto e = expect_failure(rs, 10s, "soft limit did not fire");
     CHECK(e.exception()->type == "SoftTimeLimitExceeded");
     CHECK(e.exception()->module == "celery.exceptions");
   }
@@ -289,12 +290,8 @@ TEST_CASE("ferry worker: time limits, errbacks, ignore_result, STARTED, eta does
   // and the late return does not overwrite it
   auto rh = app.send_task("tasks.stuck", {}, {},
                           {.queue = queue, .time_limit = std::chrono::duration<double>(0.5)});
-  try {
-    (void)rh.get(10s);
-    FAIL("hard limit did not fire");
-  } catch (const fc::task_failed& e) {
-    CHECK(e.exception()->type == "TimeLimitExceeded");
-  }
+  CHECK(expect_failure(rh, 10s, "hard limit did not fire").exception()->type ==
+        "TimeLimitExceeded");
   std::this_thread::sleep_for(2500ms);  // the handler returns late: no overwrite
   CHECK(hard_limits.load() == 1);
   CHECK(rh.state() == "FAILURE");
@@ -306,10 +303,8 @@ TEST_CASE("ferry worker: time limits, errbacks, ignore_result, STARTED, eta does
       {.queue = queue,
        .link_error = {fc::signature{.task = "tasks.errback",
                                     .options = {{"queue", queue}, {"task_id", eb_id}}}}});
-  try {
-    (void)rf.get(10s);
-    FAIL("no failure");
-  } catch (const fc::task_failed& e) {
+  {
+    const auto e = expect_failure(rf, 10s, "no failure");
     CHECK(e.exception()->type == "std::invalid_argument");
     CHECK(e.exception()->message == json::array({"nope"}));
     CHECK(e.exception()->module == "ferry");
@@ -365,22 +360,16 @@ TEST_CASE("ferry-celery-worker runs the email tasks", "[celery][redis][app]") {
   CHECK(c["deleted"] == 0);
 
   // a non-string raw email is a FAILURE, not a crash
-  try {
-    (void)app.send_task("tasks.parse_message", {42}, {}, {.queue = queue}).get(30s);
-    FAIL("no failure");
-  } catch (const fc::task_failed& e) {
-    CHECK(e.exception()->type == "std::invalid_argument");
+  {
+    auto r = app.send_task("tasks.parse_message", {42}, {}, {.queue = queue});
+    CHECK(expect_failure(r, 30s, "no failure").exception()->type == "std::invalid_argument");
   }
 }
 
 TEST_CASE("ferry worker consumes kombu's priority lists in order (0 first) and FIFO within",
           "[celery][redis]") {
-  ferry::test::redis_server srv;
-  const auto url = srv.url();
-  const auto queue = ferry::test::unique_name("q");
-  auto c = std::make_shared<ferry::redis::client>(url);
-  auto broker = std::make_shared<fc::redis_broker>(c);
-  auto backend = std::make_shared<fc::redis_backend>(c);
+  redis_world rw;
+  auto& [srv, url, queue, c, broker, backend] = rw;
   fc::client app{broker, backend};
   // published before any worker runs (as kombu's own capture: 9,0,5,7,0,2 → 0,0,2,5,7,9)
   std::vector<fc::async_result> rs;
@@ -413,12 +402,8 @@ TEST_CASE(
     "batched paths: send_tasks, get_many records atomically in kombu order, ack_many, "
     "store_many keeps a SUCCESS",
     "[celery][redis]") {
-  ferry::test::redis_server srv;
-  const auto url = srv.url();
-  const auto queue = ferry::test::unique_name("q");
-  auto c = std::make_shared<ferry::redis::client>(url);
-  auto broker = std::make_shared<fc::redis_broker>(c);
-  auto backend = std::make_shared<fc::redis_backend>(c);
+  redis_world rw;
+  auto& [srv, url, queue, c, broker, backend] = rw;
   fc::client app{broker, backend};
 
   // One send_tasks call: same messages as send_task, kombu's priority lists, order kept.

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -107,6 +108,18 @@ inline json python_send(const std::map<std::string, std::string>& env,
   auto nl = out.find_last_of('\n', out.size() >= 2 ? out.size() - 2 : 0);
   auto line = nl == std::string::npos ? out : out.substr(nl + 1);
   return json::parse(line);
+}
+
+// Waits for `r`, which must fail: its task_failed (the test FAILs with `what` if it succeeds).
+inline fc::task_failed expect_failure(const fc::async_result& r, std::chrono::milliseconds timeout,
+                                      const std::string& what) {
+  try {
+    (void)r.get(timeout);
+  } catch (const fc::task_failed& e) {
+    return e;
+  }
+  FAIL(what);
+  throw std::logic_error(what);  // not reached: FAIL throws
 }
 
 // The tasks send.py calls, in C++.
@@ -211,16 +224,12 @@ inline void ferry_sends_common_cases(fc::client& app, const std::string& queue) 
 
   // a Python task raising: FAILURE with type and message
   auto rf = app.send_task("tasks.fail", {"bad input"}, {}, o);
-  try {
-    (void)rf.get(30s);
-    FAIL("no failure");
-  } catch (const fc::task_failed& e) {
-    CHECK(e.result().status == "FAILURE");
-    REQUIRE(e.exception());
-    CHECK(e.exception()->type == "ValueError");
-    CHECK(e.exception()->message == json::array({"bad input", 42}));
-    CHECK(e.result().traceback.value_or("").find("ValueError") != std::string::npos);
-  }
+  const auto e = expect_failure(rf, 30s, "no failure");
+  CHECK(e.result().status == "FAILURE");
+  REQUIRE(e.exception());
+  CHECK(e.exception()->type == "ValueError");
+  CHECK(e.exception()->message == json::array({"bad input", 42}));
+  CHECK(e.result().traceback.value_or("").find("ValueError") != std::string::npos);
   CHECK(rf.failed());
 }
 
