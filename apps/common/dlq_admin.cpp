@@ -58,6 +58,21 @@ dlq_entry from_amqp(amqp::dead_message m) {
   return e;
 }
 
+// The handles on one queue's DLQ, made per call: the admin holds no connections.
+queue::queue redis_queue(redis::client& redis, const dlq_admin_options& o, std::string_view name) {
+  return queue::queue{redis, std::string(name), o.queue};
+}
+
+amqp::dead_letter_queue amqp_dlq(const dlq_admin_options& o, std::string_view name) {
+  return amqp::dead_letter_queue{*o.amqp, std::string(name), {.max_scan = o.amqp_max_scan}};
+}
+
+// A RabbitMQ DLQ that does not exist yet holds nothing: answer like an empty one instead of
+// letting basic.get fail with 404.
+bool amqp_dlq_exists(amqp::dead_letter_queue& dlq) {
+  return dlq.depth().has_value();
+}
+
 }  // namespace
 
 std::string_view to_string(dlq_backend b) noexcept {
@@ -122,10 +137,9 @@ std::vector<dlq_summary> dlq_admin::stats() {
   std::vector<dlq_summary> out;
   for (const auto& n : names) {
     if (contains(opts_.amqp_queues, n)) continue;
-    queue::queue q{redis_, n, opts_.queue};
     dlq_summary s;
     s.queue = n;
-    s.stats = q.stats();
+    s.stats = redis_queue(redis_, opts_, n).stats();
     s.dead = s.stats->dead;
     out.push_back(std::move(s));
   }
@@ -146,16 +160,6 @@ std::vector<dlq_summary> dlq_admin::stats() {
   return out;
 }
 
-namespace {
-
-// A RabbitMQ DLQ that does not exist yet holds nothing: answer like an empty one instead of
-// letting basic.get fail with 404.
-bool amqp_dlq_exists(amqp::dead_letter_queue& dlq) {
-  return dlq.depth().has_value();
-}
-
-}  // namespace
-
 dlq_page dlq_admin::list(std::string_view name, std::size_t offset, std::size_t limit) {
   if (limit == 0 || limit > opts_.max_limit) {
     throw std::invalid_argument("limit must be 1-" + std::to_string(opts_.max_limit));
@@ -166,7 +170,7 @@ dlq_page dlq_admin::list(std::string_view name, std::size_t offset, std::size_t 
   page.offset = offset;
   page.limit = limit;
   if (page.backend == dlq_backend::redis) {
-    queue::queue q{redis_, page.queue, opts_.queue};
+    auto q = redis_queue(redis_, opts_, name);
     page.total = q.dead_count();
     for (auto& d : q.list_dead(offset, limit)) page.entries.push_back(from_redis(std::move(d)));
     return page;
@@ -175,7 +179,7 @@ dlq_page dlq_admin::list(std::string_view name, std::size_t offset, std::size_t 
     throw std::invalid_argument("offset + limit must be at most " +
                                 std::to_string(opts_.amqp_max_scan) + " for a RabbitMQ DLQ");
   }
-  amqp::dead_letter_queue dlq{*opts_.amqp, page.queue, {.max_scan = opts_.amqp_max_scan}};
+  auto dlq = amqp_dlq(opts_, name);
   const auto depth = dlq.depth();
   page.total = depth.value_or(0);
   if (!depth || *depth == 0) return page;
@@ -186,39 +190,30 @@ dlq_page dlq_admin::list(std::string_view name, std::size_t offset, std::size_t 
 bool dlq_admin::requeue(std::string_view name, std::string_view id) {
   const auto backend = backend_of(name);
   check_id(backend, id);
-  if (backend == dlq_backend::redis) {
-    return queue::queue{redis_, std::string(name), opts_.queue}.requeue_dead(id);
-  }
-  amqp::dead_letter_queue dlq{*opts_.amqp, std::string(name), {.max_scan = opts_.amqp_max_scan}};
+  if (backend == dlq_backend::redis) return redis_queue(redis_, opts_, name).requeue_dead(id);
+  auto dlq = amqp_dlq(opts_, name);
   return amqp_dlq_exists(dlq) && dlq.requeue(id);
 }
 
 std::size_t dlq_admin::requeue_all(std::string_view name) {
   const auto backend = backend_of(name);
-  if (backend == dlq_backend::redis) {
-    return queue::queue{redis_, std::string(name), opts_.queue}.requeue_all_dead();
-  }
-  amqp::dead_letter_queue dlq{*opts_.amqp, std::string(name), {.max_scan = opts_.amqp_max_scan}};
+  if (backend == dlq_backend::redis) return redis_queue(redis_, opts_, name).requeue_all_dead();
+  auto dlq = amqp_dlq(opts_, name);
   return amqp_dlq_exists(dlq) ? dlq.requeue_all() : 0;
 }
 
 bool dlq_admin::remove(std::string_view name, std::string_view id) {
   const auto backend = backend_of(name);
   check_id(backend, id);
-  if (backend == dlq_backend::redis) {
-    return queue::queue{redis_, std::string(name), opts_.queue}.delete_dead(id);
-  }
-  amqp::dead_letter_queue dlq{*opts_.amqp, std::string(name), {.max_scan = opts_.amqp_max_scan}};
+  if (backend == dlq_backend::redis) return redis_queue(redis_, opts_, name).delete_dead(id);
+  auto dlq = amqp_dlq(opts_, name);
   return amqp_dlq_exists(dlq) && dlq.remove(id);
 }
 
 std::size_t dlq_admin::purge(std::string_view name) {
   const auto backend = backend_of(name);
-  if (backend == dlq_backend::redis) {
-    return queue::queue{redis_, std::string(name), opts_.queue}.purge_dead();
-  }
-  amqp::dead_letter_queue dlq{*opts_.amqp, std::string(name), {.max_scan = opts_.amqp_max_scan}};
-  return dlq.purge();
+  if (backend == dlq_backend::redis) return redis_queue(redis_, opts_, name).purge_dead();
+  return amqp_dlq(opts_, name).purge();
 }
 
 }  // namespace ferry::apps

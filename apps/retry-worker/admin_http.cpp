@@ -7,7 +7,6 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <thread>
 #include <unordered_map>
 
 #include <ferry/cache/report.hpp>
@@ -159,6 +158,19 @@ struct admin_server::impl {
     }
   }
 
+  // One dead letter by id (route groups: queue, id): `op` on it, 404 when it is not in the
+  // DLQ, else {"queue", "id", <done_key>: 1}.
+  void one_dead_letter(const httplib::Request& req, httplib::Response& res, const char* done_key,
+                       bool (dlq_admin::*op)(std::string_view, std::string_view)) {
+    guarded(res, [&] {
+      const std::string q = req.matches[1].str(), id = req.matches[2].str();
+      if (!(deps.dlq->*op)(q, id)) {
+        throw error(errc::not_found, "no dead letter '" + id + "' in queue '" + q + "'");
+      }
+      reply(res, 200, {{"queue", q}, {"id", id}, {done_key, 1}});
+    });
+  }
+
   void routes() {
     using req_t = const httplib::Request&;
     using res_t = httplib::Response&;
@@ -187,13 +199,7 @@ struct admin_server::impl {
       });
     });
     http.Post(R"(/admin/dlq/([^/]+)/requeue/([^/]+))", [this](req_t req, res_t res) {
-      guarded(res, [&] {
-        const std::string q = req.matches[1].str(), id = req.matches[2].str();
-        if (!deps.dlq->requeue(q, id)) {
-          throw error(errc::not_found, "no dead letter '" + id + "' in queue '" + q + "'");
-        }
-        reply(res, 200, {{"queue", q}, {"id", id}, {"requeued", 1}});
-      });
+      one_dead_letter(req, res, "requeued", &dlq_admin::requeue);
     });
     http.Post(R"(/admin/dlq/([^/]+)/requeue-all)", [this](req_t req, res_t res) {
       guarded(res, [&] {
@@ -202,13 +208,7 @@ struct admin_server::impl {
       });
     });
     http.Delete(R"(/admin/dlq/([^/]+)/([^/]+))", [this](req_t req, res_t res) {
-      guarded(res, [&] {
-        const std::string q = req.matches[1].str(), id = req.matches[2].str();
-        if (!deps.dlq->remove(q, id)) {
-          throw error(errc::not_found, "no dead letter '" + id + "' in queue '" + q + "'");
-        }
-        reply(res, 200, {{"queue", q}, {"id", id}, {"deleted", 1}});
-      });
+      one_dead_letter(req, res, "deleted", &dlq_admin::remove);
     });
     http.Get("/admin/cache/stats", [this](req_t, res_t res) {
       guarded(res, [&] {

@@ -53,34 +53,33 @@ int list(const command& cmd, dlq_admin& admin, std::ostream& out) {
   return 0;
 }
 
+// requeue/purge of every dead letter of the queue: "<verb> N dead letter(s) of <queue>".
+int report_all(std::ostream& out, std::string_view verb, std::size_t n, const command& cmd) {
+  out << verb << " " << n << " dead letter(s) of " << cmd.queue << "\n";
+  return 0;
+}
+
+// requeue/purge of one dead letter: "<verb> <id>", or exit 1 when it was not there.
+int report_one(std::ostream& out, std::string_view verb, bool found, const command& cmd) {
+  if (!found) {
+    out << "no dead letter " << cmd.id << " in " << cmd.queue << "\n";
+    return 1;
+  }
+  out << verb << " " << cmd.id << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int run_dlq_command(const command& cmd, dlq_admin& admin, std::ostream& out) {
   switch (cmd.kind) {
     case command_kind::dlq_list: return list(cmd, admin, out);
     case command_kind::dlq_requeue:
-      if (cmd.all) {
-        out << "requeued " << admin.requeue_all(cmd.queue) << " dead letter(s) of " << cmd.queue
-            << "\n";
-        return 0;
-      }
-      if (!admin.requeue(cmd.queue, cmd.id)) {
-        out << "no dead letter " << cmd.id << " in " << cmd.queue << "\n";
-        return 1;
-      }
-      out << "requeued " << cmd.id << "\n";
-      return 0;
+      if (cmd.all) return report_all(out, "requeued", admin.requeue_all(cmd.queue), cmd);
+      return report_one(out, "requeued", admin.requeue(cmd.queue, cmd.id), cmd);
     case command_kind::dlq_purge:
-      if (cmd.id.empty()) {
-        out << "deleted " << admin.purge(cmd.queue) << " dead letter(s) of " << cmd.queue << "\n";
-        return 0;
-      }
-      if (!admin.remove(cmd.queue, cmd.id)) {
-        out << "no dead letter " << cmd.id << " in " << cmd.queue << "\n";
-        return 1;
-      }
-      out << "deleted " << cmd.id << "\n";
-      return 0;
+      if (cmd.id.empty()) return report_all(out, "deleted", admin.purge(cmd.queue), cmd);
+      return report_one(out, "deleted", admin.remove(cmd.queue, cmd.id), cmd);
     case command_kind::serve: break;
   }
   return 2;

@@ -15,6 +15,7 @@
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/keys.hpp"
 #include "ferry/redis/pipeline.hpp"
+#include "queue/loop_helpers.hpp"
 #include "queue/scripts.hpp"
 
 namespace ferry::queue {
@@ -90,13 +91,12 @@ void validate_name(const std::string& name) {
   }
 }
 
-// BLPOP takes its timeout in (decimal) seconds.
-std::string seconds_text(milliseconds ms) {
-  const auto v = std::max<long long>(ms.count(), 1);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%lld.%03lld", v / 1000, v % 1000);
-  return buf;
-}
+// What a reserve script reports when it leased nothing, so a waiter can sleep until then: the
+// next due instant (-1 = nothing due) and the server's clock, both in ms.
+struct due_hint {
+  long long next_due = -1;
+  long long server_now = 0;
+};
 
 }  // namespace
 
@@ -148,26 +148,24 @@ struct queue::impl {
             o.dedup_key.value_or("")};
   }
 
-  // One reserve attempt; on no job, fills next_due/server_now (ms, -1 = nothing due).
-  std::optional<job> attempt(redis::connection& c, milliseconds lease, long long& next_due,
-                             long long& server_now) {
+  // One reserve attempt; on no job, fills `hint` (when given).
+  std::optional<job> attempt(redis::connection& c, milliseconds lease, due_hint* hint = nullptr) {
     const std::string token = hex128();
     const std::string lease_text = std::to_string(lease.count());
     const std::array<std::string_view, 4> args{token, lease_text, opts.worker_id, batch_text};
     auto r = run(c, detail::reserve_script(), args);
     const auto& e = r.elements();
     if (e.at(0).as_integer() == 0) {
-      next_due = e.at(1).as_integer();
-      server_now = e.at(2).as_integer();
+      if (hint) *hint = {e.at(1).as_integer(), e.at(2).as_integer()};
       return std::nullopt;
     }
     return decode_job(e, 1, token);
   }
 
-  // One ack_reserve script call: acks `done`, leases up to `max`. When nothing was leased,
-  // fills next_due/server_now like attempt().
+  // One ack_reserve script call (on `c`, or a pooled connection): acks `done`, leases up to
+  // `max`. When nothing was leased, fills `hint` (when given) like attempt().
   batch_result ack_reserve(redis::connection* c, std::span<const job> done, std::size_t max,
-                           milliseconds lease, long long& next_due, long long& server_now) {
+                           milliseconds lease, due_hint* hint = nullptr) {
     const std::string prefix = hex128();
     const std::string lease_text = std::to_string(lease.count());
     const std::string max_text = std::to_string(max);
@@ -184,8 +182,7 @@ struct queue::impl {
     const auto& e = r.elements();
     batch_result out;
     out.acked = static_cast<std::size_t>(e.at(0).as_integer());
-    next_due = e.at(1).as_integer();
-    server_now = e.at(2).as_integer();
+    if (hint) *hint = {e.at(1).as_integer(), e.at(2).as_integer()};
     constexpr std::size_t stride = 9;
     out.jobs.reserve((e.size() - 3) / stride);
     for (std::size_t i = 3; i + stride <= e.size(); i += stride) {
@@ -197,14 +194,14 @@ struct queue::impl {
   // After a reserve script found nothing: BLPOPs the doorbell until `deadline`, or until the
   // next delayed job or lease end falls due (server clock). False when the deadline passed.
   bool wait_ready(redis::connection& c, std::chrono::steady_clock::time_point deadline,
-                  long long next_due, long long server_now) {
+                  const due_hint& hint) {
     const auto remaining =
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
     if (remaining.count() <= 0) return false;
     auto wait = remaining;
-    if (next_due >= 0)
-      wait = std::min(wait, milliseconds{std::max(next_due - server_now, 0LL) + 1});
-    const std::string secs = seconds_text(wait);
+    if (hint.next_due >= 0)
+      wait = std::min(wait, milliseconds{std::max(hint.next_due - hint.server_now, 0LL) + 1});
+    const std::string secs = detail::seconds_text(wait);
     (void)c.command({"BLPOP", keys[detail::notify_key], secs}, wait + c.config().command_timeout);
     return true;
   }
@@ -215,10 +212,17 @@ struct queue::impl {
     return v;
   }
 
-  long long maintain(std::string_view op) {
+  redis::reply maintain_reply(std::string_view op) {
     const std::string retention = std::to_string(opts.dlq_retention.count());
     const std::array<std::string_view, 3> args{op, batch_text, retention};
-    return run(detail::maintain_script(), args).as_integer();
+    return run(detail::maintain_script(), args);
+  }
+  long long maintain(std::string_view op) { return maintain_reply(op).as_integer(); }
+
+  // The maintain script's "next_due": the earliest due instant and the server's clock.
+  due_hint next_due() {
+    const auto r = maintain_reply("next_due");
+    return {r.elements().at(0).as_integer(), r.elements().at(1).as_integer()};
   }
 
   // Repeats a batched script until a batch comes back short.
@@ -303,10 +307,9 @@ std::optional<job> queue::reserve(milliseconds timeout, std::optional<millisecon
   // One connection for the whole wait: the script and the BLPOP alternate on it.
   auto conn = impl_->redis.acquire();
   for (;;) {
-    long long next_due = -1;
-    long long server_now = 0;
-    if (auto j = impl_->attempt(*conn, lease_ms, next_due, server_now)) return j;
-    if (!impl_->wait_ready(*conn, deadline, next_due, server_now)) return std::nullopt;
+    due_hint hint;
+    if (auto j = impl_->attempt(*conn, lease_ms, &hint)) return j;
+    if (!impl_->wait_ready(*conn, deadline, hint)) return std::nullopt;
   }
 }
 
@@ -317,41 +320,32 @@ std::vector<job> queue::reserve_many(std::size_t max, milliseconds timeout,
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto conn = impl_->redis.acquire();
   for (;;) {
-    long long next_due = -1;
-    long long server_now = 0;
-    auto r = impl_->ack_reserve(&*conn, {}, max, lease_ms, next_due, server_now);
+    due_hint hint;
+    auto r = impl_->ack_reserve(&*conn, {}, max, lease_ms, &hint);
     if (!r.jobs.empty()) return std::move(r.jobs);
-    if (!impl_->wait_ready(*conn, deadline, next_due, server_now)) return {};
+    if (!impl_->wait_ready(*conn, deadline, hint)) return {};
   }
 }
 
 std::vector<job> queue::try_reserve_many(std::size_t max, std::optional<milliseconds> lease) {
   if (max == 0) throw std::invalid_argument("queue: reserve_many max must be >= 1");
-  long long next_due = -1;
-  long long server_now = 0;
-  return impl_->ack_reserve(nullptr, {}, max, impl_->lease_of(lease), next_due, server_now).jobs;
+  return impl_->ack_reserve(nullptr, {}, max, impl_->lease_of(lease)).jobs;
 }
 
 std::size_t queue::ack_many(std::span<const job> done) {
   if (done.empty()) return 0;
-  long long next_due = -1;
-  long long server_now = 0;
-  return impl_->ack_reserve(nullptr, done, 0, impl_->opts.lease, next_due, server_now).acked;
+  return impl_->ack_reserve(nullptr, done, 0, impl_->opts.lease).acked;
 }
 
 batch_result queue::ack_and_reserve(std::span<const job> done, std::size_t max,
                                     std::optional<milliseconds> lease) {
-  long long next_due = -1;
-  long long server_now = 0;
-  return impl_->ack_reserve(nullptr, done, max, impl_->lease_of(lease), next_due, server_now);
+  return impl_->ack_reserve(nullptr, done, max, impl_->lease_of(lease));
 }
 
 std::optional<job> queue::try_reserve(std::optional<milliseconds> lease) {
   const auto lease_ms = impl_->lease_of(lease);
   auto conn = impl_->redis.acquire();
-  long long next_due = -1;
-  long long server_now = 0;
-  return impl_->attempt(*conn, lease_ms, next_due, server_now);
+  return impl_->attempt(*conn, lease_ms);
 }
 
 bool queue::extend(job& j, std::optional<milliseconds> lease) {
@@ -408,21 +402,15 @@ std::size_t queue::trim_dead() {
 }
 
 std::optional<clock::time_point> queue::next_due() {
-  const std::string retention = std::to_string(impl_->opts.dlq_retention.count());
-  const std::array<std::string_view, 3> args{"next_due", impl_->batch_text, retention};
-  const auto r = impl_->run(detail::maintain_script(), args);
-  const auto due = r.elements().at(0).as_integer();
-  if (due < 0) return std::nullopt;
-  return from_ms(due);
+  const auto d = impl_->next_due();
+  if (d.next_due < 0) return std::nullopt;
+  return from_ms(d.next_due);
 }
 
 std::optional<milliseconds> queue::until_next_due() {
-  const std::string retention = std::to_string(impl_->opts.dlq_retention.count());
-  const std::array<std::string_view, 3> args{"next_due", impl_->batch_text, retention};
-  const auto r = impl_->run(detail::maintain_script(), args);
-  const auto due = r.elements().at(0).as_integer();
-  if (due < 0) return std::nullopt;
-  return milliseconds{std::max(due - r.elements().at(1).as_integer(), 0LL)};
+  const auto d = impl_->next_due();
+  if (d.next_due < 0) return std::nullopt;
+  return milliseconds{std::max(d.next_due - d.server_now, 0LL)};
 }
 
 const std::string& queue::wake_key() const noexcept {

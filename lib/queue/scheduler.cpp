@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -13,21 +12,12 @@
 
 #include "ferry/queue/queue.hpp"
 #include "ferry/redis/client.hpp"
+#include "queue/loop_helpers.hpp"
 
 namespace ferry::queue {
-namespace {
 
+using detail::notify;
 using std::chrono::milliseconds;
-
-// BLPOP takes its timeout in (decimal) seconds; 0 would mean "forever".
-std::string seconds_text(milliseconds ms) {
-  const auto v = std::max<long long>(ms.count(), 1);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%lld.%03lld", v / 1000, v % 1000);
-  return buf;
-}
-
-}  // namespace
 
 struct scheduler::impl {
   std::vector<queue*> queues;
@@ -39,10 +29,15 @@ struct scheduler::impl {
   std::atomic<long long> blocked_client{0};
   std::atomic<bool> finished{false};
   long long conn_id = 0;  // CLIENT ID of the loop's connection (loop thread only)
+  // Built once (the queues do not change): "BLPOP" + every queue's wake_key() + a slot for the
+  // timeout, and "DEL" + the same keys.
+  std::vector<std::string_view> blpop_args{"BLPOP"};
+  std::string blpop_timeout;  // blpop_args' last element views it (loop thread only)
+  std::vector<std::string_view> del_args{"DEL"};
 
   redis::client& client() const { return queues.front()->client(); }
 
-  // Runs one pass and returns how long to sleep before the next.
+  // Runs one pass; report.next_sleep says how long to sleep before the next.
   void pass(maintenance_report& report) {
     auto sleep = opts.max_sleep;
     for (auto* q : queues) {
@@ -69,38 +64,24 @@ struct scheduler::impl {
       conn.emplace(client().acquire());
       conn_id = (*conn)->command({"CLIENT", "ID"}).as_integer();
     }
-    const long long id = conn_id;
-    std::vector<std::string> args{"BLPOP"};
-    for (auto* q : queues) args.push_back(q->wake_key());
-    args.push_back(seconds_text(sleep));
-    std::vector<std::string_view> views(args.begin(), args.end());
-    blocked_client.store(id);
+    blpop_timeout = detail::seconds_text(sleep);
+    blpop_args.back() = blpop_timeout;
+    blocked_client.store(conn_id);
     if (stop.stop_requested()) {
       blocked_client.store(0);
       return;
     }
     redis::reply r;
     try {
-      r = (*conn)->command(std::span<const std::string_view>(views),
+      r = (*conn)->command(std::span<const std::string_view>(blpop_args),
                            sleep + (*conn)->config().command_timeout);
     } catch (...) {
       blocked_client.store(0);
-      conn.reset();
-      throw;
+      throw;  // loop() drops the connection
     }
     blocked_client.store(0);
     if (!r.is_nil() && !stop.stop_requested()) {
-      std::vector<std::string_view> del{"DEL"};
-      for (auto* q : queues) del.push_back(q->wake_key());
-      (void)(*conn)->command(std::span<const std::string_view>(del));
-    }
-  }
-
-  void report_error(const std::exception& e) {
-    if (!opts.on_error) return;
-    try {
-      opts.on_error(e);
-    } catch (...) {  // a throwing callback must not end the loop
+      (void)(*conn)->command(std::span<const std::string_view>(del_args));
     }
   }
 
@@ -110,17 +91,12 @@ struct scheduler::impl {
       try {
         maintenance_report report;
         pass(report);
-        if (opts.on_pass) {
-          try {
-            opts.on_pass(report);
-          } catch (...) {  // a throwing callback must not end the loop
-          }
-        }
+        notify(opts.on_pass, report);
         if (stop.stop_requested()) break;
         wait_for_wake(stop, conn, report.next_sleep);
       } catch (const std::exception& e) {
         conn.reset();
-        report_error(e);
+        notify(opts.on_error, e);
         std::unique_lock lock{mutex};
         cv.wait_for(lock, stop, opts.error_backoff, [] { return false; });
       }
@@ -143,6 +119,11 @@ scheduler::scheduler(std::vector<queue*> queues, scheduler_options options)
   if (options.max_sleep.count() <= 0) throw std::invalid_argument("scheduler: max_sleep <= 0");
   impl_->queues = std::move(queues);
   impl_->opts = std::move(options);
+  for (auto* q : impl_->queues) {
+    impl_->blpop_args.push_back(q->wake_key());
+    impl_->del_args.push_back(q->wake_key());
+  }
+  impl_->blpop_args.emplace_back();  // the timeout, set per wait
 }
 
 scheduler::~scheduler() {

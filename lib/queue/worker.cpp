@@ -11,21 +11,14 @@
 #include <vector>
 
 #include "ferry/queue/queue.hpp"
+#include "queue/loop_helpers.hpp"
 
 namespace ferry::queue {
 namespace {
 
 using std::chrono::milliseconds;
 
-// Calls a user callback; a throwing callback must not end a loop.
-template <class F, class... A>
-void notify(const F& f, A&&... a) noexcept {
-  if (!f) return;
-  try {
-    f(std::forward<A>(a)...);
-  } catch (...) {
-  }
-}
+using detail::notify;
 
 }  // namespace
 

@@ -15,9 +15,11 @@ redis_limiter::redis_limiter(redis::client& redis, redis_limiter_options options
     : redis_(redis), opts_(std::move(options)) {
   detail::validate_limits(opts_.limits);
   if (opts_.key_prefix.empty()) throw std::invalid_argument("redis_limiter: empty key_prefix");
+  const std::string tag{detail::algo_tag(opts_.algo)};
   for (const auto& l : opts_.limits) {
     window_args_.push_back(std::to_string(l.count));
     window_args_.push_back(std::to_string(l.window.count()));
+    key_names_.push_back(tag + ":" + std::to_string(l.window.count()));
   }
 }
 
@@ -25,13 +27,9 @@ std::span<const rate_limit> redis_limiter::limits() const noexcept {
   return opts_.limits;
 }
 
-std::vector<std::string> redis_limiter::keys_for(std::string_view key) const {
+void redis_limiter::append_keys(std::string_view key, std::vector<std::string>& out) const {
   const redis::key_space space{opts_.key_prefix, std::string(key)};  // throws on braces
-  std::vector<std::string> keys;
-  const std::string tag{detail::algo_tag(opts_.algo)};
-  for (const auto& l : opts_.limits)
-    keys.push_back(space.key(tag + ":" + std::to_string(l.window.count())));
-  return keys;
+  for (const auto& name : key_names_) out.push_back(space.key(name));
 }
 
 rate_decision redis_limiter::decode(const std::vector<redis::reply>& e, std::size_t at) const {
@@ -60,8 +58,11 @@ rate_decision redis_limiter::degraded(const ferry::error& err) {
 }
 
 rate_decision redis_limiter::acquire(std::string_view key, std::int64_t cost) {
+  // Its own script (not a batch of one): the sequential caller's hot path.
   detail::validate_request(key, cost);
-  const auto keys = keys_for(key);
+  std::vector<std::string> keys;
+  keys.reserve(key_names_.size());
+  append_keys(key, keys);
   const std::string cost_text = std::to_string(cost);
   const std::string n = detail::nonce();
   std::vector<std::string_view> key_views(keys.begin(), keys.end());
@@ -84,7 +85,7 @@ std::vector<rate_decision> redis_limiter::acquire_many(std::span<const rate_requ
   std::vector<std::string> costs;
   costs.reserve(requests.size());
   for (const auto& q : requests) {
-    for (auto& k : keys_for(q.key)) keys.push_back(std::move(k));
+    append_keys(q.key, keys);
     costs.push_back(std::to_string(q.cost));
   }
   const std::string nl_text = std::to_string(nl);
@@ -108,7 +109,8 @@ std::vector<rate_decision> redis_limiter::acquire_many(std::span<const rate_requ
 
 void redis_limiter::reset(std::string_view key) {
   if (key.empty()) throw std::invalid_argument("redis_limiter: empty key");
-  const auto keys = keys_for(key);
+  std::vector<std::string> keys;
+  append_keys(key, keys);
   std::vector<std::string_view> args{"DEL"};
   args.insert(args.end(), keys.begin(), keys.end());
   (void)redis_.command(std::span<const std::string_view>(args));

@@ -78,13 +78,15 @@ class redis_limiter final : public rate_limiter {
   void reset(std::string_view key);
 
  private:
-  [[nodiscard]] std::vector<std::string> keys_for(std::string_view key) const;
+  // Appends the Redis keys of `key`, one per limit.
+  void append_keys(std::string_view key, std::vector<std::string>& out) const;
   [[nodiscard]] rate_decision decode(const std::vector<redis::reply>& e, std::size_t at) const;
   [[nodiscard]] rate_decision degraded(const ferry::error& err);
 
   redis::client& redis_;
   redis_limiter_options opts_;
   std::vector<std::string> window_args_;  // per limit: count, window ms
+  std::vector<std::string> key_names_;    // per limit: "<algo tag>:<window ms>"
   std::atomic<std::uint64_t> errors_{0};
 };
 
