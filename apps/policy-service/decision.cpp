@@ -19,6 +19,12 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A directory's answer as a verdict: unknown and inactive recipients are both rejected.
+verdict verdict_for(const std::optional<recipient_status>& status) noexcept {
+  if (!status) return verdict::reject_unknown;
+  return status->active ? verdict::accept : verdict::reject_inactive;
+}
+
 }  // namespace
 
 std::optional<std::string> normalize_address(std::string_view address) {
@@ -134,9 +140,7 @@ triage_result policy_engine::triage(const policy_request& request) const {
 
 verdict policy_engine::lookup(std::string_view address) const noexcept {
   try {
-    const auto status = directory_.lookup(address);
-    if (!status) return verdict::reject_unknown;
-    return status->active ? verdict::accept : verdict::reject_inactive;
+    return verdict_for(directory_.lookup(address));
   } catch (...) {
     // Fail closed but temporary: the sender's MTA retries, nothing is accepted unchecked.
     return verdict::defer;
@@ -148,8 +152,7 @@ std::optional<verdict> policy_engine::lookup_now(std::string_view address) const
   try {
     const auto known = directory_.lookup_now(address);
     if (!known) return std::nullopt;
-    if (!known->status) return verdict::reject_unknown;
-    return known->status->active ? verdict::accept : verdict::reject_inactive;
+    return verdict_for(known->status);
   } catch (...) {
     return std::nullopt;  // let the full lookup (on a worker) decide
   }

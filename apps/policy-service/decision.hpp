@@ -75,7 +75,6 @@ class recipient_admin {
   virtual bool remove_address(std::string_view address) = 0;
   /// False when the address did not exist.
   virtual bool set_active(std::string_view address, bool active) = 0;
-  /// False when the customer did not exist.
   /// The customer's addresses (whose cached answers are now stale), or nullopt when there is
   /// no such customer.
   virtual std::optional<std::vector<std::string>> set_customer_tier(std::string_view customer,

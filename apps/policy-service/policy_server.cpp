@@ -556,9 +556,13 @@ struct policy_server::impl {
     {
       std::lock_guard lock(jobs_mutex);
       if (jobs.size() < options.max_queued_lookups) {
-        const auto& r = c.parser.request();
-        jobs.push_back(job{c.fd, c.serial, id, std::move(t.address), deadline, known, r.sender,
-                           r.client_address});
+        job j{c.fd, c.serial, id, std::move(t.address), deadline, known, {}, {}};
+        if (engine.has_rate_limits()) {  // copied only when a worker needs them
+          const auto& r = c.parser.request();
+          j.sender = r.sender;
+          j.client_address = r.client_address;
+        }
+        jobs.push_back(std::move(j));
         queued = true;
       }
     }
@@ -577,29 +581,22 @@ struct policy_server::impl {
     const auto latency =
         std::chrono::duration_cast<std::chrono::microseconds>(now - c.request_done);
     stats.record_decision(v, latency);
+    // Only a rate-limited answer is built per request (it carries the seconds to wait).
+    const std::string limited =
+        v == verdict::rate_limited ? engine.rate_limited_line(wait) : std::string();
+    const std::string_view line = limited.empty() ? engine.action_line(v) : limited;
     if (log.enabled(log_level::debug)) {
       const auto& r = c.parser.request();
-      log.debug(
-          "decision state=" + r.protocol_state + " recipient=" + r.recipient +
-          " sender=" + r.sender + " client=" + r.client_address + " queue_id=" + r.queue_id +
-          " verdict=" + std::string(to_string(v)) + " action=\"" +
-          (v == verdict::rate_limited ? limited_text(wait) : std::string(engine.action_text(v))) +
-          "\" latency_us=" + std::to_string(micros_between(c.request_done, now)));
+      const auto action = line.substr(7, line.size() - 9);  // without "action=" and "\n\n"
+      log.debug("decision state=" + r.protocol_state + " recipient=" + r.recipient +
+                " sender=" + r.sender + " client=" + r.client_address + " queue_id=" + r.queue_id +
+                " verdict=" + std::string(to_string(v)) + " action=\"" + std::string(action) +
+                "\" latency_us=" + std::to_string(micros_between(c.request_done, now)));
     }
-    if (v == verdict::rate_limited) {
-      c.out.append(engine.rate_limited_line(wait));
-    } else {
-      c.out.append(engine.action_line(v));
-    }
+    c.out.append(line);
     c.parser.reset();
     c.pending_job = 0;
     flush(c);
-  }
-
-  // The rate-limited action without "action=" and the final empty line, for the debug log.
-  std::string limited_text(std::chrono::seconds wait) const {
-    const auto line = engine.rate_limited_line(wait);
-    return line.substr(7, line.size() - 9);
   }
 
   void flush(connection& c) {

@@ -109,8 +109,8 @@ std::string format_rate_limits(const std::vector<ratelimit::rate_limit>& limits)
 rate_gate::rate_gate(rate_limit_config config, const limiter_factory& make, logger& log,
                      std::shared_ptr<void> keep)
     : keep_(std::move(keep)), config_(std::move(config)), log_(log) {
-  if (!config_.sender.empty()) sender_ = make("sender", config_.sender);
-  if (!config_.client.empty()) client_ = make("client", config_.client);
+  if (!config_.sender.empty()) sender_ = make(config_.sender);
+  if (!config_.client.empty()) client_ = make(config_.client);
 }
 
 rate_gate::~rate_gate() = default;
@@ -124,7 +124,7 @@ std::unique_ptr<rate_gate> open_rate_gate(const rate_limit_config& config,
         "(local_limiter)");
     return std::make_unique<rate_gate>(
         config,
-        [](std::string_view, const std::vector<ratelimit::rate_limit>& limits) {
+        [](const std::vector<ratelimit::rate_limit>& limits) {
           return std::make_unique<ratelimit::local_limiter>(
               ratelimit::local_limiter_options{.limits = limits});
         },
@@ -134,7 +134,7 @@ std::unique_ptr<rate_gate> open_rate_gate(const rate_limit_config& config,
   auto* client = redis.get();
   return std::make_unique<rate_gate>(
       config,
-      [client](std::string_view, const std::vector<ratelimit::rate_limit>& limits) {
+      [client](const std::vector<ratelimit::rate_limit>& limits) {
         ratelimit::redis_limiter_options o;
         o.limits = limits;
         o.algo = ratelimit::algorithm::sliding_log;
@@ -156,11 +156,8 @@ std::optional<std::chrono::seconds> rate_gate::check(std::string_view sender,
       if (auto wait = ask(*sender_, "sender", "sender:" + key_text(*who))) return wait;
     }
   }
-  if (client_) {
-    const auto ip = std::string(client_address);
-    if (!ip.empty()) {
-      if (auto wait = ask(*client_, "client", "client:" + key_text(ip))) return wait;
-    }
+  if (client_ && !client_address.empty()) {
+    if (auto wait = ask(*client_, "client", "client:" + key_text(client_address))) return wait;
   }
   return std::nullopt;
 }

@@ -65,9 +65,9 @@ class rate_gate;
 
 class rate_gate {
  public:
-  /// What a limiter is built from: one per non-empty list ("sender" or "client").
+  /// What a limiter is built from: one per non-empty list (sender, client).
   using limiter_factory = std::function<std::unique_ptr<ratelimit::rate_limiter>(
-      std::string_view which, const std::vector<ratelimit::rate_limit>& limits)>;
+      const std::vector<ratelimit::rate_limit>& limits)>;
 
   /// `keep` is held for the gate's life (what the limiters use, e.g. their Redis client).
   rate_gate(rate_limit_config config, const limiter_factory& make, logger& log,

@@ -104,7 +104,7 @@ struct near_state {
   // then holds entries in the order of their stamps, so such an entry is at most max/4 from
   // the front and far from eviction. A hot key's hit then costs no list surgery at all.
   void touch_locked(lru_list::iterator it) {
-    if (moves - it->stamp < max_entries / 4 + 1 && it->stamp != 0) return;
+    if (moves - it->stamp < max_entries / 4 + 1) return;
     it->stamp = ++moves;
     if (it != lru.begin()) lru.splice(lru.begin(), lru, it);
   }

@@ -25,6 +25,33 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// The policy server both rigs run: loopback, any port, a 1 s decision deadline; started.
+std::unique_ptr<policy_server> start_server(const policy_engine& engine, metrics& stats,
+                                            logger& log) {
+  policy_server_options options;
+  options.listen = "127.0.0.1:0";
+  options.decision_timeout = 1000ms;
+  auto server = std::make_unique<policy_server>(options, engine, stats, log);
+  server->start();
+  return server;
+}
+
+// A private Postfix that asks `server` at RCPT TO.
+std::unique_ptr<ferry::test::postfix_server> start_postfix(const policy_server& server) {
+  ferry::test::postfix_options pf;
+  pf.policy_service = "inet:127.0.0.1:" + std::to_string(server.port());
+  return std::make_unique<ferry::test::postfix_server>(pf);
+}
+
+// RCPT TO `to` (from sender@b.example) through `postfix`; the transcript goes to the test log.
+ferry::test::smtp_reply rcpt_through(const ferry::test::postfix_server& postfix,
+                                     const std::string& to) {
+  std::string transcript;
+  auto reply = ferry::test::smtp_rcpt(postfix.smtp_port(), "sender@b.example", to, &transcript);
+  UNSCOPED_INFO("swaks transcript:\n" << transcript);
+  return reply;
+}
+
 // The in-memory directory, made to look like the database (worker pool, deadline) and able to
 // turn slow on demand.
 class test_directory final : public recipient_directory {
@@ -43,22 +70,11 @@ struct rig {
   explicit rig(rate_gate* limits = nullptr) : engine(directory, {}, limits) {
     directory.addresses.add_address("known@test.example");
     directory.addresses.add_address("disabled@test.example", false);
-    policy_server_options options;
-    options.listen = "127.0.0.1:0";
-    options.decision_timeout = 1000ms;
-    server = std::make_unique<policy_server>(options, engine, stats, log);
-    server->start();
-    ferry::test::postfix_options pf;
-    pf.policy_service = "inet:127.0.0.1:" + std::to_string(server->port());
-    postfix = std::make_unique<ferry::test::postfix_server>(pf);
+    server = start_server(engine, stats, log);
+    postfix = start_postfix(*server);
   }
 
-  ferry::test::smtp_reply rcpt(const std::string& to) {
-    std::string transcript;
-    auto reply = ferry::test::smtp_rcpt(postfix->smtp_port(), "sender@b.example", to, &transcript);
-    UNSCOPED_INFO("swaks transcript:\n" << transcript);
-    return reply;
-  }
+  ferry::test::smtp_reply rcpt(const std::string& to) { return rcpt_through(*postfix, to); }
 
   test_directory directory;
   metrics stats;
@@ -91,22 +107,11 @@ struct sql_rig {
       backend.admin->add_address("disabled@test.example", false, "acme");
     }
     engine = std::make_unique<policy_engine>(*backend.directory);
-    policy_server_options options;
-    options.listen = "127.0.0.1:0";
-    options.decision_timeout = 1000ms;
-    server = std::make_unique<policy_server>(options, *engine, stats, log);
-    server->start();
-    ferry::test::postfix_options pf;
-    pf.policy_service = "inet:127.0.0.1:" + std::to_string(server->port());
-    postfix = std::make_unique<ferry::test::postfix_server>(pf);
+    server = start_server(*engine, stats, log);
+    postfix = start_postfix(*server);
   }
 
-  ferry::test::smtp_reply rcpt(const std::string& to) {
-    std::string transcript;
-    auto reply = ferry::test::smtp_rcpt(postfix->smtp_port(), "sender@b.example", to, &transcript);
-    UNSCOPED_INFO("swaks transcript:\n" << transcript);
-    return reply;
-  }
+  ferry::test::smtp_reply rcpt(const std::string& to) { return rcpt_through(*postfix, to); }
 
   directory_backend backend;
   metrics stats;

@@ -109,7 +109,7 @@ class cache {
   /// throw_on_error) a Redis failure. One GET unless the near cache has it.
   [[nodiscard]] std::optional<T> get(std::string_view key) {
     if (!core_->enabled()) return std::nullopt;
-    if (core_->near_active() && !key.empty()) {
+    if (!key.empty()) {
       // The hot path: copied out under the near cache's lock, no key built, no refcounting.
       std::optional<T> out;
       if (core_->near_read(key, &copy_out, &out)) {
@@ -117,7 +117,7 @@ class cache {
         return out;
       }
     }
-    auto f = lookup(core_->full_key(key), false);
+    auto f = fetch(core_->full_key(key), false);
     if (!f.value) return std::nullopt;
     return *f.value;
   }
@@ -133,7 +133,7 @@ class cache {
         return std::static_pointer_cast<const T>(std::move(n->value));
       }
     }
-    return lookup(core_->full_key(key), false).value;
+    return fetch(core_->full_key(key), false).value;
   }
 
   /// The near cache's copy of `key`, never asking Redis: for a caller that must not block
@@ -142,7 +142,7 @@ class cache {
   /// XFetch says the entry is due for an early refresh (so the fallback refreshes it).
   /// A value returned counts as a near hit; nullopt counts nothing.
   [[nodiscard]] std::optional<T> get_if_near(std::string_view key) {
-    if (!core_->enabled() || !core_->near_active() || key.empty()) return std::nullopt;
+    if (!core_->enabled() || key.empty()) return std::nullopt;
     std::optional<T> out;
     auto meta = core_->near_read(key, &copy_out, &out);
     if (!meta || meta->absent || core_->refresh_early(meta->delta, meta->expiry)) {
@@ -187,12 +187,12 @@ class cache {
     std::vector<std::size_t> where;
     std::vector<detail::near_ticket> tickets;
     for (std::size_t i = 0; i < keys.size(); ++i) {
-      std::string k = core_->full_key(keys[i]);
       if (auto n = core_->near_get(keys[i])) {
         core_->count_hit(true);
         if (n->value) out[i] = *std::static_pointer_cast<const T>(n->value);
         continue;
       }
+      std::string k = core_->full_key(keys[i]);
       tickets.push_back(core_->near_begin(k));
       full.push_back(std::move(k));
       where.push_back(i);
@@ -339,11 +339,16 @@ class cache {
   }
 
   found lookup(const std::string& full, bool xfetch) {
-    if (auto n = core_->near_get(std::string_view(full).substr(core_->ns().size()))) {
+    if (auto n = core_->near_get(core_->local_key(full))) {
       core_->count_hit(true);
       return {true, std::static_pointer_cast<const T>(n->value),
               xfetch && core_->refresh_early(n->delta, n->expiry)};
     }
+    return fetch(full, xfetch);
+  }
+
+  // lookup() past the near cache: one GET (the near cache is filled from it).
+  found fetch(const std::string& full, bool xfetch) {
     auto ticket = core_->near_begin(full);
     auto f = core_->get(full);
     found out;

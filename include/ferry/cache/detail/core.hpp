@@ -163,12 +163,12 @@ class cache_core {
   // a hit needs neither the full key nor an allocation.
   /// The entry for `key` (WITHOUT the namespace), or nullopt.
   [[nodiscard]] std::optional<near_value> near_get(std::string_view key);
+  /// `full` without the namespace (as the near cache indexes it).
+  [[nodiscard]] std::string_view local_key(std::string_view full) const noexcept;
   /// The hot path of get(): on a hit for `key` (without the namespace) copies a present value
   /// out through `copy` and returns its metadata; nullopt on a miss. Does not count.
   [[nodiscard]] std::optional<near_meta> near_read(std::string_view key, near_copy_fn copy,
                                                    void* out);
-  /// Whether near_read/near_get can hit at all (on, and subscribed to invalidations).
-  [[nodiscard]] bool near_active() const noexcept;
   [[nodiscard]] near_ticket near_begin(const std::string& key);
   void near_put(near_ticket& ticket, near_value value);
   void near_erase(const std::string& key);
@@ -196,8 +196,8 @@ class cache_core {
   void circuit_success() noexcept;
   void circuit_failure(const ferry::error& e);
   void near_release(near_ticket& t) noexcept;
-  // `full` without the namespace (as the near cache indexes it).
-  [[nodiscard]] std::string_view local_key(std::string_view full) const noexcept;
+  // Whether near_read/near_get can hit at all (on, and subscribed to invalidations).
+  [[nodiscard]] bool near_active() const noexcept;
   // The time near-cache expiry is checked against: opts_.clock, else a coarse clock.
   [[nodiscard]] sys_time near_now() const;
   void tracker_loop();
