@@ -3,7 +3,6 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include <ferry/error.hpp>
@@ -86,7 +85,8 @@ struct email_processor::impl {
         log("info", "message " + std::to_string(job.message_id) + " already processed");
       return amqp::outcome::ack;
     }
-    const std::string raw = job.email_data ? *job.email_data : read_spooled(*job.email_ref);
+    const std::string spooled = job.email_ref ? read_spooled(*job.email_ref) : std::string();
+    const std::string& raw = job.email_data ? *job.email_data : spooled;  // inline: no copy
     mail::parsed_message m = mail::parse_message(raw);
     if (cfg.pause_after_parse.count() > 0) {
       if (cfg.verbose)

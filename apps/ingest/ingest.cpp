@@ -55,23 +55,22 @@ ingest_result ingestor::ingest(std::string_view raw, std::string_view sender,
   m.recipient = std::string(recipient);
   m.sender = std::string(sender);
   m.raw_size = static_cast<std::int64_t>(raw.size());
-  email_job job;
   if (raw.size() > p_->cfg.max_inline_bytes) {
     // Spool first, so the record never points at a file that is not there. The spool is
     // content-addressed: a redelivery rewrites nothing.
     const auto stored = p_->spool.store(raw);
     m.raw_ref = stored.path.string();
-    job.email_ref = m.raw_ref;
     r.spooled = true;
   } else {
     m.raw = std::string(raw);
-    job.email_data = m.raw;
   }
   const auto created = p_->store.create_message(m);
   r.message_id = created.id;
   r.created = created.created;
-  job.message_id = created.id;
 
+  // The record is written: its raw message (or spool path) moves into the queue message.
+  const email_job job{
+      .message_id = created.id, .email_data = std::move(m.raw), .email_ref = std::move(m.raw_ref)};
   amqp::message msg;
   msg.body = encode_email_job(job);
   msg.props.content_type = "application/json";

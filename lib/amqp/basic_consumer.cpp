@@ -34,6 +34,7 @@ struct basic_consumer::impl {
   int wake_fd = -1;
   std::mutex mu;
   std::vector<op> pending;
+  std::vector<op> sending;  // consumer thread only; swapped with `pending`, so both keep capacity
   std::deque<delivery> buffered;
 
   detail::session& s() { return conn->session_(); }
@@ -56,15 +57,20 @@ struct basic_consumer::impl {
     [[maybe_unused]] auto n = ::read(wake_fd, &v, sizeof v);
   }
 
+  void qos(std::uint16_t prefetch) {
+    s().rpc(amqp_basic_qos(s().state(), s().channel(), 0, prefetch, opts.global_qos ? 1 : 0),
+            "basic.qos");
+  }
+
   void send_pending() {
-    std::vector<op> ops;
+    sending.clear();  // what a failed send left: void, the connection is gone
     {
       std::lock_guard lk(mu);
-      ops.swap(pending);
+      sending.swap(pending);
     }
     auto* st = s().state();
     const auto ch = s().channel();
-    for (const auto& o : ops) {
+    for (const auto& o : sending) {
       switch (o.k) {
         case op::kind::ack:
           s().check_status(amqp_basic_ack(st, ch, o.value, 0), "basic.ack");
@@ -74,11 +80,7 @@ struct basic_consumer::impl {
           s().check_status(amqp_basic_reject(st, ch, o.value, o.k == op::kind::requeue ? 1 : 0),
                            "basic.reject");
           break;
-        case op::kind::qos:
-          s().rpc(amqp_basic_qos(st, ch, 0, static_cast<std::uint16_t>(o.value),
-                                 opts.global_qos ? 1 : 0),
-                  "basic.qos");
-          break;
+        case op::kind::qos: qos(static_cast<std::uint16_t>(o.value)); break;
       }
     }
   }
@@ -104,8 +106,7 @@ basic_consumer::basic_consumer(const url& address, basic_consumer_options option
   p_->conn = std::make_unique<connection>(address);
   auto& s = p_->s();
   p_->opts.declare.declare(*p_->conn);
-  s.rpc(amqp_basic_qos(s.state(), s.channel(), 0, p_->opts.prefetch, p_->opts.global_qos ? 1 : 0),
-        "basic.qos");
+  p_->qos(p_->opts.prefetch);
   for (const auto& q : p_->opts.queues)
     s.rpc(amqp_basic_consume(s.state(), s.channel(), detail::as_bytes(q), amqp_empty_bytes, 0, 0, 0,
                              amqp_empty_table),

@@ -21,11 +21,7 @@ std::optional<delivery> get(connection& c, std::string_view queue) {
   d.redelivered = ok->redelivered != 0;
   d.exchange = detail::to_string(ok->exchange);
   d.routing_key = detail::to_string(ok->routing_key);
-  amqp_message_t msg;
-  s.check(amqp_read_message(st, s.channel(), &msg, 0), "reading the message of " + what);
-  d.msg.body = detail::to_string(msg.body);
-  d.msg.props = detail::from_c(msg.properties);
-  amqp_destroy_message(&msg);
+  s.read_message(s.channel(), d.msg, "reading the message of " + what);
   return d;
 }
 

@@ -77,12 +77,11 @@ struct dead_letter_queue::impl {
     }
   }
 
-  // A copy for the work queue: attempts start over. Mandatory, so a missing work queue is an
-  // error (publish_nacked) instead of a silently dropped message.
-  message work_copy(const message& m) const {
-    message copy = m;
-    copy.props.headers.erase("x-ferry-attempts");
-    return copy;
+  // The message as it goes back to the work queue: attempts start over. Published mandatory,
+  // so a missing work queue is an error (publish_nacked) instead of a silently dropped message.
+  static message work_copy(message m) {
+    m.props.headers.erase("x-ferry-attempts");
+    return m;
   }
 
   // Takes messages from the head until `id` turns up (or max_scan / the end); the others
@@ -180,7 +179,7 @@ std::size_t dead_letter_queue::requeue_all() {
       while (n < requeue_batch && moved + n < present) {
         auto d = get(p_->c(), p_->dlq);
         if (!d) break;
-        p_->pub.publish_async("", p_->work, p_->work_copy(d->msg), {.mandatory = true});
+        p_->pub.publish_async("", p_->work, p_->work_copy(std::move(d->msg)), {.mandatory = true});
         last = d->delivery_tag;
         ++n;
       }

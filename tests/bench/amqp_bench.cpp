@@ -19,7 +19,7 @@
 #include <ferry/amqp/publisher.hpp>
 #include <ferry/amqp/topology.hpp>
 
-#include <sys/resource.h>
+#include "cpu_time.hpp"
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -43,15 +43,6 @@ struct run_result {
   double first_ms = 0;     // consume: run() to the first handler call (connect + basic.consume)
   double cpu_seconds = 0;  // this process's user + system CPU while the clock ran
 };
-
-double process_cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  const auto tv = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return tv(ru.ru_utime) + tv(ru.ru_stime);
-}
 
 amqp::queue_spec bench_queue(const std::string& name) {
   amqp::queue_spec q;
@@ -121,7 +112,7 @@ run_result consume(const amqp::url& u, const std::string& queue, std::uint16_t p
   });
 
   std::size_t got = 0;
-  const double cpu0 = process_cpu_seconds();
+  const double cpu0 = ferry_bench::process_cpu_seconds();
   const auto t0 = clock_type::now();
   std::optional<clock_type::time_point> t_first;
   std::optional<clock_type::time_point> t_end;
@@ -141,7 +132,7 @@ run_result consume(const amqp::url& u, const std::string& queue, std::uint16_t p
   // On a full run the clock stops in the last handler call (only its ack write follows), so
   // basic.cancel + closing the connection are outside it, as in the peer.
   const auto t1 = t_end.value_or(clock_type::now());
-  const double cpu = process_cpu_seconds() - cpu0;
+  const double cpu = ferry_bench::process_cpu_seconds() - cpu0;
   {
     std::lock_guard lock(mu);
     finished = true;

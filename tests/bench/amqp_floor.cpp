@@ -20,7 +20,6 @@
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <CLI/CLI.hpp>
@@ -36,6 +35,8 @@
 #include <ferry/amqp/publisher.hpp>
 #include <ferry/amqp/topology.hpp>
 
+#include "cpu_time.hpp"
+
 namespace {
 
 using clock_type = std::chrono::steady_clock;
@@ -43,15 +44,6 @@ namespace amqp = ferry::amqp;
 
 void check(amqp_rpc_reply_t r, const char* what) {
   if (r.reply_type != AMQP_RESPONSE_NORMAL) throw std::runtime_error(std::string("floor: ") + what);
-}
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  const auto tv = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return tv(ru.ru_utime) + tv(ru.ru_stime);
 }
 
 // A connected, logged-in rabbitmq-c connection with channel 1 open; closed by the destructor.
@@ -198,7 +190,7 @@ int main(int argc, char** argv) {
       amqp_basic_qos(c.st, 1, 0, 1, 0);
       check(amqp_get_rpc_reply(c.st), "basic.qos");
       const auto t0 = clock_type::now();
-      const double cpu0 = cpu_seconds();
+      const double cpu0 = ferry_bench::process_cpu_seconds();
       const auto deadline = t0 + std::chrono::duration_cast<clock_type::duration>(
                                      std::chrono::duration<double>(max_seconds));
       amqp_basic_consume(c.st, 1, amqp_cstring_bytes(queue.c_str()), amqp_empty_bytes, 0, 0, 0,
@@ -206,7 +198,7 @@ int main(int argc, char** argv) {
       check(amqp_get_rpc_reply(c.st), "basic.consume");
       got = mode == "raw" ? loop_raw(c.st, n, deadline) : loop_rabbitmq_c(c.st, n, deadline);
       seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
-      cpu = cpu_seconds() - cpu0;
+      cpu = ferry_bench::process_cpu_seconds() - cpu0;
     }  // closing the channel returns the prefetched message
     amqp::delete_queue(admin, queue);
     std::printf(

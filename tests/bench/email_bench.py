@@ -74,7 +74,7 @@ def attachment_bytes(i: int) -> bytes:
     return head + random.Random(i).randbytes(9000 - len(head))
 
 
-def make_email(i: int) -> bytes:
+def make_email(i: int) -> str:
     att = base64.encodebytes(attachment_bytes(i)).decode().replace("\n", "\r\n")
     return (
         "Return-Path: <news@shop.example.com>\r\n"
@@ -107,7 +107,7 @@ def make_email(i: int) -> bytes:
         "\r\n"
         f"{att}"
         "--mixed-b--\r\n"
-    ).encode()
+    )
 
 
 def fill(args) -> None:
@@ -131,7 +131,7 @@ def fill(args) -> None:
     total = 0
     now = int(time.time())
     for i in range(args.messages):
-        raw = make_email(i).decode()
+        raw = make_email(i)
         total += len(raw)
         mid = f"<bench-{i}-{os.getpid()}@shop.example.com>"
         cur = db.execute(

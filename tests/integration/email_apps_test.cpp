@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include <ferry/amqp/publisher.hpp>
 
@@ -17,10 +18,6 @@ using namespace email_test;
 using namespace std::chrono_literals;
 
 namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 std::uint32_t ready_messages(const deployment& d, const std::string& q) {
   ferry::amqp::connection c(ferry::amqp::url::parse(d.amqp_url));

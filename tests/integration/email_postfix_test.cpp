@@ -18,14 +18,6 @@ using namespace email_test;
 using namespace std::chrono_literals;
 namespace policy = ferry::apps::policy;
 
-namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-}  // namespace
-
 TEST_CASE("mail sent with swaks through Postfix ends as a processed, sanitised record",
           "[email][postfix]") {
   deployment d;

@@ -13,11 +13,10 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include <ferry/amqp/basic_get.hpp>
 #include <ferry/amqp/connection.hpp>
-#include <ferry/amqp/consumer.hpp>
 #include <ferry/amqp/topology.hpp>
 #include <ferry/sql/session.hpp>
 
@@ -34,6 +33,10 @@ struct run_result {
   int exit_code = -1;
   std::string output;
 };
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
 
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -143,28 +146,14 @@ struct deployment {
         100ms);
   }
 
-  /// Takes the first message off `q` (consumer with retries off), or nullopt after `timeout`.
+  /// Takes (gets and acks) the first message off `q`, or nullopt after `timeout`.
   std::optional<ferry::amqp::delivery> take(const std::string& q,
                                             std::chrono::milliseconds timeout) const {
-    ferry::amqp::consumer_options o;
-    o.queue = q;
-    o.retry.enabled = false;
-    o.poll_interval = 100ms;
-    ferry::amqp::consumer c(ferry::amqp::url::parse(amqp_url), o);
+    ferry::amqp::connection c(ferry::amqp::url::parse(amqp_url));
     std::optional<ferry::amqp::delivery> got;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::thread watchdog([&] {
-      while (!c.stopping() && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(50ms);
-      }
-      c.stop();
-    });
-    c.run([&](const ferry::amqp::delivery& d) {
-      if (!got) got = d;
-      c.stop();
-      return ferry::amqp::outcome::ack;
-    });
-    watchdog.join();
+    ferry::test::wait_until([&] { return (got = ferry::amqp::get(c, q)).has_value(); }, timeout,
+                            50ms);
+    if (got) ferry::amqp::ack(c, got->delivery_tag);
     return got;
   }
 

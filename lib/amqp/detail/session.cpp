@@ -230,6 +230,14 @@ void session::check_status(int status, std::string_view what) {
   fail_library(status, what);
 }
 
+void session::read_message(amqp_channel_t ch, message& out, std::string_view what) {
+  amqp_message_t msg;
+  check(amqp_read_message(state_, ch, &msg, 0), what);
+  out.body = to_string(msg.body);
+  out.props = from_c(msg.properties);
+  amqp_destroy_message(&msg);
+}
+
 std::optional<event> session::next_event(std::chrono::milliseconds timeout) {
   amqp_connection_state_t st = state();
   amqp_maybe_release_buffers(st);
@@ -239,8 +247,10 @@ std::optional<event> session::next_event(std::chrono::milliseconds timeout) {
   // is a broker round trip away): one wasted system call per message. With nothing buffered on
   // a plain TCP socket, wait for readability here first; on timeout rabbitmq-c still runs once
   // with a zero wait, so heartbeats are sent and checked as before. (TLS keeps rabbitmq-c's own
-  // wait: OpenSSL may hold decrypted bytes the socket no longer shows.)
-  if (!url_.tls && !amqp_frames_enqueued(st) && !amqp_data_in_buffer(st)) {
+  // wait: OpenSSL may hold decrypted bytes the socket no longer shows.) A zero timeout skips
+  // this: rabbitmq-c then makes one recv() try anyway, and a caller that polled the socket
+  // itself (basic_consumer) would pay a second poll per message.
+  if (timeout.count() > 0 && !url_.tls && !amqp_frames_enqueued(st) && !amqp_data_in_buffer(st)) {
     pollfd p{amqp_get_sockfd(st), POLLIN, 0};
     // Never longer than half a heartbeat interval, so ours go out in time.
     auto ms = std::clamp<std::int64_t>(timeout.count(), 0, INT_MAX);
@@ -255,14 +265,6 @@ std::optional<event> session::next_event(std::chrono::milliseconds timeout) {
 
   event ev;
   const amqp_method_t& m = frame.payload.method;
-  // basic.deliver and basic.return are followed by the message's header and body frames.
-  const auto read_content = [&](std::string_view what) {
-    amqp_message_t msg;
-    check(amqp_read_message(st, frame.channel, &msg, 0), what);
-    ev.d.msg.body = to_string(msg.body);
-    ev.d.msg.props = from_c(msg.properties);
-    amqp_destroy_message(&msg);
-  };
   switch (m.id) {
     case AMQP_BASIC_DELIVER_METHOD: {
       const auto* d = static_cast<const amqp_basic_deliver_t*>(m.decoded);
@@ -273,7 +275,7 @@ std::optional<event> session::next_event(std::chrono::milliseconds timeout) {
       ev.d.exchange = to_string(d->exchange);
       ev.d.routing_key = to_string(d->routing_key);
       ev.d.consumer_tag = to_string(d->consumer_tag);
-      read_content("reading a delivery");
+      read_message(frame.channel, ev.d.msg, "reading a delivery");
       return ev;
     }
     case AMQP_BASIC_RETURN_METHOD: {
@@ -283,7 +285,7 @@ std::optional<event> session::next_event(std::chrono::milliseconds timeout) {
       ev.reply_text = to_string(r->reply_text);
       ev.d.exchange = to_string(r->exchange);
       ev.d.routing_key = to_string(r->routing_key);
-      read_content("reading a returned message");
+      read_message(frame.channel, ev.d.msg, "reading a returned message");
       return ev;
     }
     case AMQP_BASIC_ACK_METHOD: {

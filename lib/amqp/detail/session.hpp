@@ -61,6 +61,10 @@ class session {
     return result;
   }
 
+  // Reads the header and body frames that follow basic.deliver, basic.return or basic.get-ok
+  // on channel `ch` into `out` (body and properties).
+  void read_message(amqp_channel_t ch, message& out, std::string_view what);
+
   // Waits up to `timeout` for one asynchronous event; nullopt on timeout. Heartbeats are
   // sent/checked inside. Throws ferry::error when the channel or connection closes.
   std::optional<event> next_event(std::chrono::milliseconds timeout);
@@ -78,5 +82,4 @@ class session {
   std::uint64_t generation_ = 0;
 };
 
-// Sleeps up to `d` or until `stop` (if given) becomes true, in small slices.
 }  // namespace ferry::amqp::detail
