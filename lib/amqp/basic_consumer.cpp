@@ -123,6 +123,7 @@ basic_consumer::~basic_consumer() {
 std::optional<delivery> basic_consumer::next(milliseconds wait) {
   impl& p = *p_;
   const auto deadline = steady::now() + wait;
+  bool polled = false;
   for (;;) {
     p.send_pending();
     if (!p.buffered.empty()) {
@@ -136,9 +137,14 @@ std::optional<delivery> basic_consumer::next(milliseconds wait) {
       continue;
     }
     const auto now = steady::now();
-    if (now >= deadline) return std::nullopt;
+    // Past the deadline, the socket is still looked at once (a zero wait takes what has
+    // arrived, not only what rabbitmq-c has already read).
+    if (now >= deadline && polled) return std::nullopt;
+    polled = true;
     // Wake at least every heartbeat/2 so rabbitmq-c can send its heartbeat.
-    auto slice = std::chrono::duration_cast<milliseconds>(deadline - now) + milliseconds(1);
+    auto slice = now >= deadline
+                     ? milliseconds(0)
+                     : std::chrono::duration_cast<milliseconds>(deadline - now) + milliseconds(1);
     if (const auto hb = p.conn->heartbeat(); hb.count() > 0)
       slice = std::min(slice, milliseconds(hb) / 2);
     pollfd fds[2] = {{amqp_get_sockfd(st), POLLIN, 0}, {p.wake_fd, POLLIN, 0}};
@@ -149,6 +155,7 @@ std::optional<delivery> basic_consumer::next(milliseconds wait) {
       p.send_pending();
       if (!(fds[0].revents & POLLIN)) return std::nullopt;
     }
+    if (n == 0 && slice.count() == 0) return std::nullopt;  // a zero wait: nothing has arrived
     // Lets rabbitmq-c read what arrived and send a due heartbeat.
     p.read_event();
   }

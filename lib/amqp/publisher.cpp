@@ -222,6 +222,15 @@ struct publisher::impl {
     }
   }
 
+  // Throws one error for every failure not reported yet (and forgets them).
+  void throw_failures() {
+    if (failed.empty()) return;
+    const std::size_t n = failed.size();
+    const failure first = failed.front();
+    failed.clear();
+    throw ferry::error(first.code, std::to_string(n) + " message(s) failed; first: " + first.text);
+  }
+
   void forget_failure(std::uint64_t id) {
     std::erase_if(failed, [id](const failure& f) { return f.id == id; });
   }
@@ -258,11 +267,18 @@ void publisher::publish_async(std::string_view exchange, std::string_view routin
 
 void publisher::wait_confirms() {
   p_->guarded([&] { p_->pump_until([&] { return p_->inflight.empty(); }); });
-  if (p_->failed.empty()) return;
-  const std::size_t n = p_->failed.size();
-  const failure first = p_->failed.front();
-  p_->failed.clear();
-  throw ferry::error(first.code, std::to_string(n) + " message(s) failed; first: " + first.text);
+  p_->throw_failures();
+}
+
+void publisher::check_confirms() {
+  p_->guarded([&] {
+    while (!p_->inflight.empty()) {
+      auto ev = p_->s().next_event(std::chrono::milliseconds(0));
+      if (!ev) break;
+      p_->handle(*ev);
+    }
+  });
+  p_->throw_failures();
 }
 
 std::size_t publisher::unconfirmed() const noexcept {

@@ -106,7 +106,17 @@ void amqp_broker::publish(const task_message& message, std::string_view queue, i
   m.props.priority = static_cast<std::uint8_t>(std::clamp(priority, 0, 255));
   std::lock_guard lk(p_->pub_mu);
   p_->declare_locked(queue);
-  p_->pub->publish("", queue, m);
+  if (p_->opts.wait_for_confirm) {
+    p_->pub->publish("", queue, m);
+  } else {
+    p_->pub->publish_async("", queue, m);
+    p_->pub->check_confirms();  // failures of earlier messages surface here
+  }
+}
+
+void amqp_broker::wait_confirms() {
+  std::lock_guard lk(p_->pub_mu);
+  p_->pub->wait_confirms();
 }
 
 void amqp_broker::publish_many(std::span<const outgoing_message> messages) {

@@ -107,6 +107,11 @@ struct worker::impl {
   // on their own when it has no room to fetch. A crash before they are sent leaves the
   // messages to the visibility timeout (the task may then run again).
   std::vector<std::string> early_acks;
+  // One-way acks (broker::one_way_acks, AMQP): a handler thread acks its task itself as it
+  // starts and sets `acks_to_flush`, so the consumer thread writes them out at once even when
+  // it is parked waiting for room (in a fetch, the broker's own wake-up does it).
+  bool one_way_acks = false;
+  bool acks_to_flush = false;
   // The finisher: handler threads hand it their results and late acks and go on with the next
   // task; it writes whatever has accumulated in one pipelined round trip per kind, so a
   // burst of short tasks costs a few round trips, not a few per task.
@@ -146,6 +151,20 @@ struct worker::impl {
     } catch (const std::exception& e) {
       log(log_level::error, "ack " + tag + " failed: " + e.what());
     }
+  }
+
+  // The early ack of a task this handler thread starts, with one-way acks: queued on the
+  // broker now (a consumer blocked in a fetch is woken by the broker itself), and flagged so
+  // a consumer parked waiting for room writes it out too.
+  void ack_started(const std::string& tag) {
+    safe_ack(tag);
+    bool first;  // the others find the consumer already woken
+    {
+      std::lock_guard lk(mu);
+      first = !acks_to_flush;
+      acks_to_flush = true;
+    }
+    if (first) cv_done.notify_all();
   }
 
   // Sends acks taken from `early_acks` on their own (no fetch to ride along).
@@ -392,7 +411,7 @@ struct worker::impl {
         if (ready.empty()) return;
         j = std::move(ready.front());
         ready.pop_front();
-        if (!opt.acks_late) {
+        if (!opt.acks_late && !one_way_acks) {
           // Early ack, queued in the same step that takes the task off `ready`: the consumer
           // then never misses it when it decides how long to block (see run()).
           early_acks.push_back(j.delivery_tag);
@@ -416,6 +435,7 @@ struct worker::impl {
         rt.task = &j;
         running.emplace(slot, std::move(rt));
       }
+      if (!opt.acks_late && one_way_acks) ack_started(j.delivery_tag);
       try {
         execute(j, soft_flag, hard_flag);
       } catch (const std::exception& e) {
@@ -518,6 +538,7 @@ void worker::run() {
     std::lock_guard lk(s.mu);
     s.shutting_down = false;
   }
+  s.one_way_acks = s.broker->one_way_acks();
   s.start_finisher();
   for (std::size_t i = 0; i < opt.concurrency; ++i)
     s.threads.emplace_back([&s] { s.thread_main(); });
@@ -643,7 +664,12 @@ void worker::run() {
         };
         if (no_room()) {
           full = true;
-          if (s.early_acks.empty()) {
+          if (s.one_way_acks) {
+            // Wake for room, or for acks handler threads queued on the broker: writing them
+            // at once lets the broker send the next messages while those tasks run.
+            s.cv_done.wait_for(lk, wait, [&] { return !no_room() || s.acks_to_flush; });
+            full = no_room();
+          } else if (s.early_acks.empty()) {
             s.cv_done.wait_for(lk, wait);
           } else if (s.cv_done.wait_for(lk, std::chrono::milliseconds(5),
                                         [&] { return !no_room(); })) {
@@ -654,6 +680,7 @@ void worker::run() {
             acks.swap(s.early_acks);
           }
         }
+        s.acks_to_flush = false;  // flushed below, or by the fetch
         if (!full) {
           acks.swap(s.early_acks);
           room = opt.prefetch - s.in_flight;

@@ -9,7 +9,8 @@
 //                         message is confirmed before the clock stops
 //   consume_prefetch1     consumer::run with prefetch 1 / 100, manual ack per message, on a
 //   consume_prefetch100   queue pre-filled before the clock starts; the clock includes the
-//                         consumer's connect and basic.consume (pika's includes basic.consume)
+//                         consumer's connect and basic.consume (pika's includes basic.consume);
+//                         --prefetch N consumes with N instead (a ceiling for a worker's window)
 // There is no publish_noconfirm: ferry's publisher always runs its channel in confirm mode.
 // Loops are bounded by --messages and --max-seconds, like the peer's.
 // Prints one line: bench=amqp.<shape> side=ferry value=<msgs/s> unit=msgs/s n=.. seconds=..
@@ -155,6 +156,7 @@ int main(int argc, char** argv) {
   std::size_t window = 256;
   std::size_t body_bytes = 256;
   double max_seconds = 15;
+  std::optional<std::uint16_t> prefetch;
   app.add_option("--url", url_text, "AMQP URL");
   app.add_option("--shape", shape)
       ->check(CLI::IsMember({"publish_confirm_each", "publish_pipelined", "consume_prefetch1",
@@ -165,6 +167,9 @@ int main(int argc, char** argv) {
   app.add_option("--window", window, "publish_pipelined: unconfirmed messages in flight");
   app.add_option("--body-bytes", body_bytes, "message body size");
   app.add_option("--max-seconds", max_seconds, "upper bound per timed phase");
+  app.add_option("--prefetch", prefetch,
+                 "consume shapes: this prefetch instead of the shape's (e.g. a worker's window)")
+      ->check(CLI::Range(1, 65535));
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -189,14 +194,15 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < n; ++i) pub.publish_async("", queue, m);
         pub.wait_confirms();
       }
-      r = consume(u, queue, shape == "consume_prefetch1" ? 1 : 100, n, max_s);
+      r = consume(u, queue, prefetch.value_or(shape == "consume_prefetch1" ? 1 : 100), n, max_s);
     }
     amqp::delete_queue(admin, queue);
     std::printf(
         "bench=amqp.%s side=ferry value=%.0f unit=msgs/s n=%zu seconds=%.3f first_ms=%.1f "
-        "cpu_us_per_msg=%.1f\n",
+        "cpu_us_per_msg=%.1f%s\n",
         shape.c_str(), static_cast<double>(r.messages) / r.seconds, r.messages, r.seconds,
-        r.first_ms, r.messages ? r.cpu_seconds * 1e6 / static_cast<double>(r.messages) : 0.0);
+        r.first_ms, r.messages ? r.cpu_seconds * 1e6 / static_cast<double>(r.messages) : 0.0,
+        prefetch ? (" prefetch=" + std::to_string(*prefetch)).c_str() : "");
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ferry-bench-amqp: %s\n", e.what());

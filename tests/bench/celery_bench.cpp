@@ -56,6 +56,7 @@ struct settings {
   std::size_t concurrency = 1;
   std::size_t prefetch = 0;  // 0 = 4 x concurrency
   bool store_results = false;
+  bool pipelined_confirms = false;  // RabbitMQ send: amqp_transport_options::wait_for_confirm off
   double max_seconds = 30;
 };
 
@@ -94,8 +95,9 @@ fc::send_options to_queue(const settings& s) {
   return o;
 }
 
-// send: the peer's loop, one send_task per task.
-void run_send(fc::client& app, const settings& s) {
+// send: the peer's loop, one send_task per task. With pipelined confirms the clock also holds
+// the wait for the last confirms: every message sent is confirmed when it stops.
+void run_send(fc::client& app, fc::broker& b, const settings& s) {
   const auto o = to_queue(s);
   const auto deadline = clock_type::now() + std::chrono::duration<double>(s.max_seconds);
   const auto t0 = clock_type::now();
@@ -106,7 +108,10 @@ void run_send(fc::client& app, const settings& s) {
     ++sent;
     if ((sent & 255) == 0 && clock_type::now() > deadline) break;
   }
-  print_line("send", sent, seconds_since(t0));
+  if (s.pipelined_confirms) dynamic_cast<fc::amqp_broker&>(b).wait_confirms();
+  print_line("send", sent, seconds_since(t0),
+             s.pipelined_confirms ? " confirms=pipelined"
+                                  : (is_amqp(s.broker_url) ? " confirms=each" : ""));
 }
 
 // send_batched: the same tasks, --batch per send_tasks() call.
@@ -238,16 +243,20 @@ int main(int argc, char** argv) {
   cli.add_option("--prefetch", s.prefetch, "drain: worker prefetch (default 4 x concurrency)");
   cli.add_flag("--store-results", s.store_results, "drain: store every result in the backend");
   cli.add_option("--max-seconds", s.max_seconds, "bound on each timed phase");
+  cli.add_flag("--pipelined-confirms", s.pipelined_confirms,
+               "RabbitMQ: send_task does not wait for each confirm (wait_for_confirm = false)");
   CLI11_PARSE(cli, argc, argv);
   try {
-    auto broker = fc::open_broker(s.broker_url);
+    if (s.pipelined_confirms && !is_amqp(s.broker_url))
+      throw std::invalid_argument("--pipelined-confirms needs an amqp:// broker");
+    auto broker = fc::open_broker(s.broker_url, {.wait_for_confirm = !s.pipelined_confirms});
     auto results = std::make_shared<ferry::redis::client>(s.backend_url);
     const auto flush_results = [&] { results->command({"FLUSHDB"}).throw_if_error(); };
     clear_broker(s, *broker);
     flush_results();
     fc::client app{broker, std::make_shared<fc::redis_backend>(results)};
     if (s.shape == "send")
-      run_send(app, s);
+      run_send(app, *broker, s);
     else if (s.shape == "send_batched")
       run_send_batched(app, s);
     else

@@ -224,6 +224,22 @@ TEST_CASE("RabbitMQ: the ferry worker holds eta tasks unacked and keeps running 
   CHECK(std::chrono::steady_clock::now() - t0 >= 2500ms);
 }
 
+TEST_CASE("RabbitMQ: with pipelined confirms every task sent is queued once wait_confirms returns",
+          "[celery][amqp]") {
+  const auto queue = ferry::test::unique_name("q");
+  auto broker = std::make_shared<fc::amqp_broker>(
+      ferry::test::shared_amqp_url(), fc::amqp_transport_options{.wait_for_confirm = false});
+  ferry::test::redis_server r;
+  fc::client app{
+      broker, std::make_shared<fc::redis_backend>(std::make_shared<ferry::redis::client>(r.url()))};
+  constexpr int n = 600;  // more than the publisher's window of unconfirmed messages
+  for (int i = 0; i < n; ++i)
+    (void)app.send_task("tasks.add", {i, i}, {}, {.queue = queue, .ignore_result = true});
+  broker->wait_confirms();
+  CHECK(broker->size(queue) == n);
+  broker->remove_queue(queue);
+}
+
 TEST_CASE("open_broker picks the transport by URL scheme", "[celery][amqp]") {
   CHECK(fc::open_broker(ferry::test::shared_amqp_url())->transport() == "amqp");
   ferry::test::redis_server r;

@@ -88,6 +88,10 @@ class publisher {
   /// how many failed (and the first reason) if any was nacked or returned since the last call.
   void wait_confirms();
 
+  /// wait_confirms() without the wait: settles the confirms that have already arrived and
+  /// throws, as wait_confirms() does, for messages that failed since the last call.
+  void check_confirms();
+
   /// Messages sent but not yet confirmed.
   [[nodiscard]] std::size_t unconfirmed() const noexcept;
 

@@ -7,7 +7,8 @@
 //              binding `<q>` -> `<q>` with routing key `<q>`; once per queue per connection;
 //   publish  = default exchange "" with routing key `<q>`, persistent (delivery_mode 2),
 //              application/json, utf-8, the headers table, correlation_id = task id,
-//              priority, expiration when the task has `expires`; confirmed by the broker;
+//              priority, expiration when the task has `expires`; confirmed by the broker
+//              (each call waits for it, or confirms are pipelined: wait_for_confirm);
 //   consume  = one channel, basic.qos(prefetch, global), manual acks (basic_consumer);
 //   requeue  = basic.reject(requeue); dead letter = a confirmed publish of the message, plus
 //              headers x-ferry-error / x-ferry-queue / x-ferry-time, to the durable queue
@@ -50,6 +51,13 @@ struct amqp_transport_options {
   bool declare = true;
   /// Longest wait for the broker's publish confirm.
   std::chrono::milliseconds confirm_timeout{std::chrono::seconds(30)};
+  /// true: publish() (send_task) returns once the broker has confirmed the message, one round
+  /// trip per call. false: it returns once the message is written, as Celery's default
+  /// (kombu without confirm_publish) does, but the confirms are still tracked: at most 256
+  /// messages are unconfirmed, a lost connection re-sends them, and a nacked message makes a
+  /// later publish() or wait_confirms() throw publish_nacked. Call wait_confirms() before
+  /// relying on every message being with the broker (e.g. before exiting).
+  bool wait_for_confirm = true;
 };
 
 /// Celery over RabbitMQ. See the file comment.
@@ -78,7 +86,11 @@ class amqp_broker final : public broker {
                    std::string_view suffix) override;
   void set_prefetch(std::size_t count) override;
   void flush() override;
+  /// Waits for every publish's confirm (see wait_for_confirm); throws publish_nacked naming
+  /// how many failed since the last check.
+  void wait_confirms();
   [[nodiscard]] bool valid(std::string_view delivery_tag) const override;
+  [[nodiscard]] bool one_way_acks() const noexcept override { return true; }
   [[nodiscard]] std::string_view transport() const noexcept override { return "amqp"; }
 
   /// Declares Celery's exchange/queue/binding for `queue` now (idempotent).
