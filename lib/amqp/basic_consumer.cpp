@@ -32,6 +32,9 @@ struct basic_consumer::impl {
   basic_consumer_options opts;
   std::unique_ptr<connection> conn;
   int wake_fd = -1;
+  // Held for every rabbitmq-c call on the connection: the consumer thread's reads and writes,
+  // and acks other threads write themselves (write_ack). Never held across poll().
+  std::mutex io_mu;
   std::mutex mu;
   std::vector<op> pending;
   std::vector<op> sending;  // consumer thread only; swapped with `pending`, so both keep capacity
@@ -60,6 +63,20 @@ struct basic_consumer::impl {
   void qos(std::uint16_t prefetch) {
     s().rpc(amqp_basic_qos(s().state(), s().channel(), 0, prefetch, opts.global_qos ? 1 : 0),
             "basic.qos");
+  }
+
+  // Writes an ack from the calling thread at once, so a consumer thread blocked in poll() for
+  // the delivery this ack lets the broker send is not woken just to write it. False when it
+  // could not be written: the caller queues it, and the consumer thread meets the error.
+  bool write_ack(std::uint64_t tag) noexcept {
+    try {
+      std::lock_guard io(io_mu);
+      if (!conn->is_open()) return false;
+      s().check_status(amqp_basic_ack(s().state(), s().channel(), tag, 0), "basic.ack");
+      return true;
+    } catch (...) {
+      return false;
+    }
   }
 
   void send_pending() {
@@ -125,16 +142,21 @@ std::optional<delivery> basic_consumer::next(milliseconds wait) {
   const auto deadline = steady::now() + wait;
   bool polled = false;
   for (;;) {
-    p.send_pending();
-    if (!p.buffered.empty()) {
-      delivery d = std::move(p.buffered.front());
-      p.buffered.pop_front();
-      return d;
-    }
-    auto* st = p.s().state();
-    if (amqp_frames_enqueued(st) || amqp_data_in_buffer(st)) {
-      p.read_event();
-      continue;
+    int sock = -1;
+    {
+      std::lock_guard io(p.io_mu);
+      p.send_pending();
+      if (!p.buffered.empty()) {
+        delivery d = std::move(p.buffered.front());
+        p.buffered.pop_front();
+        return d;
+      }
+      auto* st = p.s().state();
+      if (amqp_frames_enqueued(st) || amqp_data_in_buffer(st)) {
+        p.read_event();
+        continue;
+      }
+      sock = amqp_get_sockfd(st);
     }
     const auto now = steady::now();
     // Past the deadline, the socket is still looked at once (a zero wait takes what has
@@ -147,9 +169,10 @@ std::optional<delivery> basic_consumer::next(milliseconds wait) {
                      : std::chrono::duration_cast<milliseconds>(deadline - now) + milliseconds(1);
     if (const auto hb = p.conn->heartbeat(); hb.count() > 0)
       slice = std::min(slice, milliseconds(hb) / 2);
-    pollfd fds[2] = {{amqp_get_sockfd(st), POLLIN, 0}, {p.wake_fd, POLLIN, 0}};
+    pollfd fds[2] = {{sock, POLLIN, 0}, {p.wake_fd, POLLIN, 0}};
     const int n = ::poll(fds, 2, static_cast<int>(slice.count()));
     if (n < 0 && errno != EINTR) throw error(errc::io_error, "basic_consumer: poll failed");
+    std::lock_guard io(p.io_mu);
     if (n > 0 && (fds[1].revents & POLLIN)) {
       p.drain_wake();
       p.send_pending();
@@ -162,7 +185,7 @@ std::optional<delivery> basic_consumer::next(milliseconds wait) {
 }
 
 void basic_consumer::ack(std::uint64_t tag) noexcept {
-  p_->push({op::kind::ack, tag});
+  if (!p_->write_ack(tag)) p_->push({op::kind::ack, tag});
 }
 void basic_consumer::reject(std::uint64_t tag, bool requeue) noexcept {
   p_->push({requeue ? op::kind::requeue : op::kind::reject, tag});
@@ -174,6 +197,7 @@ void basic_consumer::wake() noexcept {
   p_->poke();
 }
 void basic_consumer::flush() {
+  std::lock_guard io(p_->io_mu);
   p_->send_pending();
 }
 bool basic_consumer::is_open() const noexcept {

@@ -108,10 +108,8 @@ struct worker::impl {
   // messages to the visibility timeout (the task may then run again).
   std::vector<std::string> early_acks;
   // One-way acks (broker::one_way_acks, AMQP): a handler thread acks its task itself as it
-  // starts and sets `acks_to_flush`, so the consumer thread writes them out at once even when
-  // it is parked waiting for room (in a fetch, the broker's own wake-up does it).
+  // starts; nothing goes through `early_acks`.
   bool one_way_acks = false;
-  bool acks_to_flush = false;
   // The finisher: handler threads hand it their results and late acks and go on with the next
   // task; it writes whatever has accumulated in one pipelined round trip per kind, so a
   // burst of short tasks costs a few round trips, not a few per task.
@@ -151,20 +149,6 @@ struct worker::impl {
     } catch (const std::exception& e) {
       log(log_level::error, "ack " + tag + " failed: " + e.what());
     }
-  }
-
-  // The early ack of a task this handler thread starts, with one-way acks: queued on the
-  // broker now (a consumer blocked in a fetch is woken by the broker itself), and flagged so
-  // a consumer parked waiting for room writes it out too.
-  void ack_started(const std::string& tag) {
-    safe_ack(tag);
-    bool first;  // the others find the consumer already woken
-    {
-      std::lock_guard lk(mu);
-      first = !acks_to_flush;
-      acks_to_flush = true;
-    }
-    if (first) cv_done.notify_all();
   }
 
   // Sends acks taken from `early_acks` on their own (no fetch to ride along).
@@ -435,7 +419,8 @@ struct worker::impl {
         rt.task = &j;
         running.emplace(slot, std::move(rt));
       }
-      if (!opt.acks_late && one_way_acks) ack_started(j.delivery_tag);
+      // One-way acks go out as the task starts (see one_way_acks).
+      if (!opt.acks_late && one_way_acks) safe_ack(j.delivery_tag);
       try {
         execute(j, soft_flag, hard_flag);
       } catch (const std::exception& e) {
@@ -664,12 +649,7 @@ void worker::run() {
         };
         if (no_room()) {
           full = true;
-          if (s.one_way_acks) {
-            // Wake for room, or for acks handler threads queued on the broker: writing them
-            // at once lets the broker send the next messages while those tasks run.
-            s.cv_done.wait_for(lk, wait, [&] { return !no_room() || s.acks_to_flush; });
-            full = no_room();
-          } else if (s.early_acks.empty()) {
+          if (s.early_acks.empty()) {
             s.cv_done.wait_for(lk, wait);
           } else if (s.cv_done.wait_for(lk, std::chrono::milliseconds(5),
                                         [&] { return !no_room(); })) {
@@ -680,7 +660,6 @@ void worker::run() {
             acks.swap(s.early_acks);
           }
         }
-        s.acks_to_flush = false;  // flushed below, or by the fetch
         if (!full) {
           acks.swap(s.early_acks);
           room = opt.prefetch - s.in_flight;

@@ -4,10 +4,13 @@
 // Use it when the message is handed to other threads and acked when they finish (a worker
 // pool, messages held until an eta): `consumer` (consumer.hpp) acks on its own thread right
 // after the handler returns and is the better choice otherwise. The consumer thread calls
-// next(); ack()/reject()/set_prefetch() may be called from any thread: they are queued and sent
-// by the consumer thread, which next() wakes at once (an eventfd beside the socket), or by
-// flush(). basic.qos is `prefetch` unacked deliveries at most (global to the channel, as
-// Celery's worker sets it).
+// next(); ack()/reject()/set_prefetch() may be called from any thread. An ack is written at
+// once by the calling thread (the connection's calls are serialised by a lock that is never
+// held while next() waits), so a consumer blocked waiting for the delivery that ack lets the
+// broker send is not woken for it; reject/qos (and an ack that could not be written) are
+// queued and sent by the consumer thread, which next() wakes at once (an eventfd beside the
+// socket), or by flush(). basic.qos is `prefetch` unacked deliveries at most (global to the
+// channel, as Celery's worker sets it).
 //
 // The one behaviour a reader would get wrong: delivery tags belong to one connection. When the
 // connection breaks next() throws (connection_failed, transient) and the broker requeues every
