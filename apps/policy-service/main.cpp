@@ -11,6 +11,7 @@
 #include "admin_http.hpp"
 #include "backend.hpp"
 #include "caching_directory.hpp"
+#include "common/stop_signals.hpp"
 #include "config.hpp"
 #include "decision.hpp"
 #include "log.hpp"
@@ -59,13 +60,8 @@ int run_admin_command(const policy::command& cmd, policy::recipient_admin& admin
 
 int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
           policy::logger& log) {
-  // Block the stop signals before any thread starts, so only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // Before any thread starts, so only the wait below sees them.
+  const sigset_t stop_signals = ferry::apps::block_stop_signals();
 
   // Each Postfix smtpd process holds one policy connection: allow as many descriptors as the
   // hard limit permits, as Postfix's own daemons do.

@@ -18,6 +18,7 @@
 #include "admin_http.hpp"
 #include "cli.hpp"
 #include "common/dlq_admin.hpp"
+#include "common/stop_signals.hpp"
 #include "config.hpp"
 #include "metrics.hpp"
 
@@ -72,13 +73,8 @@ void start_scheduler(scheduled_queues& s, const std::vector<std::string>& names,
 
 int serve(const retry::config& cfg, ferry::redis::client& redis, ferry::apps::dlq_admin& admin,
           const std::optional<ferry::amqp::url>& amqp) {
-  // Block the stop signals before any thread starts, so only sigtimedwait below sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // Before any thread starts, so only the wait below sees them.
+  const sigset_t stop_signals = ferry::apps::block_stop_signals();
 
   retry::worker_metrics metrics;
   std::unique_ptr<retry::admin_server> http;
