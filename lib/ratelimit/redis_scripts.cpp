@@ -8,9 +8,14 @@
 namespace ferry::ratelimit::detail {
 namespace {
 
-// Every algorithm is one Lua function
+// Every algorithm defines two Lua functions over KEYS, with L = {count 1, window ms 1, count 2,
+// window ms 2, ...} for its n limits:
 //   decide(kb, n, cost, nonce, now_us, L) -> {allowed, now_us, per limit: count, retry, reset}
-// over KEYS[kb + 1 .. kb + n] with L = {count 1, window ms 1, count 2, window ms 2, ...}.
+//     one request over KEYS[kb + 1 .. kb + n];
+//   decide_all(n, L, costs, nonce, now_us) -> the decide() replies of every request, in order,
+//     request r over KEYS[(r - 1) * n + 1 .. r * n].
+// The sliding algorithms write decide() and get decide_all() as a loop over it; the fixed
+// window writes decide_all() (a batch touches each key once) and decide() is a batch of one.
 // Nothing is recorded unless every limit admits the request. The time is read once per
 // script (TIME), so a batch decides all its requests at the same server instant, in order.
 
@@ -116,42 +121,6 @@ local function decide(kb, n, cost, nonce, now_us, L)
 end
 )lua";
 
-// Fixed window from the first request: a counter with a PEXPIRE of one window.
-constexpr std::string_view fixed_window_decide = R"lua(
-local function decide(kb, n, cost, nonce, now_us, L)
-  local ok = 1
-  local counts, retry, ttl = {}, {}, {}
-  for i = 1, n do
-    local key, limit, win = KEYS[kb + i], L[2 * i - 1], L[2 * i]
-    local c = tonumber(redis.call('GET', key) or '0')
-    local pttl = redis.call('PTTL', key)
-    if pttl < 0 then pttl = -1 end  -- no key, or a key without expiry: (re)start the window
-    counts[i], retry[i], ttl[i] = c, 0, pttl
-    if pttl < 0 then pttl = win end
-    if c + cost > limit then
-      ok = 0
-      if cost > limit then retry[i] = -1 else retry[i] = pttl end
-    end
-  end
-  local out = {ok, now_us}
-  for i = 1, n do
-    local key, win = KEYS[kb + i], L[2 * i]
-    if ok == 1 then
-      local v = redis.call('INCRBY', key, cost)
-      if ttl[i] < 0 then
-        redis.call('PEXPIRE', key, win)
-        ttl[i] = win
-      end
-      counts[i] = v
-    end
-    local reset = 0
-    if counts[i] > 0 then reset = ttl[i] >= 0 and ttl[i] or win end
-    out[#out + 1] = counts[i]; out[#out + 1] = retry[i]; out[#out + 1] = reset
-  end
-  return out
-end
-)lua";
-
 constexpr std::string_view single_main = R"lua(
 local t = redis.call('TIME')
 local L = {}
@@ -159,105 +128,108 @@ for i = 3, #ARGV do L[i - 2] = tonumber(ARGV[i]) end
 return decide(0, #KEYS, tonumber(ARGV[1]), ARGV[2], tonumber(t[1]) * 1000000 + tonumber(t[2]), L)
 )lua";
 
+// decide_all() of the sliding algorithms: decide() per request, each with its own nonce.
+constexpr std::string_view per_request_all = R"lua(
+local function decide_all(n, L, costs, nonce, now)
+  local out = {}
+  for r = 1, #costs do
+    local d = decide((r - 1) * n, n, costs[r], nonce .. ':' .. r, now, L)
+    for _, v in ipairs(d) do out[#out + 1] = v end
+  end
+  return out
+end
+)lua";
+
 constexpr std::string_view batch_main = R"lua(
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local n = tonumber(ARGV[1])
-local L = {}
+local L, costs = {}, {}
 for i = 1, 2 * n do L[i] = tonumber(ARGV[2 + i]) end
-local out = {}
-for r = 1, #KEYS / n do
-  local d = decide((r - 1) * n, n, tonumber(ARGV[2 + 2 * n + r]), ARGV[2] .. ':' .. r, now, L)
-  for _, v in ipairs(d) do out[#out + 1] = v end
-end
-return out
+for r = 1, #KEYS / n do costs[r] = tonumber(ARGV[2 + 2 * n + r]) end
+return decide_all(n, L, costs, ARGV[2], tonumber(t[1]) * 1000000 + tonumber(t[2]))
 )lua";
 
-// The fixed window's batch: the counters of a batch's keys are read once (GET, PTTL) and
-// written once (INCRBY, PEXPIRE) per key, and the decisions in between are made on those
-// values in order. The script is atomic, so this is the same as one INCRBY per admitted
-// request, with far fewer calls when a batch repeats a key (a hot key under load).
-constexpr std::string_view fixed_window_batch = R"lua(
-local t = redis.call('TIME')
-local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local n = tonumber(ARGV[1])
-local L = {}
-for i = 1, 2 * n do L[i] = tonumber(ARGV[2 + i]) end
-local state, order = {}, {}
-local function load(key)
-  local st = state[key]
-  if not st then
-    local ttl = redis.call('PTTL', key)
-    if ttl < 0 then ttl = -1 end  -- no key, or no expiry: the window (re)starts on admission
-    st = {c = tonumber(redis.call('GET', key) or '0'), ttl = ttl, add = 0}
-    state[key] = st
-    order[#order + 1] = key
+// Fixed window from the first request: a counter with a PEXPIRE of one window. The counters
+// of a batch's keys are read once (GET, PTTL) and written once (INCRBY, PEXPIRE) per key, and
+// the decisions in between are made on those values in order. The script is atomic, so this
+// is the same as one INCRBY per admitted request, with far fewer calls when a batch repeats a
+// key (a hot key under load).
+constexpr std::string_view fixed_window_decide = R"lua(
+local function decide_all(n, L, costs, nonce, now_us)
+  local state, order = {}, {}
+  local function load(key)
+    local st = state[key]
+    if not st then
+      local ttl = redis.call('PTTL', key)
+      if ttl < 0 then ttl = -1 end  -- no key, or no expiry: the window (re)starts on admission
+      st = {c = tonumber(redis.call('GET', key) or '0'), ttl = ttl, add = 0}
+      state[key] = st
+      order[#order + 1] = key
+    end
+    return st
   end
-  return st
-end
-local out = {}
-for r = 1, #KEYS / n do
-  local kb, cost = (r - 1) * n, tonumber(ARGV[2 + 2 * n + r])
-  local ok = 1
-  local retry = {}
-  for i = 1, n do
-    local st, limit, win = load(KEYS[kb + i]), L[2 * i - 1], L[2 * i]
-    retry[i] = 0
-    if st.c + cost > limit then
-      ok = 0
-      if cost > limit then retry[i] = -1 elseif st.ttl < 0 then retry[i] = win else retry[i] = st.ttl end
+  local out = {}
+  for r = 1, #costs do
+    local kb, cost = (r - 1) * n, costs[r]
+    local ok = 1
+    local retry = {}
+    for i = 1, n do
+      local st, limit, win = load(KEYS[kb + i]), L[2 * i - 1], L[2 * i]
+      retry[i] = 0
+      if st.c + cost > limit then
+        ok = 0
+        if cost > limit then retry[i] = -1 elseif st.ttl < 0 then retry[i] = win else retry[i] = st.ttl end
+      end
+    end
+    out[#out + 1] = ok
+    out[#out + 1] = now_us
+    for i = 1, n do
+      local st, win = state[KEYS[kb + i]], L[2 * i]
+      if ok == 1 then
+        st.c = st.c + cost
+        st.add = st.add + cost
+        if st.ttl < 0 then st.ttl = win; st.expire = win end
+      end
+      local reset = 0
+      if st.c > 0 then reset = st.ttl >= 0 and st.ttl or win end
+      out[#out + 1] = st.c; out[#out + 1] = retry[i]; out[#out + 1] = reset
     end
   end
-  out[#out + 1] = ok
-  out[#out + 1] = now_us
-  for i = 1, n do
-    local st, win = state[KEYS[kb + i]], L[2 * i]
-    if ok == 1 then
-      st.c = st.c + cost
-      st.add = st.add + cost
-      if st.ttl < 0 then st.ttl = win; st.expire = win end
-    end
-    local reset = 0
-    if st.c > 0 then reset = st.ttl >= 0 and st.ttl or win end
-    out[#out + 1] = st.c; out[#out + 1] = retry[i]; out[#out + 1] = reset
+  for _, key in ipairs(order) do
+    local st = state[key]
+    if st.add > 0 then redis.call('INCRBY', key, st.add) end
+    if st.expire then redis.call('PEXPIRE', key, st.expire) end
   end
+  return out
 end
-for _, key in ipairs(order) do
-  local st = state[key]
-  if st.add > 0 then redis.call('INCRBY', key, st.add) end
-  if st.expire then redis.call('PEXPIRE', key, st.expire) end
+local function decide(kb, n, cost, nonce, now_us, L)
+  return decide_all(n, L, {cost}, nonce, now_us)  -- kb is 0: a single decision
 end
-return out
 )lua";
 
-std::string join(std::string_view a, std::string_view b) {
-  std::string s{a};
-  s += b;
-  return s;
-}
-
-std::string_view decide_source(algorithm a) {
+// The Lua that defines decide() and decide_all() for `a`.
+std::string functions_of(algorithm a) {
   switch (a) {
-    case algorithm::sliding_window: return sliding_window_decide;
-    case algorithm::fixed_window: return fixed_window_decide;
+    case algorithm::sliding_window: return std::string(sliding_window_decide) += per_request_all;
+    case algorithm::fixed_window: return std::string(fixed_window_decide);
     case algorithm::sliding_log: break;
   }
-  return sliding_log_decide;
+  return std::string(sliding_log_decide) += per_request_all;
 }
 
 }  // namespace
 
 const redis::script& decision_script(algorithm a) {
-  static const redis::script log{join(decide_source(algorithm::sliding_log), single_main)};
-  static const redis::script sw{join(decide_source(algorithm::sliding_window), single_main)};
-  static const redis::script fw{join(decide_source(algorithm::fixed_window), single_main)};
+  static const redis::script log{functions_of(algorithm::sliding_log) += single_main};
+  static const redis::script sw{functions_of(algorithm::sliding_window) += single_main};
+  static const redis::script fw{functions_of(algorithm::fixed_window) += single_main};
   return a == algorithm::sliding_window ? sw : a == algorithm::fixed_window ? fw : log;
 }
 
 const redis::script& batch_script(algorithm a) {
-  static const redis::script log{join(decide_source(algorithm::sliding_log), batch_main)};
-  static const redis::script sw{join(decide_source(algorithm::sliding_window), batch_main)};
-  static const redis::script fw{std::string(fixed_window_batch)};
+  static const redis::script log{functions_of(algorithm::sliding_log) += batch_main};
+  static const redis::script sw{functions_of(algorithm::sliding_window) += batch_main};
+  static const redis::script fw{functions_of(algorithm::fixed_window) += batch_main};
   return a == algorithm::sliding_window ? sw : a == algorithm::fixed_window ? fw : log;
 }
 

@@ -1,5 +1,6 @@
-// The Lua scripts of redis_limiter: one `decide` function per algorithm, wrapped once for a
-// single decision and once for an ordered batch of decisions (acquire_many, coalescing).
+// The Lua scripts of redis_limiter: per algorithm, one implementation (decide/decide_all, see
+// redis_scripts.cpp) wrapped once for a single decision and once for an ordered batch of
+// decisions (acquire_many, coalescing_limiter).
 #pragma once
 
 #include <string>
