@@ -122,6 +122,10 @@ struct worker::impl {
   std::uint64_t next_slot = 0;
   std::vector<std::thread> threads;
 
+  // Messages counted against `prefetch`, as Celery counts them: an early-acked task is acked
+  // as it starts, so only those not started yet; a late-acked one until it finishes.
+  std::size_t window_used() const { return opt.acks_late ? in_flight : ready.size(); }
+
   void log(log_level l, const std::string& text) const {
     if (opt.log) {
       try {
@@ -389,12 +393,18 @@ struct worker::impl {
     for (;;) {
       job j;
       std::uint64_t slot = 0;
+      bool refill = false;
       {
         std::unique_lock lk(mu);
         cv_jobs.wait(lk, [&] { return !ready.empty() || shutting_down; });
         if (ready.empty()) return;
         j = std::move(ready.front());
         ready.pop_front();
+        // Wake the consumer when the waiting tasks run out, not after every task: it then
+        // refills the whole window in one fetch. An early-acked task has left the window as it
+        // starts, so that fetch overlaps the last task's run; a late-acked one leaves it when
+        // it finishes.
+        refill = ready.empty();
         if (!opt.acks_late && !one_way_acks) {
           // Early ack, queued in the same step that takes the task off `ready`: the consumer
           // then never misses it when it decides how long to block (see run()).
@@ -419,6 +429,7 @@ struct worker::impl {
         rt.task = &j;
         running.emplace(slot, std::move(rt));
       }
+      if (refill && !opt.acks_late) cv_done.notify_all();
       // One-way acks go out as the task starts (see one_way_acks).
       if (!opt.acks_late && one_way_acks) safe_ack(j.delivery_tag);
       try {
@@ -426,16 +437,13 @@ struct worker::impl {
       } catch (const std::exception& e) {
         log(log_level::error, "finishing task " + j.request.id + " failed: " + e.what());
       }
-      bool refill;
       {
         std::lock_guard lk(mu);
         running.erase(slot);
         --in_flight;
-        // Wake the consumer when this thread runs dry, not after every task: it then
-        // refills the whole window in one fetch.
         refill = ready.empty();
       }
-      if (refill) cv_done.notify_all();
+      if (refill) cv_done.notify_all();  // a late ack's room; run()'s shutdown wait
       complete(j);
     }
   }
@@ -645,7 +653,7 @@ void worker::run() {
       {
         std::unique_lock lk(s.mu);
         const auto no_room = [&] {
-          return s.in_flight >= opt.prefetch || held.size() >= opt.max_eta_held;
+          return s.window_used() >= opt.prefetch || held.size() >= opt.max_eta_held;
         };
         if (no_room()) {
           full = true;
@@ -662,7 +670,7 @@ void worker::run() {
         }
         if (!full) {
           acks.swap(s.early_acks);
-          room = opt.prefetch - s.in_flight;
+          room = opt.prefetch - s.window_used();
           // Tasks handed over but not yet taken will ack soon: block only briefly, so those
           // acks are not held up by a long wait on an empty queue.
           if (!opt.acks_late && !s.ready.empty())

@@ -10,14 +10,16 @@ namespace {
 
 // Every algorithm defines two Lua functions over KEYS, with L = {count 1, window ms 1, count 2,
 // window ms 2, ...} for its n limits:
-//   decide(kb, n, cost, nonce, now_us, L) -> {allowed, now_us, per limit: count, retry, reset}
-//     one request over KEYS[kb + 1 .. kb + n];
-//   decide_all(n, L, costs, nonce, now_us) -> the decide() replies of every request, in order,
-//     request r over KEYS[(r - 1) * n + 1 .. r * n].
-// The sliding algorithms write decide() and get decide_all() as a loop over it; the fixed
-// window writes decide_all() (a batch touches each key once) and decide() is a batch of one.
-// Nothing is recorded unless every limit admits the request. The time is read once per
-// script (TIME), so a batch decides all its requests at the same server instant, in order.
+//   decide(kb, n, cost, nonce, now_us, L) -> the reply to one request over KEYS[kb + 1 .. kb + n];
+//   decide_all(n, L, runs, nonce, now_us) -> the reply to a batch, given as runs of identical
+//     requests: run = {g, cost, count}, `count` requests of `cost` over the keys of group g,
+//     KEYS[g * n + 1 .. g * n + n] (a batch sends each distinct key once).
+// The sliding algorithms write decide(), which replies {allowed, now_us, per limit: count,
+// retry, reset}, and their decide_all() is decide() per request, replies concatenated. The
+// fixed window writes decide_all() (a batch touches each key once) and decide() is a batch of
+// one; it replies per run (see fixed_window_decide). Nothing is recorded unless every limit
+// admits the request. The time is read once per script (TIME), so a batch decides all its
+// requests at the same server instant, in order.
 
 // Exact sliding log: a sorted set of admitted units scored by server microseconds. An entry
 // at s counts at time t while s > t - window.
@@ -130,11 +132,14 @@ return decide(0, #KEYS, tonumber(ARGV[1]), ARGV[2], tonumber(t[1]) * 1000000 + t
 
 // decide_all() of the sliding algorithms: decide() per request, each with its own nonce.
 constexpr std::string_view per_request_all = R"lua(
-local function decide_all(n, L, costs, nonce, now)
-  local out = {}
-  for r = 1, #costs do
-    local d = decide((r - 1) * n, n, costs[r], nonce .. ':' .. r, now, L)
-    for _, v in ipairs(d) do out[#out + 1] = v end
+local function decide_all(n, L, runs, nonce, now)
+  local out, r = {}, 0
+  for _, run in ipairs(runs) do
+    for _ = 1, run.count do
+      r = r + 1
+      local d = decide(run.g * n, n, run.cost, nonce .. ':' .. r, now, L)
+      for _, v in ipairs(d) do out[#out + 1] = v end
+    end
   end
   return out
 end
@@ -143,19 +148,25 @@ end
 constexpr std::string_view batch_main = R"lua(
 local t = redis.call('TIME')
 local n = tonumber(ARGV[1])
-local L, costs = {}, {}
+local L, runs = {}, {}
 for i = 1, 2 * n do L[i] = tonumber(ARGV[2 + i]) end
-for r = 1, #KEYS / n do costs[r] = tonumber(ARGV[2 + 2 * n + r]) end
-return decide_all(n, L, costs, ARGV[2], tonumber(t[1]) * 1000000 + tonumber(t[2]))
+for a = 3 + 2 * n, #ARGV, 3 do
+  runs[#runs + 1] = {g = tonumber(ARGV[a]), cost = tonumber(ARGV[a + 1]), count = tonumber(ARGV[a + 2])}
+end
+return decide_all(n, L, runs, ARGV[2], tonumber(t[1]) * 1000000 + tonumber(t[2]))
 )lua";
 
 // Fixed window from the first request: a counter with a PEXPIRE of one window. The counters
 // of a batch's keys are read once (GET, PTTL) and written once (INCRBY, PEXPIRE) per key, and
 // the decisions in between are made on those values in order. The script is atomic, so this
 // is the same as one INCRBY per admitted request, with far fewer calls when a batch repeats a
-// key (a hot key under load).
+// key (a hot key under load). A run of identical requests is decided at once: counters only
+// grow, so its first k requests are admitted and the rest denied, k = the most every limit
+// still has room for. Reply: {now_us, then per run: k, then per limit: count and ttl ms (-1:
+// none) before the run}; the client derives each request's count, retry and reset from that
+// (detail::expand_fixed_runs).
 constexpr std::string_view fixed_window_decide = R"lua(
-local function decide_all(n, L, costs, nonce, now_us)
+local function decide_all(n, L, runs, nonce, now_us)
   local state, order = {}, {}
   local function load(key)
     local st = state[key]
@@ -168,31 +179,25 @@ local function decide_all(n, L, costs, nonce, now_us)
     end
     return st
   end
-  local out = {}
-  for r = 1, #costs do
-    local kb, cost = (r - 1) * n, costs[r]
-    local ok = 1
-    local retry = {}
+  local out = {now_us}
+  for _, run in ipairs(runs) do
+    local kb, cost, k = run.g * n, run.cost, run.count
+    local at = #out + 1
+    out[at] = 0
     for i = 1, n do
-      local st, limit, win = load(KEYS[kb + i]), L[2 * i - 1], L[2 * i]
-      retry[i] = 0
-      if st.c + cost > limit then
-        ok = 0
-        if cost > limit then retry[i] = -1 elseif st.ttl < 0 then retry[i] = win else retry[i] = st.ttl end
-      end
+      local st = load(KEYS[kb + i])
+      out[#out + 1] = st.c
+      out[#out + 1] = st.ttl
+      k = math.min(k, math.max(0, math.floor((L[2 * i - 1] - st.c) / cost)))
     end
-    out[#out + 1] = ok
-    out[#out + 1] = now_us
-    for i = 1, n do
-      local st, win = state[KEYS[kb + i]], L[2 * i]
-      if ok == 1 then
-        st.c = st.c + cost
-        st.add = st.add + cost
+    out[at] = k
+    if k > 0 then
+      for i = 1, n do
+        local st, win = state[KEYS[kb + i]], L[2 * i]
+        st.c = st.c + k * cost
+        st.add = st.add + k * cost
         if st.ttl < 0 then st.ttl = win; st.expire = win end
       end
-      local reset = 0
-      if st.c > 0 then reset = st.ttl >= 0 and st.ttl or win end
-      out[#out + 1] = st.c; out[#out + 1] = retry[i]; out[#out + 1] = reset
     end
   end
   for _, key in ipairs(order) do
@@ -203,7 +208,7 @@ local function decide_all(n, L, costs, nonce, now_us)
   return out
 end
 local function decide(kb, n, cost, nonce, now_us, L)
-  return decide_all(n, L, {cost}, nonce, now_us)  -- kb is 0: a single decision
+  return decide_all(n, L, {{g = 0, cost = cost, count = 1}}, nonce, now_us)  -- kb is 0
 end
 )lua";
 

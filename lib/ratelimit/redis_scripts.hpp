@@ -10,13 +10,16 @@
 
 namespace ferry::ratelimit::detail {
 
-/// KEYS: one per limit. ARGV: cost, nonce, then count and window (ms) per limit.
-/// Returns {allowed 0|1, now_us, then per limit: count after, retry ms (-1 never), reset ms}.
+/// KEYS: one per limit. ARGV: cost, nonce, then count and window (ms) per limit. Replies as
+/// the algorithm's decide() (redis_scripts.cpp): sliding ones {allowed 0|1, now_us, then per
+/// limit: count after, retry ms (-1 never), reset ms}; the fixed window as a batch of one.
 const redis::script& decision_script(algorithm a);
 
-/// KEYS: one per limit for request 1, then for request 2, ... ARGV: number of limits, nonce,
-/// count and window (ms) per limit, then one cost per request. Decides the requests in order
-/// at one server instant; returns the single script's reply of each, concatenated.
+/// KEYS: one per limit for each distinct key of the batch (a group). ARGV: number of limits,
+/// nonce, count and window (ms) per limit, then per run of identical requests: group index
+/// (from 0), cost, number of requests. Decides the requests in order at one server instant.
+/// Sliding algorithms reply the single script's reply of each request, concatenated; the
+/// fixed window {now_us, then per run: admitted, then per limit: count and ttl ms before it}.
 const redis::script& batch_script(algorithm a);
 
 /// Key tag of an algorithm ("log", "sw", "fw").

@@ -3,6 +3,7 @@
 // redis-server, so kombu's shared `unacked` hash cannot leak between cases.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -396,6 +397,41 @@ TEST_CASE("ferry worker consumes kombu's priority lists in order (0 first) and F
   REQUIRE(order.size() == 6);
   // priority 0-2 share the base list (FIFO: 0 sent 2nd, 0 sent 5th, 2 sent 6th), then 5, 7, 9
   CHECK(order == std::vector<json>{{0, 1}, {0, 4}, {2, 5}, {5, 2}, {7, 3}, {9, 0}});
+}
+
+TEST_CASE(
+    "prefetch counts tasks as Celery does: an early-acked running task lets the next be "
+    "fetched, a late-acked one keeps it in the queue",
+    "[celery][redis]") {
+  const bool late = GENERATE(false, true);
+  CAPTURE(late);
+  redis_world rw;
+  auto& [srv, url, queue, c, broker, backend] = rw;
+  fc::client app{broker, backend};
+  std::atomic<bool> started{false}, release{false};
+  fc::worker w{
+      broker, backend, {.queues = {queue}, .concurrency = 1, .prefetch = 1, .acks_late = late}};
+  w.register_task("tasks.hold", [&](const json&, const json&, fc::task_context&) {
+    started = true;
+    (void)ferry::test::wait_until([&] { return release.load(); }, 30s);
+    return json("held");
+  });
+  w.register_task("tasks.rec", [](const json& a, const json&, fc::task_context&) { return a; });
+  auto held = app.send_task("tasks.hold", {}, {}, {.queue = queue});
+  auto next = app.send_task("tasks.rec", {7}, {}, {.queue = queue});
+  std::thread t([&] { w.run(); });
+  REQUIRE(ferry::test::wait_until([&] { return started.load(); }, 30s));
+  if (late) {
+    std::this_thread::sleep_for(300ms);  // time enough to fetch, were there room
+    CHECK(broker->size(queue) == 1);
+  } else {
+    CHECK(ferry::test::wait_until([&] { return broker->size(queue) == 0; }, 10s));
+  }
+  release = true;
+  CHECK(held.get(30s) == "held");
+  CHECK(next.get(30s) == json::array({7}));
+  w.stop();
+  t.join();
 }
 
 TEST_CASE(

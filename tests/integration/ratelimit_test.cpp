@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -290,6 +292,52 @@ TEST_CASE("acquire_many decides a batch in order, exactly like one call after an
     CHECK(limiter.acquire("b").remaining == 3);
     limiter.reset("a");
     limiter.reset("b");
+  }
+}
+
+TEST_CASE(
+    "acquire_many with runs of repeated requests and several limits equals acquire() one by one",
+    "[ratelimit][batch]") {
+  ferry::redis::client c{ferry::test::shared_redis_url()};
+  // Runs of 1-6 identical requests over three keys, costs 1-3: a batch sends each run as one.
+  std::mt19937 rng{20261123};
+  std::vector<rl::rate_request> batch;
+  const std::array<std::string, 3> keys{"a", "b", "c"};
+  while (batch.size() < 60) {
+    const rl::rate_request q{keys[rng() % 3], static_cast<std::int64_t>(1 + rng() % 3)};
+    for (auto n = 1 + rng() % 6; n > 0; --n) batch.push_back(q);
+  }
+  for (auto algo :
+       {rl::algorithm::sliding_log, rl::algorithm::sliding_window, rl::algorithm::fixed_window}) {
+    CAPTURE(static_cast<int>(algo));
+    const std::vector<rl::rate_limit> limits{{9, 1min}, {14, 1h}};
+    rl::redis_limiter batched{c, make(limits, algo)}, single{c, make(limits, algo)};
+    const auto got = batched.acquire_many(batch);
+    REQUIRE(got.size() == batch.size());
+    int admitted = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      CAPTURE(i, batch[i].key, batch[i].cost);
+      const auto want = single.acquire(batch[i].key, batch[i].cost);
+      admitted += want.allowed;
+      CHECK(got[i].allowed == want.allowed);
+      CHECK(got[i].limit == want.limit);
+      CHECK(got[i].remaining == want.remaining);
+      CHECK(got[i].count == want.count);
+      CHECK_FALSE(got[i].degraded);
+      // Times differ by how long the calls one by one took.
+      if (want.retry_after == std::chrono::milliseconds::max())
+        CHECK(got[i].retry_after == want.retry_after);
+      else
+        CHECK(std::chrono::abs(got[i].retry_after - want.retry_after) < 2s);
+      CHECK((got[i].retry_after == 0ms) == (want.retry_after == 0ms));
+      CHECK(std::chrono::abs(got[i].reset_after - want.reset_after) < 2s);
+    }
+    CHECK(admitted > 10);
+    CHECK(admitted < static_cast<int>(batch.size()) - 10);
+    for (const auto& k : keys) {
+      batched.reset(k);
+      single.reset(k);
+    }
   }
 }
 

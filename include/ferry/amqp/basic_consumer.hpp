@@ -64,7 +64,9 @@ class basic_consumer {
   /// (returns early, with nullopt, when wake() is called). nullopt = nothing arrived.
   [[nodiscard]] std::optional<delivery> next(std::chrono::milliseconds wait);
 
-  /// Queues basic.ack for `tag` (sent by the consumer thread).
+  /// Writes basic.ack for `tag` from the calling thread (see the file comment); one that
+  /// cannot be written is queued for the consumer thread, whose next()/flush() sends it or
+  /// reports the broken connection.
   void ack(std::uint64_t tag) noexcept;
   /// Queues basic.reject for `tag`; requeue=true puts it back in its queue.
   void reject(std::uint64_t tag, bool requeue) noexcept;

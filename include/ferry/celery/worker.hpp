@@ -122,8 +122,10 @@ struct worker_options {
   std::vector<std::string> queues{"celery"};
   /// Handler threads.
   std::size_t concurrency = 1;
-  /// Messages taken from the broker and not yet finished (waiting + running), excluding held eta
-  /// tasks (Celery raises its prefetch for those too). At least `concurrency`.
+  /// Messages taken from the broker and not yet acked, as Celery counts them: tasks waiting
+  /// for a handler thread, plus the running ones with `acks_late` (an early-acked task leaves
+  /// the window as it starts, so the next ones are fetched while it runs). Held eta tasks are
+  /// not counted (Celery raises its prefetch for those too). At least `concurrency`.
   std::size_t prefetch = 4;
   /// Most eta/countdown messages held at once; beyond it the worker stops fetching.
   std::size_t max_eta_held = 1000;

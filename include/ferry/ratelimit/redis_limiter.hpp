@@ -80,6 +80,7 @@ class redis_limiter final : public rate_limiter {
  private:
   // Appends the Redis keys of `key`, one per limit.
   void append_keys(std::string_view key, std::vector<std::string>& out) const;
+  // A sliding algorithm's reply to one request, at `e[at]`.
   [[nodiscard]] rate_decision decode(const std::vector<redis::reply>& e, std::size_t at) const;
   [[nodiscard]] rate_decision degraded(const ferry::error& err);
 
