@@ -4,7 +4,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <random>
+#include <set>
 #include <stdexcept>
 
 #include "ferry/celery/json.hpp"
@@ -84,9 +88,123 @@ std::string random_hex_token() {
 
 }  // namespace
 
+// wait_for_reply = false: the publishing connection and the commands written on it (or to be
+// written again after a failure) whose replies have not been read, oldest first. Each command
+// has one reply, so the replies read pair off with the front of `pending`.
+struct redis_broker::unreplied_state {
+  struct command {
+    std::string queue;  // named in the error of a refused command
+    std::vector<std::string> args;
+  };
+  std::mutex mu;
+  std::optional<redis::lease> conn;
+  std::set<std::string, std::less<>> bound;  // queues whose binding `conn` has been sent
+  std::deque<command> pending;
+  std::size_t written = 0;  // the first `written` of `pending` are on `conn`
+
+  // Writes what is not on `conn` yet (all of `pending` on a new connection).
+  void write(redis::client& client) {
+    if (!conn) {
+      conn.emplace(client.acquire());
+      written = 0;
+    }
+    for (; written < pending.size(); ++written) {
+      const auto& a = pending[written].args;
+      const std::vector<std::string_view> args(a.begin(), a.end());
+      (*conn)->append(args);
+    }
+    (*conn)->flush();
+  }
+
+  // Reads replies: blocking while more than `most` commands wait for theirs, then (with
+  // `arrived`) those already here. Throws server_error for the first refused command once
+  // they are read (a refused one is dropped: Redis would refuse it again).
+  void read(std::size_t most, bool arrived) {
+    std::string refused;
+    while (written > 0) {
+      std::optional<redis::reply> r;
+      if (pending.size() > most)
+        r = (*conn)->read_reply();
+      else if (arrived)
+        r = (*conn)->try_read_reply(std::chrono::milliseconds{0});
+      if (!r) break;
+      const std::string queue = std::move(pending.front().queue);
+      pending.pop_front();
+      --written;
+      if (r->is_error() && refused.empty())
+        refused = "a task message for queue '" + queue + "' was not queued: " + r->error_message();
+    }
+    if (!refused.empty()) throw error(errc::server_error, refused);
+  }
+
+  // write() then read(); a broken connection is dropped, its commands kept to be written
+  // again on the next.
+  void send(redis::client& client, std::size_t most, bool arrived) {
+    try {
+      write(client);
+      read(most, arrived);
+    } catch (const error&) {
+      if (conn && (*conn)->is_broken()) {
+        conn.reset();
+        written = 0;
+        bound.clear();
+      }
+      throw;
+    }
+  }
+};
+
 redis_broker::redis_broker(std::shared_ptr<redis::client> client, redis_transport_options options)
     : client_(std::move(client)), options_(std::move(options)) {
   if (!client_) throw std::invalid_argument("redis_broker: null client");
+  if (!options_.wait_for_reply) {
+    if (options_.max_unreplied == 0)
+      throw std::invalid_argument("redis_broker: max_unreplied must be >= 1");
+    unreplied_ = std::make_unique<unreplied_state>();
+  }
+}
+
+redis_broker::~redis_broker() = default;
+
+void redis_broker::write_unreplied(std::vector<list_text> texts) {
+  auto& u = *unreplied_;
+  std::lock_guard lk(u.mu);
+  const std::size_t before = u.pending.size();
+  for (auto& t : texts) {
+    if (u.bound.insert(std::string(t.queue)).second) {
+      u.pending.push_back({std::string(t.queue),
+                           {"SADD", key(kombu_redis_binding_key(t.queue)),
+                            kombu_redis_binding_member(t.queue, "", t.queue)}});
+    }
+    u.pending.push_back({std::string(t.queue), {"LPUSH", std::move(t.list), std::move(t.text)}});
+  }
+  // Replies are looked for once a few dozen are due (one recv takes them all); beyond
+  // max_unreplied the oldest are waited for.
+  try {
+    u.send(*client_, options_.max_unreplied, u.pending.size() >= 64);
+    return;
+  } catch (const error& e) {
+    if (!e.is_transient()) throw;  // an earlier message refused; these are on their way
+  }
+  // The connection broke: everything still without a reply is written again on a new one.
+  // If that fails too, this call's messages are not taken (the caller sees the error and
+  // may send them again); earlier ones stay pending for the next call.
+  try {
+    u.send(*client_, options_.max_unreplied, false);
+  } catch (const error& e) {
+    if (e.is_transient() && !u.conn) {
+      u.pending.erase(u.pending.begin() + static_cast<std::ptrdiff_t>(before), u.pending.end());
+      u.bound.clear();
+    }
+    throw;
+  }
+}
+
+void redis_broker::wait_replies() {
+  if (!unreplied_) return;
+  auto& u = *unreplied_;
+  std::lock_guard lk(u.mu);
+  if (!u.pending.empty()) u.send(*client_, 0, false);
 }
 
 std::string redis_broker::key(std::string_view name) const {
@@ -99,6 +217,11 @@ void redis_broker::publish(const task_message& message, std::string_view queue, 
   if (queue.empty()) throw std::invalid_argument("redis_broker::publish: empty queue");
   std::string tag = new_task_id();
   std::string text = to_kombu_redis_json(message, "", queue, tag);
+  if (unreplied_) {
+    std::vector<list_text> one;
+    one.push_back({queue, key(kombu_redis_queue_for_priority(queue, priority)), std::move(text)});
+    return write_unreplied(std::move(one));
+  }
   // Celery declares its queue before publishing: the binding lets kombu tools (and a worker's
   // queue lookup on a named exchange) see it. Celery itself publishes to the anon exchange.
   redis::pipeline p;
@@ -173,6 +296,13 @@ void redis_broker::publish_many(std::span<const outgoing_message> messages) {
     tags.push_back(new_task_id());
     texts.push_back(to_kombu_redis_json(*m.message, "", m.queue, tags.back()));
     lists.push_back(key(kombu_redis_queue_for_priority(m.queue, m.priority)));
+  }
+  if (unreplied_) {
+    std::vector<list_text> out;
+    out.reserve(texts.size());
+    for (std::size_t i = 0; i < texts.size(); ++i)
+      out.push_back({messages[i].queue, std::move(lists[i]), std::move(texts[i])});
+    return write_unreplied(std::move(out));
   }
   // One LPUSH per run of messages bound for the same list: LPUSH k a b c == LPUSH a, b, c.
   std::vector<std::string_view> args;

@@ -56,7 +56,9 @@ struct settings {
   std::size_t concurrency = 1;
   std::size_t prefetch = 0;  // 0 = 4 x concurrency
   bool store_results = false;
-  bool pipelined_confirms = false;  // RabbitMQ send: amqp_transport_options::wait_for_confirm off
+  // send: send_task does not wait (RabbitMQ: amqp_transport_options::wait_for_confirm off;
+  // Redis: redis_transport_options::wait_for_reply off)
+  bool pipelined = false;
   double max_seconds = 30;
 };
 
@@ -95,8 +97,8 @@ fc::send_options to_queue(const settings& s) {
   return o;
 }
 
-// send: the peer's loop, one send_task per task. With pipelined confirms the clock also holds
-// the wait for the last confirms: every message sent is confirmed when it stops.
+// send: the peer's loop, one send_task per task. Pipelined, the clock also holds the wait for
+// the last confirms (replies): every message sent is confirmed when it stops.
 void run_send(fc::client& app, fc::broker& b, const settings& s) {
   const auto o = to_queue(s);
   const auto deadline = clock_type::now() + std::chrono::duration<double>(s.max_seconds);
@@ -108,10 +110,20 @@ void run_send(fc::client& app, fc::broker& b, const settings& s) {
     ++sent;
     if ((sent & 255) == 0 && clock_type::now() > deadline) break;
   }
-  if (s.pipelined_confirms) dynamic_cast<fc::amqp_broker&>(b).wait_confirms();
-  print_line("send", sent, seconds_since(t0),
-             s.pipelined_confirms ? " confirms=pipelined"
-                                  : (is_amqp(s.broker_url) ? " confirms=each" : ""));
+  if (s.pipelined) {
+    if (auto* a = dynamic_cast<fc::amqp_broker*>(&b))
+      a->wait_confirms();
+    else
+      dynamic_cast<fc::redis_broker&>(b).wait_replies();
+  }
+  const double seconds = seconds_since(t0);
+  // Every task sent is in the queue (a pipelined send that lost some would show here).
+  const std::size_t in_queue = queued(s, b);
+  if (in_queue != sent)
+    std::fprintf(stderr, "# send: %zu sent, %zu in the queue\n", sent, in_queue);
+  print_line(
+      "send", sent, seconds,
+      (s.pipelined ? " pipelined=1" : "") + std::string(" queued=") + std::to_string(in_queue));
 }
 
 // send_batched: the same tasks, --batch per send_tasks() call.
@@ -243,13 +255,18 @@ int main(int argc, char** argv) {
   cli.add_option("--prefetch", s.prefetch, "drain: worker prefetch (default 4 x concurrency)");
   cli.add_flag("--store-results", s.store_results, "drain: store every result in the backend");
   cli.add_option("--max-seconds", s.max_seconds, "bound on each timed phase");
-  cli.add_flag("--pipelined-confirms", s.pipelined_confirms,
-               "RabbitMQ: send_task does not wait for each confirm (wait_for_confirm = false)");
+  cli.add_flag("--pipelined", s.pipelined,
+               "send: send_task does not wait for each confirm (RabbitMQ: wait_for_confirm = "
+               "false) or reply (Redis: wait_for_reply = false)");
   CLI11_PARSE(cli, argc, argv);
   try {
-    if (s.pipelined_confirms && !is_amqp(s.broker_url))
-      throw std::invalid_argument("--pipelined-confirms needs an amqp:// broker");
-    auto broker = fc::open_broker(s.broker_url, {.wait_for_confirm = !s.pipelined_confirms});
+    std::shared_ptr<fc::broker> broker;
+    if (s.pipelined && !is_amqp(s.broker_url))
+      broker =
+          std::make_shared<fc::redis_broker>(std::make_shared<ferry::redis::client>(s.broker_url),
+                                             fc::redis_transport_options{.wait_for_reply = false});
+    else
+      broker = fc::open_broker(s.broker_url, {.wait_for_confirm = !s.pipelined});
     auto results = std::make_shared<ferry::redis::client>(s.backend_url);
     const auto flush_results = [&] { results->command({"FLUSHDB"}).throw_if_error(); };
     clear_broker(s, *broker);

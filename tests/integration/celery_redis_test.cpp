@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -432,6 +433,110 @@ TEST_CASE(
   CHECK(next.get(30s) == json::array({7}));
   w.stop();
   t.join();
+}
+
+// The args of every message in `queue`, in the order a worker takes them (popped).
+std::vector<json> drain_args(fc::redis_broker& b, const std::string& queue) {
+  std::vector<json> out;
+  for (;;) {
+    auto got = b.get_many({queue}, 500, 0ms);
+    if (got.empty()) return out;
+    for (auto& d : got) {
+      REQUIRE(d.delivery);
+      out.push_back(fc::parse_message(d.delivery->message).args);
+    }
+  }
+}
+
+TEST_CASE(
+    "wait_for_reply = false: sends without waiting, in order, none lost; a refused "
+    "command is thrown later; a broken connection's commands are written again",
+    "[celery][redis]") {
+  redis_world rw;
+  auto& [srv, url, queue, c, broker, backend] = rw;
+  auto pb = std::make_shared<fc::redis_broker>(
+      c, fc::redis_transport_options{.wait_for_reply = false, .max_unreplied = 100});
+  fc::client app{pb, backend};
+  // wait_replies() went through (while Redis comes back it fails transiently).
+  const auto replies_read = [&] {
+    try {
+      pb->wait_replies();
+      return true;
+    } catch (const ferry::error& e) {
+      if (!e.is_transient()) throw;
+      return false;
+    }
+  };
+
+  // 600 send_task calls and a send_tasks batch, mixed: all queued, in the order sent.
+  std::vector<json> want;
+  for (int i = 0; i < 600; ++i) {
+    (void)app.send_task("tasks.rec", {i}, {}, {.queue = queue});
+    want.push_back({i});
+    if (i == 300) {
+      std::vector<fc::task_call> calls;
+      for (int k = 0; k < 3; ++k) {
+        calls.push_back({"tasks.rec", json::array({1000 + k}), json::object(), {.queue = queue}});
+        want.push_back({1000 + k});
+      }
+      (void)app.send_tasks(calls);
+    }
+  }
+  pb->wait_replies();
+  CHECK(broker->size(queue) == want.size());
+  CHECK(c->command({"SISMEMBER", "_kombu.binding." + queue,
+                    fc::kombu_redis_binding_member(queue, "", queue)})
+            .as_integer() == 1);
+  CHECK(drain_args(*broker, queue) == want);
+
+  // Redis refuses an LPUSH onto a string: the send returns, the refusal comes with the next
+  // wait_replies(), naming the queue, and only once.
+  const std::string bad = ferry::test::unique_name("bad");
+  c->command({"SET", bad, "not a list"}).throw_if_error();
+  (void)app.send_task("tasks.rec", {1}, {}, {.queue = bad});
+  try {
+    pb->wait_replies();
+    FAIL("a refused LPUSH was not reported");
+  } catch (const ferry::error& e) {
+    CHECK(e.code() == ferry::errc::server_error);
+    CHECK_THAT(e.what(), Catch::Contains(bad) && Catch::Contains("WRONGTYPE"));
+  }
+  CHECK_NOTHROW(pb->wait_replies());
+
+  // The server drops the connection under commands whose replies were not read: they are
+  // written again on a new connection (at least once: nothing lost, a few maybe twice).
+  for (int i = 0; i < 50; ++i) (void)app.send_task("tasks.rec", {i}, {}, {.queue = queue});
+  c->command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}).throw_if_error();
+  for (int i = 50; i < 60; ++i) {
+    try {
+      (void)app.send_task("tasks.rec", {i}, {}, {.queue = queue});
+    } catch (const ferry::error& e) {
+      CHECK(e.is_transient());  // the broken connection; the message stays pending
+    }
+  }
+  REQUIRE(ferry::test::wait_until(replies_read, 10s));
+  std::set<int> seen;
+  for (const auto& a : drain_args(*broker, queue)) seen.insert(a.at(0).get<int>());
+  CHECK(seen.size() == 60);
+
+  // Redis gone: a send that fails has not taken its message; the sends that returned are
+  // written, in order, once Redis is back (it restarts empty: nothing else is in the queue).
+  srv.stop();
+  std::vector<json> returned;
+  bool failed = false;
+  for (int i = 100; i < 110 && !failed; ++i) {
+    try {
+      (void)app.send_task("tasks.rec", {i}, {}, {.queue = queue});
+      returned.push_back({i});
+    } catch (const ferry::error& e) {
+      CHECK(e.is_transient());
+      failed = true;
+    }
+  }
+  CHECK(failed);
+  srv.start();
+  REQUIRE(ferry::test::wait_until(replies_read, 10s));
+  CHECK(drain_args(*broker, queue) == returned);
 }
 
 TEST_CASE(

@@ -26,7 +26,8 @@
 //
 // It implements ferry::celery::broker (broker.hpp), so the worker and client run on it.
 //
-// Thread safety: thread-safe (stateless over a thread-safe client pool).
+// Thread safety: thread-safe (over a thread-safe client pool; with wait_for_reply = false the
+// publishing connection and its pending commands are guarded by a lock).
 // Errors: ferry::error from the Redis client (connection_failed, timeout, server_error).
 #pragma once
 
@@ -63,6 +64,18 @@ struct redis_transport_options {
   std::string global_keyprefix{};
   /// How many expired entries one restore_visible() call restores (kombu: num=10).
   std::size_t restore_batch = 10;
+  /// Whether publish()/publish_many() wait for Redis's replies (the default; redis-py waits
+  /// for each LPUSH of a Celery send_task). false: they return once the commands are written,
+  /// on one connection of their own (in order), as amqp_broker does with wait_for_confirm =
+  /// false; the replies are read as later publishes go out, at most `max_unreplied` commands
+  /// wait for theirs, and wait_replies() waits for all. A command Redis refused is thrown by a
+  /// later publish or by wait_replies(); after a broken connection the commands still without
+  /// a reply are written again on a new one (a message may then be queued twice: at least
+  /// once). A publish that throws because Redis cannot be reached has not taken its messages;
+  /// earlier ones stay pending. Call wait_replies() before dropping the broker. For
+  /// producers: the worker's own publishes (retries, callbacks) expect the default.
+  bool wait_for_reply = true;
+  std::size_t max_unreplied = 256;
 };
 
 /// One popped message. `delivery` is nullopt when the text is not a valid envelope (then it
@@ -80,6 +93,7 @@ class redis_broker final : public broker {
  public:
   explicit redis_broker(std::shared_ptr<redis::client> client,
                         redis_transport_options options = {});
+  ~redis_broker() override;
 
   /// SADD the binding `<queue>\x06\x16\x06\x16<queue>` to `_kombu.binding.<queue>` (what Celery
   /// declares for its default queue), then LPUSH the envelope (exchange "", routing key
@@ -89,6 +103,11 @@ class redis_broker final : public broker {
   /// publish() for many messages in ONE pipelined write (one round trip): the bindings (once
   /// per distinct queue), then the LPUSHes in order.
   void publish_many(std::span<const outgoing_message> messages) override;
+
+  /// With wait_for_reply = false: writes what a failure left unwritten, then waits for the
+  /// reply of every publish so far; throws for a refused one (server_error, naming its queue)
+  /// or when Redis cannot be reached (those publishes stay pending). Nothing to do otherwise.
+  void wait_replies();
 
   /// Pushes an already-built envelope text to the left of `list` (no binding).
   void push_raw(std::string_view list, std::string_view envelope);
@@ -156,8 +175,18 @@ class redis_broker final : public broker {
   static bool decode(redis_delivery& d);
   /// kombu's QoS.append for one delivery: MULTI ZADD unacked_index + HSET unacked EXEC.
   void record_unacked(const redis_delivery& d);
+  /// A message built for a list: publish()'s and publish_many()'s common input.
+  struct list_text {
+    std::string_view queue;
+    std::string list;  // with the key prefix
+    std::string text;
+  };
+  /// wait_for_reply = false: writes the bindings and LPUSHes without waiting (see the option).
+  void write_unreplied(std::vector<list_text> texts);
   std::shared_ptr<redis::client> client_;
   redis_transport_options options_;
+  struct unreplied_state;
+  std::unique_ptr<unreplied_state> unreplied_;  // null with wait_for_reply
 };
 
 }  // namespace ferry::celery

@@ -57,10 +57,8 @@ bench_celery() {
       done
       f=$(client "$bin" --broker-url "$ferry_broker" --backend-url "$redis/12" --shape send -n 10000)
       echo "ferry.$broker.send $(echo "$f" | field value)" >>"$out"
-      if [ "$broker" = amqp ]; then
-        f=$(client "$bin" --broker-url "$ferry_broker" --backend-url "$redis/12" --shape send -n 10000 --pipelined-confirms)
-        echo "ferry.$broker.send_pipelined $(echo "$f" | field value)" >>"$out"
-      fi
+      f=$(client "$bin" --broker-url "$ferry_broker" --backend-url "$redis/12" --shape send -n 10000 --pipelined)
+      echo "ferry.$broker.send_pipelined $(echo "$f" | field value)" >>"$out"
       f=$(client "$bin" --broker-url "$ferry_broker" --backend-url "$redis/12" --shape send_batched -n 50000 --batch 100)
       echo "ferry.$broker.send_batched $(echo "$f" | field value)" >>"$out"
       echo "  round $round $broker: ferry send $(grep "^ferry.$broker.send " "$out" | tail -1 | cut -d' ' -f2)/s," \
@@ -90,8 +88,10 @@ bench_celery() {
     record "celery.$broker.send" "Celery tasks sent, $label broker: $each" \
       "$(celery_median "ferry.$broker.send")" "Celery 5.2 send_task loop" \
       "$(celery_median "peer.$broker.send")" tasks/s 10
-    [ "$broker" = amqp ] && record "celery.$broker.send_pipelined" \
-      "Celery tasks sent, $label broker: one send_task call per task, confirms pipelined (wait_for_confirm = false: no wait per call, as Celery; every confirm in before the clock stops)" \
+    local pipelined="confirms pipelined (wait_for_confirm = false: no wait per call, as Celery; every confirm in before the clock stops)"
+    [ "$broker" = redis ] && pipelined="replies pipelined (wait_for_reply = false: no wait per call, where Celery waits for each LPUSH; every reply in before the clock stops)"
+    record "celery.$broker.send_pipelined" \
+      "Celery tasks sent, $label broker: one send_task call per task, $pipelined" \
       "$(celery_median "ferry.$broker.send_pipelined")" "Celery 5.2 send_task loop" \
       "$(celery_median "peer.$broker.send")" tasks/s 10
     for backend in 0 1; do
@@ -109,8 +109,10 @@ bench_celery() {
   note "Celery rows: medians of $rounds interleaved round(s); Celery runs $n_peer tasks per run," \
     "ferry $n_ferry (drain) / 10,000 (send) / 50,000 (send_tasks). Every client process, Celery's" \
     "prefork children included, shares the client CPU."
-  note "Ceiling of one send_task call per task on Redis: one round trip each; redis-benchmark" \
-    "PING on one connection, same placement: $(printf '%.0f' "$ping") round trips/s."
+  note "Ceiling of one send_task call per task on Redis when each waits for its reply (as" \
+    "Celery's does): one round trip each; redis-benchmark PING on one connection, same" \
+    "placement: $(printf '%.0f' "$ping") round trips/s. With wait_for_reply = false" \
+    "(celery.redis.send_pipelined) no call waits; the clock still holds every reply."
   if [ -n "$amqp_ceiling" ]; then
     note "RabbitMQ ceiling: ferry's raw persistent publish, confirmed, pipelined (ferry-bench-amqp" \
       "publish_pipelined) to one queue: $(printf '%.0f' "$amqp_ceiling") msgs/s in this run; 10x" \
