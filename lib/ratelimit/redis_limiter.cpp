@@ -194,7 +194,7 @@ check_result check_rate_limit(redis::client& redis, std::string_view api, std::i
   const auto r = detail::decision_script(algorithm::fixed_window).run(redis, keys, args);
   const std::array<rate_limit, 1> limits{rate_limit{limit, window}};
   std::vector<rate_decision> out;
-  const request_run one{};
+  const request_run one{.group = 0, .cost = 1, .count = 1};
   expand_fixed_runs(r.elements(), {&one, 1}, limits, out);
   return {out.at(0).allowed, out.at(0).count};
 }
