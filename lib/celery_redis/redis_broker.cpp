@@ -278,23 +278,13 @@ void redis_broker::dead_letter(const broker_delivery& d, std::string_view error,
 }
 
 void redis_broker::publish_many(std::span<const outgoing_message> messages) {
-  std::vector<std::string> tags;
-  tags.reserve(messages.size());
   std::vector<std::string> texts, lists;
   texts.reserve(messages.size());
   lists.reserve(messages.size());
-  std::vector<std::string_view> bound;
-  redis::pipeline p;
   for (const auto& m : messages) {
     if (!m.message) throw std::invalid_argument("redis_broker::publish_many: null message");
     if (m.queue.empty()) throw std::invalid_argument("redis_broker::publish_many: empty queue");
-    if (std::find(bound.begin(), bound.end(), m.queue) == bound.end()) {
-      bound.push_back(m.queue);
-      p.add({"SADD", key(kombu_redis_binding_key(m.queue)),
-             kombu_redis_binding_member(m.queue, "", m.queue)});
-    }
-    tags.push_back(new_task_id());
-    texts.push_back(to_kombu_redis_json(*m.message, "", m.queue, tags.back()));
+    texts.push_back(to_kombu_redis_json(*m.message, "", m.queue, new_task_id()));
     lists.push_back(key(kombu_redis_queue_for_priority(m.queue, m.priority)));
   }
   if (unreplied_) {
@@ -303,6 +293,14 @@ void redis_broker::publish_many(std::span<const outgoing_message> messages) {
     for (std::size_t i = 0; i < texts.size(); ++i)
       out.push_back({messages[i].queue, std::move(lists[i]), std::move(texts[i])});
     return write_unreplied(std::move(out));
+  }
+  redis::pipeline p;
+  std::vector<std::string_view> bound;
+  for (const auto& m : messages) {
+    if (std::find(bound.begin(), bound.end(), m.queue) != bound.end()) continue;
+    bound.push_back(m.queue);
+    p.add({"SADD", key(kombu_redis_binding_key(m.queue)),
+           kombu_redis_binding_member(m.queue, "", m.queue)});
   }
   // One LPUSH per run of messages bound for the same list: LPUSH k a b c == LPUSH a, b, c.
   std::vector<std::string_view> args;
