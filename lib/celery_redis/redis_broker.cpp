@@ -172,9 +172,7 @@ void redis_broker::write_unreplied(std::vector<list_text> texts) {
   const std::size_t before = u.pending.size();
   for (auto& t : texts) {
     if (u.bound.insert(std::string(t.queue)).second) {
-      u.pending.push_back({std::string(t.queue),
-                           {"SADD", key(kombu_redis_binding_key(t.queue)),
-                            kombu_redis_binding_member(t.queue, "", t.queue)}});
+      u.pending.push_back({std::string(t.queue), binding_command(t.queue)});
     }
     u.pending.push_back({std::string(t.queue), {"LPUSH", std::move(t.list), std::move(t.text)}});
   }
@@ -207,6 +205,11 @@ void redis_broker::wait_replies() {
   if (!u.pending.empty()) u.send(*client_, 0, false);
 }
 
+std::vector<std::string> redis_broker::binding_command(std::string_view queue) const {
+  return {"SADD", key(kombu_redis_binding_key(queue)),
+          kombu_redis_binding_member(queue, "", queue)};
+}
+
 std::string redis_broker::key(std::string_view name) const {
   std::string k = options_.global_keyprefix;
   k += name;
@@ -225,8 +228,7 @@ void redis_broker::publish(const task_message& message, std::string_view queue, 
   // Celery declares its queue before publishing: the binding lets kombu tools (and a worker's
   // queue lookup on a named exchange) see it. Celery itself publishes to the anon exchange.
   redis::pipeline p;
-  p.add(
-      {"SADD", key(kombu_redis_binding_key(queue)), kombu_redis_binding_member(queue, "", queue)});
+  p.add(binding_command(queue));
   p.add({"LPUSH", key(kombu_redis_queue_for_priority(queue, priority)), text});
   for (const auto& r : client_->exec(p)) r.throw_if_error();
 }
@@ -299,8 +301,7 @@ void redis_broker::publish_many(std::span<const outgoing_message> messages) {
   for (const auto& m : messages) {
     if (std::find(bound.begin(), bound.end(), m.queue) != bound.end()) continue;
     bound.push_back(m.queue);
-    p.add({"SADD", key(kombu_redis_binding_key(m.queue)),
-           kombu_redis_binding_member(m.queue, "", m.queue)});
+    p.add(binding_command(m.queue));
   }
   // One LPUSH per run of messages bound for the same list: LPUSH k a b c == LPUSH a, b, c.
   std::vector<std::string_view> args;

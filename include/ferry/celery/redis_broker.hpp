@@ -171,6 +171,8 @@ class redis_broker final : public broker {
 
  private:
   [[nodiscard]] std::string key(std::string_view name) const;
+  /// SADD of `queue`'s binding, as Celery declares its queue (anonymous exchange).
+  [[nodiscard]] std::vector<std::string> binding_command(std::string_view queue) const;
   /// Parses a popped text into `d`; false (with d.error set) when it is not a valid envelope.
   static bool decode(redis_delivery& d);
   /// kombu's QoS.append for one delivery: MULTI ZADD unacked_index + HSET unacked EXEC.
