@@ -39,6 +39,7 @@ struct basic_consumer::impl {
   std::vector<op> pending;
   std::vector<op> sending;  // consumer thread only; swapped with `pending`, so both keep capacity
   std::deque<delivery> buffered;
+  std::vector<std::string> consumer_tags;  // consumer thread only
 
   detail::session& s() { return conn->session_(); }
 
@@ -60,9 +61,33 @@ struct basic_consumer::impl {
     [[maybe_unused]] auto n = ::read(wake_fd, &v, sizeof v);
   }
 
-  void qos(std::uint16_t prefetch) {
-    s().rpc(amqp_basic_qos(s().state(), s().channel(), 0, prefetch, opts.global_qos ? 1 : 0),
-            "basic.qos");
+  void qos(std::uint16_t prefetch, bool global) {
+    s().rpc(amqp_basic_qos(s().state(), s().channel(), 0, prefetch, global ? 1 : 0), "basic.qos");
+  }
+
+  void consume_all() {
+    consumer_tags.clear();
+    for (const auto& q : opts.queues) {
+      auto* ok = s().rpc(amqp_basic_consume(s().state(), s().channel(), detail::as_bytes(q),
+                                            amqp_empty_bytes, 0, 0, 0, amqp_empty_table),
+                         "basic.consume '" + q + "'");
+      consumer_tags.push_back(detail::to_string(ok->consumer_tag));
+    }
+  }
+
+  // A new prefetch count. RabbitMQ applies a per-consumer count (global = false) only to
+  // consumers started after it, so the first change of one moves the channel to a shared
+  // count: no per-consumer limit, `prefetch` for the channel (which counts the deliveries
+  // still unacked), and the consumers restarted under it. Deliveries already on their way to
+  // the cancelled consumers still arrive and are acked as any other.
+  void set_prefetch(std::uint16_t prefetch) {
+    if (opts.global_qos) return qos(prefetch, true);
+    qos(0, false);
+    qos(prefetch, true);
+    opts.global_qos = true;
+    for (const auto& tag : consumer_tags)
+      s().rpc(amqp_basic_cancel(s().state(), s().channel(), detail::as_bytes(tag)), "basic.cancel");
+    consume_all();
   }
 
   // Writes an ack from the calling thread at once, so a consumer thread blocked in poll() for
@@ -97,7 +122,7 @@ struct basic_consumer::impl {
           s().check_status(amqp_basic_reject(st, ch, o.value, o.k == op::kind::requeue ? 1 : 0),
                            "basic.reject");
           break;
-        case op::kind::qos: qos(static_cast<std::uint16_t>(o.value)); break;
+        case op::kind::qos: set_prefetch(static_cast<std::uint16_t>(o.value)); break;
       }
     }
   }
@@ -121,13 +146,9 @@ basic_consumer::basic_consumer(const url& address, basic_consumer_options option
   p_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (p_->wake_fd < 0) throw error(errc::io_error, "basic_consumer: eventfd failed");
   p_->conn = std::make_unique<connection>(address);
-  auto& s = p_->s();
   p_->opts.declare.declare(*p_->conn);
-  p_->qos(p_->opts.prefetch);
-  for (const auto& q : p_->opts.queues)
-    s.rpc(amqp_basic_consume(s.state(), s.channel(), detail::as_bytes(q), amqp_empty_bytes, 0, 0, 0,
-                             amqp_empty_table),
-          "basic.consume '" + q + "'");
+  p_->qos(p_->opts.prefetch, p_->opts.global_qos);
+  p_->consume_all();
 }
 
 basic_consumer::~basic_consumer() {

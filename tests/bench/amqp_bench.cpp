@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -157,6 +158,7 @@ int main(int argc, char** argv) {
   std::size_t body_bytes = 256;
   double max_seconds = 15;
   std::optional<std::uint16_t> prefetch;
+  std::vector<int> server_pids;
   app.add_option("--url", url_text, "AMQP URL");
   app.add_option("--shape", shape)
       ->check(CLI::IsMember({"publish_confirm_each", "publish_pipelined", "consume_prefetch1",
@@ -170,6 +172,8 @@ int main(int argc, char** argv) {
   app.add_option("--prefetch", prefetch,
                  "consume shapes: this prefetch instead of the shape's (e.g. a worker's window)")
       ->check(CLI::Range(1, 65535));
+  app.add_option("--server-pid", server_pids,
+                 "report the CPU time these server processes spent per message while timed");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -182,9 +186,12 @@ int main(int argc, char** argv) {
     amqp::purge_queue(admin, queue);
 
     run_result r;
+    std::optional<double> server_cpu0;
     if (shape == "publish_confirm_each") {
+      server_cpu0 = ferry_bench::processes_cpu_seconds(server_pids);
       r = publish_confirm_each(u, queue, messages.value_or(5000), m, max_s);
     } else if (shape == "publish_pipelined") {
+      server_cpu0 = ferry_bench::processes_cpu_seconds(server_pids);
       r = publish_pipelined(u, queue, messages.value_or(30000), m, window, max_s);
     } else {
       // Pre-fill (untimed), confirmed so every message is in the queue before the clock starts.
@@ -194,15 +201,24 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < n; ++i) pub.publish_async("", queue, m);
         pub.wait_confirms();
       }
+      server_cpu0 = ferry_bench::processes_cpu_seconds(server_pids);
       r = consume(u, queue, prefetch.value_or(shape == "consume_prefetch1" ? 1 : 100), n, max_s);
     }
+    const auto server_cpu1 = ferry_bench::processes_cpu_seconds(server_pids);
     amqp::delete_queue(admin, queue);
+    std::string extra = prefetch ? " prefetch=" + std::to_string(*prefetch) : "";
+    if (!server_pids.empty() && server_cpu0 && server_cpu1 && r.messages) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " server_cpu_us_per_msg=%.1f",
+                    (*server_cpu1 - *server_cpu0) * 1e6 / static_cast<double>(r.messages));
+      extra += buf;
+    }
     std::printf(
         "bench=amqp.%s side=ferry value=%.0f unit=msgs/s n=%zu seconds=%.3f first_ms=%.1f "
         "cpu_us_per_msg=%.1f%s\n",
         shape.c_str(), static_cast<double>(r.messages) / r.seconds, r.messages, r.seconds,
         r.first_ms, r.messages ? r.cpu_seconds * 1e6 / static_cast<double>(r.messages) : 0.0,
-        prefetch ? (" prefetch=" + std::to_string(*prefetch)).c_str() : "");
+        extra.c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ferry-bench-amqp: %s\n", e.what());

@@ -16,6 +16,8 @@
 //                  run, or, with --store-results, when the sentinel's SUCCESS is published by
 //                  the result backend (every task's result is stored, as the peer's worker
 //                  does with a backend)                               -> bench=celery.drain
+//   fetch          the drain's ceiling: the transport alone fetching the N queued tasks at
+//                  the worker's window (prefetch), acking each, running none -> bench=celery.fetch
 // The broker is redis://... (kombu's Redis transport) or amqp://... (RabbitMQ, Celery's
 // conventions); results always go to Redis. The broker and backend databases (RabbitMQ: the
 // queue) are the benchmark's own: FLUSHDB'd (purged) before and after a run. Loops are bounded by
@@ -37,9 +39,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "cpu_time.hpp"
 
 namespace {
 
@@ -60,6 +65,8 @@ struct settings {
   // Redis: redis_transport_options::wait_for_reply off)
   bool pipelined = false;
   double max_seconds = 30;
+  // drain: the server processes (broker, backend) whose CPU time per task is reported
+  std::vector<int> server_pids;
 };
 
 double seconds_since(clock_type::time_point t0) {
@@ -145,24 +152,62 @@ void run_send_batched(fc::client& app, const settings& s) {
   print_line("send_batched", sent, seconds_since(t0), " batch=" + std::to_string(s.batch));
 }
 
+// Queues s.tasks bench.add tasks (untimed), in batches.
+void fill(fc::client& app, const settings& s, const fc::send_options& o) {
+  std::vector<fc::task_call> calls;
+  for (std::size_t i = 0; i < s.tasks; ++i) {
+    const auto v = static_cast<long long>(i);
+    calls.push_back({"bench.add", fc::json::array({v, v}), fc::json::object(), o});
+    if (calls.size() == 500) {
+      (void)app.send_tasks(calls);
+      calls.clear();
+    }
+  }
+  if (!calls.empty()) (void)app.send_tasks(calls);
+}
+
+std::size_t drain_prefetch(const settings& s) {
+  return s.prefetch ? s.prefetch : 4 * s.concurrency;
+}
+
+// fetch: the transport alone at the worker's window, the ceiling of the drain shape: on N
+// queued tasks, fetch_many(prefetch) in a loop, each fetch carrying the acks of the batch
+// before it (as the worker's early acks ride along on Redis; RabbitMQ's basic.ack is sent as
+// each task is taken), no decoding beyond the transport's, no task run, no thread handoff.
+void run_fetch(fc::client& app, fc::broker& b, const settings& s) {
+  auto o = to_queue(s);
+  o.ignore_result = true;
+  fill(app, s, o);
+  const std::size_t window = drain_prefetch(s);
+  b.set_prefetch(window);
+  const std::vector<std::string> queues{s.queue};
+  const auto deadline = clock_type::now() + std::chrono::duration<double>(s.max_seconds);
+  std::vector<std::string> acks;
+  std::size_t got = 0;
+  const auto t0 = clock_type::now();
+  while (got < s.tasks && clock_type::now() < deadline) {
+    auto batch = b.fetch_many(queues, window, std::chrono::milliseconds(100),
+                              b.one_way_acks() ? std::span<const std::string>{} : acks);
+    acks.clear();
+    for (auto& d : batch) {
+      if (b.one_way_acks())
+        b.ack(d.delivery_tag);
+      else
+        acks.push_back(std::move(d.delivery_tag));
+    }
+    got += batch.size();
+  }
+  b.ack_many(acks);
+  print_line("fetch", got, seconds_since(t0), " prefetch=" + std::to_string(window));
+}
+
 // drain: a worker started on N queued tasks, clock until the sentinel is done (or stored).
 void run_drain(fc::client& app, const settings& s) {
   auto o = to_queue(s);
   // Without a result backend nothing is stored: Celery with no backend configured, or
   // ignore_result on every call, which is how a ferry client says it.
   o.ignore_result = !s.store_results;
-  {  // untimed fill, in batches
-    std::vector<fc::task_call> calls;
-    for (std::size_t i = 0; i < s.tasks; ++i) {
-      const auto v = static_cast<long long>(i);
-      calls.push_back({"bench.add", fc::json::array({v, v}), fc::json::object(), o});
-      if (calls.size() == 500) {
-        (void)app.send_tasks(calls);
-        calls.clear();
-      }
-    }
-    if (!calls.empty()) (void)app.send_tasks(calls);
-  }
+  fill(app, s, o);
   const std::string sentinel_id = "bench-sentinel-" + fc::new_task_id();
   auto so = o;
   so.task_id = sentinel_id;
@@ -176,7 +221,7 @@ void run_drain(fc::client& app, const settings& s) {
   fc::worker_options wo;
   wo.queues = {s.queue};
   wo.concurrency = s.concurrency;
-  wo.prefetch = s.prefetch ? s.prefetch : 4 * s.concurrency;
+  wo.prefetch = drain_prefetch(s);
   std::atomic<std::size_t> errors{0};
   wo.log = [&errors](fc::log_level l, std::string_view line) {
     if (l < fc::log_level::warning) return;
@@ -212,6 +257,7 @@ void run_drain(fc::client& app, const settings& s) {
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let it subscribe first
   }
+  const auto server_cpu0 = ferry_bench::processes_cpu_seconds(s.server_pids);
   const auto t0 = clock_type::now();
   std::thread runner([&w] { w.run(); });
   {
@@ -220,12 +266,20 @@ void run_drain(fc::client& app, const settings& s) {
                 [&] { return done_at.has_value(); });
   }
   if (waiter) waiter->join();
+  const auto server_cpu1 = ferry_bench::processes_cpu_seconds(s.server_pids);
   w.stop();
   runner.join();
   const std::size_t left = queued(s, *app.broker());
-  const std::string extra = " concurrency=" + std::to_string(s.concurrency) +
-                            " prefetch=" + std::to_string(wo.prefetch) +
-                            " backend=" + (s.store_results ? "1" : "0");
+  std::string extra = " concurrency=" + std::to_string(s.concurrency) +
+                      " prefetch=" + std::to_string(wo.prefetch) +
+                      " backend=" + (s.store_results ? "1" : "0");
+  if (server_cpu0 && server_cpu1 && !s.server_pids.empty()) {
+    // What the servers' CPU spent per task while the worker ran (the ceiling's cost side).
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " server_cpu_us_per_task=%.1f",
+                  (*server_cpu1 - *server_cpu0) * 1e6 / static_cast<double>(s.tasks + 1));
+    extra += buf;
+  }
   const auto end = s.store_results ? stored_at : done_at;
   if (!end) {
     if (wait_error) std::fprintf(stderr, "# waiting for the sentinel's result failed\n");
@@ -247,14 +301,16 @@ int main(int argc, char** argv) {
                  "redis://... (its database is flushed) or amqp://... (the queue is purged)");
   cli.add_option("--backend-url", s.backend_url, "result backend (its database is flushed)");
   cli.add_option("--queue", s.queue, "queue name");
-  cli.add_option("--shape", s.shape, "send | send_batched | drain")
-      ->check(CLI::IsMember({"send", "send_batched", "drain"}));
+  cli.add_option("--shape", s.shape, "send | send_batched | drain | fetch")
+      ->check(CLI::IsMember({"send", "send_batched", "drain", "fetch"}));
   cli.add_option("-n,--tasks", s.tasks, "tasks per run");
   cli.add_option("--batch", s.batch, "tasks per send_tasks() call (send_batched)");
   cli.add_option("-c,--concurrency", s.concurrency, "worker handler threads (drain)");
   cli.add_option("--prefetch", s.prefetch, "drain: worker prefetch (default 4 x concurrency)");
   cli.add_flag("--store-results", s.store_results, "drain: store every result in the backend");
   cli.add_option("--max-seconds", s.max_seconds, "bound on each timed phase");
+  cli.add_option("--server-pid", s.server_pids,
+                 "drain: report the CPU time these server processes spent per task");
   cli.add_flag("--pipelined", s.pipelined,
                "send: send_task does not wait for each confirm (RabbitMQ: wait_for_confirm = "
                "false) or reply (Redis: wait_for_reply = false)");
@@ -276,6 +332,8 @@ int main(int argc, char** argv) {
       run_send(app, *broker, s);
     else if (s.shape == "send_batched")
       run_send_batched(app, s);
+    else if (s.shape == "fetch")
+      run_fetch(app, *broker, s);
     else
       run_drain(app, s);
     clear_broker(s, *broker);

@@ -1,8 +1,15 @@
-// The benchmark drivers' CPU clock: this process's user + system CPU time, so a driver can
-// report CPU per message beside its wall-clock rate.
+// The benchmark drivers' CPU clocks: this process's user + system CPU time, so a driver can
+// report CPU per message beside its wall-clock rate, and the same for a server process (from
+// /proc), so it can say what each message cost the broker.
 #pragma once
 
 #include <sys/resource.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <optional>
+#include <string>
 
 namespace ferry_bench {
 
@@ -14,6 +21,48 @@ inline double process_cpu_seconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
   };
   return seconds(ru.ru_utime) + seconds(ru.ru_stime);
+}
+
+/// User + system CPU seconds process `pid` has used so far (all its threads), from
+/// /proc/<pid>/stat; nullopt when it cannot be read. Clock-tick resolution (10 ms), so use it
+/// over runs of seconds.
+inline std::optional<double> process_cpu_seconds(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  std::FILE* f = std::fopen(path.c_str(), "re");
+  if (!f) return std::nullopt;
+  char buf[1024];
+  const std::size_t got = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  const std::string stat(buf, got);
+  // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::size_t pos = close + 2;
+  for (int field = 3; field < 14; ++field) {  // utime is field 14, stime 15
+    pos = stat.find(' ', pos);
+    if (pos == std::string::npos) return std::nullopt;
+    ++pos;
+  }
+  try {
+    std::size_t used = 0;
+    const double utime = std::stod(stat.substr(pos), &used);
+    const double stime = std::stod(stat.substr(pos + used + 1));
+    return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+/// CPU seconds used so far by every process in `pids` together (nullopt if one is unreadable).
+template <class Pids>
+std::optional<double> processes_cpu_seconds(const Pids& pids) {
+  double total = 0;
+  for (const auto pid : pids) {
+    const auto s = process_cpu_seconds(static_cast<pid_t>(pid));
+    if (!s) return std::nullopt;
+    total += *s;
+  }
+  return total;
 }
 
 }  // namespace ferry_bench

@@ -212,7 +212,8 @@ TEST_CASE("RabbitMQ: the ferry worker holds eta tasks unacked and keeps running 
   world w;
   ferry_worker fw{w.broker, w.backend, fc::worker_options{.queues = {w.queue}, .prefetch = 1}};
   fc::client app{w.broker, w.backend};
-  // More eta tasks than prefetch: each held one raises basic.qos, so later tasks still arrive.
+  // More eta tasks than prefetch: each held one raises basic.qos, so later tasks still arrive
+  // (the first raise moves the one-queue consumer's own count to the channel: see basic_consumer).
   std::vector<fc::async_result> later;
   for (int i = 0; i < 3; ++i)
     later.push_back(app.send_task("tasks.add", {i, 100}, {}, {.countdown = 3s, .queue = w.queue}));

@@ -9,8 +9,11 @@
 // held while next() waits), so a consumer blocked waiting for the delivery that ack lets the
 // broker send is not woken for it; reject/qos (and an ack that could not be written) are
 // queued and sent by the consumer thread, which next() wakes at once (an eventfd beside the
-// socket), or by flush(). basic.qos is `prefetch` unacked deliveries at most (global to the
-// channel, as Celery's worker sets it).
+// socket), or by flush(). basic.qos is `prefetch` unacked deliveries at most: for the whole
+// channel (global_qos, as Celery's worker sets it), or per consumer, which RabbitMQ enforces at
+// less cost. RabbitMQ applies a per-consumer count only to consumers started after it, so the
+// first set_prefetch() of a per-consumer channel makes the count the channel's and restarts the
+// consumers under it.
 //
 // The one behaviour a reader would get wrong: delivery tags belong to one connection. When the
 // connection breaks next() throws (connection_failed, transient) and the broker requeues every
@@ -45,7 +48,9 @@ struct basic_consumer_options {
   std::vector<std::string> queues{};
   /// basic.qos prefetch count (0 = unlimited).
   std::uint16_t prefetch = 1;
-  /// true: the count is shared by all consumers of the channel (Celery's choice).
+  /// true: the count is shared by all consumers of the channel (Celery's choice); false: each
+  /// queue's consumer has its own (cheaper for RabbitMQ; the same limit for one queue) until
+  /// the first set_prefetch(), which moves it to the channel (see the file comment).
   bool global_qos = true;
   /// Declared after connecting, before consuming.
   topology declare{};

@@ -9,7 +9,9 @@
 //              application/json, utf-8, the headers table, correlation_id = task id,
 //              priority, expiration when the task has `expires`; confirmed by the broker
 //              (each call waits for it, or confirms are pipelined: wait_for_confirm);
-//   consume  = one channel, basic.qos(prefetch, global), manual acks (basic_consumer);
+//   consume  = one channel, basic.qos(prefetch) for the channel as Celery sets it (global;
+//              per consumer when it consumes one queue: the same limit, cheaper for
+//              RabbitMQ), manual acks (basic_consumer);
 //   requeue  = basic.reject(requeue); dead letter = a confirmed publish of the message, plus
 //              headers x-ferry-error / x-ferry-queue / x-ferry-time, to the durable queue
 //              `<q><suffix>` (e.g. `celery.dlq`), before the original is acked.

@@ -29,18 +29,24 @@ bench_celery() {
   if "$bin" --help 2>/dev/null | grep -q 'amqp://'; then brokers+=(amqp); fi
   : >"$out"
   local round broker backend pool peer_broker ferry_broker p f
+  # The servers' own CPU time per task while ferry's worker runs (both servers sit on CPU 0):
+  # how close each exec row is to what that CPU can give.
+  local redis_pid rabbit_pid="" server_pids
+  redis_pid=$(redis-cli -p "$REDIS_PORT" info server | tr -d '\r' | sed -n 's/^process_id://p')
+  [ -f "$FERRY_SERVER_STATE/rabbitmq.state" ] && rabbit_pid=$(cut -d' ' -f1 "$FERRY_SERVER_STATE/rabbitmq.state")
   for round in $(seq "$rounds"); do
     for broker in "${brokers[@]}"; do
       case $broker in
-        redis) peer_broker="$redis/6" ferry_broker="$redis/11" ;;
-        amqp) peer_broker="$RABBITMQ_URL" ferry_broker="$RABBITMQ_URL" ;;
+        redis) peer_broker="$redis/6" ferry_broker="$redis/11" server_pids=(--server-pid "$redis_pid") ;;
+        amqp) peer_broker="$RABBITMQ_URL" ferry_broker="$RABBITMQ_URL"
+          server_pids=(--server-pid "$rabbit_pid" --server-pid "$redis_pid") ;;
       esac
       for backend in 0 1; do
         for pool in solo prefork2; do
           redis-cli -p "$REDIS_PORT" -n 7 flushdb >/dev/null
           local peer_args=(--broker-url "$peer_broker" --control-url "$redis/8" --pool "$pool" -n "$n_peer")
           local ferry_args=(--broker-url "$ferry_broker" --backend-url "$redis/12" --shape drain
-            -n "$n_ferry" -c "$([ "$pool" = solo ] && echo 1 || echo 2)")
+            -n "$n_ferry" -c "$([ "$pool" = solo ] && echo 1 || echo 2)" "${server_pids[@]}")
           if [ "$backend" = 1 ]; then
             peer_args+=(--backend-url "$redis/7")
             ferry_args+=(--store-results)
@@ -50,6 +56,7 @@ bench_celery() {
           [ "$backend" = 0 ] && echo "peer.$broker.send $(echo "$p" | grep 'bench=celery.send' | field value)" >>"$out"
           echo "peer.$broker.exec.$pool.$backend $(echo "$p" | grep 'bench=celery.drain' | field value)" >>"$out"
           echo "ferry.$broker.exec.$pool.$backend $(echo "$f" | field value)" >>"$out"
+          echo "server.$broker.exec.$pool.$backend $(echo "$f" | field server_cpu_us_per_task)" >>"$out"
           echo "  round $round $broker backend=$backend: celery $pool $(echo "$p" | grep 'bench=celery.drain' | field value)/s" \
             "(send $(echo "$p" | grep 'bench=celery.send' | field value)/s)$(echo "$p" | grep -q unfinished=1 && echo ' UNFINISHED')," \
             "ferry c$([ "$pool" = solo ] && echo 1 || echo 2) $(echo "$f" | field value)/s"
@@ -68,13 +75,16 @@ bench_celery() {
   # Ceilings in the same run and placement: one Redis round trip on one connection (what one
   # send_task call per task costs at least), and RabbitMQ's confirmed persistent publish.
   # And what a bare consumer (ack per message, nothing else) gets at the workers' windows.
-  local ping amqp_ceiling="" consume_p4="" consume_p8=""
+  local ping amqp_ceiling="" consume_p4="" consume_p8="" consume_p4_cpu="" consume_p8_cpu=""
   ping=$(client redis-benchmark -p "$REDIS_PORT" -c 1 -n 20000 -t ping_mbulk --csv | rb_rps)
   if [[ " ${brokers[*]} " == *" amqp "* ]]; then
     local amqp_bin="$BUILD/tests/bench/ferry-bench-amqp"
     amqp_ceiling=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape publish_pipelined | field value)
-    consume_p4=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape consume_prefetch100 --prefetch 4 | field value)
-    consume_p8=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape consume_prefetch100 --prefetch 8 | field value)
+    local c4 c8
+    c4=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape consume_prefetch100 --prefetch 4 --server-pid "$rabbit_pid")
+    c8=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape consume_prefetch100 --prefetch 8 --server-pid "$rabbit_pid")
+    consume_p4=$(echo "$c4" | field value) consume_p8=$(echo "$c8" | field value)
+    consume_p4_cpu=$(echo "$c4" | field server_cpu_us_per_msg) consume_p8_cpu=$(echo "$c8" | field server_cpu_us_per_msg)
   fi
   celery_median() { median "$out" "$1" 2; }
   local label title
@@ -125,7 +135,28 @@ bench_celery() {
       "$(printf '%.0f' "$consume_p4") msgs/s at prefetch 4 and $(printf '%.0f' "$consume_p8") at" \
       "prefetch 8, while 10x Celery's rates without a backend would be $ten_solo (solo, prefetch 4)" \
       "and $ten_prefork (prefork -c 2, prefetch 8) tasks/s. A worker acks a task when it starts," \
-      "not on receipt, so it keeps fewer messages in flight than that bare consumer."
+      "not on receipt, so it keeps fewer messages in flight than that bare consumer." \
+      "RabbitMQ's CPU time per message in those runs: $consume_p4_cpu µs (prefetch 4) and" \
+      "$consume_p8_cpu µs (prefetch 8)."
   fi
+  # Per exec row: the servers' CPU time per task (median) and the share of their CPU that
+  # makes at ferry's median rate.
+  local load="" key rate cpu
+  for broker in "${brokers[@]}"; do
+    for backend in 0 1; do
+      for pool in solo prefork2; do
+        key="$broker.exec.$pool.$backend"
+        rate=$(celery_median "ferry.$key") cpu=$(celery_median "server.$key")
+        [ -n "$cpu" ] || continue
+        load+=$(awk -v b="$broker" -v c="$([ "$pool" = solo ] && echo 1 || echo 2)" \
+          -v k="$([ "$backend" = 1 ] && echo results || echo noresults)" -v r="$rate" -v u="$cpu" \
+          'BEGIN {printf " %s c%s %s: %.0f µs (%.0f%%);", b, c, k, u, r * u / 1e4}')
+      done
+    done
+  done
+  [ -n "$load" ] && note "Servers' CPU (CPU 0) per task executed while ferry's worker ran" \
+    "(ferry-bench-celery --server-pid: RabbitMQ and Redis on RabbitMQ rows, Redis on Redis rows)," \
+    "and the share of CPU 0 that is at ferry's rate:${load%;}. Near 100% the row is bound by the" \
+    "servers' CPU (the VM's steal time comes on top and is not counted)."
   rm -f "$out"
 }
