@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 
 #include "ferry/ratelimit/rate_decision.hpp"
@@ -25,6 +26,14 @@ inline void validate_limits(std::span<const rate_limit> limits) {
     if (l.count <= 0) throw std::invalid_argument("rate limiter: limit count must be > 0");
     if (l.window.count() <= 0) throw std::invalid_argument("rate limiter: window must be > 0");
   }
+  // Each window has one counter (in Redis, one key named by the window), and only the smaller
+  // count of two limits over one window can ever bind.
+  for (std::size_t i = 0; i < limits.size(); ++i)
+    for (std::size_t j = i + 1; j < limits.size(); ++j)
+      if (limits[i].window == limits[j].window)
+        throw std::invalid_argument("rate limiter: two limits over the same window (" +
+                                    std::to_string(limits[i].window.count()) +
+                                    " ms); keep the one with the smaller count");
 }
 
 inline void validate_request(std::string_view key, std::int64_t cost) {

@@ -72,6 +72,9 @@ TEST_CASE("local limiter: cost", "[ratelimit]") {
   CHECK_THROWS_AS(l.acquire("k", 0), std::invalid_argument);
   CHECK_THROWS_AS(l.acquire(""), std::invalid_argument);
   CHECK_THROWS_AS(rl::local_limiter({.limits = {}}), std::invalid_argument);
+  // Two limits over one window would share its counter: refused, naming the window.
+  CHECK_THROWS_WITH(rl::local_limiter({.limits = {{5, 1min}, {10, 1s}, {10, 1min}}}),
+                    Catch::Contains("same window (60000 ms)"));
 }
 
 TEST_CASE("local sliding window weights the previous window", "[ratelimit]") {

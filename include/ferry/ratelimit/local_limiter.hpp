@@ -10,7 +10,8 @@
 // `max_keys` keys are tracked.
 //
 // Thread safety: thread-safe (one mutex).
-// Errors: std::invalid_argument for bad limits, an empty key or cost < 1; never degraded.
+// Errors: std::invalid_argument for bad limits (none, a count or window <= 0, two over one
+// window), an empty key or cost < 1; never degraded.
 #pragma once
 
 #include <chrono>

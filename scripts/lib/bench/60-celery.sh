@@ -11,7 +11,7 @@ BENCH_TARGETS+=(ferry-bench-celery ferry-bench-amqp)
 #          prefetch 4 per process/thread (Celery's default multiplier)
 # Result backend: Redis (Celery's redis:// backend; ferry's redis_backend) or none (Celery
 # without a backend; ferry's tasks sent with ignore_result).
-# Knobs: CELERY_BENCH_ROUNDS (2), CELERY_BENCH_N (Celery tasks per run, 3000),
+# Knobs: CELERY_BENCH_ROUNDS (3), CELERY_BENCH_N (Celery tasks per run, 3000),
 # CELERY_BENCH_N_FERRY (ferry tasks per run, 20000: its runs are too short to time at 3000).
 bench_celery() {
   ferry_log "celery: ferry client and worker vs Celery 5.2 (send_task; solo and prefork -c 2)"
@@ -21,7 +21,7 @@ bench_celery() {
   fi
   local bin="$BUILD/tests/bench/ferry-bench-celery"
   local peer=(/usr/bin/python3 "$FERRY_ROOT/tests/bench/peers/celery/celery_peer.py")
-  local rounds=${CELERY_BENCH_ROUNDS:-2} n_peer=${CELERY_BENCH_N:-3000}
+  local rounds=${CELERY_BENCH_ROUNDS:-3} n_peer=${CELERY_BENCH_N:-3000}
   local n_ferry=${CELERY_BENCH_N_FERRY:-20000}
   local redis="redis://127.0.0.1:$REDIS_PORT" out="$RESULTS.celery"
   # Databases: Celery broker 6, Celery results 7, control stamps 8; ferry broker 11, results 12.
@@ -77,6 +77,22 @@ bench_celery() {
   # And what a bare consumer (ack per message, nothing else) gets at the workers' windows.
   local ping amqp_ceiling="" consume_p4="" consume_p8="" consume_p4_cpu="" consume_p8_cpu=""
   ping=$(client redis-benchmark -p "$REDIS_PORT" -c 1 -n 20000 -t ping_mbulk --csv | rb_rps)
+  # The transport alone at the workers' windows (ferry-bench-celery --shape fetch: fetch_many
+  # of `prefetch` with the acks riding along, nothing run), median of 3 runs: the drain's ceiling.
+  local fetch_ceilings="" window runs
+  for broker in "${brokers[@]}"; do
+    case $broker in
+      redis) ferry_broker="$redis/11" ;;
+      amqp) ferry_broker="$RABBITMQ_URL" ;;
+    esac
+    for window in 4 8; do
+      runs=$(for round in 1 2 3; do
+        client "$bin" --broker-url "$ferry_broker" --backend-url "$redis/12" --shape fetch \
+          -n "$n_ferry" --prefetch "$window" | field value
+      done | sort -n | sed -n 2p)
+      fetch_ceilings+=" $broker prefetch $window: $(printf '%.0f' "$runs");"
+    done
+  done
   if [[ " ${brokers[*]} " == *" amqp "* ]]; then
     local amqp_bin="$BUILD/tests/bench/ferry-bench-amqp"
     amqp_ceiling=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape publish_pipelined | field value)
@@ -119,6 +135,10 @@ bench_celery() {
   note "Celery rows: medians of $rounds interleaved round(s); Celery runs $n_peer tasks per run," \
     "ferry $n_ferry (drain) / 10,000 (send) / 50,000 (send_tasks). Every client process, Celery's" \
     "prefork children included, shares the client CPU."
+  note "Ceiling of the exec rows without a backend: the transport alone fetching the same tasks" \
+    "at the workers' windows (ferry-bench-celery --shape fetch: fetch_many of prefetch 4 for 1" \
+    "thread, 8 for 2, each carrying the acks of the batch before it; no task run), median of 3," \
+    "tasks/s:${fetch_ceilings%;}."
   note "Ceiling of one send_task call per task on Redis when each waits for its reply (as" \
     "Celery's does): one round trip each; redis-benchmark PING on one connection, same" \
     "placement: $(printf '%.0f' "$ping") round trips/s. With wait_for_reply = false" \
