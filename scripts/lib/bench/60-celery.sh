@@ -75,7 +75,7 @@ bench_celery() {
   # Ceilings in the same run and placement: one Redis round trip on one connection (what one
   # send_task call per task costs at least), and RabbitMQ's confirmed persistent publish.
   # And what a bare consumer (ack per message, nothing else) gets at the workers' windows.
-  local ping amqp_ceiling="" consume_p4="" consume_p8="" consume_p4_cpu="" consume_p8_cpu=""
+  local ping amqp_ceiling="" amqp_publish_cpu="" consume_p4="" consume_p8="" consume_p4_cpu="" consume_p8_cpu=""
   ping=$(client redis-benchmark -p "$REDIS_PORT" -c 1 -n 20000 -t ping_mbulk --csv | rb_rps)
   # The transport alone at the workers' windows (ferry-bench-celery --shape fetch: fetch_many
   # of `prefetch` with the acks riding along, nothing run), median of 3 runs: the drain's ceiling.
@@ -95,7 +95,9 @@ bench_celery() {
   done
   if [[ " ${brokers[*]} " == *" amqp "* ]]; then
     local amqp_bin="$BUILD/tests/bench/ferry-bench-amqp"
-    amqp_ceiling=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape publish_pipelined | field value)
+    local pub
+    pub=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape publish_pipelined --server-pid "$rabbit_pid")
+    amqp_ceiling=$(echo "$pub" | field value) amqp_publish_cpu=$(echo "$pub" | field server_cpu_us_per_msg)
     local c4 c8
     c4=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape consume_prefetch100 --prefetch 4 --server-pid "$rabbit_pid")
     c8=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape consume_prefetch100 --prefetch 8 --server-pid "$rabbit_pid")
@@ -145,8 +147,10 @@ bench_celery() {
     "(celery.redis.send_pipelined) no call waits; the clock still holds every reply."
   if [ -n "$amqp_ceiling" ]; then
     note "RabbitMQ ceiling: ferry's raw persistent publish, confirmed, pipelined (ferry-bench-amqp" \
-      "publish_pipelined) to one queue: $(printf '%.0f' "$amqp_ceiling") msgs/s in this run; 10x" \
-      "Celery's send rate on RabbitMQ is above what the broker takes on its CPU."
+      "publish_pipelined) to one queue: $(printf '%.0f' "$amqp_ceiling") msgs/s in this run, at" \
+      "$amqp_publish_cpu µs of RabbitMQ CPU per message; 10x Celery's send rate on RabbitMQ" \
+      "($(awk -v p="$(celery_median peer.amqp.send)" 'BEGIN {printf "%.0f", 10 * p}') msgs/s) would" \
+      "need $(awk -v p="$(celery_median peer.amqp.send)" -v u="${amqp_publish_cpu:-0}" 'BEGIN {printf "%.0f", 10 * p * u / 1e4}')% of its CPU."
     local ten_solo ten_prefork
     ten_solo=$(awk -v a="$(celery_median peer.amqp.exec.solo.0)" 'BEGIN {printf "%.0f", 10 * a}')
     ten_prefork=$(awk -v a="$(celery_median peer.amqp.exec.prefork2.0)" 'BEGIN {printf "%.0f", 10 * a}')
@@ -161,22 +165,26 @@ bench_celery() {
   fi
   # Per exec row: the servers' CPU time per task (median) and the share of their CPU that
   # makes at ferry's median rate.
-  local load="" key rate cpu
+  # and the share 10x Celery's median rate would need at that cost.
+  local load="" key rate cpu peer
   for broker in "${brokers[@]}"; do
     for backend in 0 1; do
       for pool in solo prefork2; do
         key="$broker.exec.$pool.$backend"
         rate=$(celery_median "ferry.$key") cpu=$(celery_median "server.$key")
+        peer=$(celery_median "peer.$key")
         [ -n "$cpu" ] || continue
         load+=$(awk -v b="$broker" -v c="$([ "$pool" = solo ] && echo 1 || echo 2)" \
           -v k="$([ "$backend" = 1 ] && echo results || echo noresults)" -v r="$rate" -v u="$cpu" \
-          'BEGIN {printf " %s c%s %s: %.0f µs (%.0f%%);", b, c, k, u, r * u / 1e4}')
+          -v p="${peer:-0}" \
+          'BEGIN {printf " %s c%s %s: %.0f µs, %.0f%% at ferry'"'"'s rate, %.0f%% at 10x Celery'"'"'s;", b, c, k, u, r * u / 1e4, 10 * p * u / 1e4}')
       done
     done
   done
   [ -n "$load" ] && note "Servers' CPU (CPU 0) per task executed while ferry's worker ran" \
     "(ferry-bench-celery --server-pid: RabbitMQ and Redis on RabbitMQ rows, Redis on Redis rows)," \
-    "and the share of CPU 0 that is at ferry's rate:${load%;}. Near 100% the row is bound by the" \
-    "servers' CPU (the VM's steal time comes on top and is not counted)."
+    "the share of CPU 0 that makes at ferry's rate, and the share 10x Celery's rate would need at" \
+    "the same cost per task:${load%;}. Near 100% the row is bound by the servers' CPU (the VM's" \
+    "steal time comes on top and is not counted); above 100%, 10x Celery is out of this CPU's reach."
   rm -f "$out"
 }
