@@ -16,8 +16,9 @@
 //                  run, or, with --store-results, when the sentinel's SUCCESS is published by
 //                  the result backend (every task's result is stored, as the peer's worker
 //                  does with a backend)                               -> bench=celery.drain
-//   fetch          the drain's ceiling: the transport alone fetching the N queued tasks at
-//                  the worker's window (prefetch), acking each, running none -> bench=celery.fetch
+//   fetch          the transport alone at the worker's window: fetching the N queued tasks
+//                  --prefetch at a time, one fetch after the other, acking each, running
+//                  none                                              -> bench=celery.fetch
 // The broker is redis://... (kombu's Redis transport) or amqp://... (RabbitMQ, Celery's
 // conventions); results always go to Redis. The broker and backend databases (RabbitMQ: the
 // queue) are the benchmark's own: FLUSHDB'd (purged) before and after a run. Loops are bounded by
@@ -170,10 +171,11 @@ std::size_t drain_prefetch(const settings& s) {
   return s.prefetch ? s.prefetch : 4 * s.concurrency;
 }
 
-// fetch: the transport alone at the worker's window, the ceiling of the drain shape: on N
-// queued tasks, fetch_many(prefetch) in a loop, each fetch carrying the acks of the batch
-// before it (as the worker's early acks ride along on Redis; RabbitMQ's basic.ack is sent as
-// each task is taken), no decoding beyond the transport's, no task run, no thread handoff.
+// fetch: the transport alone at the worker's window: on N queued tasks, fetch_many(prefetch)
+// in a loop, each fetch carrying the acks of the batch before it (as the worker's early acks
+// ride along on Redis; RabbitMQ's basic.ack is sent as each task is taken), no decoding beyond
+// the transport's, no task run, no thread handoff. A worker overlaps its next fetch with the
+// last task's run, so it can pass this serial loop.
 void run_fetch(fc::client& app, fc::broker& b, const settings& s) {
   auto o = to_queue(s);
   o.ignore_result = true;

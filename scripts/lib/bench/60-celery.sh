@@ -78,7 +78,7 @@ bench_celery() {
   local ping amqp_ceiling="" amqp_publish_cpu="" consume_p4="" consume_p8="" consume_p4_cpu="" consume_p8_cpu=""
   ping=$(client redis-benchmark -p "$REDIS_PORT" -c 1 -n 20000 -t ping_mbulk --csv | rb_rps)
   # The transport alone at the workers' windows (ferry-bench-celery --shape fetch: fetch_many
-  # of `prefetch` with the acks riding along, nothing run), median of 3 runs: the drain's ceiling.
+  # of `prefetch` with the acks riding along, nothing run), median of 3 runs.
   local fetch_ceilings="" window runs
   for broker in "${brokers[@]}"; do
     case $broker in
@@ -137,10 +137,11 @@ bench_celery() {
   note "Celery rows: medians of $rounds interleaved round(s); Celery runs $n_peer tasks per run," \
     "ferry $n_ferry (drain) / 10,000 (send) / 50,000 (send_tasks). Every client process, Celery's" \
     "prefork children included, shares the client CPU."
-  note "Ceiling of the exec rows without a backend: the transport alone fetching the same tasks" \
-    "at the workers' windows (ferry-bench-celery --shape fetch: fetch_many of prefetch 4 for 1" \
-    "thread, 8 for 2, each carrying the acks of the batch before it; no task run), median of 3," \
-    "tasks/s:${fetch_ceilings%;}."
+  note "The transport alone at the workers' windows, for the exec rows without a backend" \
+    "(ferry-bench-celery --shape fetch: fetch_many of prefetch 4 for 1 thread, 8 for 2, each" \
+    "carrying the acks of the batch before it, one fetch after the other; no task run), median" \
+    "of 3, tasks/s:${fetch_ceilings%;}. A worker overlaps its next fetch with the last task's" \
+    "run, so it can pass this serial loop."
   note "Ceiling of one send_task call per task on Redis when each waits for its reply (as" \
     "Celery's does): one round trip each; redis-benchmark PING on one connection, same" \
     "placement: $(printf '%.0f' "$ping") round trips/s. With wait_for_reply = false" \
