@@ -186,12 +186,12 @@ int main(int argc, char** argv) {
     amqp::purge_queue(admin, queue);
 
     run_result r;
-    std::optional<double> server_cpu0;
+    ferry_bench::server_cpu_clock server_cpu{server_pids};
     if (shape == "publish_confirm_each") {
-      server_cpu0 = ferry_bench::processes_cpu_seconds(server_pids);
+      server_cpu.start();
       r = publish_confirm_each(u, queue, messages.value_or(5000), m, max_s);
     } else if (shape == "publish_pipelined") {
-      server_cpu0 = ferry_bench::processes_cpu_seconds(server_pids);
+      server_cpu.start();
       r = publish_pipelined(u, queue, messages.value_or(30000), m, window, max_s);
     } else {
       // Pre-fill (untimed), confirmed so every message is in the queue before the clock starts.
@@ -201,18 +201,13 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < n; ++i) pub.publish_async("", queue, m);
         pub.wait_confirms();
       }
-      server_cpu0 = ferry_bench::processes_cpu_seconds(server_pids);
+      server_cpu.start();
       r = consume(u, queue, prefetch.value_or(shape == "consume_prefetch1" ? 1 : 100), n, max_s);
     }
-    const auto server_cpu1 = ferry_bench::processes_cpu_seconds(server_pids);
+    const std::string server_cpu_field = server_cpu.field("server_cpu_us_per_msg", r.messages);
     amqp::delete_queue(admin, queue);
-    std::string extra = prefetch ? " prefetch=" + std::to_string(*prefetch) : "";
-    if (!server_pids.empty() && server_cpu0 && server_cpu1 && r.messages) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, " server_cpu_us_per_msg=%.1f",
-                    (*server_cpu1 - *server_cpu0) * 1e6 / static_cast<double>(r.messages));
-      extra += buf;
-    }
+    const std::string extra =
+        (prefetch ? " prefetch=" + std::to_string(*prefetch) : std::string()) + server_cpu_field;
     std::printf(
         "bench=amqp.%s side=ferry value=%.0f unit=msgs/s n=%zu seconds=%.3f first_ms=%.1f "
         "cpu_us_per_msg=%.1f%s\n",

@@ -259,7 +259,8 @@ void run_drain(fc::client& app, const settings& s) {
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let it subscribe first
   }
-  const auto server_cpu0 = ferry_bench::processes_cpu_seconds(s.server_pids);
+  ferry_bench::server_cpu_clock server_cpu{s.server_pids};
+  server_cpu.start();
   const auto t0 = clock_type::now();
   std::thread runner([&w] { w.run(); });
   {
@@ -268,20 +269,14 @@ void run_drain(fc::client& app, const settings& s) {
                 [&] { return done_at.has_value(); });
   }
   if (waiter) waiter->join();
-  const auto server_cpu1 = ferry_bench::processes_cpu_seconds(s.server_pids);
+  // What the servers' CPU spent per task while the worker ran.
+  const std::string server_cpu_field = server_cpu.field("server_cpu_us_per_task", s.tasks + 1);
   w.stop();
   runner.join();
   const std::size_t left = queued(s, *app.broker());
-  std::string extra = " concurrency=" + std::to_string(s.concurrency) +
-                      " prefetch=" + std::to_string(wo.prefetch) +
-                      " backend=" + (s.store_results ? "1" : "0");
-  if (server_cpu0 && server_cpu1 && !s.server_pids.empty()) {
-    // What the servers' CPU spent per task while the worker ran (the ceiling's cost side).
-    char buf[64];
-    std::snprintf(buf, sizeof buf, " server_cpu_us_per_task=%.1f",
-                  (*server_cpu1 - *server_cpu0) * 1e6 / static_cast<double>(s.tasks + 1));
-    extra += buf;
-  }
+  const std::string extra = " concurrency=" + std::to_string(s.concurrency) +
+                            " prefetch=" + std::to_string(wo.prefetch) +
+                            " backend=" + (s.store_results ? "1" : "0") + server_cpu_field;
   const auto end = s.store_results ? stored_at : done_at;
   if (!end) {
     if (wait_error) std::fprintf(stderr, "# waiting for the sentinel's result failed\n");

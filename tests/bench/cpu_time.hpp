@@ -10,6 +10,9 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ferry_bench {
 
@@ -64,5 +67,27 @@ std::optional<double> processes_cpu_seconds(const Pids& pids) {
   }
   return total;
 }
+
+/// The CPU time server processes spend between start() and field(), per item: for a driver
+/// that says what each message cost the broker. With no pids it reports nothing.
+class server_cpu_clock {
+ public:
+  explicit server_cpu_clock(std::vector<int> pids) : pids_(std::move(pids)) {}
+  void start() { start_ = processes_cpu_seconds(pids_); }
+  /// " <name>=<µs per item>", or "" when there are no pids, no items, or /proc was unreadable.
+  [[nodiscard]] std::string field(std::string_view name, std::size_t items) const {
+    if (pids_.empty() || items == 0 || !start_) return {};
+    const auto now = processes_cpu_seconds(pids_);
+    if (!now) return {};
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " %.*s=%.1f", static_cast<int>(name.size()), name.data(),
+                  (*now - *start_) * 1e6 / static_cast<double>(items));
+    return buf;
+  }
+
+ private:
+  std::vector<int> pids_;
+  std::optional<double> start_;
+};
 
 }  // namespace ferry_bench

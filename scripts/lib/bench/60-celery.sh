@@ -31,9 +31,7 @@ bench_celery() {
   local round broker backend pool peer_broker ferry_broker p f
   # The servers' own CPU time per task while ferry's worker runs (both servers sit on CPU 0):
   # how close each exec row is to what that CPU can give.
-  local redis_pid rabbit_pid="" server_pids
-  redis_pid=$(redis-cli -p "$REDIS_PORT" info server | tr -d '\r' | sed -n 's/^process_id://p')
-  [ -f "$FERRY_SERVER_STATE/rabbitmq.state" ] && rabbit_pid=$(cut -d' ' -f1 "$FERRY_SERVER_STATE/rabbitmq.state")
+  local redis_pid=$REDIS_PID rabbit_pid=$RABBITMQ_PID server_pids
   for round in $(seq "$rounds"); do
     for broker in "${brokers[@]}"; do
       case $broker in
