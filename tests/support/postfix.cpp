@@ -15,28 +15,17 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "files.hpp"
+
 namespace ferry::test {
 namespace {
 
+using detail::read_file;
+using detail::tail;
+using detail::write_file;
+
 constexpr const char* mail_owner = "postfix";
 constexpr const char* setgid_group = "postdrop";
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  if (!out) throw std::runtime_error("postfix_server: cannot write " + path);
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
-std::string tail(const std::string& text, std::size_t bytes = 3000) {
-  return text.size() <= bytes ? text : text.substr(text.size() - bytes);
-}
 
 void make_dir(const std::string& path, mode_t mode) {
   if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {

@@ -13,9 +13,16 @@
 #include <mutex>
 #include <random>
 #include <stdexcept>
+#include <thread>
+
+#include "files.hpp"
 
 namespace ferry::test {
 namespace {
+
+using detail::read_file;
+using detail::tail;
+using detail::write_file;
 
 using namespace std::chrono_literals;
 
@@ -30,9 +37,8 @@ std::string exchange(int port, std::string_view request, std::chrono::millisecon
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
   std::string reply;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    if (request.empty() ||
-        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(request.size())) {
+    if (request.empty() || ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+                               static_cast<ssize_t>(request.size())) {
       pollfd p{fd, POLLIN, 0};
       if (!request.empty() && ::poll(&p, 1, static_cast<int>(timeout.count())) == 1) {
         char buf[512];
@@ -54,15 +60,11 @@ std::string option_value(const std::vector<std::string>& args, const std::string
   return "";
 }
 
-void write_file(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::trunc);
-  out << content;
-  if (!out) throw std::runtime_error("cannot write " + path);
-}
-
 }  // namespace
 
-bool port_open(int port) { return !exchange(port, "", 200ms).empty(); }
+bool port_open(int port) {
+  return !exchange(port, "", 200ms).empty();
+}
 
 // --- redis_server ---------------------------------------------------------------------------
 
@@ -88,19 +90,30 @@ bool redis_server::answers() const {
 
 void redis_server::start() {
   if (process_.running()) return;
-  std::vector<std::string> argv = {
-      "redis-server",   "--port",           std::to_string(port_),
-      "--bind",         "127.0.0.1",        "--dir",
-      dir_.path(),      "--daemonize",      "no",
-      "--save",         "",                 "--appendonly",
-      options_.appendonly ? "yes" : "no",   "--appendfsync",
-      options_.appendfsync,                 "--unixsocket",
-      unix_socket(),    "--unixsocketperm", "700",
-      "--enable-debug-command",             "yes"};
+  std::vector<std::string> argv = {"redis-server",
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   dir_.path(),
+                                   "--daemonize",
+                                   "no",
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   options_.appendonly ? "yes" : "no",
+                                   "--appendfsync",
+                                   options_.appendfsync,
+                                   "--unixsocket",
+                                   unix_socket(),
+                                   "--unixsocketperm",
+                                   "700",
+                                   "--enable-debug-command",
+                                   "yes"};
   argv.insert(argv.end(), options_.args.begin(), options_.args.end());
-  process_ = child_process(argv, {.env = {},
-                                  .log_file = dir_.path() + "/redis.log",
-                                  .detached = options_.detached});
+  process_ = child_process(
+      argv, {.env = {}, .log_file = dir_.path() + "/redis.log", .detached = options_.detached});
   if (!wait_until([this] { return answers() || !process_.running(); }, 20s) || !answers()) {
     throw std::runtime_error("redis-server did not start on port " + std::to_string(port_) +
                              "; see " + dir_.path() + "/redis.log");
@@ -146,10 +159,9 @@ rabbitmq_server::rabbitmq_server(rabbitmq_server_options options)
   if (options_.tls) tls_port_ = free_port();
   node_ = "ferry" + std::to_string(port_) + "@localhost";
   write_file(dir_.path() + "/enabled_plugins", "[].\n");
-  std::string config =
-      "listeners.tcp.default = 127.0.0.1:" + std::to_string(port_) +
-      "\n"
-      "log.file.level = info\n";
+  std::string config = "listeners.tcp.default = 127.0.0.1:" + std::to_string(port_) +
+                       "\n"
+                       "log.file.level = info\n";
   if (options_.tls) {
     write_tls_config();
     const auto tls = dir_.path() + "/tls/";
@@ -161,10 +173,9 @@ rabbitmq_server::rabbitmq_server(rabbitmq_server_options options)
   }
   write_file(dir_.path() + "/rabbitmq.conf", config);
   // A private epmd, so parallel test runs never share one and nothing outlives the test.
-  epmd_ = child_process({"epmd", "-port", std::to_string(epmd_port_), "-address", "127.0.0.1"},
-                        {.env = {},
-                         .log_file = dir_.path() + "/epmd.log",
-                         .detached = options_.detached});
+  epmd_ = child_process(
+      {"epmd", "-port", std::to_string(epmd_port_), "-address", "127.0.0.1"},
+      {.env = {}, .log_file = dir_.path() + "/epmd.log", .detached = options_.detached});
   start();
 }
 
@@ -218,26 +229,38 @@ std::string rabbitmq_server::url() const {
 
 std::string rabbitmq_server::tls_url() const {
   if (!options_.tls) throw std::logic_error("rabbitmq_server started without tls");
-  return "amqps://guest:guest@localhost:" + std::to_string(tls_port_) + "/%2F?cacertfile=" +
-         ca_file();
+  return "amqps://guest:guest@localhost:" + std::to_string(tls_port_) +
+         "/%2F?cacertfile=" + ca_file();
 }
 
 void rabbitmq_server::start() {
   if (process_.running()) return;
-  process_ = child_process({"/usr/lib/rabbitmq/bin/rabbitmq-server"},
-                           {.env = environment(),
-                            .log_file = dir_.path() + "/server.log",
-                            .detached = options_.detached});
   // Ready when the AMQP listener answers the protocol header with connection.start.
   static constexpr std::string_view header{"AMQP\x00\x00\x09\x01", 8};
   const auto ready = [this] {
     const auto reply = exchange(port_, header, 500ms);
     return !reply.empty() && reply[0] == '\x01';
   };
-  if (!wait_until([&] { return ready() || !process_.running(); }, options_.start_timeout, 100ms) ||
-      !ready()) {
-    throw std::runtime_error("rabbitmq-server did not start on port " + std::to_string(port_) +
-                             "; see " + dir_.path() + "/server.log and " + dir_.path() + "/log");
+  const std::string log = dir_.path() + "/server.log";
+  // A node that exits while booting is started again (3 tries): one restarted at once can
+  // still find its name or distribution port held by the node before it, on a loaded machine.
+  // A node that stays up without listening is not retried.
+  for (int attempt = 1;; ++attempt) {
+    process_ =
+        child_process({"/usr/lib/rabbitmq/bin/rabbitmq-server"},
+                      {.env = environment(), .log_file = log, .detached = options_.detached});
+    const bool up =
+        wait_until([&] { return ready() || !process_.running(); }, options_.start_timeout, 100ms) &&
+        ready();
+    if (up) return;
+    const bool exited = !process_.running();
+    if (!exited || attempt == 3) {
+      // The directory goes with this object: the log's end is the only trace a CI run keeps.
+      throw std::runtime_error("rabbitmq-server did not start on port " + std::to_string(port_) +
+                               (exited ? " (it exited; " : " (") + std::to_string(attempt) +
+                               " attempt(s)); the end of " + log + ":\n" + tail(read_file(log)));
+    }
+    std::this_thread::sleep_for(2s);
   }
 }
 
@@ -301,8 +324,8 @@ const std::string& shared_amqp_url() {
 std::string unique_name(std::string_view prefix) {
   static std::atomic<unsigned> counter{0};
   static const unsigned salt = std::random_device{}() & 0xffffu;
-  return std::string(prefix) + "-" + std::to_string(::getpid()) + "-" + std::to_string(salt) +
-         "-" + std::to_string(counter.fetch_add(1));
+  return std::string(prefix) + "-" + std::to_string(::getpid()) + "-" + std::to_string(salt) + "-" +
+         std::to_string(counter.fetch_add(1));
 }
 
 }  // namespace ferry::test
