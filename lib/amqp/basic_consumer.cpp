@@ -40,6 +40,9 @@ struct basic_consumer::impl {
   std::vector<op> sending;  // consumer thread only; swapped with `pending`, so both keep capacity
   std::deque<delivery> buffered;
   std::vector<std::string> consumer_tags;  // consumer thread only
+  // The prefetch count is the channel's (global): from the start with opts.global_qos, else
+  // from the first set_prefetch(). Consumer thread only.
+  bool channel_count = false;
 
   detail::session& s() { return conn->session_(); }
 
@@ -81,10 +84,10 @@ struct basic_consumer::impl {
   // still unacked), and the consumers restarted under it. Deliveries already on their way to
   // the cancelled consumers still arrive and are acked as any other.
   void set_prefetch(std::uint16_t prefetch) {
-    if (opts.global_qos) return qos(prefetch, true);
+    if (channel_count) return qos(prefetch, true);
     qos(0, false);
     qos(prefetch, true);
-    opts.global_qos = true;
+    channel_count = true;
     for (const auto& tag : consumer_tags)
       s().rpc(amqp_basic_cancel(s().state(), s().channel(), detail::as_bytes(tag)), "basic.cancel");
     consume_all();
@@ -147,7 +150,8 @@ basic_consumer::basic_consumer(const url& address, basic_consumer_options option
   if (p_->wake_fd < 0) throw error(errc::io_error, "basic_consumer: eventfd failed");
   p_->conn = std::make_unique<connection>(address);
   p_->opts.declare.declare(*p_->conn);
-  p_->qos(p_->opts.prefetch, p_->opts.global_qos);
+  p_->channel_count = p_->opts.global_qos;
+  p_->qos(p_->opts.prefetch, p_->channel_count);
   p_->consume_all();
 }
 

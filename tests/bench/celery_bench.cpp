@@ -303,7 +303,8 @@ int main(int argc, char** argv) {
   cli.add_option("-n,--tasks", s.tasks, "tasks per run");
   cli.add_option("--batch", s.batch, "tasks per send_tasks() call (send_batched)");
   cli.add_option("-c,--concurrency", s.concurrency, "worker handler threads (drain)");
-  cli.add_option("--prefetch", s.prefetch, "drain: worker prefetch (default 4 x concurrency)");
+  cli.add_option("--prefetch", s.prefetch,
+                 "drain, fetch: worker prefetch (default 4 x concurrency)");
   cli.add_flag("--store-results", s.store_results, "drain: store every result in the backend");
   cli.add_option("--max-seconds", s.max_seconds, "bound on each timed phase");
   cli.add_option("--server-pid", s.server_pids,

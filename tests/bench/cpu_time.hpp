@@ -57,10 +57,9 @@ inline std::optional<double> process_cpu_seconds(pid_t pid) {
 }
 
 /// CPU seconds used so far by every process in `pids` together (nullopt if one is unreadable).
-template <class Pids>
-std::optional<double> processes_cpu_seconds(const Pids& pids) {
+inline std::optional<double> processes_cpu_seconds(const std::vector<int>& pids) {
   double total = 0;
-  for (const auto pid : pids) {
+  for (const int pid : pids) {
     const auto s = process_cpu_seconds(static_cast<pid_t>(pid));
     if (!s) return std::nullopt;
     total += *s;

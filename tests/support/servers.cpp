@@ -90,27 +90,21 @@ bool redis_server::answers() const {
 
 void redis_server::start() {
   if (process_.running()) return;
-  std::vector<std::string> argv = {"redis-server",
-                                   "--port",
-                                   std::to_string(port_),
-                                   "--bind",
-                                   "127.0.0.1",
-                                   "--dir",
-                                   dir_.path(),
-                                   "--daemonize",
-                                   "no",
-                                   "--save",
-                                   "",
-                                   "--appendonly",
-                                   options_.appendonly ? "yes" : "no",
-                                   "--appendfsync",
-                                   options_.appendfsync,
-                                   "--unixsocket",
-                                   unix_socket(),
-                                   "--unixsocketperm",
-                                   "700",
-                                   "--enable-debug-command",
-                                   "yes"};
+  // One flag and its value per line.
+  // clang-format off
+  std::vector<std::string> argv = {
+      "redis-server",
+      "--port", std::to_string(port_),
+      "--bind", "127.0.0.1",
+      "--dir", dir_.path(),
+      "--daemonize", "no",
+      "--save", "",
+      "--appendonly", options_.appendonly ? "yes" : "no",
+      "--appendfsync", options_.appendfsync,
+      "--unixsocket", unix_socket(),
+      "--unixsocketperm", "700",
+      "--enable-debug-command", "yes"};
+  // clang-format on
   argv.insert(argv.end(), options_.args.begin(), options_.args.end());
   process_ = child_process(
       argv, {.env = {}, .log_file = dir_.path() + "/redis.log", .detached = options_.detached});

@@ -17,9 +17,9 @@
 //
 // Thread safety: thread-safe; share one limiter (it uses the client's pool).
 // Errors: std::invalid_argument for bad limits (none, a count or window <= 0, two over one
-// window), an empty key, a key containing '{' or '}', or
-// cost < 1; non-transient ferry::errors (auth_failed, server_error) are thrown, transient ones
-// (connection_failed, timeout, pool_exhausted, busy) go through the failure_mode.
+// window), an empty key, a key containing '{' or '}', or cost < 1; non-transient ferry::errors
+// (auth_failed, server_error) are thrown, transient ones (connection_failed, timeout,
+// pool_exhausted, busy) go through the failure_mode.
 #pragma once
 
 #include <atomic>

@@ -28,16 +28,18 @@ bench_celery() {
   local brokers=(redis)
   if "$bin" --help 2>/dev/null | grep -q 'amqp://'; then brokers+=(amqp); fi
   : >"$out"
-  local round broker backend pool peer_broker ferry_broker p f
-  # The servers' own CPU time per task while ferry's worker runs (both servers sit on CPU 0):
-  # how close each exec row is to what that CPU can give.
-  local redis_pid=$REDIS_PID rabbit_pid=$RABBITMQ_PID server_pids
+  local round broker backend pool peer_broker ferry_broker p f server_pids
+  # ferry's broker URL for `broker` (redis: its own database).
+  ferry_broker_url() { if [ "$1" = redis ]; then echo "$redis/11"; else echo "$RABBITMQ_URL"; fi; }
   for round in $(seq "$rounds"); do
     for broker in "${brokers[@]}"; do
+      ferry_broker=$(ferry_broker_url "$broker")
+      # The servers' own CPU time per task while ferry's worker runs (both sit on CPU 0): how
+      # close each exec row is to what that CPU can give.
       case $broker in
-        redis) peer_broker="$redis/6" ferry_broker="$redis/11" server_pids=(--server-pid "$redis_pid") ;;
-        amqp) peer_broker="$RABBITMQ_URL" ferry_broker="$RABBITMQ_URL"
-          server_pids=(--server-pid "$rabbit_pid" --server-pid "$redis_pid") ;;
+        redis) peer_broker="$redis/6" server_pids=(--server-pid "$REDIS_PID") ;;
+        amqp) peer_broker="$RABBITMQ_URL"
+          server_pids=(--server-pid "$RABBITMQ_PID" --server-pid "$REDIS_PID") ;;
       esac
       for backend in 0 1; do
         for pool in solo prefork2; do
@@ -79,13 +81,9 @@ bench_celery() {
   # of `prefetch` with the acks riding along, nothing run), median of 3 runs.
   local fetch_ceilings="" window runs
   for broker in "${brokers[@]}"; do
-    case $broker in
-      redis) ferry_broker="$redis/11" ;;
-      amqp) ferry_broker="$RABBITMQ_URL" ;;
-    esac
     for window in 4 8; do
       runs=$(for round in 1 2 3; do
-        client "$bin" --broker-url "$ferry_broker" --backend-url "$redis/12" --shape fetch \
+        client "$bin" --broker-url "$(ferry_broker_url "$broker")" --backend-url "$redis/12" --shape fetch \
           -n "$n_ferry" --prefetch "$window" | field value
       done | sort -n | sed -n 2p)
       fetch_ceilings+=" $broker prefetch $window: $(printf '%.0f' "$runs");"
@@ -94,11 +92,11 @@ bench_celery() {
   if [[ " ${brokers[*]} " == *" amqp "* ]]; then
     local amqp_bin="$BUILD/tests/bench/ferry-bench-amqp"
     local pub
-    pub=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape publish_pipelined --server-pid "$rabbit_pid")
+    pub=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape publish_pipelined --server-pid "$RABBITMQ_PID")
     amqp_ceiling=$(echo "$pub" | field value) amqp_publish_cpu=$(echo "$pub" | field server_cpu_us_per_msg)
     local c4 c8
-    c4=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape consume_prefetch100 --prefetch 4 --server-pid "$rabbit_pid")
-    c8=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape consume_prefetch100 --prefetch 8 --server-pid "$rabbit_pid")
+    c4=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape consume_prefetch100 --prefetch 4 --server-pid "$RABBITMQ_PID")
+    c8=$(client "$amqp_bin" --url "$RABBITMQ_URL" --shape consume_prefetch100 --prefetch 8 --server-pid "$RABBITMQ_PID")
     consume_p4=$(echo "$c4" | field value) consume_p8=$(echo "$c8" | field value)
     consume_p4_cpu=$(echo "$c4" | field server_cpu_us_per_msg) consume_p8_cpu=$(echo "$c8" | field server_cpu_us_per_msg)
   fi
@@ -145,11 +143,13 @@ bench_celery() {
     "placement: $(printf '%.0f' "$ping") round trips/s. With wait_for_reply = false" \
     "(celery.redis.send_pipelined) no call waits; the clock still holds every reply."
   if [ -n "$amqp_ceiling" ]; then
+    local ten_send
+    ten_send=$(awk -v p="$(celery_median peer.amqp.send)" 'BEGIN {printf "%.0f", 10 * p}')
     note "RabbitMQ ceiling: ferry's raw persistent publish, confirmed, pipelined (ferry-bench-amqp" \
       "publish_pipelined) to one queue: $(printf '%.0f' "$amqp_ceiling") msgs/s in this run, at" \
       "$amqp_publish_cpu µs of RabbitMQ CPU per message; 10x Celery's send rate on RabbitMQ" \
-      "($(awk -v p="$(celery_median peer.amqp.send)" 'BEGIN {printf "%.0f", 10 * p}') msgs/s) would" \
-      "need $(awk -v p="$(celery_median peer.amqp.send)" -v u="${amqp_publish_cpu:-0}" 'BEGIN {printf "%.0f", 10 * p * u / 1e4}')% of its CPU."
+      "($ten_send msgs/s) would need" \
+      "$(awk -v n="$ten_send" -v u="${amqp_publish_cpu:-0}" 'BEGIN {printf "%.0f", n * u / 1e4}')% of its CPU."
     local ten_solo ten_prefork
     ten_solo=$(awk -v a="$(celery_median peer.amqp.exec.solo.0)" 'BEGIN {printf "%.0f", 10 * a}')
     ten_prefork=$(awk -v a="$(celery_median peer.amqp.exec.prefork2.0)" 'BEGIN {printf "%.0f", 10 * a}')
@@ -162,9 +162,8 @@ bench_celery() {
       "RabbitMQ's CPU time per message in those runs: $consume_p4_cpu µs (prefetch 4) and" \
       "$consume_p8_cpu µs (prefetch 8)."
   fi
-  # Per exec row: the servers' CPU time per task (median) and the share of their CPU that
-  # makes at ferry's median rate.
-  # and the share 10x Celery's median rate would need at that cost.
+  # Per exec row: the servers' CPU time per task (median), the share of their CPU that makes
+  # at ferry's median rate, and the share 10x Celery's median rate would need at that cost.
   local load="" key rate cpu peer
   for broker in "${brokers[@]}"; do
     for backend in 0 1; do
