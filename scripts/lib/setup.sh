@@ -54,3 +54,33 @@ ferry_build() {  # ferry_build DIR [TARGET...]: everything, or only the named ta
     cmake --build "$dir" --parallel "$FERRY_JOBS"
   fi
 }
+
+# --- what only CI has: the tools and sources beside the project ---------------------------------
+# A developer's clone has no ../shared. Steps that need something from it (the packaging tools,
+# the hiredis 1.x source) call ferry_need first: under CI=true a missing piece fails the step,
+# otherwise the step is skipped with a message naming what is missing and where to get it.
+FERRY_SHARED_DIR=${FERRY_SHARED_DIR:-$(cd "$FERRY_ROOT/.." && pwd)/shared}
+export FERRY_SHARED_DIR
+
+ferry_skipped=77  # a step's status when it was skipped (also CTest's SKIP_RETURN_CODE)
+
+ferry_need() {  # ferry_need PATH WHAT WHERE: returns 0 when PATH exists
+  local path=$1 what=$2 where=$3
+  [ -e "$path" ] && return 0
+  if [ "${CI:-}" = true ]; then
+    echo "error: $what is missing at $path ($where); CI=true forbids skipping" >&2
+    return 1
+  fi
+  echo "skipped: $what is missing at $path ($where)" >&2
+  return $ferry_skipped
+}
+
+# The clang 14 build (libstdc++, Release, -Werror) is shared by the clang leg of scripts/test
+# and the .deb leg, which packages the apps it built.
+ferry_configure_clang() {  # ferry_configure_clang DIR [EXTRA CMAKE ARGS...]
+  local dir=$1
+  shift
+  ferry_configure "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Release \
+    -DFERRY_WARNINGS_AS_ERRORS=ON -DFERRY_BUILD_TESTS=ON -DFERRY_BUILD_EXAMPLES=ON \
+    -DFERRY_BUILD_APPS=ON -DFERRY_BUILD_BENCHMARKS=ON "$@"
+}
