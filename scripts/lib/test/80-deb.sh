@@ -50,9 +50,9 @@ test_deb() {
     echo "skipped: installing the .deb needs root (packaging passed: $deb)" >&2
     return "$ferry_skipped"
   fi
-  if dpkg-query -W -f='${Status}' "$ferry_deb_package" 2>/dev/null | grep -q installed; then
-    echo "$ferry_deb_package is installed on this machine; this leg installs and purges it:" \
-      "remove it first (dpkg --purge $ferry_deb_package)" >&2
+  if ferry_deb_known; then
+    echo "$ferry_deb_package (or its configuration) is on this machine; this leg installs" \
+      "and purges it: remove it first (dpkg --purge $ferry_deb_package)" >&2
     [ "${CI:-}" = true ] && return 1
     return "$ferry_skipped"
   fi
@@ -163,8 +163,8 @@ ferry_deb_check_installed() {
 # After the purge, no path of the package is left, except directories other packages share.
 ferry_deb_check_removed() {
   local files=$1 had_state=$2 path
-  if dpkg-query -W -f='${Status}' "$ferry_deb_package" 2>/dev/null | grep -q installed; then
-    echo "error: $ferry_deb_package is still installed" >&2
+  if ferry_deb_known; then
+    echo "error: $ferry_deb_package is still known to dpkg after the purge" >&2
     return 1
   fi
   while read -r path; do
@@ -182,8 +182,14 @@ ferry_deb_check_removed() {
   fi
 }
 
+ferry_deb_known() {  # dpkg has the package, installed or as configuration files
+  local status
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$ferry_deb_package" 2>/dev/null) || return 1
+  [ -n "$status" ] && [ "$status" != not-installed ]
+}
+
 ferry_deb_cleanup() {  # ferry_deb_cleanup HAD_USER
-  if dpkg-query -W -f='${Status}' "$ferry_deb_package" 2>/dev/null | grep -q installed; then
+  if ferry_deb_known; then
     dpkg --purge "$ferry_deb_package" >/dev/null 2>&1 || true
   fi
   # The package keeps its system user on purge, as Debian's do; this machine had none before.
