@@ -15,7 +15,9 @@ test_conan() {
   mkdir -p "$work"
   export CONAN_HOME=$work/home
   local profile=$FERRY_ROOT/scripts/lib/conan/debian12.profile
+  # test_package builds under $work, not in the source tree.
   local args=(create "$FERRY_ROOT" --build=missing -c "tools.build:jobs=$FERRY_JOBS"
+    -c "tools.cmake.cmake_layout:test_folder=$work/test_package"
     -o 'ferry/*:amqp=True' -o 'ferry/*:sql=True' -o 'ferry/*:mail=True'
     -o 'ferry/*:celery=True' -o 'ferry/*:apps=True')
 
