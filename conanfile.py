@@ -113,6 +113,17 @@ class FerryConan(ConanFile):
         if self.options.amqp and not self._from_platform("rabbitmq-c"):
             if not self.dependencies["rabbitmq-c"].options.ssl:
                 raise ConanInvalidConfiguration("ferry::amqp needs rabbitmq-c/*:ssl=True")
+        # Conan 2 (conan-io/conan#17348) refuses component requires on a [platform_requires]
+        # dependency, yet insists that every other direct dependency appear in one: the
+        # components' dependencies come either all from packages or all from the platform.
+        linked = {d for _, external in self._components.values() for d in external}
+        platform = sorted(d for d in linked if self._from_platform(d))
+        if platform and len(platform) < len(linked):
+            raise ConanInvalidConfiguration(
+                f"[platform_requires] maps {', '.join(platform)} to the system but not "
+                f"{', '.join(sorted(linked - set(platform)))}: ferry takes its libraries' "
+                "dependencies either all from Conan packages or all from the platform "
+                "(Conan's component checks, conan-io/conan#17348); see docs/packaging.md")
 
     def generate(self):
         tc = CMakeToolchain(self)
@@ -167,44 +178,44 @@ class FerryConan(ConanFile):
         # system out of self.dependencies.
         return dependency not in self.dependencies
 
-    def _component(self, name, requires, external):
-        """ferry_<name> as ferry::<name>; `external` maps dependency -> its components used."""
-        component = self.cpp_info.components[name]
-        component.libs = [f"ferry_{name}"]
-        component.set_property("cmake_target_name", f"ferry::{name}")
-        component.set_property("pkg_config_name", f"ferry-{name}")
-        component.requires = list(requires)
-        for dependency, used in external.items():
-            if not self._from_platform(dependency):
-                component.requires += [f"{dependency}::{c}" for c in used]
-            elif not self.options.shared:
-                # Conan 2 rejects component requires on a platform dependency (CMakeDeps:
-                # "... is not a direct dependency"), so its libraries are named directly.
-                component.system_libs += self._platform_libs[dependency]
-        return component
+    @property
+    def _components(self):
+        """The components the options select, as CMake defines them: name -> (ferry components
+        it requires, {dependency: the dependency's components it uses})."""
+        components = {
+            "core": ([], {"fmt": ["fmt"]}),
+            "redis": (["core"], {"hiredis": ["hiredis"]}),
+        }
+        if self.options.amqp:
+            components["amqp"] = (["core"], {"rabbitmq-c": ["rabbitmq-c"],
+                                             "openssl": ["ssl", "crypto"]})
+        if self.options.sql:
+            components["sql"] = (["core"], {"soci": ["soci_core", "soci_sqlite3", "soci_postgresql"],
+                                            "sqlite3": ["sqlite3"], "libpq": ["libpq"]})
+        if self.options.mail:
+            components["mail"] = (["core"], {"gmime": ["gmime"], "gumbo-parser": ["gumbo-parser"]})
+        if self.options.celery:
+            components["celery"] = (["core"], {"nlohmann_json": ["nlohmann_json"]})
+            components["celery_redis"] = (["celery", "redis"], {})
+            if self.options.amqp:
+                components["celery_amqp"] = (["celery_redis", "amqp"], {})
+        return components
 
     def package_info(self):
         self.cpp_info.set_property("cmake_file_name", "ferry")
         self.cpp_info.set_property("cmake_target_name", "ferry::ferry")  # the umbrella
         self.cpp_info.set_property("pkg_config_name", "ferry")
-
-        self._component("core", [], {"fmt": ["fmt"]})
-        redis = self._component("redis", ["core"], {"hiredis": ["hiredis"]})
-        redis.system_libs.append("pthread")
-        if self.options.amqp:
-            self._component("amqp", ["core"],
-                            {"rabbitmq-c": ["rabbitmq-c"], "openssl": ["ssl", "crypto"]})
-        if self.options.sql:
-            self._component("sql", ["core"], {
-                "soci": ["soci_core", "soci_sqlite3", "soci_postgresql"],
-                "sqlite3": ["sqlite3"],
-                "libpq": ["libpq"],
-            })
-        if self.options.mail:
-            self._component("mail", ["core"],
-                            {"gmime": ["gmime"], "gumbo-parser": ["gumbo-parser"]})
-        if self.options.celery:
-            self._component("celery", ["core"], {"nlohmann_json": ["nlohmann_json"]})
-            self._component("celery_redis", ["celery", "redis"], {})
-            if self.options.amqp:
-                self._component("celery_amqp", ["celery_redis", "amqp"], {})
+        for name, (requires, external) in self._components.items():
+            component = self.cpp_info.components[name]
+            component.libs = [f"ferry_{name}"]
+            component.set_property("cmake_target_name", f"ferry::{name}")
+            component.set_property("pkg_config_name", f"ferry-{name}")
+            component.requires = list(requires)
+            for dependency, used in external.items():
+                if not self._from_platform(dependency):
+                    component.requires += [f"{dependency}::{c}" for c in used]
+                elif not self.options.shared:
+                    # Conan 2 rejects component requires on a platform dependency (CMakeDeps:
+                    # "... is not a direct dependency"), so its libraries are named directly.
+                    component.system_libs += self._platform_libs[dependency]
+        self.cpp_info.components["redis"].system_libs.append("pthread")
