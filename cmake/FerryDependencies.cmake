@@ -14,8 +14,17 @@ set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES nlohmann_json)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(FERRY_GMIME REQUIRED IMPORTED_TARGET gmime-3.0)
 pkg_check_modules(FERRY_GUMBO REQUIRED IMPORTED_TARGET gumbo)
-# SOCI 4.0.3 (Debian) has no CMake package: cmake/modules/FindSOCI.cmake. ferry::sql links the
-# SQLite and PostgreSQL backends directly (no runtime dlopen of backends).
-find_package(SOCI REQUIRED COMPONENTS core sqlite3 postgresql)
-# ferry::amqp: rabbitmq-c 0.11 ships a CMake config (target rabbitmq::rabbitmq).
+# SOCI 4.0.3 (Debian) has no CMake package: cmake/modules/FindSOCI.cmake, which prefers a SOCI
+# package (Conan's, SOCI's own) when there is one. ferry::sql links the SQLite and PostgreSQL
+# backends directly (no runtime dlopen of backends).
+find_package(SOCI REQUIRED MODULE COMPONENTS core sqlite3 postgresql)
+# ferry::amqp: rabbitmq-c 0.11 ships a CMake config (target rabbitmq::rabbitmq). A static-only
+# rabbitmq-c (ConanCenter's default, vcpkg's static triplets) names it rabbitmq::rabbitmq-static.
 find_package(rabbitmq-c REQUIRED CONFIG)
+if(NOT TARGET rabbitmq::rabbitmq AND TARGET rabbitmq::rabbitmq-static)
+  add_library(rabbitmq::rabbitmq INTERFACE IMPORTED)
+  set_target_properties(rabbitmq::rabbitmq PROPERTIES
+    INTERFACE_LINK_LIBRARIES rabbitmq::rabbitmq-static)
+endif()
+# lib/amqp configures TLS contexts (CA paths) with OpenSSL calls of its own.
+find_package(OpenSSL REQUIRED)
