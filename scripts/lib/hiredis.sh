@@ -30,6 +30,9 @@ ferry_build_hiredis() {  # ferry_build_hiredis TARBALL DIR
     -DENABLE_NUGET=OFF
   _ferry_hiredis_step "$dir/build.log" cmake --build "$dir/build" --parallel "$FERRY_JOBS"
   _ferry_hiredis_step "$dir/install.log" cmake --install "$dir/build"
+  # The install keeps the tarball's timestamps; fresh ones make every build that includes these
+  # headers recompile, even when another tarball brought older files.
+  find "$dir/prefix/include" -type f -exec touch {} +
 }
 
 _ferry_hiredis_step() {  # _ferry_hiredis_step LOG CMD...: CMD's output goes to LOG, shown on failure

@@ -56,7 +56,11 @@ test_hiredis1() {
       ${FERRY_TEST_ARGS:-}
   )
   ferry_log "tests against hiredis $version ran in $((SECONDS - start))s"
+  # The consumers of the installed package link the same hiredis (the pkg-config one finds it,
+  # without an RPATH, through LD_LIBRARY_PATH as its users would).
   ferry_check_hiredis_linkage "$prefix" "$build/tests/package/cmake-consumer/ferry_consumer"
+  LD_LIBRARY_PATH=$prefix/lib ferry_check_hiredis_linkage "$prefix" \
+    "$build/tests/package/pkgconfig-consumer"
 
   # An installed ferry asks for the hiredis major it was built with: without the prefix, a
   # consumer must not fall back to Debian's 0.14.
