@@ -28,7 +28,7 @@ test_hiredis1() {
     -DCMAKE_PREFIX_PATH="$prefix" -DFERRY_WARNINGS_AS_ERRORS=ON -DFERRY_BUILD_TESTS=ON \
     -DFERRY_BUILD_EXAMPLES=OFF -DFERRY_BUILD_APPS=OFF -DFERRY_BUILD_BENCHMARKS=OFF \
     -DFERRY_WITH_AMQP=OFF -DFERRY_WITH_SQL=OFF -DFERRY_WITH_MAIL=OFF
-  if ! grep -qx "hiredis_DIR:PATH=$prefix/lib/cmake/hiredis" "$build/CMakeCache.txt"; then
+  if ! grep -qxF "hiredis_DIR:PATH=$prefix/lib/cmake/hiredis" "$build/CMakeCache.txt"; then
     echo "error: ferry did not configure with the CMake package of $prefix:" >&2
     grep '^hiredis_DIR' "$build/CMakeCache.txt" >&2
     return 1
@@ -48,13 +48,9 @@ test_hiredis1() {
   # Unit tests (all of them: they run in seconds), the tests labelled redis, and the package
   # consumers, which look for hiredis where this build found it.
   start=$SECONDS
-  (
-    cd "$build"
-    export FERRY_EXPECT_HIREDIS_VERSION=$version
-    # shellcheck disable=SC2086
-    ctest --output-on-failure --parallel "${FERRY_TEST_JOBS:-2}" -L '^(unit|redis|package)$' \
-      ${FERRY_TEST_ARGS:-}
-  )
+  # shellcheck disable=SC2086
+  FERRY_EXPECT_HIREDIS_VERSION=$version ctest --test-dir "$build" --output-on-failure \
+    --parallel "${FERRY_TEST_JOBS:-2}" -L '^(unit|redis|package)$' ${FERRY_TEST_ARGS:-}
   ferry_log "tests against hiredis $version ran in $((SECONDS - start))s"
   # The consumers of the installed package link the same hiredis (the pkg-config one finds it,
   # without an RPATH, through LD_LIBRARY_PATH as its users would).
