@@ -3,9 +3,23 @@
 find_package(fmt 9 REQUIRED CONFIG)
 find_package(Threads REQUIRED)
 
-# --- redis: hiredis 0.14 (Debian 12: pkg-config only, no TLS); cmake/modules/Findhiredis.cmake
+# --- redis: hiredis 0.14 (Debian 12: pkg-config only, no TLS) or 1.x (its own CMake package, as
+# installed by hiredis, Conan and vcpkg); cmake/modules/Findhiredis.cmake prefers the package.
 find_package(hiredis REQUIRED MODULE)
-set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES hiredis)
+if(NOT hiredis_VERSION MATCHES "^(0|1)\\.([0-9]+)" OR hiredis_VERSION VERSION_LESS 0.14)
+  message(FATAL_ERROR "ferry::redis builds on hiredis 0.14 or 1.x; found '${hiredis_VERSION}'")
+endif()
+# ferry_redis is compiled against one major's reader structures, so its users must link that
+# major, at least the minor ferry was built with: ferryConfig.cmake and ferry.pc ask for it.
+math(EXPR _ferry_hiredis_next_major "${CMAKE_MATCH_1} + 1")
+set(FERRY_HIREDIS_VERSION_RANGE "${CMAKE_MATCH_1}.${CMAKE_MATCH_2}...<${_ferry_hiredis_next_major}")
+set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES
+  "hiredis >= ${CMAKE_MATCH_1}.${CMAKE_MATCH_2}" "hiredis < ${_ferry_hiredis_next_major}")
+if(hiredis_CONFIG)
+  message(STATUS "ferry::redis: hiredis ${hiredis_VERSION} (CMake package ${hiredis_CONFIG})")
+else()
+  message(STATUS "ferry::redis: hiredis ${hiredis_VERSION} (${hiredis_LIBRARIES})")
+endif()
 # ferry::celery: args/kwargs are nlohmann JSON in its API, so the dependency is public.
 find_package(nlohmann_json 3 REQUIRED)
 set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES nlohmann_json)
