@@ -11,5 +11,10 @@ set(VCPKG_CMAKE_SYSTEM_NAME Linux)
 # Release only: one build instead of two.
 set(VCPKG_BUILD_TYPE release)
 
+# vcpkg rewrites the RPATH of installed ELF files so that they find vcpkg's shared libraries,
+# with a patchelf it would download. Here every library ferry links is the system's (ferry's
+# own are static), so there is nothing to rewrite.
+set(VCPKG_FIXUP_ELF_RPATH OFF)
+
 # The port builds the checkout named by FERRY_SOURCE_DIR instead of downloading a release.
 set(VCPKG_ENV_PASSTHROUGH FERRY_SOURCE_DIR)
