@@ -64,13 +64,14 @@ test_vcpkg() {
   ferry_log "vcpkg: nothing downloaded"
 
   # --- a consumer through vcpkg's toolchain file (classic mode) -------------------------------
+  # In classic mode the toolchain only picks installed/<triplet>; it reads no triplet file, so
+  # VCPKG_OVERLAY_TRIPLETS would be an unused variable here.
   local installed=$VCPKG_ROOT/installed
   ferry_log "vcpkg: consumer with $VCPKG_ROOT/scripts/buildsystems/vcpkg.cmake"
   cmake -S "$FERRY_ROOT/tests/package/consumer" -B "$work/consumer" -G Ninja \
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_TOOLCHAIN_FILE="$VCPKG_ROOT/scripts/buildsystems/vcpkg.cmake" \
-    -DVCPKG_TARGET_TRIPLET="$triplet" -DVCPKG_OVERLAY_TRIPLETS="$triplets" \
-    -DVCPKG_MANIFEST_MODE=OFF -DVCPKG_INSTALLED_DIR="$installed" \
+    -DVCPKG_TARGET_TRIPLET="$triplet" -DVCPKG_MANIFEST_MODE=OFF -DVCPKG_INSTALLED_DIR="$installed" \
     "-DFERRY_COMPONENTS=core;redis;amqp;sql;mail;celery;celery_redis;celery_amqp"
   grep -q "^ferry_DIR:PATH=$installed/$triplet/share/ferry\$" "$work/consumer/CMakeCache.txt" || {
     echo "error: the consumer did not take ferry from $installed/$triplet" >&2
