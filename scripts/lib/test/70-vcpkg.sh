@@ -6,8 +6,9 @@
 # builds and runs, and each installed app answers --help.
 test_vcpkg() {
   local vcpkg=$FERRY_SHARED_DIR/tools/bin/vcpkg shipped_root=$FERRY_SHARED_DIR/tools/vcpkg
-  ferry_need "$vcpkg" "vcpkg" "CI's tools folder; elsewhere put a vcpkg (https://github.com/microsoft/vcpkg, bootstrap-vcpkg.sh) there, with its root in $shipped_root" || return $?
-  ferry_need "$shipped_root/.vcpkg-root" "the vcpkg root" "beside tools/bin/vcpkg" || return $?
+  local where="CI provides it; elsewhere git clone https://github.com/microsoft/vcpkg into $shipped_root, run its bootstrap-vcpkg.sh and link $vcpkg to the vcpkg binary there"
+  ferry_need "$vcpkg" "vcpkg" "$where" || return $?
+  ferry_need "$shipped_root/.vcpkg-root" "the vcpkg root" "$where" || return $?
 
   local work=$FERRY_BUILD_ROOT/vcpkg
   local triplet=x64-linux-system
@@ -34,8 +35,11 @@ test_vcpkg() {
   done
 
   # --- a writable vcpkg root, an overlay port on this checkout ---------------------------------
+  # Only what building a port needs: the scripts, the triplets and vcpkg's CMake helper ports.
   ferry_log "vcpkg: root copied to $work/root"
-  cp -a "$shipped_root" "$work/root"
+  mkdir -p "$work/root/ports"
+  cp -a "$shipped_root/.vcpkg-root" "$shipped_root/scripts" "$shipped_root/triplets" "$work/root/"
+  cp -a "$shipped_root/ports/vcpkg-cmake" "$shipped_root/ports/vcpkg-cmake-config" "$work/root/ports/"
   chmod -R u+w "$work/root"
   cmake -DPORT_DIR="$FERRY_ROOT/ports/ferry" -DOUT_DIR="$work/overlay-ports/ferry" \
     -P "$FERRY_ROOT/tests/package/vcpkg/system_port.cmake"
