@@ -35,10 +35,12 @@ test_vcpkg() {
   done
 
   # --- a writable vcpkg root, an overlay port on this checkout ---------------------------------
-  # Only what building a port needs: the scripts, the triplets and vcpkg's CMake helper ports.
+  # Only what building a port needs: the scripts, the triplets, vcpkg's CMake helper ports and
+  # the license file vcpkg-cmake installs as its copyright.
   ferry_log "vcpkg: root copied to $work/root"
   mkdir -p "$work/root/ports"
-  cp -a "$shipped_root/.vcpkg-root" "$shipped_root/scripts" "$shipped_root/triplets" "$work/root/"
+  cp -a "$shipped_root/.vcpkg-root" "$shipped_root/LICENSE.txt" "$shipped_root/scripts" \
+    "$shipped_root/triplets" "$work/root/"
   cp -a "$shipped_root/ports/vcpkg-cmake" "$shipped_root/ports/vcpkg-cmake-config" "$work/root/ports/"
   chmod -R u+w "$work/root"
   cmake -DPORT_DIR="$FERRY_ROOT/ports/ferry" -DOUT_DIR="$work/overlay-ports/ferry" \
