@@ -73,6 +73,15 @@ if("apps" IN_LIST FEATURES)
             ferry-retry-worker
         AUTO_CLEAN
     )
+    # The systemd units, environment files and Debian copyright of the apps (apps/deploy) belong
+    # to the .deb: the units name the binaries by their path in the install prefix, which
+    # vcpkg has just moved. Units and examples stay in ferry's source (apps/deploy).
+    file(REMOVE_RECURSE
+        "${CURRENT_PACKAGES_DIR}/lib/systemd"
+        "${CURRENT_PACKAGES_DIR}/etc"
+        "${CURRENT_PACKAGES_DIR}/share/doc"
+        "${CURRENT_PACKAGES_DIR}/debug/lib/systemd"
+        "${CURRENT_PACKAGES_DIR}/debug/etc")
 endif()
 
 file(REMOVE_RECURSE
