@@ -153,7 +153,7 @@ TEST_CASE("every endpoint needs the bearer token; repeated failures get 429", "[
     CHECK(ok->status == 200);
   }
   httplib::Client anon_g{"127.0.0.1", g.server->port()};
-  auto wrong_scheme = anon_g.Get("/metrics", {{"Authorization", "Basic " + token}});
+  auto wrong_scheme = anon_g.Get("/metrics", httplib::Headers{{"Authorization", "Basic " + token}});
   REQUIRE(wrong_scheme);
   CHECK(wrong_scheme->status == 401);
 }
@@ -538,7 +538,8 @@ TEST_CASE("the binary serves: promotes a due retry and answers the API", "[retry
   CHECK(ferry::test::wait_until([&] { return q.stats().ready == 1; }, 3s));
 
   httplib::Client http{"127.0.0.1", port};
-  auto r = http.Get("/admin/dlq/" + q.name(), {{"Authorization", "Bearer " + token}});
+  auto r =
+      http.Get("/admin/dlq/" + q.name(), httplib::Headers{{"Authorization", "Bearer " + token}});
   REQUIRE(r);
   CHECK(r->status == 200);
   r = http.Get("/admin/dlq/stats");
