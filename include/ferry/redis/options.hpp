@@ -19,6 +19,8 @@
 #include <optional>
 #include <string>
 
+#include "ferry/export.hpp"
+
 namespace ferry::redis {
 
 /// Settings of the connection pool in `client`.
@@ -66,6 +68,6 @@ struct options {
 
 /// Whether this build of ferry can speak TLS to Redis (needs hiredis >= 1.0 built with
 /// hiredis_ssl at configure time). Debian 12's hiredis 0.14 has no TLS.
-[[nodiscard]] bool tls_available() noexcept;
+[[nodiscard]] FERRY_API bool tls_available() noexcept;
 
 }  // namespace ferry::redis
