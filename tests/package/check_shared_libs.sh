@@ -54,7 +54,7 @@ exported ferry_redis '^typeinfo for ferry::error$' "catching ferry::error"
 exported ferry_redis '^ferry::redis::client::client\(' "the Redis client"
 exported ferry_redis '^ferry::redis::parse_url\(' "Redis URLs"
 exported ferry_redis '^ferry::cache::detail::cache_core::get\(' "cache<T> calls it inline"
-exported ferry_redis '^ferry::queue::queue::enqueue\(' "the reliable queue"
+exported ferry_redis '^ferry::queue::queue::enqueue(\[abi:cxx11\])?\(' "the reliable queue"
 exported ferry_redis '^typeinfo for ferry::queue::permanent_failure$' "thrown by handlers"
 
 # lib/'s private headers: the Redis wire encoder and reply builder, the queue's and the rate
