@@ -22,7 +22,7 @@ else()
 endif()
 # ferry::celery: args/kwargs are nlohmann JSON in its API, so the dependency is public.
 find_package(nlohmann_json 3 REQUIRED)
-set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES nlohmann_json)
+set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES_PUBLIC nlohmann_json)
 # mail: GMime 3 (brings GLib) and gumbo, through pkg-config. ferryConfig.cmake re-creates
 # these exact imported targets for the installed ferry::mail.
 find_package(PkgConfig REQUIRED)

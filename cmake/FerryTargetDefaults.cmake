@@ -1,8 +1,36 @@
+# ---------------------------------------------------------------------------
+# Run-time search path of an installed shared build
+# ---------------------------------------------------------------------------
+# Installed apps and libraries find ferry's shared libraries relative to themselves ($ORIGIN),
+# so an install into any prefix (/opt/ferry, a staging directory) runs without LD_LIBRARY_PATH
+# and can be moved. An install into a directory the dynamic linker searches anyway (a /usr
+# install, the Debian package) gets no RUNPATH, and a CMAKE_INSTALL_RPATH given by the user
+# wins over both.
+set(FERRY_INSTALL_RPATH_EXE "")
+set(FERRY_INSTALL_RPATH_LIB "")
+set(_ferry_libdir "${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}")
+if(BUILD_SHARED_LIBS AND NOT DEFINED CMAKE_INSTALL_RPATH
+    AND NOT IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}" AND NOT IS_ABSOLUTE "${CMAKE_INSTALL_BINDIR}"
+    AND NOT _ferry_libdir IN_LIST CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES
+    AND NOT _ferry_libdir IN_LIST CMAKE_PLATFORM_IMPLICIT_LINK_DIRECTORIES)
+  file(RELATIVE_PATH _ferry_bin_to_lib
+    "/prefix/${CMAKE_INSTALL_BINDIR}" "/prefix/${CMAKE_INSTALL_LIBDIR}")
+  set(FERRY_INSTALL_RPATH_EXE "$ORIGIN/${_ferry_bin_to_lib}")
+  set(FERRY_INSTALL_RPATH_LIB "$ORIGIN")
+endif()
+
 # ferry_target_defaults(<target>)
-#   Applies ferry's warning set, -Werror (FERRY_WARNINGS_AS_ERRORS) and sanitizers
-#   (FERRY_SANITIZE) to one of ferry's own targets. Everything is PRIVATE, except the
-#   sanitizer link flags of static libraries, which their consumers must link too.
+#   Applies ferry's warning set, -Werror (FERRY_WARNINGS_AS_ERRORS), sanitizers
+#   (FERRY_SANITIZE) and the install RPATH (above) to one of ferry's own targets. Everything
+#   is PRIVATE, except the sanitizer link flags of static libraries, which their consumers
+#   must link too.
 function(ferry_target_defaults target)
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "EXECUTABLE" AND FERRY_INSTALL_RPATH_EXE)
+    set_target_properties(${target} PROPERTIES INSTALL_RPATH "${FERRY_INSTALL_RPATH_EXE}")
+  elseif(type STREQUAL "SHARED_LIBRARY" AND FERRY_INSTALL_RPATH_LIB)
+    set_target_properties(${target} PROPERTIES INSTALL_RPATH "${FERRY_INSTALL_RPATH_LIB}")
+  endif()
   target_compile_features(${target} PUBLIC cxx_std_20)
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     target_compile_options(${target} PRIVATE
@@ -14,7 +42,6 @@ function(ferry_target_defaults target)
     if(FERRY_SANITIZE)
       target_compile_options(${target} PRIVATE -fsanitize=${FERRY_SANITIZE} -fno-omit-frame-pointer
         -fno-sanitize-recover=all)
-      get_target_property(type ${target} TYPE)
       if(type STREQUAL "STATIC_LIBRARY")
         target_link_options(${target} INTERFACE $<BUILD_INTERFACE:-fsanitize=${FERRY_SANITIZE}>)
       else()
@@ -25,16 +52,24 @@ function(ferry_target_defaults target)
 endfunction()
 
 # ferry_add_component(<name> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
-#   Defines the static library ferry_<name> with the alias ferry::<name> and the export
-#   name <name>, so the target reads the same through add_subdirectory and find_package.
+#   Defines the library ferry_<name> with the alias ferry::<name> and the export name <name>,
+#   so the target reads the same through add_subdirectory and find_package. It is static
+#   unless BUILD_SHARED_LIBS is ON; a shared one is libferry_<name>.so.<FERRY_SOVERSION>.
+#   Symbols are hidden by default in both kinds: only what include/ferry marks FERRY_API
+#   (ferry/export.hpp) is exported, so lib/'s internals never become ABI, and a static ferry
+#   linked into a user's shared library does not leak them either.
 function(ferry_add_component name)
   cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
-  add_library(ferry_${name} STATIC ${ARG_SOURCES})
+  add_library(ferry_${name} ${ARG_SOURCES})
   add_library(ferry::${name} ALIAS ferry_${name})
   set_target_properties(ferry_${name} PROPERTIES
     EXPORT_NAME ${name}
     OUTPUT_NAME ferry_${name}
-    POSITION_INDEPENDENT_CODE ON)
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    VERSION ${PROJECT_VERSION}
+    SOVERSION ${FERRY_SOVERSION})
   target_include_directories(ferry_${name}
     PUBLIC
       $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>

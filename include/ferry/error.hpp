@@ -22,6 +22,8 @@
 #include <system_error>
 #include <type_traits>
 
+#include "ferry/export.hpp"
+
 namespace ferry {
 
 /// What went wrong. Values are stable: they may be logged and compared across versions.
@@ -38,21 +40,21 @@ enum class errc {
   auth_failed,        ///< Credentials were rejected.
   not_found,          ///< A named thing (job, queue, script) does not exist.
   io_error,           ///< A local I/O operation (file, socket) failed.
-  busy,               ///< The server is loading or otherwise temporarily unable to serve (transient).
-  closed,             ///< The handle was closed or is shutting down.
+  busy,    ///< The server is loading or otherwise temporarily unable to serve (transient).
+  closed,  ///< The handle was closed or is shutting down.
 };
 
 /// The category of ferry's error codes; its name is "ferry".
-[[nodiscard]] const std::error_category& error_category() noexcept;
+[[nodiscard]] FERRY_API const std::error_category& error_category() noexcept;
 
 /// Builds an error_code in ferry's category (also found by ADL from `errc` values).
-[[nodiscard]] std::error_code make_error_code(errc e) noexcept;
+[[nodiscard]] FERRY_API std::error_code make_error_code(errc e) noexcept;
 
 /// True for codes where the same operation may succeed if tried again later.
-[[nodiscard]] bool is_transient(errc e) noexcept;
+[[nodiscard]] FERRY_API bool is_transient(errc e) noexcept;
 
 /// The exception type of ferry. See the file comment.
-class error : public std::system_error {
+class FERRY_API error : public std::system_error {
  public:
   error(errc code, const std::string& what) : std::system_error(make_error_code(code), what) {}
 

@@ -23,13 +23,15 @@
 #include <cstdint>
 #include <random>
 
+#include "ferry/export.hpp"
+
 namespace ferry {
 
 /// How a delay is randomised; see the file comment.
 enum class jitter_mode { none, full, equal };
 
 /// Attempts + exponential backoff + jitter. An aggregate: set only what you need.
-struct retry_policy {
+struct FERRY_API retry_policy {
   /// Total tries including the first; 1 means "never retry". Must be >= 1.
   int max_attempts = 3;
   /// Nominal delay after the first failure.

@@ -16,14 +16,17 @@
 #include <string>
 #include <string_view>
 
+#include "ferry/export.hpp"
+
 namespace ferry {
 
 /// Escapes every byte outside RFC 3986's unreserved set (A-Z a-z 0-9 - . _ ~) as %XX
 /// (upper-case hex), except the bytes listed in `keep`.
-[[nodiscard]] std::string percent_encode(std::string_view text, std::string_view keep = {});
+[[nodiscard]] FERRY_API std::string percent_encode(std::string_view text,
+                                                   std::string_view keep = {});
 
 /// Decodes %XX escapes; nullopt when an escape is truncated or not hexadecimal. A '+' stays a
 /// '+' (it means a space only in HTML forms, not in URLs).
-[[nodiscard]] std::optional<std::string> percent_decode(std::string_view text);
+[[nodiscard]] FERRY_API std::optional<std::string> percent_decode(std::string_view text);
 
 }  // namespace ferry

@@ -39,6 +39,7 @@
 #include "ferry/amqp/message.hpp"
 #include "ferry/amqp/topology.hpp"
 #include "ferry/amqp/url.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::amqp {
 
@@ -57,7 +58,7 @@ struct basic_consumer_options {
 };
 
 /// basic.consume with deferred, cross-thread acks. See the file comment.
-class basic_consumer {
+class FERRY_API basic_consumer {
  public:
   /// Connects, declares, sets basic.qos and starts consuming every queue.
   basic_consumer(const url& address, basic_consumer_options options);

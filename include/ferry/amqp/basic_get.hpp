@@ -25,6 +25,7 @@
 
 #include "ferry/amqp/connection.hpp"
 #include "ferry/amqp/message.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::amqp {
 
@@ -37,10 +38,10 @@ struct nack_options {
 };
 
 /// basic.get without auto-ack: the head of `queue`, or nullopt when it is empty. One round trip.
-[[nodiscard]] std::optional<delivery> get(connection& c, std::string_view queue);
+[[nodiscard]] FERRY_API std::optional<delivery> get(connection& c, std::string_view queue);
 /// basic.ack of `tag` (with `multiple`, also every earlier unsettled tag).
-void ack(connection& c, std::uint64_t tag, bool multiple = false);
+FERRY_API void ack(connection& c, std::uint64_t tag, bool multiple = false);
 /// basic.nack of `tag`; see nack_options.
-void nack(connection& c, std::uint64_t tag, nack_options options = {});
+FERRY_API void nack(connection& c, std::uint64_t tag, nack_options options = {});
 
 }  // namespace ferry::amqp

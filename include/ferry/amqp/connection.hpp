@@ -28,6 +28,7 @@
 #include <memory>
 
 #include "ferry/amqp/url.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::amqp {
 
@@ -36,7 +37,7 @@ class session;
 }
 
 /// An open AMQP connection + channel. Move-only; the destructor closes politely, never throws.
-class connection {
+class FERRY_API connection {
  public:
   /// Connects, logs in and opens a channel; throws ferry::error on failure.
   explicit connection(const url& address);

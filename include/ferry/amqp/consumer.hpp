@@ -50,6 +50,7 @@
 #include "ferry/amqp/message.hpp"
 #include "ferry/amqp/topology.hpp"
 #include "ferry/amqp/url.hpp"
+#include "ferry/export.hpp"
 #include "ferry/retry_policy.hpp"
 
 namespace ferry::amqp {
@@ -89,7 +90,7 @@ struct consumer_options {
 };
 
 /// A manual-ack consumer with retries, a DLQ and automatic reconnects. See the file comment.
-class consumer {
+class FERRY_API consumer {
  public:
   /// Validates options (std::invalid_argument); does not connect yet.
   consumer(url address, consumer_options options);

@@ -40,6 +40,7 @@
 #include "ferry/amqp/message.hpp"
 #include "ferry/amqp/publisher.hpp"
 #include "ferry/amqp/url.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::amqp {
 
@@ -64,10 +65,10 @@ struct dead_letter_options {
 
 /// The id of a message without message_id: "h" + 16 hex digits (FNV-1a of body and
 /// x-ferry-first-failure), stable across peeks.
-[[nodiscard]] std::string dead_message_id(const message& m);
+[[nodiscard]] FERRY_API std::string dead_message_id(const message& m);
 
 /// The DLQ of one work queue. See the file comment.
-class dead_letter_queue {
+class FERRY_API dead_letter_queue {
  public:
   /// Connects (throws like publisher's constructor). `work_queue` is the consumer's queue.
   dead_letter_queue(const url& address, std::string work_queue, dead_letter_options options = {});

@@ -35,6 +35,7 @@
 #include "ferry/amqp/message.hpp"
 #include "ferry/amqp/topology.hpp"
 #include "ferry/amqp/url.hpp"
+#include "ferry/export.hpp"
 #include "ferry/retry_policy.hpp"
 
 namespace ferry::amqp {
@@ -67,7 +68,7 @@ struct publisher_options {
 };
 
 /// A confirming, reconnecting AMQP publisher. See the file comment.
-class publisher {
+class FERRY_API publisher {
  public:
   /// Connects (once, no retry: a bad URL or credentials fail fast) and declares the topology.
   explicit publisher(const url& address, publisher_options options = {});

@@ -27,6 +27,8 @@
 #include <variant>
 #include <vector>
 
+#include "ferry/export.hpp"
+
 namespace ferry::amqp {
 
 class field_value;
@@ -54,7 +56,7 @@ struct bytes {
 using array = std::vector<field_value>;
 
 /// An AMQP field table ('F'): names in insertion order, each name at most once.
-class table {
+class FERRY_API table {
  public:
   using entry = std::pair<std::string, field_value>;
 
@@ -78,14 +80,14 @@ class table {
   [[nodiscard]] auto begin() const noexcept { return entries_.begin(); }
   [[nodiscard]] auto end() const noexcept { return entries_.end(); }
 
-  friend bool operator==(const table& a, const table& b);
+  friend FERRY_API bool operator==(const table& a, const table& b);
 
  private:
   std::vector<entry> entries_;
 };
 
 /// One AMQP field value. Implicitly constructible from the C++ type it holds.
-class field_value {
+class FERRY_API field_value {
  public:
   using variant =
       std::variant<std::monostate, bool, std::int8_t, std::uint8_t, std::int16_t, std::uint16_t,

@@ -26,6 +26,7 @@
 
 #include "ferry/amqp/connection.hpp"
 #include "ferry/amqp/table.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::amqp {
 
@@ -48,7 +49,7 @@ enum class queue_type { classic, quorum };
 enum class overflow_mode { drop_head, reject_publish, reject_publish_dlx };
 
 /// A queue to declare; the typed fields become x-arguments (see build_arguments()).
-struct queue_spec {
+struct FERRY_API queue_spec {
   std::string name;  ///< empty = server-named (returned by declare_queue)
   bool durable = true;
   bool exclusive = false;
@@ -80,7 +81,7 @@ struct queue_info {
 };
 
 /// Declarations applied in order: exchanges, queues, bindings.
-struct topology {
+struct FERRY_API topology {
   std::vector<exchange_spec> exchanges;
   std::vector<queue_spec> queues;
   std::vector<binding_spec> bindings;
@@ -88,18 +89,19 @@ struct topology {
   void declare(connection& c) const;
 };
 
-void declare_exchange(connection& c, const exchange_spec& spec);
+FERRY_API void declare_exchange(connection& c, const exchange_spec& spec);
 /// Returns the queue's name (the server-chosen one if spec.name is empty). One round trip.
-std::string declare_queue(connection& c, const queue_spec& spec);
-void bind_queue(connection& c, const binding_spec& spec);
-void unbind_queue(connection& c, const binding_spec& spec);
+FERRY_API std::string declare_queue(connection& c, const queue_spec& spec);
+FERRY_API void bind_queue(connection& c, const binding_spec& spec);
+FERRY_API void unbind_queue(connection& c, const binding_spec& spec);
 /// Passive declare: nullopt if the queue does not exist. One round trip.
-[[nodiscard]] std::optional<queue_info> inspect_queue(connection& c, std::string_view queue);
+[[nodiscard]] FERRY_API std::optional<queue_info> inspect_queue(connection& c,
+                                                                std::string_view queue);
 /// Removes all ready messages; returns how many.
-std::uint32_t purge_queue(connection& c, std::string_view queue);
+FERRY_API std::uint32_t purge_queue(connection& c, std::string_view queue);
 /// Deletes the queue (no error if absent); returns how many messages it held.
-std::uint32_t delete_queue(connection& c, std::string_view queue);
+FERRY_API std::uint32_t delete_queue(connection& c, std::string_view queue);
 /// Deletes the exchange (no error if absent).
-void delete_exchange(connection& c, std::string_view exchange);
+FERRY_API void delete_exchange(connection& c, std::string_view exchange);
 
 }  // namespace ferry::amqp

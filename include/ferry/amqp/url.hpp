@@ -27,10 +27,12 @@
 #include <string>
 #include <string_view>
 
+#include "ferry/export.hpp"
+
 namespace ferry::amqp {
 
 /// A parsed AMQP URL: everything needed to open a connection.
-struct url {
+struct FERRY_API url {
   bool tls = false;                    ///< amqps:// (TLS through rabbitmq-c's OpenSSL socket).
   std::string host = "localhost";      ///< Host name or address (no brackets for IPv6).
   int port = 5672;                     ///< TCP port.

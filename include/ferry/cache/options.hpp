@@ -22,6 +22,7 @@
 #include <functional>
 
 #include "ferry/error.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::cache {
 
@@ -42,7 +43,7 @@ struct near_cache_options {
   std::chrono::milliseconds health_interval{1000};
 };
 
-struct cache_options {
+struct FERRY_API cache_options {
   /// false: every call is a pass-through (get misses, set does nothing, get_or_set just runs
   /// the loader), as CACHE_ENABLED=false did in the Python services.
   bool enabled = true;

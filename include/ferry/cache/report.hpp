@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ferry/cache/stats.hpp"
+#include "ferry/export.hpp"
 #include "ferry/redis/client.hpp"
 
 namespace ferry::cache {
@@ -55,12 +56,12 @@ struct report {
 };
 
 /// Parses the text of an INFO reply (pure; `db` selects the keyspace line "db<N>:").
-[[nodiscard]] redis_info parse_info(std::string_view info, int db);
+[[nodiscard]] FERRY_API redis_info parse_info(std::string_view info, int db);
 
 /// Counters of `caches`, INFO from the server behind `client`, and the pool's counters.
-[[nodiscard]] report cache_report(redis::client& client, std::vector<cache_stats> caches);
+[[nodiscard]] FERRY_API report cache_report(redis::client& client, std::vector<cache_stats> caches);
 
 /// The report as a JSON object (stable field names, snake_case; durations in microseconds).
-[[nodiscard]] std::string to_json(const report& r);
+[[nodiscard]] FERRY_API std::string to_json(const report& r);
 
 }  // namespace ferry::cache

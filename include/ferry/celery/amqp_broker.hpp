@@ -40,6 +40,7 @@
 
 #include "ferry/amqp/url.hpp"
 #include "ferry/celery/broker.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::celery {
 
@@ -63,7 +64,7 @@ struct amqp_transport_options {
 };
 
 /// Celery over RabbitMQ. See the file comment.
-class amqp_broker final : public broker {
+class FERRY_API amqp_broker final : public broker {
  public:
   /// Connects the publishing connection now (a bad URL or credentials fail fast); the
   /// consuming connection opens on the first fetch().
@@ -111,7 +112,7 @@ class amqp_broker final : public broker {
 
 /// A broker for `url`: redis://, rediss://, unix:// → redis_broker; amqp://, amqps://,
 /// pyamqp:// → amqp_broker. Throws errc::config for any other scheme.
-[[nodiscard]] std::shared_ptr<broker> open_broker(std::string_view url,
-                                                  amqp_transport_options amqp_options = {});
+[[nodiscard]] FERRY_API std::shared_ptr<broker> open_broker(
+    std::string_view url, amqp_transport_options amqp_options = {});
 
 }  // namespace ferry::celery

@@ -21,17 +21,18 @@
 #include "ferry/amqp/table.hpp"
 #include "ferry/celery/json.hpp"
 #include "ferry/celery/task_message.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::celery {
 
 /// The AMQP field table py-amqp would write for the JSON object `headers`.
-[[nodiscard]] amqp::table to_amqp_table(const json& headers);
+[[nodiscard]] FERRY_API amqp::table to_amqp_table(const json& headers);
 /// An AMQP field table as a JSON object (lenient, see the file comment).
-[[nodiscard]] json from_amqp_table(const amqp::table& headers);
+[[nodiscard]] FERRY_API json from_amqp_table(const amqp::table& headers);
 
 /// Properties, headers and body as py-amqp publishes them.
-[[nodiscard]] amqp::message to_amqp_message(const task_message& message);
+[[nodiscard]] FERRY_API amqp::message to_amqp_message(const task_message& message);
 /// The task_message of a received AMQP message.
-[[nodiscard]] task_message from_amqp_message(const amqp::message& message);
+[[nodiscard]] FERRY_API task_message from_amqp_message(const amqp::message& message);
 
 }  // namespace ferry::celery

@@ -21,13 +21,14 @@
 
 #include "ferry/celery/json.hpp"
 #include "ferry/celery/task_result.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::celery {
 
 class redis_backend;
 
 /// Thrown by async_result::get() when the task failed or was revoked.
-class task_failed : public std::runtime_error {
+class FERRY_API task_failed : public std::runtime_error {
  public:
   explicit task_failed(task_result result);
   /// The stored meta (status FAILURE or REVOKED).
@@ -40,7 +41,7 @@ class task_failed : public std::runtime_error {
   std::optional<exception_info> exc_;
 };
 
-class async_result {
+class FERRY_API async_result {
  public:
   async_result(std::string task_id, std::shared_ptr<redis_backend> backend);
 

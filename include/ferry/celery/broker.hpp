@@ -29,6 +29,7 @@
 
 #include "ferry/celery/json.hpp"
 #include "ferry/celery/task_message.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::celery {
 
@@ -58,7 +59,7 @@ struct outgoing_message {
 };
 
 /// A Celery transport. See the file comment.
-class broker {
+class FERRY_API broker {
  public:
   virtual ~broker() = default;
 
@@ -125,7 +126,7 @@ class broker {
 
 /// The JSON a Redis dead-letter entry holds: {"error", "queue", "time" (ISO 8601, UTC),
 /// "envelope" (the raw text, which may not be JSON)}.
-[[nodiscard]] json dead_letter_entry(std::string_view error, std::string_view queue,
-                                     std::string_view raw_envelope);
+[[nodiscard]] FERRY_API json dead_letter_entry(std::string_view error, std::string_view queue,
+                                               std::string_view raw_envelope);
 
 }  // namespace ferry::celery

@@ -31,6 +31,7 @@
 #include "ferry/celery/redis_backend.hpp"
 #include "ferry/celery/redis_broker.hpp"
 #include "ferry/celery/signature.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::celery {
 
@@ -74,7 +75,7 @@ struct client_options {
   redis_backend_options backend{};
 };
 
-class client {
+class FERRY_API client {
  public:
   /// Redis broker and backend: opens one pool on each URL (one pool when both URLs are equal).
   /// For an amqp:// broker use the other constructor with open_broker() (ferry::celery_amqp);

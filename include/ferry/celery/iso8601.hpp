@@ -21,16 +21,18 @@
 #include <string>
 #include <string_view>
 
+#include "ferry/export.hpp"
+
 namespace ferry::celery {
 
 /// `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`, as Python's aware-UTC `isoformat()` (fraction omitted
 /// when the microseconds are zero; sub-microsecond precision is truncated).
-[[nodiscard]] std::string format_isoformat(std::chrono::system_clock::time_point t);
+[[nodiscard]] FERRY_API std::string format_isoformat(std::chrono::system_clock::time_point t);
 
 /// The same without offset (`datetime.utcnow().isoformat()`), as `date_done` in Celery 5.2.
-[[nodiscard]] std::string format_isoformat_naive(std::chrono::system_clock::time_point t);
+[[nodiscard]] FERRY_API std::string format_isoformat_naive(std::chrono::system_clock::time_point t);
 
 /// Parses an ISO-8601 date-time (see the file comment for the accepted forms) to UTC.
-[[nodiscard]] std::chrono::system_clock::time_point parse_iso8601(std::string_view text);
+[[nodiscard]] FERRY_API std::chrono::system_clock::time_point parse_iso8601(std::string_view text);
 
 }  // namespace ferry::celery

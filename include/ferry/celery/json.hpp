@@ -26,13 +26,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ferry/export.hpp"
+
 namespace ferry::celery {
 
 /// JSON value with insertion-ordered objects (Python dict semantics).
 using json = nlohmann::ordered_json;
 
 /// Serialises like Python's `json.dumps(value)` with default arguments (kombu's json codec).
-[[nodiscard]] std::string python_json_dumps(const json& value);
+[[nodiscard]] FERRY_API std::string python_json_dumps(const json& value);
 
 /// Limits for parse_json.
 struct json_parse_options {
@@ -42,7 +44,7 @@ struct json_parse_options {
 
 /// Parses JSON text. `what` names the input in error messages (e.g. "task body").
 /// Throws ferry::error(errc::decode_error) on invalid JSON, invalid UTF-8 or too deep nesting.
-[[nodiscard]] json parse_json(std::string_view text, std::string_view what,
-                              const json_parse_options& options = {});
+[[nodiscard]] FERRY_API json parse_json(std::string_view text, std::string_view what,
+                                        const json_parse_options& options = {});
 
 }  // namespace ferry::celery

@@ -31,6 +31,7 @@
 #include <string_view>
 
 #include "ferry/celery/task_message.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::celery {
 
@@ -52,14 +53,13 @@ struct kombu_redis_delivery {
 
 /// The envelope text kombu 5.2 LPUSHes for `message`. `delivery_tag` nullopt = fresh uuid4.
 /// The body is always base64-encoded (`body_encoding: "base64"`), as kombu does.
-[[nodiscard]] std::string to_kombu_redis_json(const task_message& message,
-                                              std::string_view exchange,
-                                              std::string_view routing_key,
-                                              std::optional<std::string> delivery_tag = {});
+[[nodiscard]] FERRY_API std::string to_kombu_redis_json(
+    const task_message& message, std::string_view exchange, std::string_view routing_key,
+    std::optional<std::string> delivery_tag = {});
 
 /// Reads an envelope (as popped from the list or stored in the `unacked` hash's first element).
 /// A body without `body_encoding` is taken as literal text, as kombu 5.2 does.
-[[nodiscard]] kombu_redis_delivery from_kombu_redis_json(std::string_view text);
+[[nodiscard]] FERRY_API kombu_redis_delivery from_kombu_redis_json(std::string_view text);
 
 /// One entry of kombu's `unacked` hash (field = delivery tag): `[envelope, exchange, rk]`.
 struct kombu_redis_unacked_entry {
@@ -71,37 +71,40 @@ struct kombu_redis_unacked_entry {
 
 /// The `unacked` hash value kombu HSETs on delivery: `[<envelope>, "<exchange>", "<rk>"]`.
 /// `envelope` must be the JSON text of an envelope (as popped from the list).
-[[nodiscard]] std::string kombu_redis_unacked_value(std::string_view envelope,
-                                                    std::string_view exchange,
-                                                    std::string_view routing_key);
+[[nodiscard]] FERRY_API std::string kombu_redis_unacked_value(std::string_view envelope,
+                                                              std::string_view exchange,
+                                                              std::string_view routing_key);
 
 /// Reads an `unacked` hash value; throws errc::decode_error when it is not that shape.
-[[nodiscard]] kombu_redis_unacked_entry parse_kombu_redis_unacked_value(std::string_view text);
+[[nodiscard]] FERRY_API kombu_redis_unacked_entry
+parse_kombu_redis_unacked_value(std::string_view text);
 
 /// The envelope kombu pushes back when it restores an unacked message (visibility timeout,
 /// reject with requeue, shutdown): `"redelivered": true` added to `headers` and to
 /// `properties.delivery_info`. Throws errc::decode_error for invalid envelopes.
-[[nodiscard]] std::string kombu_redis_mark_redelivered(std::string_view envelope);
+[[nodiscard]] FERRY_API std::string kombu_redis_mark_redelivered(std::string_view envelope);
 
 /// The list a message of `priority` goes to: priority clamped to 0..9, mapped down to the
 /// step 0/3/6/9; step 0 is `queue` itself, the others `queue + "\x06\x16" + digit`.
-[[nodiscard]] std::string kombu_redis_queue_for_priority(std::string_view queue, int priority);
+[[nodiscard]] FERRY_API std::string kombu_redis_queue_for_priority(std::string_view queue,
+                                                                   int priority);
 
 /// The four lists of `queue` in the order kombu polls them (BRPOP argument order).
-[[nodiscard]] std::array<std::string, 4> kombu_redis_priority_queues(std::string_view queue);
+[[nodiscard]] FERRY_API std::array<std::string, 4> kombu_redis_priority_queues(
+    std::string_view queue);
 
 /// `_kombu.binding.<exchange>`: the set of bindings of an exchange.
-[[nodiscard]] std::string kombu_redis_binding_key(std::string_view exchange);
+[[nodiscard]] FERRY_API std::string kombu_redis_binding_key(std::string_view exchange);
 
 /// A member of the binding set: `routing_key \x06\x16 pattern \x06\x16 queue`.
-[[nodiscard]] std::string kombu_redis_binding_member(std::string_view routing_key,
-                                                     std::string_view pattern,
-                                                     std::string_view queue);
+[[nodiscard]] FERRY_API std::string kombu_redis_binding_member(std::string_view routing_key,
+                                                               std::string_view pattern,
+                                                               std::string_view queue);
 
 /// Standard base64 with padding (what kombu's body_encoding "base64" uses).
-[[nodiscard]] std::string base64_encode(std::string_view bytes);
+[[nodiscard]] FERRY_API std::string base64_encode(std::string_view bytes);
 
 /// Decodes standard base64 (padding optional, no whitespace); throws errc::decode_error.
-[[nodiscard]] std::string base64_decode(std::string_view text);
+[[nodiscard]] FERRY_API std::string base64_decode(std::string_view text);
 
 }  // namespace ferry::celery

@@ -28,12 +28,13 @@
 #include <string>
 
 #include "ferry/celery/json.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::celery {
 
 /// Python's `repr()` of the value. With `top_level_tuple`, a top-level array is shown as a
 /// tuple: `(1, 2)`, `(1,)`, `()`.
-[[nodiscard]] std::string python_repr(const json& value, bool top_level_tuple = false);
+[[nodiscard]] FERRY_API std::string python_repr(const json& value, bool top_level_tuple = false);
 
 /// Settings of celery_saferepr; the defaults are what Celery 5.2 uses for argsrepr/kwargsrepr.
 struct saferepr_options {
@@ -46,6 +47,7 @@ struct saferepr_options {
 };
 
 /// `celery.utils.saferepr.saferepr(value, maxlen, maxlevels)` of Celery 5.2.
-[[nodiscard]] std::string celery_saferepr(const json& value, const saferepr_options& options = {});
+[[nodiscard]] FERRY_API std::string celery_saferepr(const json& value,
+                                                    const saferepr_options& options = {});
 
 }  // namespace ferry::celery

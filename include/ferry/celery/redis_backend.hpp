@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "ferry/celery/task_result.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::redis {
 class client;
@@ -39,7 +40,7 @@ struct redis_backend_options {
   std::optional<std::chrono::seconds> result_expires = std::chrono::hours(24);
 };
 
-class redis_backend {
+class FERRY_API redis_backend {
  public:
   explicit redis_backend(std::shared_ptr<redis::client> client, redis_backend_options options = {});
 

@@ -43,6 +43,7 @@
 #include "ferry/celery/broker.hpp"
 #include "ferry/celery/kombu_redis.hpp"
 #include "ferry/celery/task_message.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::redis {
 class client;
@@ -89,7 +90,7 @@ struct redis_delivery {
   std::string error{};
 };
 
-class redis_broker final : public broker {
+class FERRY_API redis_broker final : public broker {
  public:
   explicit redis_broker(std::shared_ptr<redis::client> client,
                         redis_transport_options options = {});

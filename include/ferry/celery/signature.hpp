@@ -20,11 +20,12 @@
 #include <string>
 
 #include "ferry/celery/json.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::celery {
 
 /// One task invocation to be made by the worker (a callback, errback or chain step).
-struct signature {
+struct FERRY_API signature {
   /// Registered task name, e.g. "tasks.mul"; "celery.group"/"celery.chain"/"celery.chord" for
   /// canvas primitives.
   std::string task{};

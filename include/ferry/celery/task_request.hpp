@@ -36,6 +36,7 @@
 #include "ferry/celery/json.hpp"
 #include "ferry/celery/signature.hpp"
 #include "ferry/celery/task_message.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::celery {
 
@@ -124,8 +125,8 @@ struct build_options {
 };
 
 /// The protocol-2 message Celery 5.2's apply_async/send_task produces for `request`.
-[[nodiscard]] task_message build_message(const task_request& request,
-                                         const build_options& options = {});
+[[nodiscard]] FERRY_API task_message build_message(const task_request& request,
+                                                   const build_options& options = {});
 
 /// Limits for parse_message.
 struct parse_options {
@@ -137,16 +138,16 @@ struct parse_options {
 
 /// Reads a Celery task message (protocol 2, hybrid or protocol 1). Headers the protocol does
 /// not define go to `extra_headers`; a missing optional header takes its default.
-[[nodiscard]] task_request parse_message(const task_message& message,
-                                         const parse_options& options = {});
+[[nodiscard]] FERRY_API task_request parse_message(const task_message& message,
+                                                   const parse_options& options = {});
 
 /// The body JSON `[args, kwargs, {"callbacks", "errbacks", "chain", "chord"}]`.
-[[nodiscard]] json make_body(const task_request& request);
+[[nodiscard]] FERRY_API json make_body(const task_request& request);
 
 /// A fresh random (version 4) UUID in canonical lowercase form, for task ids.
-[[nodiscard]] std::string new_task_id();
+[[nodiscard]] FERRY_API std::string new_task_id();
 
 /// `gen<pid>@<hostname>`, the node name Celery puts in `origin` for non-worker senders.
-[[nodiscard]] std::string default_origin();
+[[nodiscard]] FERRY_API std::string default_origin();
 
 }  // namespace ferry::celery

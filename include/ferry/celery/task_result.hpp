@@ -26,6 +26,7 @@
 #include <string_view>
 
 #include "ferry/celery/json.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::celery {
 
@@ -43,19 +44,19 @@ inline constexpr std::string_view rejected = "REJECTED";
 }  // namespace states
 
 /// SUCCESS, FAILURE or REVOKED: the states that end an AsyncResult.get() wait.
-[[nodiscard]] bool is_ready_state(std::string_view status) noexcept;
+[[nodiscard]] FERRY_API bool is_ready_state(std::string_view status) noexcept;
 
 /// FAILURE, RETRY or REVOKED: the states whose `result` is an exception dict.
-[[nodiscard]] bool is_exception_state(std::string_view status) noexcept;
+[[nodiscard]] FERRY_API bool is_exception_state(std::string_view status) noexcept;
 
 /// `celery-task-meta-<task_id>`: the key and the pub/sub channel of a task's result.
-[[nodiscard]] std::string result_key(std::string_view task_id);
+[[nodiscard]] FERRY_API std::string result_key(std::string_view task_id);
 
 /// `celery-taskset-meta-<group_id>`: the key of a saved GroupResult.
-[[nodiscard]] std::string group_result_key(std::string_view group_id);
+[[nodiscard]] FERRY_API std::string group_result_key(std::string_view group_id);
 
 /// A Python exception as Celery's JSON result serializer writes it.
-struct exception_info {
+struct FERRY_API exception_info {
   /// The class `__qualname__`, e.g. "ValueError".
   std::string type{};
   /// The exception's args (a JSON array), e.g. ["bad input", 42].
@@ -84,7 +85,7 @@ struct extended_result_fields {
 };
 
 /// One stored task state.
-struct task_result {
+struct FERRY_API task_result {
   using time_point = std::chrono::system_clock::time_point;
 
   std::string task_id{};

@@ -67,12 +67,13 @@
 #include "ferry/celery/redis_backend.hpp"
 #include "ferry/celery/task_request.hpp"
 #include "ferry/celery/task_result.hpp"
+#include "ferry/export.hpp"
 
 namespace ferry::celery {
 
 /// Thrown by task_context::retry(), or by a handler directly, to request a retry.
 /// Thread safety: thread-compatible value. Errors: none (it is the error).
-class retry_request : public std::runtime_error {
+class FERRY_API retry_request : public std::runtime_error {
  public:
   explicit retry_request(std::optional<std::chrono::milliseconds> countdown = {},
                          std::optional<exception_info> exc = {},
@@ -83,7 +84,7 @@ class retry_request : public std::runtime_error {
 };
 
 /// Thrown by task_context::check_soft_time_limit() once the soft limit has passed.
-class soft_time_limit_exceeded : public std::runtime_error {
+class FERRY_API soft_time_limit_exceeded : public std::runtime_error {
  public:
   soft_time_limit_exceeded() : std::runtime_error("SoftTimeLimitExceeded()") {}
 };
@@ -91,7 +92,7 @@ class soft_time_limit_exceeded : public std::runtime_error {
 /// What a handler sees of its task. Valid only during the handler call.
 /// Thread safety: one per running task; soft_time_limit_exceeded() may be read from any thread.
 /// Errors: retry() throws retry_request, check_soft_time_limit() soft_time_limit_exceeded.
-class task_context {
+class FERRY_API task_context {
  public:
   task_context(const task_request& request, const std::atomic<bool>& soft_limit_flag)
       : request_(request), soft_(soft_limit_flag) {}
@@ -154,7 +155,7 @@ struct worker_options {
   std::function<void()> on_hard_time_limit{};
 };
 
-class worker {
+class FERRY_API worker {
  public:
   worker(std::shared_ptr<broker> broker, std::shared_ptr<redis_backend> backend,
          worker_options options = {});

@@ -21,6 +21,8 @@
 #include <string>
 #include <string_view>
 
+#include "ferry/export.hpp"
+
 namespace ferry::mail {
 
 /// Where `attachment_store::store` put the bytes.
@@ -35,7 +37,7 @@ struct stored_attachment {
 /// Thread safety: thread-safe (const member functions only; no shared mutable state).
 /// Errors: `errc::io_error` from `store`; std::invalid_argument for an empty root or a
 /// malformed digest.
-class attachment_store {
+class FERRY_API attachment_store {
  public:
   /// Uses `root` (created on first store if missing). Throws std::invalid_argument if empty.
   explicit attachment_store(std::filesystem::path root);
@@ -57,6 +59,6 @@ class attachment_store {
 };
 
 /// Lower-case hex SHA-256 of `bytes` (GLib's GChecksum).
-[[nodiscard]] std::string sha256_hex(std::string_view bytes);
+[[nodiscard]] FERRY_API std::string sha256_hex(std::string_view bytes);
 
 }  // namespace ferry::mail

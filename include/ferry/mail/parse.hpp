@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "ferry/export.hpp"
 #include "ferry/mail/parsed_message.hpp"
 
 namespace ferry::mail {
@@ -50,6 +51,7 @@ struct parse_options {
 /// start with a header field ("not an email message"), and any exceeded `parse_options`
 /// limit (the message names the field, e.g. "max_depth (32) exceeded"). Nothing else throws
 /// except std::bad_alloc.
-[[nodiscard]] parsed_message parse_message(std::string_view raw, const parse_options& options = {});
+[[nodiscard]] FERRY_API parsed_message parse_message(std::string_view raw,
+                                                     const parse_options& options = {});
 
 }  // namespace ferry::mail

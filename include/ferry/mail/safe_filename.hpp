@@ -18,9 +18,12 @@
 #include <string>
 #include <string_view>
 
+#include "ferry/export.hpp"
+
 namespace ferry::mail {
 
 /// See the file comment. `max_bytes` is in bytes of UTF-8 and is clamped to at least 16.
-[[nodiscard]] std::string safe_filename(std::string_view name, std::size_t max_bytes = 200);
+[[nodiscard]] FERRY_API std::string safe_filename(std::string_view name,
+                                                  std::size_t max_bytes = 200);
 
 }  // namespace ferry::mail

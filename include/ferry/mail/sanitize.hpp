@@ -25,6 +25,8 @@
 #include <string>
 #include <string_view>
 
+#include "ferry/export.hpp"
+
 namespace ferry::mail {
 
 /// What the sanitiser keeps. All names are lower case. Nothing outside these sets survives.
@@ -75,16 +77,17 @@ struct sanitize_policy {
 /// The default email policy: formatting, lists, tables, links (http, https, mailto) and
 /// images (http, https, cid) with a conservative attribute set; no style, no scripts, no
 /// forms, no embedded content, no svg/math, no event handlers.
-[[nodiscard]] sanitize_policy default_policy();
+[[nodiscard]] FERRY_API sanitize_policy default_policy();
 
 /// Sanitises `html` (UTF-8; invalid sequences become U+FFFD) under `policy`.
 /// Event-handler attributes (`on*`) are removed even if a policy allows them.
 ///
 /// Errors: `ferry::error` with `errc::decode_error` when `html` exceeds
 /// `policy.max_input_bytes`, `max_input_nesting` or `max_input_work` (the message names it).
-[[nodiscard]] std::string sanitize_html(std::string_view html, const sanitize_policy& policy);
+[[nodiscard]] FERRY_API std::string sanitize_html(std::string_view html,
+                                                  const sanitize_policy& policy);
 
 /// `sanitize_html(html, default_policy())`, reusing one default policy.
-[[nodiscard]] std::string sanitize_html(std::string_view html);
+[[nodiscard]] FERRY_API std::string sanitize_html(std::string_view html);
 
 }  // namespace ferry::mail

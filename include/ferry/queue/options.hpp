@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "ferry/export.hpp"
 #include "ferry/retry_policy.hpp"
 
 namespace ferry::queue {
@@ -44,7 +45,7 @@ struct enqueue_options {
 };
 
 /// Per-queue settings.
-struct queue_options {
+struct FERRY_API queue_options {
   /// Keys are "<prefix>:{<queue name>}:<part>", so one queue lives in one Cluster slot.
   std::string key_prefix = "ferry:queue";
   /// Attempts and backoff between attempts of a failed job (MAX_RETRY_ATTEMPTS,

@@ -44,6 +44,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/export.hpp"
 #include "ferry/queue/job.hpp"
 #include "ferry/queue/options.hpp"
 
@@ -54,9 +55,9 @@ class client;
 namespace ferry::queue {
 
 /// A random 128-bit id as 32 lowercase hex characters (unique across processes).
-[[nodiscard]] std::string make_job_id();
+[[nodiscard]] FERRY_API std::string make_job_id();
 
-class queue {
+class FERRY_API queue {
  public:
   /// A handle on queue `name` ([A-Za-z0-9_.:-], no braces). `redis` must outlive the queue.
   queue(redis::client& redis, std::string name, queue_options options = {});
@@ -163,10 +164,10 @@ class queue {
 };
 
 /// Names of queues ever used with key prefix `key_prefix` (recorded on first enqueue).
-[[nodiscard]] std::vector<std::string> known_queues(redis::client& redis,
-                                                    std::string_view key_prefix = "ferry:queue");
+[[nodiscard]] FERRY_API std::vector<std::string> known_queues(
+    redis::client& redis, std::string_view key_prefix = "ferry:queue");
 /// DLQ size of each known queue, for an admin "dlq stats" endpoint.
-[[nodiscard]] std::map<std::string, std::int64_t> dead_counts(
+[[nodiscard]] FERRY_API std::map<std::string, std::int64_t> dead_counts(
     redis::client& redis, std::string_view key_prefix = "ferry:queue");
 
 }  // namespace ferry::queue

@@ -36,6 +36,8 @@
 #include <memory>
 #include <vector>
 
+#include "ferry/export.hpp"
+
 namespace ferry::queue {
 
 class queue;
@@ -60,7 +62,7 @@ struct scheduler_options {
   std::function<void(const maintenance_report&)> on_pass{};
 };
 
-class scheduler {
+class FERRY_API scheduler {
  public:
   explicit scheduler(std::vector<queue*> queues, scheduler_options options = {});
   ~scheduler();

@@ -37,6 +37,7 @@
 #include <string_view>
 
 #include "ferry/error.hpp"
+#include "ferry/export.hpp"
 #include "ferry/queue/job.hpp"
 
 namespace ferry::queue {
@@ -44,7 +45,7 @@ namespace ferry::queue {
 class queue;
 
 /// Thrown by a handler to dead-letter its job at once (fail_permanently) instead of retrying.
-class permanent_failure : public std::runtime_error {
+class FERRY_API permanent_failure : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -81,7 +82,7 @@ struct worker_stats {
   std::uint64_t errors = 0;       ///< Redis errors survived.
 };
 
-class worker {
+class FERRY_API worker {
  public:
   /// Called once per delivery; return normally = done (acked), throw = failed.
   using handler = std::function<void(const job&)>;

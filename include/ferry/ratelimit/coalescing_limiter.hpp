@@ -29,6 +29,7 @@
 #include <span>
 #include <string_view>
 
+#include "ferry/export.hpp"
 #include "ferry/ratelimit/redis_limiter.hpp"
 
 namespace ferry::ratelimit {
@@ -40,7 +41,7 @@ struct coalescing_options {
   std::size_t max_in_flight = 2;
 };
 
-class coalescing_limiter final : public rate_limiter {
+class FERRY_API coalescing_limiter final : public rate_limiter {
  public:
   /// `redis` must outlive the limiter; its pool needs max_in_flight connections.
   coalescing_limiter(redis::client& redis, redis_limiter_options options,

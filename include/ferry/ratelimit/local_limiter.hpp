@@ -20,6 +20,7 @@
 #include <memory>
 #include <vector>
 
+#include "ferry/export.hpp"
 #include "ferry/ratelimit/rate_limiter.hpp"
 
 namespace ferry::ratelimit {
@@ -33,7 +34,7 @@ struct local_limiter_options {
   std::size_t max_keys = 100000;
 };
 
-class local_limiter final : public rate_limiter {
+class FERRY_API local_limiter final : public rate_limiter {
  public:
   explicit local_limiter(local_limiter_options options);
   ~local_limiter() override;

@@ -15,11 +15,12 @@
 #include <span>
 #include <string_view>
 
+#include "ferry/export.hpp"
 #include "ferry/ratelimit/rate_decision.hpp"
 
 namespace ferry::ratelimit {
 
-class rate_limiter {
+class FERRY_API rate_limiter {
  public:
   virtual ~rate_limiter() = default;
 

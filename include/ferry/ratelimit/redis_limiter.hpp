@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "ferry/error.hpp"
+#include "ferry/export.hpp"
 #include "ferry/ratelimit/rate_limiter.hpp"
 
 namespace ferry::redis {
@@ -59,7 +60,7 @@ struct rate_request {
   std::int64_t cost = 1;
 };
 
-class redis_limiter final : public rate_limiter {
+class FERRY_API redis_limiter final : public rate_limiter {
  public:
   /// `redis` must outlive the limiter.
   redis_limiter(redis::client& redis, redis_limiter_options options);
@@ -100,8 +101,9 @@ struct check_result {
 };
 /// Fixed window of `window` starting at the first request; denied requests are not counted.
 /// Throws like redis_limiter with failure_mode::closed would not: store errors propagate.
-[[nodiscard]] check_result check_rate_limit(redis::client& redis, std::string_view api,
-                                            std::int64_t limit, std::chrono::milliseconds window,
-                                            std::string_view key_prefix = "ferry:rl");
+[[nodiscard]] FERRY_API check_result check_rate_limit(redis::client& redis, std::string_view api,
+                                                      std::int64_t limit,
+                                                      std::chrono::milliseconds window,
+                                                      std::string_view key_prefix = "ferry:rl");
 
 }  // namespace ferry::ratelimit

@@ -40,6 +40,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/export.hpp"
 #include "ferry/redis/connection.hpp"
 #include "ferry/redis/detail/args.hpp"
 #include "ferry/redis/options.hpp"
@@ -64,7 +65,7 @@ struct pool_stats {
 
 /// A connection borrowed from a client; returned (or discarded if broken) on destruction.
 /// Move-only. It may outlive its client: the pool state is shared.
-class lease {
+class FERRY_API lease {
  public:
   lease(lease&& other) noexcept;
   lease& operator=(lease&& other) noexcept;
@@ -85,7 +86,7 @@ class lease {
   std::unique_ptr<connection> conn_;
 };
 
-class client {
+class FERRY_API client {
  public:
   /// Creates the pool; connects lazily (the first acquire opens the first connection).
   /// Throws errc::config for invalid options.

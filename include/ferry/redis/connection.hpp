@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 
+#include "ferry/export.hpp"
 #include "ferry/redis/detail/args.hpp"
 #include "ferry/redis/options.hpp"
 #include "ferry/redis/reply.hpp"
@@ -51,7 +52,7 @@ struct message {
   std::optional<std::string> pattern;
 };
 
-class connection {
+class FERRY_API connection {
  public:
   /// Connects and logs in; see the file comment. Throws instead of returning a dead handle.
   explicit connection(const options& opts);

@@ -20,16 +20,18 @@
 #include <string>
 #include <string_view>
 
+#include "ferry/export.hpp"
+
 namespace ferry::redis {
 
 /// CRC16 (XMODEM: poly 0x1021, init 0) as used by Redis Cluster; crc16("123456789") == 0x31C3.
-[[nodiscard]] std::uint16_t crc16(std::string_view data) noexcept;
+[[nodiscard]] FERRY_API std::uint16_t crc16(std::string_view data) noexcept;
 
 /// The Redis Cluster slot (0..16383) of `key`, honouring a non-empty {hash tag}.
-[[nodiscard]] std::uint16_t hash_slot(std::string_view key) noexcept;
+[[nodiscard]] FERRY_API std::uint16_t hash_slot(std::string_view key) noexcept;
 
 /// A key prefix, optionally with a hash tag that pins all its keys to one cluster slot.
-class key_space {
+class FERRY_API key_space {
  public:
   /// Keys "<prefix>:<name>".
   explicit key_space(std::string prefix);

@@ -19,6 +19,8 @@
 #include <optional>
 #include <string>
 
+#include "ferry/export.hpp"
+
 namespace ferry::redis {
 
 /// Settings of the connection pool in `client`.
@@ -67,6 +69,6 @@ struct options {
 /// Whether this build of ferry can speak TLS to Redis. False in every build for now: ferry
 /// does its own socket I/O, which has no TLS layer yet, whichever hiredis it was built with
 /// (Debian 12's 0.14 has no TLS; a hiredis 1.x with hiredis_ssl is detected, not yet used).
-[[nodiscard]] bool tls_available() noexcept;
+[[nodiscard]] FERRY_API bool tls_available() noexcept;
 
 }  // namespace ferry::redis

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/export.hpp"
 #include "ferry/redis/detail/args.hpp"
 #include "ferry/redis/reply.hpp"
 
@@ -34,7 +35,7 @@ namespace ferry::redis {
 class connection;
 class script;
 
-class pipeline {
+class FERRY_API pipeline {
  public:
   pipeline() = default;
 

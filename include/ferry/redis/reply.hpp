@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "ferry/export.hpp"
+
 namespace ferry::redis {
 
 namespace detail {
@@ -30,7 +32,7 @@ struct reply_builder;
 }
 
 /// A Redis reply. Bulk strings are binary-safe (`as_string()` may contain NUL bytes).
-class reply {
+class FERRY_API reply {
  public:
   /// The RESP2 reply types.
   enum class kind { nil, integer, string, status, error, array };

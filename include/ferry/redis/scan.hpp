@@ -24,16 +24,17 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/export.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/connection.hpp"
 
 namespace ferry::redis {
 
 /// Escapes the glob metacharacters `* ? [ ] \` so `text` matches only itself in MATCH.
-[[nodiscard]] std::string escape_glob(std::string_view text);
+[[nodiscard]] FERRY_API std::string escape_glob(std::string_view text);
 
 /// A lazy range of the keys matching a pattern; see scan().
-class scan_range {
+class FERRY_API scan_range {
  public:
   /// Input iterator over keys; dereferences to the current key.
   class iterator {
@@ -89,13 +90,15 @@ class scan_range {
 };
 
 /// Keys matching `pattern` (a glob; see escape_glob), fetched `count` per SCAN round trip.
-[[nodiscard]] scan_range scan(connection& conn, std::string_view pattern = "*",
-                              std::size_t count = 100);
-[[nodiscard]] scan_range scan(client& c, std::string_view pattern = "*", std::size_t count = 100);
+[[nodiscard]] FERRY_API scan_range scan(connection& conn, std::string_view pattern = "*",
+                                        std::size_t count = 100);
+[[nodiscard]] FERRY_API scan_range scan(client& c, std::string_view pattern = "*",
+                                        std::size_t count = 100);
 
 /// Deletes every key matching `pattern` with SCAN + UNLINK, `batch` keys per round trip;
 /// returns how many keys were removed. Not atomic: keys created meanwhile may survive.
-std::size_t delete_matching(client& c, std::string_view pattern, std::size_t batch = 500);
-std::size_t delete_matching(connection& conn, std::string_view pattern, std::size_t batch = 500);
+FERRY_API std::size_t delete_matching(client& c, std::string_view pattern, std::size_t batch = 500);
+FERRY_API std::size_t delete_matching(connection& conn, std::string_view pattern,
+                                      std::size_t batch = 500);
 
 }  // namespace ferry::redis

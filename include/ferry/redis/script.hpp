@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "ferry/export.hpp"
 #include "ferry/redis/reply.hpp"
 
 namespace ferry::redis {
@@ -30,9 +31,9 @@ class connection;
 class client;
 
 /// Lowercase hex SHA1 of `data` (40 characters), as Redis names scripts.
-[[nodiscard]] std::string sha1_hex(std::string_view data);
+[[nodiscard]] FERRY_API std::string sha1_hex(std::string_view data);
 
-class script {
+class FERRY_API script {
  public:
   /// Takes the Lua source; computes its SHA1 locally.
   explicit script(std::string source);

@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 
+#include "ferry/export.hpp"
 #include "ferry/redis/options.hpp"
 
 namespace ferry::redis {
@@ -34,14 +35,14 @@ namespace ferry::redis {
 /// Parses a Redis URL (see the file comment) into options; pool settings keep their
 /// defaults unless given in the query.
 /// Errors: `errc::config` for malformed input, `errc::unsupported` for rediss:// without TLS.
-[[nodiscard]] options parse_url(std::string_view url);
+[[nodiscard]] FERRY_API options parse_url(std::string_view url);
 
 /// The URL for `o`, with the password shown as "***" (for logs and admin pages). Query keys
 /// appear only for settings that differ from the defaults.
-[[nodiscard]] std::string to_string(const options& o);
+[[nodiscard]] FERRY_API std::string to_string(const options& o);
 
 /// `url` with any password (userinfo or ?password=) replaced by "***"; safe for messages
 /// even when the URL is malformed.
-[[nodiscard]] std::string redact_url(std::string_view url);
+[[nodiscard]] FERRY_API std::string redact_url(std::string_view url);
 
 }  // namespace ferry::redis

@@ -28,13 +28,15 @@
 #include <utility>
 #include <vector>
 
+#include "ferry/export.hpp"
+
 namespace ferry::sql {
 
 /// The database engines ferry::sql can open.
 enum class backend { sqlite, postgresql };
 
 /// A parsed database location. Fields not meaningful for `kind` are empty.
-struct database_url {
+struct FERRY_API database_url {
   backend kind = backend::sqlite;
 
   /// SQLite: the file path, or ":memory:".
@@ -66,11 +68,11 @@ struct database_url {
 /// `DB_URL` wins; otherwise `DB_HOST` (required), `DB_PORT`, `DB_USER`, `DB_PASSWORD` and
 /// `DB_NAME` (required) describe a PostgreSQL server. Returns nullopt when none of them is set,
 /// so the caller can fall back to its default (usually a SQLite file).
-[[nodiscard]] std::optional<database_url> database_url_from_env(
+[[nodiscard]] FERRY_API std::optional<database_url> database_url_from_env(
     const std::function<const char*(const char*)>& getenv);
 
 /// Replaces the password of anything that looks like `scheme://user:password@` with `***`.
 /// Used for error messages that must quote user input.
-[[nodiscard]] std::string redact_url(std::string_view text);
+[[nodiscard]] FERRY_API std::string redact_url(std::string_view text);
 
 }  // namespace ferry::sql

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "ferry/export.hpp"
 #include "ferry/sql/database_url.hpp"
 #include "ferry/sql/session.hpp"
 
@@ -35,7 +36,7 @@ struct pool_options {
   session_options session = {};
 };
 
-class pool {
+class FERRY_API pool {
   struct state;
 
  public:

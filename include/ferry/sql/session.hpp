@@ -37,6 +37,7 @@
 #include <utility>
 #include <vector>
 
+#include "ferry/export.hpp"
 #include "ferry/sql/database_url.hpp"
 #include "ferry/sql/value.hpp"
 
@@ -62,7 +63,7 @@ struct session_state;  // lib/sql/session_impl.hpp
 }  // namespace detail
 
 /// An open connection. See the file comment.
-class session {
+class FERRY_API session {
  public:
   /// Connects; throws on failure (see Errors in the file comment).
   explicit session(const database_url& url, session_options options = {});
@@ -158,7 +159,7 @@ class session {
 ///
 /// Thread safety: used on the session's thread only.
 /// Errors: as `session`; beginning a second one on the same session is std::invalid_argument.
-class transaction {
+class FERRY_API transaction {
  public:
   explicit transaction(session& s);
   transaction(const transaction&) = delete;

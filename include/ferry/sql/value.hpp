@@ -23,6 +23,8 @@
 #include <variant>
 #include <vector>
 
+#include "ferry/export.hpp"
+
 namespace ferry::sql {
 
 /// One SQL value: NULL, integer, real or text.
@@ -36,7 +38,7 @@ enum class column_type { integer, real, text };
 
 namespace detail {
 /// Throws errc::decode_error "cannot read <got> as <wanted>".
-[[noreturn]] void throw_decode_error(const value& got, std::string_view wanted);
+[[noreturn]] FERRY_API void throw_decode_error(const value& got, std::string_view wanted);
 }  // namespace detail
 
 /// Customisation point: `column` (how to fetch), `to_value` (bind) and `from_value` (read).

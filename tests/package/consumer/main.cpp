@@ -7,6 +7,10 @@
 int main() {
   const ferry::error e(ferry::errc::timeout, "consumer check");
   if (!e.is_transient()) return 1;
+  // The installed headers and the library the program runs with are the same version.
+  if (ferry::version().number != FERRY_VERSION || ferry::version().string != FERRY_VERSION_STRING) {
+    return 1;
+  }
 #if __has_include(<ferry/amqp/connection.hpp>)
   // Links rabbitmq-c through ferry::amqp: connecting to a closed port fails cleanly.
   try {

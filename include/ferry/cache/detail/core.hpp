@@ -20,6 +20,7 @@
 
 #include "ferry/cache/options.hpp"
 #include "ferry/cache/stats.hpp"
+#include "ferry/export.hpp"
 #include "ferry/redis/client.hpp"
 
 namespace ferry::cache {
@@ -46,17 +47,17 @@ struct envelope {
   std::optional<sys_time> expiry;      ///< nullopt: never expires.
   std::string_view payload;            ///< Codec bytes (empty for the absent marker).
 };
-[[nodiscard]] std::string encode_envelope(const envelope& e);
+[[nodiscard]] FERRY_API std::string encode_envelope(const envelope& e);
 /// nullopt when `raw` is not an entry ferry wrote.
-[[nodiscard]] std::optional<envelope> decode_envelope(std::string_view raw);
+[[nodiscard]] FERRY_API std::optional<envelope> decode_envelope(std::string_view raw);
 
 /// XFetch (Vattani, Chierichetti, Lowenstein, VLDB 2015): refresh early when
 /// now - delta * beta * ln(u) >= expiry, u uniform in (0, 1].
-[[nodiscard]] bool xfetch_due(sys_time now, std::chrono::milliseconds delta, double beta, double u,
-                              std::optional<sys_time> expiry) noexcept;
+[[nodiscard]] FERRY_API bool xfetch_due(sys_time now, std::chrono::milliseconds delta, double beta,
+                                        double u, std::optional<sys_time> expiry) noexcept;
 
 /// One in-process load that concurrent callers of the same key wait for.
-class flight {
+class FERRY_API flight {
  public:
   /// Blocks until the leader finishes; returns its result or rethrows its exception.
   std::shared_ptr<const void> wait();
@@ -75,7 +76,7 @@ class cache_core;
 /// Registers a near-cache fill before its Redis read, so an invalidation that arrives while
 /// the read is in flight prevents storing the (possibly stale) value. Inert when the near
 /// cache is off.
-class near_ticket {
+class FERRY_API near_ticket {
  public:
   near_ticket() = default;
   near_ticket(near_ticket&& o) noexcept
@@ -115,7 +116,7 @@ using near_copy_fn = void (*)(const void* value, void* out);
 
 struct near_state;
 
-class cache_core {
+class FERRY_API cache_core {
  public:
   cache_core(redis::client& client, std::string ns, cache_options opts);
   ~cache_core();
