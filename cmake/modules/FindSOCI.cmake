@@ -30,8 +30,19 @@
 set(_soci_requested_components ${SOCI_FIND_COMPONENTS})
 set(_soci_required ${SOCI_FIND_REQUIRED})
 set(_soci_quietly ${SOCI_FIND_QUIETLY})
+# A nested find_package() without COMPONENTS leaves this call's SOCI_FIND_COMPONENTS in place,
+# and SOCI 4.1's config rejects ferry's lower-case names ("'core' is not a known SOCI
+# component") instead of loading all of its own; ask for no components.
+unset(SOCI_FIND_COMPONENTS)
+foreach(_soci_component IN LISTS _soci_requested_components)
+  set(_soci_required_${_soci_component} ${SOCI_FIND_REQUIRED_${_soci_component}})
+  unset(SOCI_FIND_REQUIRED_${_soci_component})
+endforeach()
 find_package(SOCI CONFIG QUIET)
 set(SOCI_FIND_COMPONENTS ${_soci_requested_components})
+foreach(_soci_component IN LISTS _soci_requested_components)
+  set(SOCI_FIND_REQUIRED_${_soci_component} ${_soci_required_${_soci_component}})
+endforeach()
 set(SOCI_FIND_REQUIRED ${_soci_required})
 set(SOCI_FIND_QUIETLY ${_soci_quietly})
 

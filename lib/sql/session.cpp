@@ -12,8 +12,6 @@
 namespace ferry::sql {
 namespace {
 
-using namespace sqlite_api;
-
 // SQLite calls this every few hundred VM steps; a non-zero return interrupts the statement
 // with SQLITE_INTERRUPT, which we report as errc::timeout.
 int progress_handler(void* arg) {
@@ -43,24 +41,13 @@ class deadline_scope {
   detail::session_state& s_;
 };
 
-// SOCI's backend classes are not exported with type information, so UBSan's vptr check on
-// this downcast would need a symbol the shared library hides. The backend name was chosen by
-// us when opening, so the cast is known to be right.
-__attribute__((no_sanitize("vptr"))) sqlite3* sqlite_handle(soci::session& s) {
-  return static_cast<soci::sqlite3_session_backend*>(s.get_backend())->conn_;
-}
-
-__attribute__((no_sanitize("vptr"))) PGconn* postgresql_handle(soci::session& s) {
-  return static_cast<soci::postgresql_session_backend*>(s.get_backend())->conn_;
-}
-
-void sqlite_exec(sqlite3* db, const char* sql) {
+void sqlite_exec(::sqlite3* db, const char* sql) {
   char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  const int rc = ::sqlite3_exec(db, sql, nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
-    std::string msg = err != nullptr ? err : sqlite3_errstr(rc);
-    sqlite3_free(err);
-    throw soci::sqlite3_soci_error(fmt::format("{}: {}", sql, msg), rc);
+    std::string msg = err != nullptr ? err : ::sqlite3_errstr(rc);
+    ::sqlite3_free(err);
+    detail::throw_sqlite_error(db, rc, sql, msg);
   }
 }
 
@@ -77,13 +64,13 @@ std::string sqlite_connect_string(const std::string& path) {
 
 void open_sqlite(detail::session_state& s, const database_url& url) {
   s.sql.open(soci::sqlite3, sqlite_connect_string(url.path));
-  s.sqlite_db = sqlite_handle(s.sql);
-  sqlite3_extended_result_codes(s.sqlite_db, 1);
+  s.sqlite_db = detail::sqlite_handle(s.sql);
+  ::sqlite3_extended_result_codes(s.sqlite_db, 1);
   const auto& timeout = s.options.query_timeout;
   const auto busy_ms =
       timeout ? static_cast<int>(std::clamp<std::int64_t>(timeout->count(), 1, INT_MAX)) : INT_MAX;
-  sqlite3_busy_timeout(s.sqlite_db, busy_ms);
-  if (timeout) sqlite3_progress_handler(s.sqlite_db, 1000, &progress_handler, &s);
+  ::sqlite3_busy_timeout(s.sqlite_db, busy_ms);
+  if (timeout) ::sqlite3_progress_handler(s.sqlite_db, 1000, &progress_handler, &s);
   deadline_scope guard(s);
   sqlite_exec(s.sqlite_db,
               s.options.foreign_keys ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
@@ -100,7 +87,7 @@ void open_postgresql(detail::session_state& s, const database_url& url) {
     target.connect_timeout = std::chrono::seconds(std::max<std::int64_t>(1, (ms + 999) / 1000));
   }
   s.sql.open(soci::postgresql, target.postgresql_connection_string());
-  s.pg_conn = postgresql_handle(s.sql);
+  s.pg_conn = detail::postgresql_handle(s.sql);
   // libpq prints server NOTICEs ("relation already exists, skipping") to stderr by default;
   // the library never prints.
   PQsetNoticeProcessor(
@@ -342,7 +329,7 @@ void session::commit() {
 void session::rollback() noexcept {
   impl_->in_transaction = false;
   try {
-    if (impl_->sqlite_db != nullptr && sqlite3_get_autocommit(impl_->sqlite_db) != 0) return;
+    if (impl_->sqlite_db != nullptr && ::sqlite3_get_autocommit(impl_->sqlite_db) != 0) return;
     exec_values("ROLLBACK", {});
   } catch (...) {  // NOLINT(bugprone-empty-catch): the transaction is over either way
   }

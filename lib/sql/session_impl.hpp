@@ -2,23 +2,13 @@
 // exceptions into ferry::error.
 #pragma once
 
-#include <libpq-fe.h>
-// Debian's SOCI is built with SOCI_HAVE_BOOST, which only enables header-only Boost.Fusion
-// sugar in bind-values.h (no ABI effect). ferry does not use it, so switch it off rather than
-// require the Boost headers.
-#include <soci/soci-config.h>
-#undef SOCI_HAVE_BOOST
-#undef SOCI_HAVE_BOOST_DATE_TIME
-#include <soci/postgresql/soci-postgresql.h>
-#include <soci/soci.h>
-#include <soci/sqlite3/soci-sqlite3.h>
-
 #include <chrono>
 #include <string_view>
 
 #include "ferry/error.hpp"
 #include "ferry/sql/session.hpp"
 #include "sql/error_classify.hpp"
+#include "sql/native_handles.hpp"
 
 namespace ferry::sql {
 
@@ -36,8 +26,8 @@ struct session_state {
   bool deadline_fired = false;
   std::chrono::steady_clock::time_point deadline;
 
-  sqlite_api::sqlite3* sqlite_db = nullptr;  // owned by `sql`
-  PGconn* pg_conn = nullptr;                 // owned by `sql`
+  ::sqlite3* sqlite_db = nullptr;  // owned by `sql`
+  PGconn* pg_conn = nullptr;       // owned by `sql`
 };
 
 /// Called inside a catch block: rethrows the current exception as a ferry::error.

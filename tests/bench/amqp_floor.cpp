@@ -16,9 +16,6 @@
 // pre-filled untimed with confirms); the clock starts before basic.consume, as in both peers.
 // Prints one line: bench=amqp.consume_prefetch1_floor side=<mode> value=<msgs/s> unit=msgs/s
 // n=.. seconds=.. cpu_us_per_msg=.. (this process's user+system CPU per message while timed).
-#include <amqp.h>
-#include <amqp_framing.h>
-#include <amqp_tcp_socket.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 
@@ -35,6 +32,7 @@
 #include <ferry/amqp/publisher.hpp>
 #include <ferry/amqp/topology.hpp>
 
+#include "amqp/detail/rabbitmq_c.hpp"
 #include "cpu_time.hpp"
 
 namespace {

@@ -1,7 +1,5 @@
 // Celery messages in AMQP form against the frames py-amqp wrote (captured vectors): the content
 // header ferry encodes is byte-identical, and decoding the captured one gives the same message.
-#include <amqp.h>
-#include <amqp_framing.h>
 
 #include <catch2/catch.hpp>
 #include <cstring>
@@ -10,6 +8,7 @@
 #include <sstream>
 
 #include "amqp/detail/c_types.hpp"
+#include "amqp/detail/rabbitmq_c.hpp"
 #include "ferry/celery/amqp_message.hpp"
 #include "ferry/celery/task_request.hpp"
 

@@ -1,14 +1,12 @@
 // Conversions between ferry's AMQP value types and rabbitmq-c's C structs (private).
 #pragma once
 
-#include <amqp.h>
-#include <amqp_framing.h>
-
 #include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "amqp/detail/rabbitmq_c.hpp"
 #include "ferry/amqp/message.hpp"
 #include "ferry/amqp/table.hpp"
 

@@ -1,7 +1,5 @@
 #include "amqp/detail/session.hpp"
 
-#include <amqp_ssl_socket.h>
-#include <amqp_tcp_socket.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/time.h>

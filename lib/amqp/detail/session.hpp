@@ -2,15 +2,13 @@
 // maps every failure to ferry::error and turns incoming frames into events.
 #pragma once
 
-#include <amqp.h>
-#include <amqp_framing.h>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "amqp/detail/rabbitmq_c.hpp"
 #include "ferry/amqp/message.hpp"
 #include "ferry/amqp/url.hpp"
 
