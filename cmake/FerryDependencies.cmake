@@ -1,21 +1,46 @@
 # Finds ferry's third-party dependencies. Every one is a Debian 12 package; nothing is
-# downloaded. Components whose dependencies are missing are an error, never silently skipped.
+# downloaded. Components whose dependencies are missing are an error, never silently skipped;
+# the dependencies of a component turned off (FERRY_WITH_*) are not searched at all.
+
+# --- core: fmt 9, compiled (fmt::fmt) or header-only (FERRY_FMT_HEADER_ONLY) --------------------
 find_package(fmt 9 REQUIRED CONFIG)
 find_package(Threads REQUIRED)
+if(FERRY_FMT_HEADER_ONLY)
+  set(FERRY_FMT_TARGET fmt::fmt-header-only)
+  # ferry.pc: only fmt's headers, with the define fmt's header-only target carries.
+  set(FERRY_PC_REQUIRES_PUBLIC "")
+  set(FERRY_PC_CFLAGS "-DFMT_HEADER_ONLY=1")
+else()
+  set(FERRY_FMT_TARGET fmt::fmt)
+  set(FERRY_PC_REQUIRES_PUBLIC fmt)
+  set(FERRY_PC_CFLAGS "")
+endif()
 
 # --- redis: hiredis 0.14 (Debian 12: pkg-config only, no TLS); cmake/modules/Findhiredis.cmake
 find_package(hiredis REQUIRED MODULE)
 set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES hiredis)
-# ferry::celery: args/kwargs are nlohmann JSON in its API, so the dependency is public.
-find_package(nlohmann_json 3 REQUIRED)
-set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES nlohmann_json)
-# mail: GMime 3 (brings GLib) and gumbo, through pkg-config. ferryConfig.cmake re-creates
+
+# --- celery: args/kwargs are nlohmann JSON in its API, so the dependency is public.
+if(FERRY_WITH_CELERY)
+  find_package(nlohmann_json 3 REQUIRED)
+  set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES nlohmann_json)
+endif()
+
+# --- mail: GMime 3 (brings GLib) and gumbo, through pkg-config. ferryConfig.cmake re-creates
 # these exact imported targets for the installed ferry::mail.
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(FERRY_GMIME REQUIRED IMPORTED_TARGET gmime-3.0)
-pkg_check_modules(FERRY_GUMBO REQUIRED IMPORTED_TARGET gumbo)
-# SOCI 4.0.3 (Debian) has no CMake package: cmake/modules/FindSOCI.cmake. ferry::sql links the
-# SQLite and PostgreSQL backends directly (no runtime dlopen of backends).
-find_package(SOCI REQUIRED COMPONENTS core sqlite3 postgresql)
-# ferry::amqp: rabbitmq-c 0.11 ships a CMake config (target rabbitmq::rabbitmq).
-find_package(rabbitmq-c REQUIRED CONFIG)
+if(FERRY_WITH_MAIL)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(FERRY_GMIME REQUIRED IMPORTED_TARGET gmime-3.0)
+  pkg_check_modules(FERRY_GUMBO REQUIRED IMPORTED_TARGET gumbo)
+endif()
+
+# --- sql: SOCI 4.0.3 (Debian) has no CMake package: cmake/modules/FindSOCI.cmake. ferry::sql
+# links the SQLite and PostgreSQL backends directly (no runtime dlopen of backends).
+if(FERRY_WITH_SQL)
+  find_package(SOCI REQUIRED COMPONENTS core sqlite3 postgresql)
+endif()
+
+# --- amqp: rabbitmq-c 0.11 ships a CMake config (target rabbitmq::rabbitmq).
+if(FERRY_WITH_AMQP)
+  find_package(rabbitmq-c REQUIRED CONFIG)
+endif()
