@@ -9,7 +9,7 @@ if(FERRY_FMT_HEADER_ONLY)
   set(FERRY_FMT_TARGET fmt::fmt-header-only)
   # ferry.pc: only fmt's headers, with the define fmt's header-only target carries.
   set(FERRY_PC_REQUIRES_PUBLIC "")
-  set(FERRY_PC_CFLAGS "-DFMT_HEADER_ONLY=1")
+  set(FERRY_PC_CFLAGS " -DFMT_HEADER_ONLY=1")
 else()
   set(FERRY_FMT_TARGET fmt::fmt)
   set(FERRY_PC_REQUIRES_PUBLIC fmt)
