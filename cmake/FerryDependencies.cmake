@@ -16,9 +16,23 @@ else()
   set(FERRY_PC_CFLAGS "")
 endif()
 
-# --- redis: hiredis 0.14 (Debian 12: pkg-config only, no TLS); cmake/modules/Findhiredis.cmake
+# --- redis: hiredis 0.14 (Debian 12: pkg-config only, no TLS) or 1.x (its own CMake package, as
+# installed by hiredis, Conan and vcpkg); cmake/modules/Findhiredis.cmake prefers the package.
 find_package(hiredis REQUIRED MODULE)
-set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES hiredis)
+if(NOT hiredis_VERSION MATCHES "^(0|1)\\.([0-9]+)" OR hiredis_VERSION VERSION_LESS 0.14)
+  message(FATAL_ERROR "ferry::redis builds on hiredis 0.14 or 1.x; found '${hiredis_VERSION}'")
+endif()
+# ferry_redis is compiled against one major's reader structures, so its users must link that
+# major, at least the minor ferry was built with: ferryConfig.cmake and ferry.pc ask for it.
+math(EXPR _ferry_hiredis_next_major "${CMAKE_MATCH_1} + 1")
+set(FERRY_HIREDIS_VERSION_RANGE "${CMAKE_MATCH_1}.${CMAKE_MATCH_2}...<${_ferry_hiredis_next_major}")
+set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES
+  "hiredis >= ${CMAKE_MATCH_1}.${CMAKE_MATCH_2}" "hiredis < ${_ferry_hiredis_next_major}")
+if(hiredis_CONFIG)
+  message(STATUS "ferry::redis: hiredis ${hiredis_VERSION} (CMake package ${hiredis_CONFIG})")
+else()
+  message(STATUS "ferry::redis: hiredis ${hiredis_VERSION} (${hiredis_LIBRARIES})")
+endif()
 
 # --- celery: args/kwargs are nlohmann JSON in its API, so the dependency is public.
 if(FERRY_WITH_CELERY)
@@ -34,13 +48,22 @@ if(FERRY_WITH_MAIL)
   pkg_check_modules(FERRY_GUMBO REQUIRED IMPORTED_TARGET gumbo)
 endif()
 
-# --- sql: SOCI 4.0.3 (Debian) has no CMake package: cmake/modules/FindSOCI.cmake. ferry::sql
-# links the SQLite and PostgreSQL backends directly (no runtime dlopen of backends).
+# --- sql: SOCI 4.0.3 (Debian) has no CMake package: cmake/modules/FindSOCI.cmake, which prefers
+# a SOCI package (Conan's, SOCI's own) when there is one. ferry::sql links the SQLite and
+# PostgreSQL backends directly (no runtime dlopen of backends).
 if(FERRY_WITH_SQL)
-  find_package(SOCI REQUIRED COMPONENTS core sqlite3 postgresql)
+  find_package(SOCI REQUIRED MODULE COMPONENTS core sqlite3 postgresql)
 endif()
 
-# --- amqp: rabbitmq-c 0.11 ships a CMake config (target rabbitmq::rabbitmq).
+# --- amqp: rabbitmq-c 0.11 ships a CMake config (target rabbitmq::rabbitmq). A static-only
+# rabbitmq-c (ConanCenter's default, vcpkg's static triplets) names it rabbitmq::rabbitmq-static.
+# lib/amqp configures TLS contexts (CA paths) with OpenSSL calls of its own.
 if(FERRY_WITH_AMQP)
   find_package(rabbitmq-c REQUIRED CONFIG)
+  if(NOT TARGET rabbitmq::rabbitmq AND TARGET rabbitmq::rabbitmq-static)
+    add_library(rabbitmq::rabbitmq INTERFACE IMPORTED)
+    set_target_properties(rabbitmq::rabbitmq PROPERTIES
+      INTERFACE_LINK_LIBRARIES rabbitmq::rabbitmq-static)
+  endif()
+  find_package(OpenSSL REQUIRED)
 endif()

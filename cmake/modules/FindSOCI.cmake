@@ -1,22 +1,78 @@
 # FindSOCI
 # --------
-# Debian 12 ships SOCI 4.0.3 with neither a CMake package nor a pkg-config file. This module
-# finds the headers and the shared libraries and defines imported targets:
+# Defines ferry's names for SOCI, whichever way SOCI was installed:
 #
-#   SOCI::core         libsoci_core (+ dl, Threads)
-#   SOCI::sqlite3      libsoci_sqlite3 (+ SQLite::SQLite3 / libsqlite3)
-#   SOCI::postgresql   libsoci_postgresql (+ PostgreSQL::PostgreSQL / libpq)
+#   SOCI::core         libsoci_core
+#   SOCI::sqlite3      libsoci_sqlite3 (+ SQLite)
+#   SOCI::postgresql   libsoci_postgresql (+ libpq)
 #
 # Components: core (always), sqlite3, postgresql, e.g.
-#   find_package(SOCI REQUIRED COMPONENTS core sqlite3 postgresql)
+#   find_package(SOCI REQUIRED MODULE COMPONENTS core sqlite3 postgresql)
+# (MODULE: under CMAKE_FIND_PACKAGE_PREFER_CONFIG, as Conan's toolchain sets it, a plain
+# find_package(SOCI) would load a SOCI package directly and skip these names.)
 #
-# The shared libraries are used, not the .a archives: a static libsoci_* would drag its own
-# private dependencies (and Boost-enabled headers) into every consumer of ferry's static
-# libraries for no gain. ferry links the backend libraries directly and opens sessions with their factory objects
+# 1. A SOCI CMake package is preferred when there is one: the one Conan's CMakeDeps writes for
+#    ConanCenter's soci and SOCI 4.0's own (SOCI::soci_core, SOCI::soci_sqlite3, ...; static
+#    builds add _static), or SOCI 4.1's own (SOCI::Core, SOCI::SQLite3, SOCI::PostgreSQL).
+#    The targets above are then interfaces over its targets.
+# 2. Otherwise (Debian 12: SOCI 4.0.3 with neither a CMake package nor a pkg-config file) the
+#    headers and the shared libraries are found directly. The shared libraries are used, not
+#    the .a archives: a static libsoci_* would drag its own private dependencies (and
+#    Boost-enabled headers) into every consumer of ferry's static libraries for no gain.
+#
+# ferry links the backend libraries directly and opens sessions with their factory objects
 # (soci::sqlite3, soci::postgresql), so SOCI's dynamic backend loader (dlopen) is never used.
 #
 # Result variables: SOCI_FOUND, SOCI_VERSION, SOCI_INCLUDE_DIRS, SOCI_<component>_FOUND.
 
+# --- 1. a SOCI CMake package ---------------------------------------------------------------
+# find_package() below overwrites SOCI_FIND_*; keep this call's own request.
+set(_soci_requested_components ${SOCI_FIND_COMPONENTS})
+set(_soci_required ${SOCI_FIND_REQUIRED})
+set(_soci_quietly ${SOCI_FIND_QUIETLY})
+find_package(SOCI CONFIG QUIET)
+set(SOCI_FIND_COMPONENTS ${_soci_requested_components})
+set(SOCI_FIND_REQUIRED ${_soci_required})
+set(SOCI_FIND_QUIETLY ${_soci_quietly})
+
+if(SOCI_CONFIG)
+  set(_soci_core_candidates SOCI::Core SOCI::soci_core SOCI::soci_core_static)
+  set(_soci_sqlite3_candidates SOCI::SQLite3 SOCI::soci_sqlite3 SOCI::soci_sqlite3_static)
+  set(_soci_postgresql_candidates
+    SOCI::PostgreSQL SOCI::soci_postgresql SOCI::soci_postgresql_static)
+  foreach(_soci_component IN LISTS SOCI_FIND_COMPONENTS ITEMS core)
+    set(SOCI_${_soci_component}_FOUND FALSE)
+    foreach(_soci_candidate IN LISTS _soci_${_soci_component}_candidates)
+      if(TARGET ${_soci_candidate})
+        set(SOCI_${_soci_component}_FOUND TRUE)
+        if(NOT TARGET SOCI::${_soci_component})
+          add_library(SOCI::${_soci_component} INTERFACE IMPORTED)
+          # The include directories are repeated on ferry's name: lib/sql reads them from
+          # SOCI::core to mark SOCI's headers as system headers.
+          get_target_property(_soci_includes ${_soci_candidate} INTERFACE_INCLUDE_DIRECTORIES)
+          if(NOT _soci_includes)
+            set(_soci_includes "")
+          endif()
+          set_target_properties(SOCI::${_soci_component} PROPERTIES
+            INTERFACE_LINK_LIBRARIES ${_soci_candidate}
+            INTERFACE_INCLUDE_DIRECTORIES "${_soci_includes}")
+        endif()
+        break()
+      endif()
+    endforeach()
+  endforeach()
+  if(SOCI_core_FOUND)
+    get_target_property(SOCI_INCLUDE_DIRS SOCI::core INTERFACE_INCLUDE_DIRECTORIES)
+    include(FindPackageHandleStandardArgs)
+    find_package_handle_standard_args(SOCI
+      REQUIRED_VARS SOCI_CONFIG
+      VERSION_VAR SOCI_VERSION
+      HANDLE_COMPONENTS)
+    return()
+  endif()
+endif()
+
+# --- 2. headers and shared libraries, no package (Debian) ----------------------------------
 find_path(SOCI_INCLUDE_DIR NAMES soci/soci.h)
 find_library(SOCI_core_LIBRARY NAMES soci_core)
 

@@ -17,70 +17,13 @@
 #include "ferry/error.hpp"
 #include "ferry/redis/url.hpp"
 #include "redis/protocol.hpp"
+#include "redis/reply_reader.hpp"
 
 namespace ferry::redis {
 namespace {
 
-using detail::reply_builder;
+using detail::reply_reader;
 using std::chrono::milliseconds;
-
-// --- hiredis reader callbacks: build ferry replies in place --------------------------------
-//
-// hiredis parses RESP and calls these to create reply objects. Building `reply` values here
-// (instead of hiredis' redisReply and converting) saves one copy of every string and one
-// allocation per reply: the root lives in a slot owned by the connection (reader privdata)
-// and array elements live inside their parent's vector.
-
-reply* slot_for(const redisReadTask* task) noexcept {
-  if (task->parent != nullptr) {
-    auto* parent = static_cast<reply*>(task->parent->obj);
-    return reply_builder::element(*parent, static_cast<std::size_t>(task->idx));
-  }
-  return static_cast<reply*>(task->privdata);
-}
-
-void* create_string(const redisReadTask* task, char* str, size_t len) noexcept {
-  reply* r = slot_for(task);
-  auto k = task->type == REDIS_REPLY_ERROR    ? reply::kind::error
-           : task->type == REDIS_REPLY_STATUS ? reply::kind::status
-                                              : reply::kind::string;
-  try {
-    reply_builder::set_string(*r, k, str, len);
-  } catch (...) {
-    return nullptr;  // hiredis reports "Out of memory"
-  }
-  return r;
-}
-
-void* create_array(const redisReadTask* task, int elements) noexcept {
-  reply* r = slot_for(task);
-  try {
-    reply_builder::set_array(*r, static_cast<std::size_t>(elements < 0 ? 0 : elements));
-  } catch (...) {
-    return nullptr;
-  }
-  return r;
-}
-
-void* create_integer(const redisReadTask* task, long long value) noexcept {
-  reply* r = slot_for(task);
-  reply_builder::set_integer(*r, value);
-  return r;
-}
-
-void* create_nil(const redisReadTask* task) noexcept {
-  reply* r = slot_for(task);
-  reply_builder::reset(*r);
-  return r;
-}
-
-// Only ever called for a root object, which is the connection's slot: reset, never delete.
-void free_object(void* obj) noexcept {
-  reply_builder::reset(*static_cast<reply*>(obj));
-}
-
-redisReplyObjectFunctions reply_functions = {create_string, create_array, create_integer,
-                                             create_nil, free_object};
 
 timeval to_timeval(milliseconds d) noexcept {
   timeval tv{};
@@ -113,14 +56,14 @@ void validate(const options& o) {
 
 struct connection::impl {
   options opts;
-  std::string where;  // host:port or socket path, for messages
-  redisContext* ctx = nullptr;
-  std::string out;          // encoded commands not yet written
-  std::size_t pending = 0;  // replies owed for commands queued or written
+  std::string where;            // host:port or socket path, for messages
+  redisContext* ctx = nullptr;  // hiredis connects; ferry does the I/O and parsing itself
+  std::string out;              // encoded commands not yet written
+  std::size_t pending = 0;      // replies owed for commands queued or written
   bool broken = false;
   bool failed_before_write = false;
   milliseconds socket_timeout{0};  // what SO_RCVTIMEO/SO_SNDTIMEO are set to
-  reply slot;                      // the reader's root object (see reply_functions)
+  reply_reader reader;             // parses what recv() returns into replies
   std::deque<message> messages;    // pub/sub messages read while awaiting confirmations
 
   explicit impl(const options& o) : opts(o), where(endpoint(o)) {}
@@ -156,8 +99,6 @@ struct connection::impl {
       bool timed_out = why.find("timed out") != std::string::npos;
       fail(timed_out ? errc::timeout : errc::connection_failed, "connect failed: " + why);
     }
-    ctx->reader->fn = &reply_functions;
-    ctx->reader->privdata = &slot;
     if (!opts.unix_socket) {
       int one = 1;
       ::setsockopt(fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -222,7 +163,7 @@ struct connection::impl {
 
   void flush() {
     std::size_t off = 0;
-    bool idle_before = pending <= 1 && ctx->reader->len == 0;
+    bool idle_before = pending <= 1 && reader.idle();
     while (off < out.size()) {
       ssize_t n = ::send(fd(), out.data() + off, out.size() - off, MSG_NOSIGNAL);
       if (n > 0) {
@@ -244,16 +185,14 @@ struct connection::impl {
 
   // Takes a complete reply from the reader's buffer, if there is one.
   bool take_buffered(reply& r) {
-    void* obj = nullptr;
-    if (redisReaderGetReply(ctx->reader, &obj) != REDIS_OK) {
-      std::string why = ctx->reader->errstr;
-      fail(errc::protocol_error, "bad reply: " + why);
+    switch (reader.next(r)) {
+      case reply_reader::result::reply:
+        if (pending > 0) --pending;
+        return true;
+      case reply_reader::result::incomplete: return false;
+      case reply_reader::result::bad_input: break;
     }
-    if (obj == nullptr) return false;
-    r = std::move(slot);
-    reply_builder::reset(slot);
-    if (pending > 0) --pending;
-    return true;
+    fail(errc::protocol_error, "bad reply: " + reader.error_text());
   }
 
   // Reads one reply, blocking up to the socket timeout per read.
@@ -265,7 +204,7 @@ struct connection::impl {
       if (take_buffered(r)) return r;
       ssize_t n = ::recv(fd(), buf, sizeof buf, 0);
       if (n > 0) {
-        redisReaderFeed(ctx->reader, buf, static_cast<std::size_t>(n));
+        reader.feed(buf, static_cast<std::size_t>(n));
         continue;
       }
       if (n == 0) {
@@ -303,7 +242,7 @@ struct connection::impl {
       if (ready == 0) return std::nullopt;
       ssize_t n = ::recv(fd(), buf, sizeof buf, MSG_DONTWAIT);
       if (n > 0) {
-        redisReaderFeed(ctx->reader, buf, static_cast<std::size_t>(n));
+        reader.feed(buf, static_cast<std::size_t>(n));
         continue;
       }
       if (n == 0) fail(errc::connection_failed, "server closed the connection");

@@ -186,7 +186,7 @@ options parse_url(std::string_view url) {
     if (!tls_available()) {
       throw error(errc::unsupported, "rediss:// (TLS) in '" + redact_url(url) +
                                          "' needs a TLS-capable build of ferry; this one has "
-                                         "none (Debian's hiredis 0.14 has no TLS support)");
+                                         "none");
     }
     o.tls = true;
   } else if (scheme == "unix" || scheme == "redis+unix") {

@@ -64,8 +64,9 @@ struct options {
   pool_options pool;
 };
 
-/// Whether this build of ferry can speak TLS to Redis (needs hiredis >= 1.0 built with
-/// hiredis_ssl at configure time). Debian 12's hiredis 0.14 has no TLS.
+/// Whether this build of ferry can speak TLS to Redis. False in every build for now: ferry
+/// does its own socket I/O, which has no TLS layer yet, whichever hiredis it was built with
+/// (Debian 12's 0.14 has no TLS; a hiredis 1.x with hiredis_ssl is detected, not yet used).
 [[nodiscard]] bool tls_available() noexcept;
 
 }  // namespace ferry::redis

@@ -46,6 +46,13 @@ int main() {
   const auto shown = ferry::redis::to_string(options);
   if (options.db != 2 || shown.find("s3cret") != std::string::npos) return 1;
   std::cout << "redis: " << shown << "\n";
+  // Links hiredis through ferry::redis: connecting to a closed port fails cleanly.
+  try {
+    ferry::redis::connection c("redis://127.0.0.1:1/?connect_timeout=500ms");
+    return 1;
+  } catch (const ferry::error& redis_error) {
+    if (redis_error.kind() != ferry::errc::connection_failed) return 1;
+  }
 #endif
   return 0;
 }
