@@ -1,7 +1,20 @@
 # Finds ferry's third-party dependencies. Every one is a Debian 12 package; nothing is
-# downloaded. Components whose dependencies are missing are an error, never silently skipped.
+# downloaded. Components whose dependencies are missing are an error, never silently skipped;
+# the dependencies of a component turned off (FERRY_WITH_*) are not searched at all.
+
+# --- core: fmt 9, compiled (fmt::fmt) or header-only (FERRY_FMT_HEADER_ONLY) --------------------
 find_package(fmt 9 REQUIRED CONFIG)
 find_package(Threads REQUIRED)
+if(FERRY_FMT_HEADER_ONLY)
+  set(FERRY_FMT_TARGET fmt::fmt-header-only)
+  # ferry.pc: only fmt's headers, with the define fmt's header-only target carries.
+  set(FERRY_PC_REQUIRES_PUBLIC "")
+  set(FERRY_PC_CFLAGS " -DFMT_HEADER_ONLY=1")
+else()
+  set(FERRY_FMT_TARGET fmt::fmt)
+  set(FERRY_PC_REQUIRES_PUBLIC fmt)
+  set(FERRY_PC_CFLAGS "")
+endif()
 
 # --- redis: hiredis 0.14 (Debian 12: pkg-config only, no TLS) or 1.x (its own CMake package, as
 # installed by hiredis, Conan and vcpkg); cmake/modules/Findhiredis.cmake prefers the package.
@@ -20,25 +33,37 @@ if(hiredis_CONFIG)
 else()
   message(STATUS "ferry::redis: hiredis ${hiredis_VERSION} (${hiredis_LIBRARIES})")
 endif()
-# ferry::celery: args/kwargs are nlohmann JSON in its API, so the dependency is public.
-find_package(nlohmann_json 3 REQUIRED)
-set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES_PUBLIC nlohmann_json)
-# mail: GMime 3 (brings GLib) and gumbo, through pkg-config. ferryConfig.cmake re-creates
-# these exact imported targets for the installed ferry::mail.
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(FERRY_GMIME REQUIRED IMPORTED_TARGET gmime-3.0)
-pkg_check_modules(FERRY_GUMBO REQUIRED IMPORTED_TARGET gumbo)
-# SOCI 4.0.3 (Debian) has no CMake package: cmake/modules/FindSOCI.cmake, which prefers a SOCI
-# package (Conan's, SOCI's own) when there is one. ferry::sql links the SQLite and PostgreSQL
-# backends directly (no runtime dlopen of backends).
-find_package(SOCI REQUIRED MODULE COMPONENTS core sqlite3 postgresql)
-# ferry::amqp: rabbitmq-c 0.11 ships a CMake config (target rabbitmq::rabbitmq). A static-only
-# rabbitmq-c (ConanCenter's default, vcpkg's static triplets) names it rabbitmq::rabbitmq-static.
-find_package(rabbitmq-c REQUIRED CONFIG)
-if(NOT TARGET rabbitmq::rabbitmq AND TARGET rabbitmq::rabbitmq-static)
-  add_library(rabbitmq::rabbitmq INTERFACE IMPORTED)
-  set_target_properties(rabbitmq::rabbitmq PROPERTIES
-    INTERFACE_LINK_LIBRARIES rabbitmq::rabbitmq-static)
+
+# --- celery: args/kwargs are nlohmann JSON in its API, so the dependency is public.
+if(FERRY_WITH_CELERY)
+  find_package(nlohmann_json 3 REQUIRED)
+  set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES_PUBLIC nlohmann_json)
 endif()
+
+# --- mail: GMime 3 (brings GLib) and gumbo, through pkg-config. ferryConfig.cmake re-creates
+# these exact imported targets for the installed ferry::mail.
+if(FERRY_WITH_MAIL)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(FERRY_GMIME REQUIRED IMPORTED_TARGET gmime-3.0)
+  pkg_check_modules(FERRY_GUMBO REQUIRED IMPORTED_TARGET gumbo)
+endif()
+
+# --- sql: SOCI 4.0.3 (Debian) has no CMake package: cmake/modules/FindSOCI.cmake, which prefers
+# a SOCI package (Conan's, SOCI's own) when there is one. ferry::sql links the SQLite and
+# PostgreSQL backends directly (no runtime dlopen of backends).
+if(FERRY_WITH_SQL)
+  find_package(SOCI REQUIRED MODULE COMPONENTS core sqlite3 postgresql)
+endif()
+
+# --- amqp: rabbitmq-c 0.11 ships a CMake config (target rabbitmq::rabbitmq). A static-only
+# rabbitmq-c (ConanCenter's default, vcpkg's static triplets) names it rabbitmq::rabbitmq-static.
 # lib/amqp configures TLS contexts (CA paths) with OpenSSL calls of its own.
-find_package(OpenSSL REQUIRED)
+if(FERRY_WITH_AMQP)
+  find_package(rabbitmq-c REQUIRED CONFIG)
+  if(NOT TARGET rabbitmq::rabbitmq AND TARGET rabbitmq::rabbitmq-static)
+    add_library(rabbitmq::rabbitmq INTERFACE IMPORTED)
+    set_target_properties(rabbitmq::rabbitmq PROPERTIES
+      INTERFACE_LINK_LIBRARIES rabbitmq::rabbitmq-static)
+  endif()
+  find_package(OpenSSL REQUIRED)
+endif()

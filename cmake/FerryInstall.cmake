@@ -5,8 +5,44 @@ include(CMakePackageConfigHelpers)
 set(FERRY_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/ferry")
 get_property(FERRY_INSTALLED_COMPONENTS GLOBAL PROPERTY FERRY_COMPONENTS)
 
-install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/ferry" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
-  COMPONENT development)
+# --- headers: those of the built components only (ferry_component_headers) ---------------------
+foreach(c IN LISTS FERRY_INSTALLED_COMPONENTS)
+  get_property(_ferry_headers GLOBAL PROPERTY FERRY_HEADERS_${c})
+  foreach(h IN LISTS _ferry_headers)
+    set(_ferry_src "${PROJECT_SOURCE_DIR}/include/ferry/${h}")
+    if(IS_DIRECTORY "${_ferry_src}")
+      install(DIRECTORY "${_ferry_src}" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/ferry"
+        COMPONENT development)
+    else()
+      get_filename_component(_ferry_sub "${h}" DIRECTORY)
+      install(FILES "${_ferry_src}" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/ferry/${_ferry_sub}"
+        COMPONENT development)
+    endif()
+  endforeach()
+endforeach()
+
+# With every component built, every header must belong to one: a header no component claims
+# would silently be missing from the install. (A check, not a source list: nothing is built
+# from this glob.)
+if(FERRY_WITH_AMQP AND FERRY_WITH_SQL AND FERRY_WITH_MAIL AND FERRY_WITH_CELERY)
+  set(_ferry_claimed "")
+  foreach(c IN LISTS FERRY_INSTALLED_COMPONENTS)
+    get_property(_ferry_headers GLOBAL PROPERTY FERRY_HEADERS_${c})
+    list(APPEND _ferry_claimed ${_ferry_headers})
+  endforeach()
+  file(GLOB_RECURSE _ferry_all_headers RELATIVE "${PROJECT_SOURCE_DIR}/include/ferry"
+    "${PROJECT_SOURCE_DIR}/include/ferry/*.hpp")
+  foreach(h IN LISTS _ferry_all_headers)
+    set(_ferry_path "${h}")
+    while(NOT _ferry_path STREQUAL "" AND NOT _ferry_path IN_LIST _ferry_claimed)
+      get_filename_component(_ferry_path "${_ferry_path}" DIRECTORY)
+    endwhile()
+    if(_ferry_path STREQUAL "")
+      message(FATAL_ERROR "include/ferry/${h} belongs to no component: add it to the "
+        "ferry_component_headers() call in lib/<component>/CMakeLists.txt")
+    endif()
+  endforeach()
+endif()
 
 set(_ferry_targets ferry_ferry)
 foreach(c IN LISTS FERRY_INSTALLED_COMPONENTS)
@@ -40,7 +76,11 @@ configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/ferryConfig.cmake.in"
 # beside the SONAME's version in the top-level CMakeLists.txt).
 write_basic_package_version_file("${PROJECT_BINARY_DIR}/ferryConfigVersion.cmake"
   VERSION ${PROJECT_VERSION} COMPATIBILITY ${FERRY_VERSION_COMPATIBILITY})
-file(GLOB _ferry_find_modules "${PROJECT_SOURCE_DIR}/cmake/modules/Find*.cmake")
+# The find modules of the built components' dependencies that ship no CMake package.
+set(_ferry_find_modules "${PROJECT_SOURCE_DIR}/cmake/modules/Findhiredis.cmake")
+if("sql" IN_LIST FERRY_INSTALLED_COMPONENTS)
+  list(APPEND _ferry_find_modules "${PROJECT_SOURCE_DIR}/cmake/modules/FindSOCI.cmake")
+endif()
 install(FILES
   "${PROJECT_BINARY_DIR}/ferryConfig.cmake"
   "${PROJECT_BINARY_DIR}/ferryConfigVersion.cmake"
@@ -56,8 +96,9 @@ set(FERRY_PC_LIBS "")
 foreach(c IN LISTS FERRY_INSTALLED_COMPONENTS)
   string(PREPEND FERRY_PC_LIBS "-lferry_${c} ")
 endforeach()
-get_property(FERRY_PC_REQUIRES_PUBLIC GLOBAL PROPERTY FERRY_PC_REQUIRES_PUBLIC)
-list(PREPEND FERRY_PC_REQUIRES_PUBLIC fmt)
+# FERRY_PC_REQUIRES_PUBLIC starts as fmt, or empty when fmt is header-only (FerryDependencies).
+get_property(_ferry_pc_requires_public GLOBAL PROPERTY FERRY_PC_REQUIRES_PUBLIC)
+list(APPEND FERRY_PC_REQUIRES_PUBLIC ${_ferry_pc_requires_public})
 list(REMOVE_DUPLICATES FERRY_PC_REQUIRES_PUBLIC)
 list(JOIN FERRY_PC_REQUIRES_PUBLIC " " FERRY_PC_REQUIRES_PUBLIC)
 set(FERRY_PC_REQUIRES "")

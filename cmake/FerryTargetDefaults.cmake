@@ -36,6 +36,12 @@ function(ferry_target_defaults target)
     target_compile_options(${target} PRIVATE
       -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
       -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wnull-dereference)
+    if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+      # What GCC's -Wextra (fallthrough) and -Wshadow (constructor parameters and lambda
+      # locals shadowing) cover and clang's do not.
+      target_compile_options(${target} PRIVATE
+        -Wimplicit-fallthrough -Wshadow-field-in-constructor -Wshadow-uncaptured-local)
+    endif()
     if(FERRY_WARNINGS_AS_ERRORS)
       target_compile_options(${target} PRIVATE -Werror)
     endif()
@@ -79,4 +85,17 @@ function(ferry_add_component name)
   target_link_libraries(ferry_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
   ferry_target_defaults(ferry_${name})
   set_property(GLOBAL APPEND PROPERTY FERRY_COMPONENTS ${name})
+endfunction()
+
+# ferry_component_headers(<name> <path>...)
+#   Declares public headers of component <name>: each path, relative to include/ferry, is a
+#   header or a folder of them. Only the headers of built components are installed
+#   (FerryInstall.cmake), so <ferry/ferry.hpp> includes exactly what is there.
+function(ferry_component_headers name)
+  foreach(path IN LISTS ARGN)
+    if(NOT EXISTS "${PROJECT_SOURCE_DIR}/include/ferry/${path}")
+      message(FATAL_ERROR "ferry_component_headers(${name}): include/ferry/${path} does not exist")
+    endif()
+  endforeach()
+  set_property(GLOBAL APPEND PROPERTY FERRY_HEADERS_${name} ${ARGN})
 endfunction()

@@ -6,7 +6,6 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <stop_token>
 #include <string>
 #include <thread>
 
@@ -22,9 +21,12 @@ using std::chrono::milliseconds;
 struct scheduler::impl {
   std::vector<queue*> queues;
   scheduler_options opts;
+  // A plain thread and a stop flag rather than std::jthread/std::stop_token, which libc++
+  // lacks before 18. The flag is set under `mutex`, so a sleeper on `cv` cannot miss it.
   std::mutex mutex;
-  std::condition_variable_any cv;
-  std::jthread thread;
+  std::condition_variable cv;
+  std::atomic<bool> stop_requested{false};
+  std::thread thread;
   // CLIENT ID of the connection blocked in BLPOP (0 = not blocked), for stop().
   std::atomic<long long> blocked_client{0};
   std::atomic<bool> finished{false};
@@ -36,6 +38,20 @@ struct scheduler::impl {
   std::vector<std::string_view> del_args{"DEL"};
 
   redis::client& client() const { return queues.front()->client(); }
+
+  // Sleeps for `d`, or less when stop() is requested meanwhile.
+  void sleep_unless_stopped(milliseconds d) {
+    std::unique_lock lock{mutex};
+    cv.wait_for(lock, d, [this] { return stop_requested.load(); });
+  }
+
+  void request_stop() {
+    {
+      std::lock_guard lock{mutex};
+      stop_requested.store(true);
+    }
+    cv.notify_all();
+  }
 
   // Runs one pass; report.next_sleep says how long to sleep before the next.
   void pass(maintenance_report& report) {
@@ -53,11 +69,9 @@ struct scheduler::impl {
   // Blocks until `sleep` passed or a queue's wake list got a push (or stop() unblocked us).
   // The wake lists are emptied after a wake-up: the pass that follows reads the due times
   // fresh, so the rings are consumed by it and must not wake us again.
-  void wait_for_wake(const std::stop_token& stop, std::optional<redis::lease>& conn,
-                     milliseconds sleep) {
+  void wait_for_wake(std::optional<redis::lease>& conn, milliseconds sleep) {
     if (queues.empty()) {
-      std::unique_lock lock{mutex};
-      cv.wait_for(lock, stop, sleep, [] { return false; });
+      sleep_unless_stopped(sleep);
       return;
     }
     if (!conn) {
@@ -67,7 +81,7 @@ struct scheduler::impl {
     blpop_timeout = detail::seconds_text(sleep);
     blpop_args.back() = blpop_timeout;
     blocked_client.store(conn_id);
-    if (stop.stop_requested()) {
+    if (stop_requested.load()) {
       blocked_client.store(0);
       return;
     }
@@ -80,25 +94,24 @@ struct scheduler::impl {
       throw;  // loop() drops the connection
     }
     blocked_client.store(0);
-    if (!r.is_nil() && !stop.stop_requested()) {
+    if (!r.is_nil() && !stop_requested.load()) {
       (void)(*conn)->command(std::span<const std::string_view>(del_args));
     }
   }
 
-  void loop(const std::stop_token& stop) {
+  void loop() {
     std::optional<redis::lease> conn;
-    while (!stop.stop_requested()) {
+    while (!stop_requested.load()) {
       try {
         maintenance_report report;
         pass(report);
         notify(opts.on_pass, report);
-        if (stop.stop_requested()) break;
-        wait_for_wake(stop, conn, report.next_sleep);
+        if (stop_requested.load()) break;
+        wait_for_wake(conn, report.next_sleep);
       } catch (const std::exception& e) {
         conn.reset();
         notify(opts.on_error, e);
-        std::unique_lock lock{mutex};
-        cv.wait_for(lock, stop, opts.error_backoff, [] { return false; });
+        sleep_unless_stopped(opts.error_backoff);
       }
     }
     conn.reset();
@@ -139,12 +152,13 @@ maintenance_report scheduler::run_once() {
 void scheduler::start() {
   if (impl_->thread.joinable()) return;
   impl_->finished.store(false);
-  impl_->thread = std::jthread([this](const std::stop_token& st) { impl_->loop(st); });
+  impl_->stop_requested.store(false);
+  impl_->thread = std::thread([this] { impl_->loop(); });
 }
 
 void scheduler::stop() {
   if (!impl_->thread.joinable()) return;
-  impl_->thread.request_stop();
+  impl_->request_stop();
   // The thread may be blocked in BLPOP on the server: unblock it (repeatedly, in case it was
   // between checking the stop flag and sending BLPOP when we first tried).
   while (!impl_->finished.load()) {

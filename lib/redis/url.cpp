@@ -1,8 +1,9 @@
 #include "ferry/redis/url.hpp"
 #include "ferry/url_encoding.hpp"
 
+#include <algorithm>
 #include <charconv>
-#include <cmath>
+#include <optional>
 #include <string>
 
 #include "ferry/error.hpp"
@@ -38,27 +39,49 @@ bool parse_int(std::string_view s, Int& out) {
   return ec == std::errc{} && p == s.data() + s.size();
 }
 
+// A decimal number ("0.5", "2", ".25") of units of `unit_ms` milliseconds, rounded to whole
+// milliseconds (halves away from zero); nullopt when it is not one or is too large. Exact
+// decimal arithmetic rather than std::from_chars into a double, which libc++ lacks before 20.
+std::optional<long long> decimal_to_ms(std::string_view num, long long unit_ms) {
+  const auto dot = num.find('.');
+  const std::string_view whole = num.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? "" : num.substr(dot + 1);
+  const auto all_digits = [](std::string_view s) {
+    return s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (whole.empty() && fraction.empty()) return std::nullopt;
+  if (!all_digits(whole) || !all_digits(fraction) || whole.size() > 12) return std::nullopt;
+  // Thousandths of a millisecond: the fraction's digits beyond them cannot move the rounding.
+  const std::size_t fraction_digits = unit_ms == 1 ? 3 : 6;
+  long long thousandths = 0;
+  for (char c : whole) thousandths = thousandths * 10 + (c - '0');
+  thousandths *= unit_ms * 1000;
+  long long place = unit_ms == 1 ? 100 : 100000;
+  for (std::size_t i = 0; i < fraction.size() && i < fraction_digits; ++i) {
+    thousandths += (fraction[i] - '0') * place;
+    place /= 10;
+  }
+  return (thousandths + 500) / 1000;
+}
+
 // "0.5" and "2" are seconds, "250ms" milliseconds, "2s" seconds.
 std::chrono::milliseconds parse_duration(std::string_view url, std::string_view key,
                                          std::string_view v) {
-  double scale = 1000.0;
+  long long unit_ms = 1000;
   std::string_view num = v;
   if (v.ends_with("ms")) {
-    scale = 1.0;
+    unit_ms = 1;
     num.remove_suffix(2);
   } else if (v.ends_with("s")) {
     num.remove_suffix(1);
   }
-  double value = 0;
-  auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), value);
-  if (num.empty() || ec != std::errc{} || p != num.data() + num.size() || !std::isfinite(value) ||
-      value <= 0) {
+  const auto ms = decimal_to_ms(num, unit_ms);
+  // Zero is refused; a positive value under half a millisecond still means 1 ms.
+  if (!ms || num.find_first_of("123456789") == std::string_view::npos) {
     fail(url, "bad " + std::string(key) + " '" + std::string(v) +
                   "' (expected a positive number of seconds, or milliseconds with 'ms')");
   }
-  auto ms = static_cast<long long>(std::llround(value * scale));
-  if (ms < 1) ms = 1;
-  return std::chrono::milliseconds{ms};
+  return std::chrono::milliseconds{std::max(*ms, 1LL)};
 }
 
 int parse_db(std::string_view url, std::string_view v) {

@@ -125,7 +125,8 @@ std::size_t loop_raw(amqp_connection_state_t st, std::size_t n, clock_type::time
     std::size_t pos = 0;
     while (have - pos >= 8) {  // every complete frame in the buffer
       const unsigned char* f = buf.data() + pos;
-      const std::size_t size = (std::size_t{f[3]} << 24) | (f[4] << 16) | (f[5] << 8) | f[6];
+      const std::size_t size =
+          (std::size_t{f[3]} << 24) | (std::size_t{f[4]} << 16) | (std::size_t{f[5]} << 8) | f[6];
       if (have - pos < size + 8) break;
       if (f[0] == AMQP_FRAME_METHOD && f[7] == 0 && f[8] == 60 && f[9] == 0 && f[10] == 60) {
         // basic.deliver: consumer-tag (shortstr), then the delivery tag.

@@ -407,7 +407,11 @@ TEST_CASE(
   const bool late = GENERATE(false, true);
   CAPTURE(late);
   redis_world rw;
-  auto& [srv, url, queue, c, broker, backend] = rw;
+  // Named references, not a structured binding: the lambdas below capture them, which clang
+  // before 16 refuses for structured bindings.
+  const auto& queue = rw.queue;
+  const auto& broker = rw.broker;
+  const auto& backend = rw.backend;
   fc::client app{broker, backend};
   std::atomic<bool> started{false}, release{false};
   fc::worker w{

@@ -107,6 +107,24 @@ TEST_CASE("redis URL: query options", "[redis][url]") {
   CHECK_THAT(what, Catch::Contains("tiemout"));
 }
 
+TEST_CASE("redis URL: durations are decimals rounded to whole milliseconds", "[redis][url]") {
+  const auto timeout = [](const std::string& v) {
+    return parse_url("redis://h?timeout=" + v).command_timeout;
+  };
+  CHECK(timeout("1.25") == 1250ms);
+  CHECK(timeout(".5") == 500ms);
+  CHECK(timeout("2.") == 2000ms);
+  CHECK(timeout("0.0015") == 2ms);  // halves round away from zero
+  CHECK(timeout("0.00149999") == 1ms);
+  CHECK(timeout("1.5ms") == 2ms);
+  CHECK(timeout("0.2ms") == 1ms);  // positive, so at least 1 ms
+  CHECK(timeout("86400s") == 86400000ms);
+  for (const char* bad : {"0.0", "0ms", ".", "s", "1e3", "+1", "1.2.3", "1 s", "9999999999999"}) {
+    CAPTURE(bad);
+    CHECK(parse_error(std::string("redis://h?timeout=") + bad).kind() == errc::config);
+  }
+}
+
 TEST_CASE("redis URL: malformed input names the problem", "[redis][url]") {
   struct bad {
     const char* url;

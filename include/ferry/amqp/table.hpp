@@ -59,6 +59,7 @@ using array = std::vector<field_value>;
 class FERRY_API table {
  public:
   using entry = std::pair<std::string, field_value>;
+  using const_iterator = std::vector<entry>::const_iterator;
 
   table() = default;
   table(std::initializer_list<entry> entries);
@@ -75,10 +76,12 @@ class FERRY_API table {
   [[nodiscard]] std::optional<std::string> get_string(std::string_view name) const;
   [[nodiscard]] std::optional<std::int64_t> get_int(std::string_view name) const;
 
-  [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
-  [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
-  [[nodiscard]] auto begin() const noexcept { return entries_.begin(); }
-  [[nodiscard]] auto end() const noexcept { return entries_.end(); }
+  // Defined at the end of this header: field_value, which holds tables, is incomplete here,
+  // and a vector's size or iterators need its element type complete.
+  [[nodiscard]] std::size_t size() const noexcept;
+  [[nodiscard]] bool empty() const noexcept;
+  [[nodiscard]] const_iterator begin() const noexcept;
+  [[nodiscard]] const_iterator end() const noexcept;
 
   friend FERRY_API bool operator==(const table& a, const table& b);
 
@@ -154,5 +157,18 @@ class FERRY_API field_value {
 
   variant v_;
 };
+
+inline std::size_t table::size() const noexcept {
+  return entries_.size();
+}
+inline bool table::empty() const noexcept {
+  return entries_.empty();
+}
+inline table::const_iterator table::begin() const noexcept {
+  return entries_.begin();
+}
+inline table::const_iterator table::end() const noexcept {
+  return entries_.end();
+}
 
 }  // namespace ferry::amqp
