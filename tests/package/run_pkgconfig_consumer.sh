@@ -13,6 +13,6 @@ if [ "$kind" = shared ]; then
 else
   libs=$(pkg-config --libs --static ferry)
 fi
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046,SC2086  # word splitting of the flag lists is wanted
 "$cxx" -o "$out" "$src" $(pkg-config --cflags ferry) $link_flags $libs
 "$out"
