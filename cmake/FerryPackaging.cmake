@@ -15,9 +15,9 @@ set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
 set(CPACK_COMPONENTS_ALL apps)
 if(BUILD_SHARED_LIBS)
-  # The apps then need ferry's shared libraries. Their install rules have no component yet,
-  # so the package takes that whole set (headers and CMake package too).
-  list(APPEND CPACK_COMPONENTS_ALL Unspecified)
+  # The apps then need ferry's shared libraries: their install component "runtime" holds the
+  # versioned .so files only (headers, links and the CMake package are "development").
+  list(APPEND CPACK_COMPONENTS_ALL runtime)
 endif()
 # Debian installs into /usr (its units then live in /usr/lib/systemd/system, its settings in
 # /etc/ferry); apps/deploy/install_deploy.cmake writes the units for this prefix.
