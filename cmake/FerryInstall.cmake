@@ -59,15 +59,9 @@ install(TARGETS ${_ferry_targets}
 install(EXPORT ferryTargets NAMESPACE ferry:: DESTINATION "${FERRY_CMAKE_DIR}"
   COMPONENT development)
 
-# Whether the installed components are shared libraries: then their private dependencies
-# (hiredis, rabbitmq-c, SOCI, GMime, gumbo) are their own business, and neither
-# ferryConfig.cmake nor ferry.pc makes consumers find them.
-get_target_property(_ferry_core_type ferry_core TYPE)
-if(_ferry_core_type STREQUAL "SHARED_LIBRARY")
-  set(FERRY_SHARED_LIBS TRUE)
-else()
-  set(FERRY_SHARED_LIBS FALSE)
-endif()
+# Shared libraries (FERRY_SHARED_LIBS, set after lib/) carry their private dependencies
+# (hiredis, rabbitmq-c, SOCI, GMime, gumbo): neither ferryConfig.cmake nor ferry.pc makes
+# consumers find them then.
 
 configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/ferryConfig.cmake.in"
   "${PROJECT_BINARY_DIR}/ferryConfig.cmake"
