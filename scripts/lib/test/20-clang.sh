@@ -4,9 +4,7 @@ test_clang() {
   local build=$FERRY_BUILD_ROOT/clang
   ferry_configure_clang "$build"
   ferry_build "$build"
-  (
-    cd "$build"
-    # shellcheck disable=SC2086
-    ctest --output-on-failure --parallel "${FERRY_TEST_JOBS:-2}" ${FERRY_TEST_ARGS:-}
-  )
+  # shellcheck disable=SC2086
+  ctest --test-dir "$build" --output-on-failure --parallel "${FERRY_TEST_JOBS:-2}" \
+    ${FERRY_TEST_ARGS:-}
 }

@@ -1,7 +1,7 @@
 # clang 14 with libc++ 14, Release, -Werror: the library and its unit tests (no servers).
 # Debian's libfmt and SOCI are C++ libraries built against libstdc++, which a libc++ program
 # cannot link: fmt is used header-only and ferry::sql is off. The C libraries (hiredis,
-# rabbitmq-c, GMime, gumbo) and the header-only ones (nlohmann-json, Catch2) are fine.
+# rabbitmq-c, OpenSSL, GMime, gumbo) and the header-only ones (nlohmann-json, Catch2) are fine.
 test_libcxx() {
   local build=$FERRY_BUILD_ROOT/libcxx
   ferry_configure "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Release \
@@ -11,8 +11,5 @@ test_libcxx() {
     -DFERRY_BUILD_APPS=OFF -DFERRY_BUILD_BENCHMARKS=OFF \
     -DFERRY_WITH_SQL=OFF -DFERRY_FMT_HEADER_ONLY=ON
   ferry_build "$build" ferry_unit_tests
-  (
-    cd "$build"
-    ctest --output-on-failure --parallel "${FERRY_TEST_JOBS:-2}" -L unit
-  )
+  ctest --test-dir "$build" --output-on-failure --parallel "${FERRY_TEST_JOBS:-2}" -L '^unit$'
 }
