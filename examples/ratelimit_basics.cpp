@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 7; ++i) try_login(logins, "203.0.113.7");
   logins.reset("login:203.0.113.7");
 
-  // The seeds' helper: a fixed-window counter returning allowed + current count.
+  // The familiar helper: a fixed-window counter returning allowed + current count.
   const auto r = rl::check_rate_limit(redis, "whatsapp", 1000, 24h, "example:rl");
   std::printf("whatsapp: allowed=%d count=%lld\n", r.allowed, static_cast<long long>(r.count));
 

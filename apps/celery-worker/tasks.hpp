@@ -1,4 +1,4 @@
-// The email deployment's Celery tasks, implemented in C++ (names as the seeds' Python app).
+// The email deployment's Celery tasks, implemented in C++ (the task names the Python side of the deployment registers).
 #pragma once
 
 #include <optional>

@@ -59,7 +59,7 @@ TEST_CASE("policy cache: admin writes invalidate at once, not after the TTL", "[
 
   REQUIRE(r.backend.directory->lookup("new@test.example"));
   CHECK(r.ttl_of("new@test.example") > 0);
-  REQUIRE(r.backend.admin->set_customer_tier("acme", "gold"));  // the seeds' tier change
+  REQUIRE(r.backend.admin->set_customer_tier("acme", "gold"));  // a customer's tier change
   CHECK(r.ttl_of("new@test.example") == -2);                    // key gone
 
   CHECK(r.backend.admin->remove_address("new@test.example"));

@@ -1,5 +1,5 @@
 // The Redis rate limiters against a real redis-server: limits, several limits on one key,
-// cost, the seeds' check_rate_limit, accuracy under 2 processes x 8 threads (checked over every
+// cost, check_rate_limit, accuracy under 2 processes x 8 threads (checked over every
 // window of the admitted server timestamps), fail-open / fail-closed with Redis killed, and the
 // batch path (acquire_many, coalescing_limiter).
 #include <catch2/catch.hpp>
@@ -189,7 +189,7 @@ TEST_CASE("a large cost on the exact limiter records every unit", "[ratelimit]")
   big.reset("k");
 }
 
-TEST_CASE("check_rate_limit: the seeds' fixed window returns allowed + count", "[ratelimit]") {
+TEST_CASE("check_rate_limit: a fixed window returns allowed + count", "[ratelimit]") {
   ferry::redis::client c{ferry::test::shared_redis_url()};
   const auto prefix = ferry::test::unique_name("rl");
   for (int i = 1; i <= 3; ++i) {

@@ -22,7 +22,7 @@ TEST_CASE("email_job round-trips inline and by-reference bodies", "[email_job]")
   CHECK(ref.email_ref == "/spool/ab/cd/x");
   CHECK_FALSE(ref.email_data);
 
-  // The seeds' format, as a Python backend would publish it.
+  // The job format as a Python backend publishes it.
   CHECK(decode_email_job(R"({"message_id": 12345, "email_data": "From: sender@example.com..."})")
             .message_id == 12345);
 }

@@ -17,7 +17,7 @@ auto env_of(std::map<std::string, std::string> vars) {
 }
 }  // namespace
 
-TEST_CASE("queue_options::from_env reads the seeds' variables", "[queue]") {
+TEST_CASE("queue_options::from_env reads the documented variables", "[queue]") {
   const auto o = ferry::queue::queue_options::from_env(env_of({{"MAX_RETRY_ATTEMPTS", "5"},
                                                                {"RETRY_BACKOFF_BASE_SECONDS", "30"},
                                                                {"DLQ_RETENTION_DAYS", "2"}}));

@@ -2,7 +2,7 @@
 //
 // The consumer (consumer.hpp) publishes a message that used up its attempts to `<queue>.dlq`
 // with x-ferry-error, x-ferry-attempts and first/last-failure headers. `dead_letter_queue`
-// gives an operator the seeds' DLQ operations on it: depth, peek, requeue one or all back to
+// gives an operator the usual DLQ operations on it: depth, peek, requeue one or all back to
 // the work queue, delete one, purge.
 //
 //   ferry::amqp::dead_letter_queue dlq(ferry::amqp::url::parse(env_url), "email_processing");

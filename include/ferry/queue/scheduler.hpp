@@ -7,7 +7,7 @@
 //
 // It does not poll: after each pass it blocks (BLPOP on the queues' wake_key() lists) until
 // the earliest due time of its queues, measured on the Redis server's clock, capped at
-// `max_sleep` (the seeds' retry worker polled every 10 s; this one only waits that long when
+// `max_sleep` (a polling retry worker wakes every 10 s; this one only waits that long when
 // nothing is due sooner). Scheduling a job for later (a delayed enqueue, a retry after fail)
 // pushes to the wake list, so a retry due in 1 s is promoted after 1 s even if the scheduler
 // had planned to sleep 10 s. Lease ends do not push: a stale job is recovered at its lease end

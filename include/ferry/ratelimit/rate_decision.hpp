@@ -54,7 +54,7 @@ struct rate_decision {
   std::int64_t limit = 0;
   /// Units still available in its window after this decision.
   std::int64_t remaining = 0;
-  /// Units used in its window after this decision (the seeds' "current count"; an estimate
+  /// Units used in its window after this decision (the "current count"; an estimate
   /// for sliding_window).
   std::int64_t count = 0;
   /// When denied: how long until the same request could be admitted, if nothing else comes

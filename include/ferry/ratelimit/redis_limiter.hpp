@@ -93,7 +93,7 @@ class FERRY_API redis_limiter final : public rate_limiter {
   std::atomic<std::uint64_t> errors_{0};
 };
 
-/// The seeds' `check_rate_limit(api, limit, window)`: a fixed-window counter per `api`.
+/// The familiar `check_rate_limit(api, limit, window)`: a fixed-window counter per `api`.
 struct check_result {
   bool allowed = false;
   /// Requests counted in the current window, including this one if it was allowed.

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced by scripts/bench (see its header for the helpers a section may use).
 BENCH_TARGETS+=(ferry-email-worker)
-# --- email worker: ferry-email-worker vs the seeds' Python worker -----------------------------
+# --- email worker: ferry-email-worker vs a typical Python worker (pika, bleach) -----------------------------
 # Both drain a pre-filled durable queue of BENCH_EMAIL_MESSAGES (default 1000) distinct ~20 KB
 # emails (HTML + text + a 9 KB PDF attachment as base64), each with its pending record in a
 # fresh SQLite database: parse, sanitise the HTML, store the attachment (content-addressed,

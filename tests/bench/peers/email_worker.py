@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The Python peer of ferry-email-worker, as the seeds' Python shop would write it: pika
+"""The Python peer of ferry-email-worker, as a Python shop typically writes it: pika
 BlockingConnection, basic_qos(prefetch_count=1), manual ack after processing; the stdlib
 `email` parser; bleach for the HTML; attachments stored by content hash; sqlite3 for the
 record. It does the same work as ferry-email-worker on the same queue body
@@ -14,7 +14,7 @@ then basic_ack. A message that cannot be processed is marked failed and rejected
 The SQLite connection uses ferry's settings: WAL, synchronous=NORMAL, foreign keys on.
 No Redis cache invalidation (ferry-email-worker runs without REDIS_URL in the benchmark too).
 
-Environment (the seeds' names): RABBITMQ_URL, RABBITMQ_QUEUE, DB_PATH (SQLite file),
+Environment (the deployment's names): RABBITMQ_URL, RABBITMQ_QUEUE, DB_PATH (SQLite file),
 ATTACHMENT_STORAGE_PATH. Stops on SIGTERM/SIGINT.
 """
 import email
