@@ -1,4 +1,4 @@
-// The email deployment's Celery tasks, implemented in C++ (the task names the Python side of the deployment registers).
+// The email deployment's Celery tasks in C++, under the names its Python side registers.
 #pragma once
 
 #include <optional>
