@@ -1,5 +1,5 @@
-# clang 14 with libstdc++, Release, -Werror: the whole suite (library, apps, examples,
-# benchmarks built; every test run against real servers). The .deb leg packages this build.
+# clang 14 with libstdc++, Release, -Werror: the whole suite (library, apps and examples built,
+# the benchmarks being the gcc leg's; every test run against real servers). The .deb leg packages this build.
 # Then the smallest configuration, every FERRY_WITH_* off (core and redis only): its library,
 # unit tests and package consumers, and that nothing of the other components is installed.
 test_clang() {
@@ -13,7 +13,7 @@ test_clang() {
   ferry_log "clang: core and redis only (FERRY_WITH_AMQP/SQL/MAIL/CELERY off)"
   local minimal=$FERRY_BUILD_ROOT/clang-minimal
   ferry_configure_clang "$minimal" -DFERRY_BUILD_APPS=OFF -DFERRY_BUILD_EXAMPLES=OFF \
-    -DFERRY_BUILD_BENCHMARKS=OFF -DFERRY_WITH_AMQP=OFF -DFERRY_WITH_SQL=OFF \
+    -DFERRY_WITH_AMQP=OFF -DFERRY_WITH_SQL=OFF \
     -DFERRY_WITH_MAIL=OFF -DFERRY_WITH_CELERY=OFF
   ferry_build "$minimal" ferry_unit_tests
   ctest --test-dir "$minimal" --output-on-failure --parallel "${FERRY_TEST_JOBS:-2}" \
