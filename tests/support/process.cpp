@@ -56,10 +56,12 @@ struct exec_image {
   }
 };
 
-// Starts the image with stdout and stderr on `out_fd` (which the caller keeps and closes).
-pid_t spawn(const exec_image& image, int out_fd, bool detached) {
-  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null_fd < 0) throw_errno("open /dev/null");
+// Starts the image with stdin from `in_file` ("" = /dev/null) and stdout and stderr on `out_fd`
+// (which the caller keeps and closes).
+pid_t spawn(const exec_image& image, int out_fd, bool detached, const std::string& in_file = "") {
+  const std::string in_path = in_file.empty() ? "/dev/null" : in_file;
+  const int null_fd = ::open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0) throw_errno("open " + in_path);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -156,7 +158,7 @@ child_process::child_process(const std::vector<std::string>& argv, const spawn_o
   const exec_image image(command, options.env);
   const int log_fd = open_log(options.log_file);
   try {
-    pid_ = spawn(image, log_fd, options.detached);
+    pid_ = spawn(image, log_fd, options.detached, options.stdin_file);
   } catch (...) {
     ::close(log_fd);
     throw;
@@ -169,13 +171,14 @@ child_process::~child_process() {
 }
 
 child_process::child_process(child_process&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), reaped_(other.reaped_) {}
+    : pid_(std::exchange(other.pid_, -1)), reaped_(other.reaped_), status_(other.status_) {}
 
 child_process& child_process::operator=(child_process&& other) noexcept {
   if (this != &other) {
     if (pid_ > 0) terminate(std::chrono::seconds(5));
     pid_ = std::exchange(other.pid_, -1);
     reaped_ = other.reaped_;
+    status_ = other.status_;
   }
   return *this;
 }
@@ -186,6 +189,7 @@ bool child_process::running() {
   const pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == pid_ || (r < 0 && errno == ECHILD)) {
     reaped_ = true;
+    if (r == pid_) status_ = status;
     return false;
   }
   return true;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,7 @@ class temp_dir {
 struct spawn_options {
   std::map<std::string, std::string> env;  ///< Added to (or replacing) the inherited environment.
   std::string log_file;                    ///< stdout and stderr go here ("" = /dev/null).
+  std::string stdin_file;                  ///< stdin comes from here ("" = /dev/null).
   bool detached = false;  ///< Outlive this process (CTest fixtures); no crash cleanup.
 };
 
@@ -63,6 +65,9 @@ class child_process {
   [[nodiscard]] bool running();
   /// Sends `signal` to the whole process group.
   void signal_group(int signal) const;
+  /// How the child ended (a waitpid status: WIFEXITED, WEXITSTATUS, WTERMSIG), once running()
+  /// or wait_for_exit() has seen it exit; nullopt before, or when it was never started.
+  [[nodiscard]] std::optional<int> wait_status() const noexcept { return status_; }
   /// Waits up to `timeout` for the child to exit; true when it has.
   bool wait_for_exit(std::chrono::milliseconds timeout);
   /// SIGTERM, wait up to `grace`, then SIGKILL the group; reaps the child.
@@ -73,6 +78,7 @@ class child_process {
  private:
   pid_t pid_ = -1;
   bool reaped_ = false;
+  std::optional<int> status_;
 };
 
 /// Runs a command to completion and returns its stdout; throws std::runtime_error on a
