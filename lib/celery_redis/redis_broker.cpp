@@ -2,6 +2,7 @@
 #include "ferry/celery/redis_broker.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -69,6 +70,35 @@ end
 return out
 )lua"};
   return s;
+}
+
+// With several queues to watch, how long one blocking wait on the first queue's list lasts
+// before the other lists are looked at.
+constexpr std::chrono::milliseconds multi_list_slice{200};
+
+// Blocks up to `timeout` (at least 10 ms) until `list` has an element, leaving it in place:
+// BLMOVE list list RIGHT RIGHT pops the tail and pushes it back to the tail in one atomic
+// command (Redis >= 6.2); older servers get BRPOPLPUSH list list, which rotates the tail to
+// the head (the same list: only the order of messages that arrived together can change).
+// True when an element was there.
+bool wait_until_not_empty(redis::client& client, const std::string& list,
+                          std::chrono::milliseconds timeout) {
+  static std::atomic<bool> no_blmove{false};
+  char secs[32];
+  std::snprintf(
+      secs, sizeof secs, "%.3f",
+      static_cast<double>(std::max(timeout, std::chrono::milliseconds(10)).count()) / 1000.0);
+  auto conn = client.acquire();
+  const auto bound = timeout + std::chrono::seconds(5);
+  if (!no_blmove) {
+    auto r = conn->command({"BLMOVE", list, list, "RIGHT", "RIGHT", secs}, bound);
+    if (!r.is_error()) return !r.is_nil();
+    if (r.error_message().find("unknown command") == std::string::npos) r.throw_if_error();
+    no_blmove = true;
+  }
+  auto r = conn->command({"BRPOPLPUSH", list, list, secs}, bound);
+  r.throw_if_error();
+  return !r.is_nil();
 }
 
 std::string unix_seconds_now() {
@@ -335,7 +365,7 @@ bool redis_broker::decode(redis_delivery& d) {
 
 std::optional<redis_delivery> redis_broker::get(const std::vector<std::string>& queues,
                                                 std::chrono::milliseconds wait) {
-  // At least 10 ms: get() has always blocked (kombu's BRPOP), never merely polled.
+  // At least 10 ms: get() has always blocked (as kombu's BRPOP does), never merely polled.
   auto got = get_many(queues, 1, std::max(wait, std::chrono::milliseconds(10)));
   if (got.empty()) return std::nullopt;
   return std::move(got.front());
@@ -355,13 +385,15 @@ std::vector<redis_delivery> redis_broker::get_many(const std::vector<std::string
   }
   const std::string index_key = key(options_.unacked_index_key);
   const std::string hash_key = key(options_.unacked_key);
-  std::vector<redis_delivery> out;
-  {
+  // Pops and records in ONE script: a message is always in its list or in `unacked`, so no
+  // crash of this process or of Redis can lose it.
+  const auto fetch_ready = [&](std::span<const std::string> acks) {
+    std::vector<redis_delivery> out;
     std::vector<std::string_view> keys{index_key, hash_key};
     keys.insert(keys.end(), lists.begin(), lists.end());
     const std::string now = unix_seconds_now(), count = std::to_string(max);
     std::vector<std::string_view> args{now, count};
-    args.insert(args.end(), ack_first.begin(), ack_first.end());
+    args.insert(args.end(), acks.begin(), acks.end());
     auto r = fetch_script().run(*client_, keys, args);
     r.throw_if_error();
     const auto& el = r.elements();
@@ -384,30 +416,27 @@ std::vector<redis_delivery> redis_broker::get_many(const std::vector<std::string
       out.push_back(std::move(d));
     }
     if (!drop.empty()) ack_many(drop);
-    if (!out.empty() || wait.count() <= 0) return out;
+    return out;
+  };
+  auto out = fetch_ready(ack_first);
+  if (!out.empty() || wait.count() <= 0) return out;
+  // Nothing waiting: block until a message arrives, WITHOUT taking it (kombu's BRPOP takes it
+  // and records it in a second command; a consumer killed between the two, or a Redis that
+  // dies between them, loses that message), then fetch with the script. BLMOVE cannot watch
+  // several lists, so it watches the base list of the first queue, where tasks of the default
+  // priority arrive; with other lists to serve it wakes every `multi_list_slice` to look at
+  // them too.
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  const std::string& watched = lists[0];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return out;
+    (void)wait_until_not_empty(*client_, watched,
+                               queues.size() == 1 ? left : std::min(left, multi_list_slice));
+    out = fetch_ready({});
+    if (!out.empty()) return out;
   }
-  // Nothing waiting: block in BRPOP like kombu (Redis >= 6 takes a fractional timeout; kombu
-  // uses 1 s; 0 would block forever), then record the message as unacked.
-  std::vector<std::string_view> args{"BRPOP"};
-  args.insert(args.end(), lists.begin(), lists.end());
-  char secs[32];
-  std::snprintf(secs, sizeof secs, "%.3f", static_cast<double>(wait.count()) / 1000.0);
-  args.emplace_back(secs);
-  redis::reply r;
-  {
-    auto conn = client_->acquire();
-    r = conn->command(std::span<const std::string_view>(args), wait + std::chrono::seconds(5));
-  }
-  r.throw_if_error();
-  if (r.is_nil()) return out;
-  const auto& el = r.elements();
-  if (el.size() != 2) throw error(errc::protocol_error, "BRPOP: unexpected reply");
-  redis_delivery d;
-  d.list = el[0].as_string().substr(options_.global_keyprefix.size());
-  d.raw = el[1].as_string();
-  if (decode(d)) record_unacked(d);
-  out.push_back(std::move(d));
-  return out;
 }
 
 void redis_broker::record_unacked(const redis_delivery& d) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -192,6 +193,42 @@ class ferry_worker_process : public ferry_celery_test::worker_process {
             " ready", 30s) {}
 };
 }  // namespace
+
+TEST_CASE("a task that reaches an idle ferry worker as it dies is not lost",
+          "[celery][redis][app][kill]") {
+  if (std::string(FERRY_CELERY_WORKER_BIN).empty()) {
+    WARN("ferry-celery-worker not built (FERRY_BUILD_APPS=OFF): skipped");
+    return;
+  }
+  ferry::test::redis_server srv;
+  const auto url = srv.url();
+  const auto queue = ferry::test::unique_name("q");
+  auto app = make_client(url);
+  auto redis = std::make_shared<ferry::redis::client>(url);
+  auto integer = [&](std::initializer_list<std::string_view> cmd) {
+    return redis->command(cmd).as_integer();
+  };
+  std::optional<fc::async_result> r;
+  {
+    ferry_worker_process fw{url, queue};
+    // Idle: the worker blocks in Redis waiting for the empty queue.
+    REQUIRE(ferry::test::wait_until(
+        [&] {
+          return redis->command({"CLIENT", "LIST"}).as_string().find(" flags=b ") !=
+                 std::string::npos;
+        },
+        10s));
+    // Frozen, the worker cannot take a step after Redis answers its wait: whatever that answer
+    // removed from the queue exists only in the worker's memory when it is killed.
+    fw.signal(SIGSTOP);
+    r = app.send_task("tasks.add", {2, 3}, {}, {.queue = queue});
+    std::this_thread::sleep_for(300ms);
+    fw.kill();
+    CHECK(integer({"LLEN", queue}) + integer({"HLEN", "unacked"}) == 1);
+  }
+  ferry_worker_process again{url, queue};
+  CHECK(r->get(30s) == 5);
+}
 
 TEST_CASE("a Python worker and a ferry worker share a queue; SIGKILLed tasks are restored",
           "[celery][redis][python][kill]") {

@@ -80,6 +80,8 @@ class worker_process {
     proc_.signal_group(SIGKILL);
     proc_.wait_for_exit(10s);
   }
+  /// Sends `sig` (e.g. SIGSTOP) to the worker's process group.
+  void signal(int sig) { proc_.signal_group(sig); }
   [[nodiscard]] std::string log() const { return slurp(log_); }
 
  private:

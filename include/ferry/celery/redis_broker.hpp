@@ -4,20 +4,21 @@
 // ferry and Python Celery processes can share one queue:
 //   publish  = SADD `_kombu.binding.<exchange>` + LPUSH of the envelope to the priority list
 //              (`q`, `q\x06\x163`, `q\x06\x166`, `q\x06\x169`; priority 0 is served FIRST);
-//   consume  = BRPOP over those lists in that order (FIFO with LPUSH), then, in one MULTI,
-//              ZADD `unacked_index` <now> <tag> + HSET `unacked` <tag> [envelope, ex, rk];
-//              get_many() first pops and records up to N messages in ONE Lua script (same
-//              order, same keys and values, one round trip, atomic) and only BRPOPs when
-//              the lists are empty;
+//   consume  = pop from those lists in that order (FIFO with LPUSH) and record the delivery
+//              as kombu does (ZADD `unacked_index` <now> <tag> + HSET `unacked` <tag>
+//              [envelope, ex, rk]) — ferry pops and records up to N messages in ONE Lua script
+//              (same order, same keys and values, one round trip, atomic); on empty lists it
+//              blocks without taking anything (BLMOVE of a list onto itself), then fetches;
 //   ack      = MULTI ZREM unacked_index + HDEL unacked EXEC (ack_many: one for many tags);
 //   restore  = under the `unacked_mutex` lock (SET NX PX, compare-and-delete release), every
 //              entry older than the visibility timeout is moved back with RPUSH (delivered
 //              next) and `redelivered: true`, in a WATCH/MULTI transaction per tag.
-// The one behaviour a reader would get wrong: like kombu, a BRPOP (used only when the lists
-// were empty) and its unacked record are two round trips; a consumer that dies between them
-// loses that message (kombu does the same: BRPOP cannot run inside MULTI or Lua). Every other crash
-// is recovered by any consumer's restore_visible() — ferry's or Python's — after the visibility
-// timeout.
+// The one behaviour a reader would get wrong: unlike kombu (BRPOP, then a MULTI: a consumer
+// that dies between the two loses that message), a message is always either in its list or in
+// `unacked`, so every crash of a consumer is recovered by any consumer's restore_visible() —
+// ferry's or Python's — after the visibility timeout. The blocking wait watches the first
+// queue's priority-0 list only: a message for another list of an idle consumer is fetched
+// within `wait` (one queue) or 200 ms (several queues).
 //
 //   auto c = std::make_shared<ferry::redis::client>("redis://127.0.0.1:6379/0");
 //   ferry::celery::redis_broker broker{c};
@@ -113,16 +114,17 @@ class FERRY_API redis_broker final : public broker {
   /// Pushes an already-built envelope text to the left of `list` (no binding).
   void push_raw(std::string_view list, std::string_view envelope);
 
-  /// BRPOP over the priority lists of `queues` (priority-first, as kombu orders them) for up
-  /// to `wait` (rounded up to milliseconds, at least 10 ms; Redis >= 6); records a valid envelope
-  /// as unacked. nullopt = nothing arrived.
+  /// get_many() of one message, waiting up to `wait` (at least 10 ms) over the priority lists
+  /// of `queues` (priority-first, as kombu orders them). nullopt = nothing arrived.
   [[nodiscard]] std::optional<redis_delivery> get(const std::vector<std::string>& queues,
                                                   std::chrono::milliseconds wait);
 
   /// Up to `max` messages in kombu's order. One round trip when messages are waiting: a Lua
   /// script pops them and records each valid envelope as unacked (an undecodable one is
-  /// returned with `delivery` nullopt and never recorded). When the lists are empty, get()'s
-  /// BRPOP for up to `wait` (0 = do not block), returning at most that one message.
+  /// returned with `delivery` nullopt and never recorded). When the lists are empty, waits up
+  /// to `wait` (0 = do not block) for the first queue's priority-0 list to receive a message
+  /// (BLMOVE list list RIGHT RIGHT: nothing is taken; Redis < 6.2: BRPOPLPUSH list list), in
+  /// slices of 200 ms when there are several queues, and fetches again after each wake-up.
   /// `ack_first` are acked (as ack_many) in the same round trip, before anything is popped:
   /// a worker's early acks ride along with its next fetch.
   [[nodiscard]] std::vector<redis_delivery> get_many(const std::vector<std::string>& queues,
