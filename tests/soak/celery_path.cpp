@@ -50,8 +50,7 @@ std::string celery_path::task_id(std::size_t index) const {
 
 void celery_path::produce(std::chrono::steady_clock::time_point start,
                           std::chrono::milliseconds window,
-                          std::chrono::steady_clock::time_point give_up,
-                          const abort_flag& abort) {
+                          std::chrono::steady_clock::time_point give_up, const abort_flag& abort) {
   const std::size_t n = accepted_.size();
   for (std::size_t i = 0; i < n && !abort; ++i) {
     pace(i, n, start, window);
@@ -60,8 +59,7 @@ void celery_path::produce(std::chrono::steady_clock::time_point start,
     o.task_id = task_id(i);
     while (!abort && std::chrono::steady_clock::now() < give_up) {
       try {
-        (void)client_.send_task("tasks.add",
-                                fc::json::array({static_cast<long long>(i), addend}),
+        (void)client_.send_task("tasks.add", fc::json::array({static_cast<long long>(i), addend}),
                                 fc::json::object(), o);
         accepted_[i] = true;
         break;
@@ -142,7 +140,8 @@ path_tally celery_path::tally(const std::vector<std::string>& worker_logs) {
   }
   t.lost = t.accepted - t.completed - t.dead;
 
-  const std::regex succeeded{"Task tasks\\.add\\[" + salt_ + R"(-50a4-4000-8000-(\d{12})\] succeeded)"};
+  const std::regex succeeded{"Task tasks\\.add\\[" + salt_ +
+                             R"(-50a4-4000-8000-(\d{12})\] succeeded)"};
   std::map<std::size_t, std::int64_t> runs;
   for (const auto& file : worker_logs) {
     std::ifstream in(file);

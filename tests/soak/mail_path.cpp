@@ -37,9 +37,7 @@ std::string token_of(const std::string& raw) {
 }  // namespace
 
 mail_path::mail_path(mail_path_settings settings)
-    : s_(std::move(settings)),
-      salt_(std::to_string(std::random_device{}())),
-      accepted_(s_.mails) {}
+    : s_(std::move(settings)), salt_(std::to_string(std::random_device{}())), accepted_(s_.mails) {}
 
 void mail_path::init_database() const {
   auto db = open_db(s_.db_path);
@@ -53,15 +51,24 @@ std::string mail_path::mail_text(std::size_t index) const {
   std::string noise;
   for (int k = 0; k < 8; ++k) noise += std::to_string(rng()) + " ";
   return "From: Soak Sender <sender@soak.example>\r\n"
-         "To: rcpt" + std::to_string(index % 20) + "@soak.example\r\n"
-         "Subject: soak mail " + token + "\r\n"
-         "Message-ID: <" + token + "." + salt_ + "@soak.example>\r\n"
+         "To: rcpt" +
+         std::to_string(index % 20) +
+         "@soak.example\r\n"
+         "Subject: soak mail " +
+         token +
+         "\r\n"
+         "Message-ID: <" +
+         token + "." + salt_ +
+         "@soak.example>\r\n"
          "Date: Sat, 05 Dec 2026 00:00:00 +0000\r\n"
-         "X-Soak-Token: " + token + "\r\n"
+         "X-Soak-Token: " +
+         token +
+         "\r\n"
          "MIME-Version: 1.0\r\n"
          "Content-Type: text/plain; charset=utf-8\r\n"
          "\r\n"
-         "Mail " + token + " of the soak.\r\n" + noise + "\r\n";
+         "Mail " +
+         token + " of the soak.\r\n" + noise + "\r\n";
 }
 
 int mail_path::run_ingest(const std::string& mail_file, std::size_t index,
@@ -184,7 +191,8 @@ path_tally mail_path::tally(const std::vector<std::string>& worker_logs) const {
     }
   }
   t.repeated = t.runs - static_cast<std::int64_t>(runs.size());
-  t.note = std::to_string(tempfails_.load()) + " ingest runs exited non-zero (retried, as Postfix would)";
+  t.note = std::to_string(tempfails_.load()) +
+           " ingest runs exited non-zero (retried, as Postfix would)";
   if (unaccepted_rows > 0) {
     t.note += "; " + std::to_string(unaccepted_rows) + " mails recorded although never accepted";
   }

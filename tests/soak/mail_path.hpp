@@ -22,10 +22,10 @@
 namespace soak {
 
 struct mail_path_settings {
-  std::string ingest;    ///< ferry-ingest binary
+  std::string ingest;  ///< ferry-ingest binary
   std::string amqp_url;
-  std::string queue;     ///< RabbitMQ queue
-  std::string db_path;   ///< SQLite database of the email deployment
+  std::string queue;    ///< RabbitMQ queue
+  std::string db_path;  ///< SQLite database of the email deployment
   std::string spool_dir;
   std::string work_dir;  ///< mail files and ingest logs
   std::size_t mails = 0;
@@ -37,9 +37,9 @@ class mail_path {
 
   void init_database() const;
   /// Delivers mails share, share + shares, ... (paced over `window`) until each is accepted.
-  void produce(std::size_t share, std::size_t shares,
-               std::chrono::steady_clock::time_point start, std::chrono::milliseconds window,
-               std::chrono::steady_clock::time_point give_up, const abort_flag& abort);
+  void produce(std::size_t share, std::size_t shares, std::chrono::steady_clock::time_point start,
+               std::chrono::milliseconds window, std::chrono::steady_clock::time_point give_up,
+               const abort_flag& abort);
   [[nodiscard]] std::int64_t accepted_so_far() const;
   /// Every accepted mail's record is processed or failed.
   [[nodiscard]] bool drained() const;

@@ -23,7 +23,9 @@ ferry::sql::session open_db(const std::string& path) {
 }
 
 // Jobs whose index ends in 3 fail their first attempt on purpose, so retries happen.
-bool fails_first(std::size_t index) { return index % 10 == 3; }
+bool fails_first(std::size_t index) {
+  return index % 10 == 3;
+}
 
 }  // namespace
 

@@ -38,7 +38,9 @@ using steady = std::chrono::steady_clock;
 
 // Ctrl-C or SIGTERM: stop producing, stop every process and server, remove the work dir.
 std::atomic<bool> interrupted{false};
-extern "C" void on_interrupt(int) { interrupted = true; }
+extern "C" void on_interrupt(int) {
+  interrupted = true;
+}
 
 void check_interrupted() {
   if (interrupted) throw std::runtime_error("interrupted");
@@ -122,7 +124,9 @@ std::string row(const soak::path_tally& t) {
 
 int run(const settings& s) {
   stopwatch clock;
-  auto say = [&](const std::string& line) { std::cout << clock.stamp() << " " << line << std::endl; };
+  auto say = [&](const std::string& line) {
+    std::cout << clock.stamp() << " " << line << std::endl;
+  };
   std::mt19937_64 rng{s.seed != 0 ? s.seed : std::random_device{}()};
 
   ferry::test::temp_dir work("ferry-soak");
@@ -151,20 +155,21 @@ int run(const settings& s) {
   soak::supervisor sup(dir);
   for (int k = 1; k <= 2; ++k) {
     const auto n = std::to_string(k);
-    sup.add({"soak-worker-" + n,
-             {FERRY_SOAK_WORKER, redis.url(0), soak::queue_name, dir + "/jobs.db", dir + "/runs.log"},
-             {}});
+    sup.add(
+        {"soak-worker-" + n,
+         {FERRY_SOAK_WORKER, redis.url(0), soak::queue_name, dir + "/jobs.db", dir + "/runs.log"},
+         {}});
     sup.add({"email-worker-" + n,
              {FERRY_SOAK_EMAIL_WORKER, "-v", "--amqp-url", rabbit.url(), "--queue", "email_soak",
               "--db-url", "sqlite://" + dir + "/mail.db", "--attachments", dir + "/attachments",
               "--max-attempts", "10", "--retry-base-seconds", "0.5"},
              {{"REDIS_URL", ""}}});
-    sup.add({"celery-worker-" + n,
-             {FERRY_SOAK_CELERY_WORKER, "--broker-url", redis.url(1), "--backend", redis.url(2),
-              "-Q", "soak_celery", "-c", "2", "--prefetch", "8", "--acks-late", "--test-tasks",
-              "--visibility-timeout", "10", "--restore-interval", "2", "-n",
-              "soak" + n + "@localhost"},
-             {}});
+    sup.add(
+        {"celery-worker-" + n,
+         {FERRY_SOAK_CELERY_WORKER, "--broker-url", redis.url(1), "--backend", redis.url(2), "-Q",
+          "soak_celery", "-c", "2", "--prefetch", "8", "--acks-late", "--test-tasks",
+          "--visibility-timeout", "10", "--restore-interval", "2", "-n", "soak" + n + "@localhost"},
+         {}});
   }
   sup.add({"retry-worker",
            {FERRY_SOAK_RETRY_WORKER, "--no-admin", "--redis-url", redis.url(0), "--queues",
@@ -196,7 +201,7 @@ int run(const settings& s) {
     faults.push_back({start + window * (2 * k + 1) / (2 * s.redis_kills), true});
   }
   for (int k = 0; k < s.rabbitmq_kills; ++k) {
-    faults.push_back({start + window * (4 * k + 1) / (4 * s.rabbitmq_kills), false});
+    faults.push_back({start + window * (4 * k + 2) / (4 * s.rabbitmq_kills), false});
   }
   std::sort(faults.begin(), faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::uniform_int_distribution<int> kill_gap{s.kill_min_ms, s.kill_max_ms};
@@ -291,8 +296,9 @@ int run(const settings& s) {
          std::to_string(worker_kills) + " worker SIGKILLs, " + std::to_string(redis_crashes) +
          " Redis kill -9, " + std::to_string(rabbitmq_crashes) + " RabbitMQ kill -9 in " +
          std::to_string(s.seconds) + " s.\n\n";
-  out += "| path | accepted / offered | completed | dead-lettered | lost | twice in DB | "
-         "handler runs repeated |\n|---|---|---|---|---|---|---|\n";
+  out +=
+      "| path | accepted / offered | completed | dead-lettered | lost | twice in DB | "
+      "handler runs repeated |\n|---|---|---|---|---|---|---|\n";
   for (const auto& t : table) out += row(t) + "\n";
   out += "\n";
   for (const auto& t : table) out += "- " + t.path + ": " + t.note + "\n";
@@ -300,8 +306,7 @@ int run(const settings& s) {
   for (const auto& r : sup.records()) {
     if (r.exits > 0) exits += " " + r.name + " (" + r.exit_statuses + ");";
   }
-  out += "- processes that exited without being killed:" + (exits.empty() ? " none" : exits) +
-         "\n";
+  out += "- processes that exited without being killed:" + (exits.empty() ? " none" : exits) + "\n";
   std::cout << "\n" << out << std::flush;
   if (!s.report.empty()) std::ofstream(s.report, std::ios::app) << out << "\n";
 
@@ -325,7 +330,8 @@ int main(int argc, char** argv) {
   app.add_option("--tasks", s.tasks, "Celery tasks through ferry-celery-worker");
   app.add_option("--seconds", s.seconds, "production window (faults happen during it)");
   app.add_option("--drain-seconds", s.drain_seconds, "longest wait for the backlog afterwards");
-  app.add_option("--stall-seconds", s.stall_seconds, "stop draining after this long without progress");
+  app.add_option("--stall-seconds", s.stall_seconds,
+                 "stop draining after this long without progress");
   app.add_option("--kill-min-ms", s.kill_min_ms, "shortest gap between worker SIGKILLs");
   app.add_option("--kill-max-ms", s.kill_max_ms, "longest gap between worker SIGKILLs");
   app.add_option("--redis-kills", s.redis_kills, "kill -9 of Redis during the window");

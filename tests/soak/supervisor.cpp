@@ -41,7 +41,7 @@ void supervisor::tend() {
       ++m.record.exits;
       if (!m.record.exit_statuses.empty()) m.record.exit_statuses += ", ";
       m.record.exit_statuses += m.proc.wait_status() ? describe(*m.proc.wait_status()) : "?";
-      m.proc.terminate(0ms);  // reaps the group's leftovers, forgets the pid
+      m.proc.terminate(0ms);        // reaps the group's leftovers, forgets the pid
       m.start_after = now + 500ms;  // a broker still down would otherwise make it spin
       continue;
     }

@@ -24,8 +24,8 @@ struct process_spec {
 
 struct process_record {
   std::string name;
-  int kills = 0;       ///< SIGKILLs sent by the soak
-  int exits = 0;       ///< exits the soak did not cause (each restarted)
+  int kills = 0;              ///< SIGKILLs sent by the soak
+  int exits = 0;              ///< exits the soak did not cause (each restarted)
   std::string exit_statuses;  ///< how those ended, e.g. "75 75 signal 11"
 };
 

@@ -41,7 +41,8 @@ struct exec_image {
   std::vector<char*> argv;
   std::vector<char*> envp;
 
-  exec_image(const std::vector<std::string>& command, const std::map<std::string, std::string>& extra)
+  exec_image(const std::vector<std::string>& command,
+             const std::map<std::string, std::string>& extra)
       : args(command) {
     for (char** e = environ; *e != nullptr; ++e) {
       const std::string entry(*e);
