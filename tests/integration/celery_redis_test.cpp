@@ -192,19 +192,29 @@ class ferry_worker_process : public ferry_celery_test::worker_process {
             {{"CELERY_BROKER_URL", url}, {"CELERY_RESULT_BACKEND", url}, {"DB_URL", db_url}},
             " ready", 30s) {}
 };
+
+// False (with a warning) when ferry-celery-worker was not built (FERRY_BUILD_APPS=OFF).
+bool worker_app_built() {
+  if (!std::string(FERRY_CELERY_WORKER_BIN).empty()) return true;
+  WARN("ferry-celery-worker not built (FERRY_BUILD_APPS=OFF): skipped");
+  return false;
+}
+
+// The app-process tests' world: a Redis of their own, a queue, ferry's client, a connection.
+struct app_world {
+  ferry::test::redis_server srv;
+  std::string url = srv.url();
+  std::string queue = ferry::test::unique_name("q");
+  fc::client app = make_client(url);
+  std::shared_ptr<ferry::redis::client> redis = std::make_shared<ferry::redis::client>(url);
+};
 }  // namespace
 
 TEST_CASE("a task that reaches an idle ferry worker as it dies is not lost",
           "[celery][redis][app][kill]") {
-  if (std::string(FERRY_CELERY_WORKER_BIN).empty()) {
-    WARN("ferry-celery-worker not built (FERRY_BUILD_APPS=OFF): skipped");
-    return;
-  }
-  ferry::test::redis_server srv;
-  const auto url = srv.url();
-  const auto queue = ferry::test::unique_name("q");
-  auto app = make_client(url);
-  auto redis = std::make_shared<ferry::redis::client>(url);
+  if (!worker_app_built()) return;
+  app_world world;
+  auto& [srv, url, queue, app, redis] = world;
   auto integer = [&](std::initializer_list<std::string_view> cmd) {
     return redis->command(cmd).as_integer();
   };
@@ -232,15 +242,9 @@ TEST_CASE("a task that reaches an idle ferry worker as it dies is not lost",
 
 TEST_CASE("a Python worker and a ferry worker share a queue; SIGKILLed tasks are restored",
           "[celery][redis][python][kill]") {
-  if (std::string(FERRY_CELERY_WORKER_BIN).empty()) {
-    WARN("ferry-celery-worker not built (FERRY_BUILD_APPS=OFF): skipped");
-    return;
-  }
-  ferry::test::redis_server srv;
-  const auto url = srv.url();
-  const auto queue = ferry::test::unique_name("q");
-  auto app = make_client(url);
-  auto redis = std::make_shared<ferry::redis::client>(url);
+  if (!worker_app_built()) return;
+  app_world world;
+  auto& [srv, url, queue, app, redis] = world;
   auto unacked = [&] { return redis->command({"HLEN", "unacked"}).as_integer(); };
 
   // 1. ferry takes the task (acks_late), is killed mid-task; Python restores it after the

@@ -57,24 +57,25 @@ void celery_path::produce(std::chrono::steady_clock::time_point start,
     fc::send_options o;
     o.queue = queue_;
     o.task_id = task_id(i);
-    while (!abort && std::chrono::steady_clock::now() < give_up) {
-      try {
-        (void)client_.send_task("tasks.add", fc::json::array({static_cast<long long>(i), addend}),
-                                fc::json::object(), o);
-        accepted_[i] = true;
-        break;
-      } catch (const ferry::error&) {
-        ++errors_;  // not accepted: send again (same task id)
-        std::this_thread::sleep_for(100ms);
-      }
-    }
+    const bool accepted = offer_until_accepted(
+        [&] {
+          try {
+            (void)client_.send_task("tasks.add",
+                                    fc::json::array({static_cast<long long>(i), addend}),
+                                    fc::json::object(), o);
+            return true;
+          } catch (const ferry::error&) {
+            ++errors_;  // not accepted: send again (same task id)
+            return false;
+          }
+        },
+        give_up, abort, 100ms);
+    if (accepted) accepted_.mark(i);
   }
 }
 
 std::int64_t celery_path::accepted_so_far() const {
-  std::int64_t n = 0;
-  for (const auto& a : accepted_) n += a ? 1 : 0;
-  return n;
+  return accepted_.count();
 }
 
 std::vector<int> celery_path::results() {
@@ -142,19 +143,13 @@ path_tally celery_path::tally(const std::vector<std::string>& worker_logs) {
 
   const std::regex succeeded{"Task tasks\\.add\\[" + salt_ +
                              R"(-50a4-4000-8000-(\d{12})\] succeeded)"};
-  std::map<std::size_t, std::int64_t> runs;
-  for (const auto& file : worker_logs) {
-    std::ifstream in(file);
-    std::string line;
-    std::smatch m;
-    while (std::getline(in, line)) {
-      if (!std::regex_search(line, m, succeeded)) continue;
-      const auto i = static_cast<std::size_t>(std::stoull(m[1].str()));
-      if (i >= n) continue;
-      ++t.runs;
-      ++runs[i];
-    }
-  }
+  const auto runs = count_log_runs(
+      worker_logs, succeeded, [&](const std::smatch& m) -> std::optional<std::size_t> {
+        const auto i = static_cast<std::size_t>(std::stoull(m[1].str()));
+        if (i >= n) return std::nullopt;
+        return i;
+      });
+  t.runs = total_runs(runs);
   t.repeated = t.runs - static_cast<std::int64_t>(runs.size());
   t.note = std::to_string(errors_.load()) + " send_task calls refused during outages (retried)";
   return t;

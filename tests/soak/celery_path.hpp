@@ -43,7 +43,7 @@ class celery_path {
   ferry::celery::client client_;
   std::string queue_;
   std::string salt_;
-  std::vector<std::atomic<bool>> accepted_;
+  acceptance accepted_;
   std::atomic<std::int64_t> errors_{0};
 };
 

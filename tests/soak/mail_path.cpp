@@ -95,21 +95,19 @@ void mail_path::produce(std::size_t share, std::size_t shares,
   for (std::size_t i = share; i < s_.mails && !abort; i += shares) {
     pace(i, s_.mails, start, window);
     { std::ofstream(mail_file, std::ios::binary | std::ios::trunc) << mail_text(i); }
-    while (!abort && std::chrono::steady_clock::now() < give_up) {
-      if (run_ingest(mail_file, i, log) == 0) {
-        accepted_[i] = true;
-        break;
-      }
-      ++tempfails_;  // Postfix keeps the mail and tries again later
-      std::this_thread::sleep_for(1s);
-    }
+    const bool accepted = offer_until_accepted(
+        [&] {
+          if (run_ingest(mail_file, i, log) == 0) return true;
+          ++tempfails_;  // Postfix keeps the mail and tries again later
+          return false;
+        },
+        give_up, abort, 1s);
+    if (accepted) accepted_.mark(i);
   }
 }
 
 std::int64_t mail_path::accepted_so_far() const {
-  std::int64_t n = 0;
-  for (const auto& a : accepted_) n += a ? 1 : 0;
-  return n;
+  return accepted_.count();
 }
 
 bool mail_path::drained() const {
@@ -177,19 +175,13 @@ path_tally mail_path::tally(const std::vector<std::string>& worker_logs) const {
 
   // A delivery that the worker handled: "message N processed" or "message N already processed".
   static const std::regex handled{R"(message (\d+) (already )?processed)"};
-  std::map<std::size_t, std::int64_t> runs;
-  for (const auto& file : worker_logs) {
-    std::ifstream in(file);
-    std::string line;
-    std::smatch m;
-    while (std::getline(in, line)) {
-      if (!std::regex_search(line, m, handled)) continue;
-      const auto row = row_token.find(std::stoll(m[1].str()));
-      if (row == row_token.end()) continue;
-      ++t.runs;
-      ++runs[row->second];
-    }
-  }
+  const auto runs =
+      count_log_runs(worker_logs, handled, [&](const std::smatch& m) -> std::optional<std::size_t> {
+        const auto row = row_token.find(std::stoll(m[1].str()));
+        if (row == row_token.end()) return std::nullopt;
+        return row->second;
+      });
+  t.runs = total_runs(runs);
   t.repeated = t.runs - static_cast<std::int64_t>(runs.size());
   t.note = std::to_string(tempfails_.load()) +
            " ingest runs exited non-zero (retried, as Postfix would)";

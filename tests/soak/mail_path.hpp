@@ -54,7 +54,7 @@ class mail_path {
 
   mail_path_settings s_;
   std::string salt_;
-  std::vector<std::atomic<bool>> accepted_;
+  acceptance accepted_;
   std::atomic<std::int64_t> tempfails_{0};
 };
 

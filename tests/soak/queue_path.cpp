@@ -57,23 +57,23 @@ void queue_path::produce(std::chrono::steady_clock::time_point start,
     // The dedup key makes a retried enqueue whose first try did reach Redis (reply lost in a
     // crash) return the pending job instead of adding a second one.
     const ferry::queue::enqueue_options opts{.max_attempts = max_attempts, .dedup_key = token};
-    while (!abort && std::chrono::steady_clock::now() < give_up) {
-      try {
-        (void)queue_.enqueue(payload, opts);
-        accepted_[i] = true;
-        break;
-      } catch (const ferry::error&) {
-        ++errors_;  // Redis down or loading: the producer was told "not accepted"; try again
-        std::this_thread::sleep_for(100ms);
-      }
-    }
+    const bool accepted = offer_until_accepted(
+        [&] {
+          try {
+            (void)queue_.enqueue(payload, opts);
+            return true;
+          } catch (const ferry::error&) {
+            ++errors_;  // Redis down or loading: the producer was told "not accepted"
+            return false;
+          }
+        },
+        give_up, abort, 100ms);
+    if (accepted) accepted_.mark(i);
   }
 }
 
 std::int64_t queue_path::accepted_so_far() const {
-  std::int64_t n = 0;
-  for (const auto& a : accepted_) n += a ? 1 : 0;
-  return n;
+  return accepted_.count();
 }
 
 bool queue_path::drained() {

@@ -42,7 +42,7 @@ class queue_path {
   ferry::queue::queue queue_;
   std::string db_path_;
   std::string runs_log_;
-  std::vector<std::atomic<bool>> accepted_;
+  acceptance accepted_;
   std::atomic<std::int64_t> errors_{0};
 };
 
