@@ -216,7 +216,7 @@ TEST_CASE("a task that reaches an idle ferry worker as it dies is not lost",
   app_world world;
   auto& [srv, url, queue, app, redis] = world;
   auto integer = [&](std::initializer_list<std::string_view> cmd) {
-    return redis->command(cmd).as_integer();
+    return world.redis->command(cmd).as_integer();
   };
   std::optional<fc::async_result> r;
   {
@@ -224,7 +224,7 @@ TEST_CASE("a task that reaches an idle ferry worker as it dies is not lost",
     // Idle: the worker blocks in Redis waiting for the empty queue.
     REQUIRE(ferry::test::wait_until(
         [&] {
-          return redis->command({"CLIENT", "LIST"}).as_string().find(" flags=b ") !=
+          return world.redis->command({"CLIENT", "LIST"}).as_string().find(" flags=b ") !=
                  std::string::npos;
         },
         10s));
@@ -245,7 +245,7 @@ TEST_CASE("a Python worker and a ferry worker share a queue; SIGKILLed tasks are
   if (!worker_app_built()) return;
   app_world world;
   auto& [srv, url, queue, app, redis] = world;
-  auto unacked = [&] { return redis->command({"HLEN", "unacked"}).as_integer(); };
+  auto unacked = [&] { return world.redis->command({"HLEN", "unacked"}).as_integer(); };
 
   // 1. ferry takes the task (acks_late), is killed mid-task; Python restores it after the
   //    visibility timeout (5 s on both sides) and runs it.

@@ -77,7 +77,7 @@ int mail_path::run_ingest(const std::string& mail_file, std::size_t index,
       {s_.ingest, "--db-url", "sqlite://" + s_.db_path, "--amqp-url", s_.amqp_url, "--queue",
        s_.queue, "--spool-dir", s_.spool_dir, "--confirm-timeout-ms", "10000",
        "sender@soak.example", "rcpt" + std::to_string(index % 20) + "@soak.example"},
-      {.env = {}, .log_file = log, .stdin_file = mail_file, .detached = false});
+      {.env = {}, .log_file = log, .detached = false, .stdin_file = mail_file});
   if (!p.wait_for_exit(60s)) {
     p.terminate(1s);
     return -1;

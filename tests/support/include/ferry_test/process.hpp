@@ -46,8 +46,8 @@ class temp_dir {
 struct spawn_options {
   std::map<std::string, std::string> env;  ///< Added to (or replacing) the inherited environment.
   std::string log_file;                    ///< stdout and stderr go here ("" = /dev/null).
-  std::string stdin_file;                  ///< stdin comes from here ("" = /dev/null).
-  bool detached = false;  ///< Outlive this process (CTest fixtures); no crash cleanup.
+  bool detached = false;   ///< Outlive this process (CTest fixtures); no crash cleanup.
+  std::string stdin_file{};  ///< stdin comes from here ("" = /dev/null).
 };
 
 /// A running program in its own process group.
