@@ -60,6 +60,11 @@ class recipient_directory {
   [[nodiscard]] virtual std::optional<known_answer> lookup_now(std::string_view /*address*/) {
     return std::nullopt;
   }
+
+  /// For the readiness probe: nullopt when every service the directory uses answers and
+  /// accepts its credentials, else what is wrong, naming the service (never a secret). Makes
+  /// one round trip per service (bounded by its timeouts). The default has none.
+  [[nodiscard]] virtual std::optional<std::string> readiness_problem() { return std::nullopt; }
 };
 
 /// The write side the CLI subcommands use (`address add`, `customer set-tier`, ...). The SQL
