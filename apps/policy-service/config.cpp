@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ostream>
+#include <utility>
 
 namespace ferry::apps::policy {
 namespace {
@@ -63,7 +64,8 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
   app.footer(
       "Environment: POLICY_LISTEN, POLICY_ADMIN_LISTEN, REDIS_URL, REDIS_CACHE_TTL, "
       "REDIS_REJECT_TTL, DB_URL or DB_HOST/DB_PORT/DB_USER/DB_PASSWORD/DB_NAME, "
-      "POLICY_DECISION_TIMEOUT_MS, POLICY_LOG_LEVEL, POLICY_NEAR_CACHE_ENTRIES, "
+      "POLICY_DECISION_TIMEOUT_MS, POLICY_REQUEST_TIMEOUT, POLICY_IDLE_TIMEOUT, "
+      "POLICY_MAX_CONNECTIONS, POLICY_LOG_LEVEL, POLICY_NEAR_CACHE_ENTRIES, "
       "POLICY_SENDER_LIMITS, POLICY_CLIENT_LIMITS. Flags override them.\n"
       "Exit codes: 0 ok, 1 error, 2 usage, 75 temporary failure (retry later).");
 
@@ -71,6 +73,8 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
   long long reject_ttl = 0;
   long long decision_ms = 0;
   long long idle_s = 0;
+  long long request_s = 0;
+  long long max_connections = 0;
   long long near_entries = 0;
   std::string level_name;
   std::string sender_limits;
@@ -84,7 +88,12 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
     reject_ttl = env_number(env, "REDIS_REJECT_TTL", cfg.cache_reject_ttl.count());
     decision_ms =
         env_number(env, "POLICY_DECISION_TIMEOUT_MS", cfg.server.decision_timeout.count());
-    idle_s = cfg.server.idle_timeout.count();
+    idle_s = env_number(env, "POLICY_IDLE_TIMEOUT", cfg.server.idle_timeout.count());
+    request_s = env_number(
+        env, "POLICY_REQUEST_TIMEOUT",
+        std::chrono::duration_cast<std::chrono::seconds>(cfg.server.request_timeout).count());
+    max_connections = env_number(env, "POLICY_MAX_CONNECTIONS",
+                                 static_cast<long long>(cfg.server.max_connections));
     level_name = env("POLICY_LOG_LEVEL").value_or("info");
     near_entries = env_number(env, "POLICY_NEAR_CACHE_ENTRIES",
                               static_cast<long long>(cfg.near_cache_entries));
@@ -127,13 +136,21 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
                  "[POLICY_DECISION_TIMEOUT_MS]")
       ->capture_default_str()
       ->check(CLI::Range(1LL, 60000LL));
-  app.add_option("--idle-timeout", idle_s, "Close policy connections idle this many seconds")
+  app.add_option("--idle-timeout", idle_s,
+                 "Close policy connections idle this many seconds between requests "
+                 "[POLICY_IDLE_TIMEOUT]")
       ->capture_default_str()
       ->check(CLI::Range(1LL, 86400LL));
-  app.add_option("--max-connections", cfg.server.max_connections,
-                 "Close new connections beyond this many")
+  app.add_option("--request-timeout", request_s,
+                 "Close a connection whose request is not complete this many seconds after its "
+                 "first byte [POLICY_REQUEST_TIMEOUT]")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+      ->check(CLI::Range(1LL, 3600LL));
+  app.add_option("--max-connections", max_connections,
+                 "Accept and close new connections beyond this many (lowered to what the "
+                 "open-files limit allows) [POLICY_MAX_CONNECTIONS]")
+      ->capture_default_str()
+      ->check(CLI::Range(1LL, 1000000LL));
   app.add_option("--workers", cfg.server.workers, "Threads for lookups that may block")
       ->capture_default_str()
       ->check(CLI::Range(1U, 1024U));
@@ -179,10 +196,22 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
     return result;
   }
 
+  // CLI11 checks ranges of flags only; a variable's zero would disable the protection.
+  for (const auto& [name, value] :
+       {std::pair{"POLICY_IDLE_TIMEOUT", idle_s}, std::pair{"POLICY_REQUEST_TIMEOUT", request_s},
+        std::pair{"POLICY_MAX_CONNECTIONS", max_connections}}) {
+    if (value < 1) {
+      err << "ferry-policyd: " << name << " must be at least 1\n";
+      result.exit_code = 2;
+      return result;
+    }
+  }
   cfg.cache_ok_ttl = std::chrono::seconds(ok_ttl);
   cfg.cache_reject_ttl = std::chrono::seconds(reject_ttl);
   cfg.server.decision_timeout = std::chrono::milliseconds(decision_ms);
   cfg.server.idle_timeout = std::chrono::seconds(idle_s);
+  cfg.server.request_timeout = std::chrono::seconds(request_s);
+  cfg.server.max_connections = static_cast<std::size_t>(max_connections);
   const auto level = parse_log_level(level_name);
   if (!level) {
     err << "ferry-policyd: bad log level '" << level_name << "'\n";

@@ -3,7 +3,8 @@
 // Environment (the deployment's .env names): POLICY_LISTEN, POLICY_ADMIN_LISTEN, REDIS_URL,
 // REDIS_CACHE_TTL (seconds, OK answers), REDIS_REJECT_TTL (seconds), DB_URL or DB_HOST,
 // DB_PORT, DB_USER, DB_PASSWORD, DB_NAME (a mysql:// URL is built from them),
-// POLICY_DECISION_TIMEOUT_MS, POLICY_LOG_LEVEL, POLICY_NEAR_CACHE_ENTRIES (in-process copy of
+// POLICY_DECISION_TIMEOUT_MS, POLICY_REQUEST_TIMEOUT and POLICY_IDLE_TIMEOUT (seconds),
+// POLICY_MAX_CONNECTIONS, POLICY_LOG_LEVEL, POLICY_NEAR_CACHE_ENTRIES (in-process copy of
 // cached answers; 0 = off), POLICY_SENDER_LIMITS and POLICY_CLIENT_LIMITS (rate limits,
 // "5/300s,100/1d"; see rate_limits.hpp). A flag given on the command line overrides the
 // variable.

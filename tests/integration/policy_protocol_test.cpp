@@ -13,7 +13,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -21,6 +23,7 @@
 
 #include "decision.hpp"
 #include "ferry_test/process.hpp"
+#include "ferry_test/servers.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "policy_server.hpp"
@@ -330,4 +333,128 @@ TEST_CASE("ferry-policyd serves, reports metrics and stops on SIGTERM", "[policy
   CHECK(policyd.wait_for_exit(10s));
   const auto log = ferry::test::run_command({"cat", dir.path() + "/policyd.log"});
   CHECK(log.find("decision state=RCPT recipient=nobody@test.example") != std::string::npos);
+}
+
+namespace {
+
+// ferry-policyd on a free port with the in-memory directory; its log in `dir`.
+ferry::test::child_process start_policyd(int port, const ferry::test::temp_dir& dir,
+                                         std::map<std::string, std::string> env,
+                                         std::vector<std::string> args,
+                                         std::optional<std::size_t> max_open_files = {}) {
+  ferry::test::spawn_options spawn;
+  spawn.log_file = dir.path() + "/policyd.log";
+  spawn.env = std::move(env);
+  spawn.env["DB_URL"] = "memory:known@test.example";
+  spawn.env["POLICY_LISTEN"] = "127.0.0.1:" + std::to_string(port);
+  args.insert(args.begin(), {FERRY_POLICYD_PATH, "--admin-listen", "off"});
+  if (max_open_files) {
+    // util-linux's prlimit sets RLIMIT_NOFILE (soft and hard), then execs the server.
+    const auto n = std::to_string(*max_open_files);
+    args.insert(args.begin(), {"prlimit", "--nofile=" + n + ":" + n, "--"});
+  }
+  ferry::test::child_process policyd(args, spawn);
+  REQUIRE(ferry::test::wait_until([&] { return ferry::test::port_open(port); }, 10s));
+  return policyd;
+}
+
+}  // namespace
+
+TEST_CASE("ferry-policyd: peers trickling requests byte by byte cannot hold every connection",
+          "[policy][binary][hostile]") {
+  const int port = ferry::test::free_port();
+  ferry::test::temp_dir dir("ferry-policyd");
+  // The deadline through its variable, so a binary without one still starts (and fails here).
+  auto policyd =
+      start_policyd(port, dir, {{"POLICY_REQUEST_TIMEOUT", "2"}}, {"--max-connections", "20"});
+  {
+    client warm(port);
+    REQUIRE(warm.ask(rcpt("known@test.example")) == dunno);
+  }
+  // 20 peers, each starting a request and adding a byte every 0.5 s: the idle timer alone
+  // would never fire for them.
+  std::vector<std::unique_ptr<client>> slow;
+  for (int i = 0; i < 20; ++i) {
+    slow.push_back(std::make_unique<client>(port));
+    REQUIRE(slow.back()->send("request=smtpd_access_policy\nrecipient="));
+  }
+  const auto full_since = std::chrono::steady_clock::now();
+  std::atomic<bool> trickling{true};
+  std::thread trickle([&] {
+    while (trickling) {
+      for (auto& c : slow) (void)c->send("a");
+      std::this_thread::sleep_for(500ms);
+    }
+  });
+  {
+    client refused(port);  // full: closed at once, not left waiting
+    CHECK(refused.closed_by_server());
+  }
+  // Within request_timeout (2 s) plus the once-a-second check, the slow peers are closed and
+  // a Postfix-like client is answered.
+  std::string answer;
+  while (answer.empty() && std::chrono::steady_clock::now() - full_since < 10s) {
+    client c(port);
+    c.set_timeout(1s);
+    answer = c.ask(rcpt("known@test.example"));
+    if (answer.empty()) std::this_thread::sleep_for(200ms);
+  }
+  const auto waited = std::chrono::steady_clock::now() - full_since;
+  trickling = false;
+  trickle.join();
+  CHECK(answer == dunno);
+  CHECK(waited < 5s);
+  for (auto& c : slow) CHECK(c->closed_by_server());
+  policyd.terminate();
+  const auto log = ferry::test::run_command({"cat", dir.path() + "/policyd.log"});
+  CHECK(log.find("request not complete within 2 s") != std::string::npos);
+}
+
+TEST_CASE(
+    "ferry-policyd: with an open-files limit below max_connections, new clients are "
+    "refused at once, not left waiting",
+    "[policy][binary][limits]") {
+  const int port = ferry::test::free_port();
+  ferry::test::temp_dir dir("ferry-policyd");
+  auto policyd = start_policyd(port, dir, {}, {"--max-connections", "100"}, 64);
+  // More peers than 64 descriptors can hold; each is either served or closed at once.
+  std::vector<std::unique_ptr<client>> held;
+  for (int i = 0; i < 80; ++i) held.push_back(std::make_unique<client>(port));
+  std::this_thread::sleep_for(300ms);  // let the server accept (or refuse) them all
+  int served = 0;
+  for (auto& c : held) {
+    c->set_timeout(3s);
+    const auto asked = std::chrono::steady_clock::now();
+    const auto a = c->ask(rcpt("known@test.example"));
+    if (a == dunno) {
+      ++served;
+      continue;
+    }
+    CHECK(a.empty());
+    // Closed by the server at once, not left waiting in the backlog.
+    if (std::chrono::steady_clock::now() - asked > 2s) FAIL("a client waited with no answer");
+  }
+  CHECK(served > 0);
+  CHECK(served < 80);
+  // A newcomer while they are held: answered (a slot freed) or refused, at once either way.
+  const auto start = std::chrono::steady_clock::now();
+  {
+    client late(port);
+    late.set_timeout(3s);
+    const auto a = late.ask(rcpt("known@test.example"));
+    CHECK((a == dunno || a.empty()));
+  }
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  // Room again once some leave.
+  held.clear();
+  CHECK(ferry::test::wait_until(
+      [&] {
+        client c(port);
+        c.set_timeout(1s);
+        return c.ask(rcpt("known@test.example")) == dunno;
+      },
+      5s, 100ms));
+  policyd.terminate();
+  const auto log = ferry::test::run_command({"cat", dir.path() + "/policyd.log"});
+  CHECK(log.find("the open-files limit (RLIMIT_NOFILE 64)") != std::string::npos);
 }

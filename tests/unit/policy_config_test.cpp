@@ -170,3 +170,32 @@ TEST_CASE("policy config: near cache size and rate limits from env, flags win",
   // The admin commands exit at once and never start a near cache.
   CHECK(parse({"address", "add", "a@b.example"}).config.near_cache_entries == 0);
 }
+
+TEST_CASE("policy config: request deadline, idle timeout and max connections from env, flags win",
+          "[policy][config]") {
+  auto r = parse({});
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.config.server.request_timeout == 10s);
+  CHECK(r.config.server.idle_timeout == 330s);
+  CHECK(r.config.server.max_connections == 4096);
+
+  const std::map<std::string, std::string> env{{"POLICY_REQUEST_TIMEOUT", "5"},
+                                               {"POLICY_IDLE_TIMEOUT", "60"},
+                                               {"POLICY_MAX_CONNECTIONS", "200"}};
+  r = parse({}, env);
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.config.server.request_timeout == 5s);
+  CHECK(r.config.server.idle_timeout == 60s);
+  CHECK(r.config.server.max_connections == 200);
+
+  r = parse({"--request-timeout", "3", "--idle-timeout", "30", "--max-connections", "20"}, env);
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.config.server.request_timeout == 3s);
+  CHECK(r.config.server.idle_timeout == 30s);
+  CHECK(r.config.server.max_connections == 20);
+
+  // Zero would switch the protection off: a usage error, from a flag or a variable.
+  CHECK(parse({"--request-timeout", "0"}).exit_code == 2);
+  CHECK(parse({}, {{"POLICY_REQUEST_TIMEOUT", "0"}}).exit_code == 2);
+  CHECK(parse({}, {{"POLICY_MAX_CONNECTIONS", "0"}}).exit_code == 2);
+}
