@@ -1,6 +1,8 @@
 // The Postfix policy protocol parser: framing, attributes, limits, hostile input.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <iterator>
 #include <string>
 
 #include "policy_request.hpp"
@@ -193,5 +195,31 @@ TEST_CASE("policy parser: pipelined requests and a partial tail parse alike in a
   for (std::size_t chunk = 1; chunk < 64; ++chunk) {
     INFO("chunk " << chunk);
     CHECK(parse_stream(input, chunk) == whole);
+  }
+}
+
+TEST_CASE("policy parser: the verdict never depends on the chunking (generated streams)",
+          "[policy][parser]") {
+  // Small limits and pieces rich in terminators reach every status (malformed, too long,
+  // too large, complete requests, a partial tail).
+  const parser_limits limits{.max_line_bytes = 8, .max_request_bytes = 16, .max_attributes = 3};
+  const std::string_view pieces[] = {"a=1", "a=1", "bb=",  "=",  "x",   "aaaa",
+                                     "\n",  "\n",  "\r\n", "\r", "\n\n"};
+  std::uint32_t state = 12345;  // fixed seed: the same streams every run
+  const auto next = [&state] {
+    state = state * 1664525U + 1013904223U;
+    return state >> 8;
+  };
+  for (int i = 0; i < 3000; ++i) {
+    std::string input;
+    for (int n = static_cast<int>(next() % 24); n > 0; --n) {
+      input += pieces[next() % std::size(pieces)];
+    }
+    const auto whole = parse_stream(input, 0, limits);
+    for (const std::size_t chunk :
+         {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{7}}) {
+      INFO("input '" << input << "' chunk " << chunk);
+      REQUIRE(parse_stream(input, chunk, limits) == whole);
+    }
   }
 }
