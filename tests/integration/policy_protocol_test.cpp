@@ -213,6 +213,46 @@ TEST_CASE("policy server closes hostile connections and keeps serving others",
   CHECK(fresh.ask(rcpt("known@test.example")) == dunno);
 }
 
+TEST_CASE("policy server: a 64 KiB line ending in CRLF is accepted however it is segmented",
+          "[policy][limits]") {
+  service svc(known_directory());
+  // One line of exactly max_line_bytes (64 KiB) of content: an ignored attribute.
+  const std::string head =
+      "request=smtpd_access_policy\r\nprotocol_state=RCPT\r\n"
+      "recipient=known@test.example\r\nfiller=" +
+      std::string(64 * 1024 - 7, 'a');
+  SECTION("in one write") {
+    client c(svc.server.port());
+    CHECK(c.ask(head + "\r\n\r\n") == dunno);
+  }
+  SECTION("'\\r' and '\\n' in separate writes") {
+    client c(svc.server.port());
+    REQUIRE(c.send(head + "\r"));
+    std::this_thread::sleep_for(100ms);  // the server reads the '\r' alone
+    CHECK(c.ask("\n\r\n") == dunno);
+  }
+  SECTION("the terminators byte by byte") {
+    client c(svc.server.port());
+    REQUIRE(c.send(head));
+    for (const char* b : {"\r", "\n", "\r"}) {
+      std::this_thread::sleep_for(50ms);
+      REQUIRE(c.send(b));
+    }
+    CHECK(c.ask("\n") == dunno);
+  }
+  SECTION("one byte more is refused, in one write or split") {
+    client whole(svc.server.port());
+    whole.send(head + "a\r\n\r\n");
+    CHECK(whole.closed_by_server());
+    client split(svc.server.port());
+    split.send(head + "a\r");
+    std::this_thread::sleep_for(100ms);
+    split.send("\n\r\n");
+    CHECK(split.closed_by_server());
+  }
+  CHECK(svc.stats.decisions(verdict::accept) <= 1);
+}
+
 TEST_CASE("policy server keeps answering with 1,000 idle connections open", "[policy][hostile]") {
   // Both ends live in this process: 2,000+ descriptors.
   rlimit files{};
