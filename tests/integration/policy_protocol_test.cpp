@@ -11,8 +11,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -331,6 +333,67 @@ TEST_CASE("policy server refuses connections beyond max_connections", "[policy][
   REQUIRE(ferry::test::wait_until([&] { return svc.stats.open_connections() == 2; }, 5s));
   client e(svc.server.port());
   CHECK(e.ask(rcpt("known@test.example")) == dunno);
+}
+
+TEST_CASE("policy server refuses new clients at once when descriptors run out",
+          "[policy][limits]") {
+  service svc(known_directory());  // planned under the normal open-files limit
+  {
+    // Once before descriptors are scarce: UBSan's first check of a virtual call opens a
+    // pipe, so the server's code paths are warmed up here.
+    client warm(svc.server.port());
+    REQUIRE(warm.ask(rcpt("known@test.example")) == dunno);
+  }
+  // Client sockets made first, connected once descriptors are scarce: the server's accept()
+  // then fails with EMFILE while clients wait in the backlog.
+  std::vector<int> fds;
+  for (int i = 0; i < 40; ++i) fds.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  REQUIRE(fds.back() >= 0);
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  // New descriptors take the lowest free number, below the limit: the last socket made was
+  // the lowest free one, so at most 5 numbers are left (others above it may stay open).
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(fds.back() + 6);
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+
+  // No test assertions until the limit is restored (they may need a descriptor too).
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(svc.server.port()));
+  const timeval three_seconds{3, 0};
+  int connected = 0;
+  for (const int fd : fds) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &three_seconds, sizeof three_seconds);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) ++connected;
+  }
+  const std::string request = rcpt("known@test.example");
+  int served = 0;
+  int refused = 0;
+  auto slowest = std::chrono::steady_clock::duration::zero();
+  for (const int fd : fds) {
+    const auto asked = std::chrono::steady_clock::now();
+    [[maybe_unused]] const auto w = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    char buf[64];
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n > 0 && std::string(buf, static_cast<std::size_t>(n)) == dunno) {
+      ++served;
+    } else if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+      ++refused;
+    }
+    slowest = std::max(slowest, std::chrono::steady_clock::now() - asked);
+  }
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  for (const int fd : fds) ::close(fd);
+
+  CHECK(connected == 40);
+  CHECK(served > 0);
+  CHECK(refused > 0);
+  CHECK(served + refused == 40);
+  CHECK(slowest < 2s);              // never left waiting
+  client after(svc.server.port());  // and serving as before once descriptors are back
+  CHECK(after.ask(rcpt("known@test.example")) == dunno);
 }
 
 TEST_CASE("policy server listens on a unix socket", "[policy]") {
