@@ -147,7 +147,9 @@ std::string database_url::to_string() const {
     return "sqlite://" + path;
   }
   std::string out = "postgresql://" + redacted_userinfo(percent_encode(user), !password.empty());
-  out += host.find(':') != std::string::npos ? "[" + host + "]" : percent_encode(host);
+  // IPv6 in brackets, a zone id's '%' as %25; anything else (a socket directory) encoded.
+  out += host.find(':') != std::string::npos ? "[" + percent_encode(host, ":") + "]"
+                                             : percent_encode(host);
   if (port) out += fmt::format(":{}", *port);
   out += '/';
   out += percent_encode(database);

@@ -65,6 +65,9 @@ TEST_CASE("PostgreSQL URLs become libpq connection strings", "[sql][url]") {
   auto v6 = database_url::parse("postgresql://[::1]:5432/db");
   CHECK(v6.host == "::1");
   CHECK(v6.to_string() == "postgresql://[::1]:5432/db");
+  const auto zone = database_url::parse("postgresql://[fe80::1%25eth0]/db");
+  CHECK(zone.host == "fe80::1%eth0");
+  CHECK(database_url::parse(zone.to_string()).host == "fe80::1%eth0");
 }
 
 TEST_CASE("the password is redacted in to_string and in errors", "[sql][url]") {
