@@ -155,8 +155,9 @@ void throw_url_error(std::string_view kind, std::string_view url, std::string_vi
 
 std::string redact_url(std::string_view url) {
   std::string out(url);
-  const auto sep = out.find("://");
-  const std::size_t start = sep == std::string::npos ? 0 : sep + 3;
+  // Without a valid scheme, a "://" may be inside the password: start at the beginning.
+  const auto scheme = url_scheme(url);
+  const std::size_t start = scheme ? scheme->size() + 3 : 0;
   // From the first ':' to the last '@': exactly the password whenever split_url accepts the
   // URL, and a superset of any password it could hold when it does not.
   const auto at = out.rfind('@');

@@ -129,6 +129,7 @@ TEST_CASE("redact_url: the password and ...password= values become ***", "[core]
   CHECK(ferry::redact_url("amqp://guest@h/v") == "amqp://guest@h/v");
   CHECK(ferry::redact_url("amqp://h:5672/v") == "amqp://h:5672/v");
   CHECK(ferry::redact_url("user:pw@host") == "user:***@host");
+  CHECK(ferry::redact_url("u:p://w@host") == "u:***@host");  // no scheme: "://" is the password's
   CHECK(ferry::redact_urls_in("at postgresql://u:pw@h/db and amqp://g:pw2@h, done") ==
         "at postgresql://u:***@h/db and amqp://g:***@h, done");
 
