@@ -119,9 +119,12 @@ struct deployment {
 
   /// Environment both apps read.
   [[nodiscard]] std::map<std::string, std::string> env() const {
-    return {{"RABBITMQ_URL", amqp_url},        {"RABBITMQ_QUEUE", queue},
-            {"DB_URL", "sqlite://" + db_path}, {"ATTACHMENT_STORAGE_PATH", attachments},
-            {"INGEST_SPOOL_DIR", spool},       {"REDIS_URL", ""}};
+    return {{"RABBITMQ_URL", amqp_url},
+            {"RABBITMQ_QUEUE", queue},
+            {"DATABASE_URL", "sqlite://" + db_path},
+            {"ATTACHMENT_STORAGE_PATH", attachments},
+            {"INGEST_SPOOL_DIR", spool},
+            {"REDIS_URL", ""}};
   }
 
   run_result ingest(const std::string& raw, const std::string& recipient,
