@@ -182,7 +182,8 @@ std::string redact_url(std::string_view url) {
 std::string redact_urls_in(std::string_view text) {
   std::string out;
   std::size_t copied = 0;
-  for (auto sep = text.find("://"); sep != npos; sep = text.find("://", sep + 3)) {
+  // Each URL runs from its scheme to the next whitespace; the search goes on after it.
+  for (auto sep = text.find("://"); sep != npos; sep = text.find("://", copied)) {
     std::size_t begin = sep;
     while (begin > copied && is_scheme_char(text[begin - 1])) --begin;
     std::size_t end = sep + 3;
@@ -190,7 +191,6 @@ std::string redact_urls_in(std::string_view text) {
     out += text.substr(copied, begin - copied);
     out += redact_url(text.substr(begin, end - begin));
     copied = end;
-    sep = end >= 3 ? end - 3 : end;
   }
   out += text.substr(copied);
   return out;
