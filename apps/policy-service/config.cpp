@@ -1,10 +1,13 @@
 #include "config.hpp"
-#include "ferry/url_encoding.hpp"
+
+#include <ferry/error.hpp>
+#include <ferry/sql/database_url.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <ostream>
 #include <utility>
 
@@ -33,22 +36,12 @@ env_lookup process_environment() {
 }
 
 std::string database_url_from(const env_lookup& env) {
-  if (auto url = env("DB_URL"); url && !url->empty()) return *url;
-  const auto host = env("DB_HOST");
-  if (!host || host->empty()) return "";
-  // ferry::sql serves SQLite and PostgreSQL; the DB_* form names a PostgreSQL server.
-  std::string url = "postgresql://";
-  const auto user = env("DB_USER").value_or("");
-  const auto password = env("DB_PASSWORD").value_or("");
-  if (!user.empty()) {
-    url += percent_encode(user);
-    if (!password.empty()) url += ":" + percent_encode(password);
-    url += "@";
-  }
-  url += *host;
-  if (auto port = env("DB_PORT"); port && !port->empty()) url += ":" + *port;
-  url += "/" + env("DB_NAME").value_or("");
-  return url;
+  std::deque<std::string> values;  // keeps the pointers handed to ferry::sql valid
+  const auto text = sql::database_url_text_from_env([&](const char* name) -> const char* {
+    auto v = env(name);
+    return v ? values.emplace_back(std::move(*v)).c_str() : nullptr;
+  });
+  return text.value_or("");
 }
 
 cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_lookup& env,
@@ -63,7 +56,7 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
       "ferry-policyd"};
   app.footer(
       "Environment: POLICY_LISTEN, POLICY_ADMIN_LISTEN, REDIS_URL, REDIS_CACHE_TTL, "
-      "REDIS_REJECT_TTL, DB_URL or DB_HOST/DB_PORT/DB_USER/DB_PASSWORD/DB_NAME, "
+      "REDIS_REJECT_TTL, DATABASE_URL (or DB_URL, or DB_HOST/DB_PORT/DB_USER/DB_PASSWORD/DB_NAME), "
       "POLICY_DECISION_TIMEOUT_MS, POLICY_REQUEST_TIMEOUT, POLICY_IDLE_TIMEOUT, "
       "POLICY_MAX_CONNECTIONS, POLICY_LOG_LEVEL, POLICY_NEAR_CACHE_ENTRIES, "
       "POLICY_SENDER_LIMITS, POLICY_CLIENT_LIMITS. Flags override them.\n"
@@ -103,6 +96,10 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
     err << "ferry-policyd: " << e.what() << "\n";
     result.exit_code = 2;
     return result;
+  } catch (const ferry::error& e) {  // DB_* that make no database URL
+    err << "ferry-policyd: " << e.what() << "\n";
+    result.exit_code = 2;
+    return result;
   }
 
   app.add_option("--listen", cfg.server.listen,
@@ -130,7 +127,8 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
   app.add_option("--client-limits", client_limits,
                  "Rate limits per client IP address, counted per accepted recipient, e.g. "
                  "50/1m; empty: none [POLICY_CLIENT_LIMITS]");
-  app.add_option("--db-url", cfg.db_url, "Database URL [DB_URL or DB_*]");
+  app.add_option("--database-url,--db-url", cfg.db_url,
+                 "Database URL [DATABASE_URL, DB_URL or DB_HOST/DB_NAME/...]");
   app.add_option("--decision-timeout-ms", decision_ms,
                  "Answer DEFER_IF_PERMIT when the directory has not answered within this "
                  "[POLICY_DECISION_TIMEOUT_MS]")

@@ -86,7 +86,7 @@ class recipient_admin {
                                                                     std::string_view tier) = 0;
 };
 
-/// An in-memory directory: tests, demos, and `DB_URL=memory:a@x,b@y`. Addresses are
+/// An in-memory directory: tests, demos, and `DATABASE_URL=memory:a@x,b@y`. Addresses are
 /// normalised on the way in, so lookups of normalised addresses find them.
 class memory_directory final : public recipient_directory, public recipient_admin {
  public:

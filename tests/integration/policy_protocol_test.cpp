@@ -412,7 +412,7 @@ TEST_CASE("ferry-policyd serves, reports metrics and stops on SIGTERM", "[policy
   ferry::test::temp_dir dir("ferry-policyd");
   ferry::test::spawn_options spawn;
   spawn.log_file = dir.path() + "/policyd.log";
-  spawn.env = {{"DB_URL", "memory:known@test.example"},
+  spawn.env = {{"DATABASE_URL", "memory:known@test.example"},
                {"POLICY_LISTEN", "127.0.0.1:" + std::to_string(port)}};
   ferry::test::child_process policyd(
       {FERRY_POLICYD_PATH, "--admin-listen", "127.0.0.1:" + std::to_string(admin_port),

@@ -105,6 +105,24 @@ TEST_CASE("listen addresses", "[policy][config]") {
   CHECK_THROWS_AS(parse_listen_address("host:99999"), ferry::error);
 }
 
+TEST_CASE("policy config reads the database as every app does", "[policy][config]") {
+  // DATABASE_URL first (memory: is this app's own test directory), then DB_URL, then DB_*.
+  std::map<std::string, std::string> env{{"DATABASE_URL", "memory:a@test.example"},
+                                         {"DB_URL", "sqlite:///srv/b.db"},
+                                         {"DB_HOST", "db"},
+                                         {"DB_NAME", "mail"}};
+  CHECK(parse({}, env).config.db_url == "memory:a@test.example");
+  env.erase("DATABASE_URL");
+  CHECK(parse({}, env).config.db_url == "sqlite:///srv/b.db");
+  env.erase("DB_URL");
+  CHECK(parse({}, env).config.db_url == "postgresql://db/mail");
+  // The flag, under its shared name or its old one, wins.
+  CHECK(parse({"--database-url", "sqlite:///x.db"}, env).config.db_url == "sqlite:///x.db");
+  CHECK(parse({"--db-url", "sqlite:///y.db"}, env).config.db_url == "sqlite:///y.db");
+  // DB_* that make no URL are a usage error.
+  CHECK(parse({}, {{"DB_NAME", "mail"}}).exit_code == 2);
+}
+
 TEST_CASE("backends: memory directory, and honest errors for the rest", "[policy][config]") {
   app_config cfg;
   cfg.db_url = "memory:Known@Test.example,other@test.example";
