@@ -368,6 +368,26 @@ TEST_CASE("ferry-celery-worker runs the email tasks", "[celery][redis][app]") {
   }
 }
 
+TEST_CASE("ferry-celery-worker exits non-zero when the broker refuses its password",
+          "[celery][redis][app]") {
+  if (std::string(FERRY_CELERY_WORKER_BIN).empty()) {
+    WARN("ferry-celery-worker not built (FERRY_BUILD_APPS=OFF): skipped");
+    return;
+  }
+  ferry::test::redis_server srv({.args = {"--requirepass", "right-password"}});
+  ferry::test::temp_dir dir("ferry-celery-auth");
+  const auto url = "redis://:wrong-password@127.0.0.1:" + std::to_string(srv.port()) + "/0";
+  ferry::test::spawn_options so;
+  so.env = {{"CELERY_BROKER_URL", url}, {"CELERY_RESULT_BACKEND", url}};
+  so.log_file = dir.path() + "/worker.log";
+  ferry::test::child_process w({FERRY_CELERY_WORKER_BIN, "-Q", ferry::test::unique_name("q")}, so);
+  REQUIRE(w.wait_for_exit(30s));
+  INFO(slurp(so.log_file));
+  REQUIRE(w.exit_code());
+  // docs/celery.md: transient 75, other 1; never 0, which tells a supervisor all is well.
+  CHECK(*w.exit_code() == 1);
+}
+
 TEST_CASE("ferry worker consumes kombu's priority lists in order (0 first) and FIFO within",
           "[celery][redis]") {
   redis_world rw;
