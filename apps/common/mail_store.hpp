@@ -8,7 +8,8 @@
 //   ferry::apps::mail_store store(db);
 //   store.init_schema();
 //   auto r = store.lookup_recipient("User@Example.org ");   // normalised before lookup
-//   auto [id, created] = store.create_message({.message_id_header = "<a@b>", .recipient = ...});
+//   auto [id, created] = store.create_message(
+//       {.message_id_header = "<a@b>", .delivery_key = sha256_of_raw, .recipient = ...});
 //   store.mark_processed(id, parsed, attachments);         // one transaction
 //
 // The one behaviour to know: addresses are normalised (trimmed, ASCII lower-cased) by
@@ -52,8 +53,12 @@ using customer_ref = std::variant<std::int64_t, std::string>;
 
 /// What ingest knows when a message arrives.
 struct new_message {
-  std::string message_id_header{};  ///< Message-ID header; with `recipient`, the idempotency key.
-  std::string recipient{};          ///< Normalised on insert.
+  std::string message_id_header{};  ///< Message-ID header, as the sender chose it (not a key).
+  /// What identifies one delivery of one mail (ingest: the raw message's SHA-256); with
+  /// `recipient`, the idempotency key. Required. Never the Message-ID: a sender could reuse
+  /// one to suppress someone else's mail.
+  std::string delivery_key{};
+  std::string recipient{};  ///< Normalised on insert.
   std::string sender{};
   std::int64_t raw_size = 0;
   std::optional<std::string> raw_ref{};  ///< Path of the raw message when stored on disk.
@@ -63,7 +68,7 @@ struct new_message {
 /// Result of `create_message`.
 struct create_result {
   std::int64_t id = 0;
-  bool created = false;  ///< False: the (Message-ID, recipient) pair was already there.
+  bool created = false;  ///< False: the (delivery key, recipient) pair was already there.
 };
 
 /// Fields the worker extracts from a parsed message; unset fields are stored as NULL.
@@ -124,7 +129,8 @@ class mail_store {
   /// Borrows `db`, which must outlive the store.
   explicit mail_store(sql::session& db, mail_store_options options = {});
 
-  /// Creates missing tables and indexes; safe to run at every start and concurrently.
+  /// Creates missing tables and indexes, and upgrades a database whose messages were keyed by
+  /// (Message-ID, recipient); safe to run at every start and concurrently.
   void init_schema();
 
   // --- recipients (policy service, admin tools) ------------------------------------------
@@ -149,7 +155,7 @@ class mail_store {
 
   // --- messages (ingest, worker, retry worker) ------------------------------------------
 
-  /// Inserts a pending message, or returns the existing one with the same Message-ID and
+  /// Inserts a pending message, or returns the existing one with the same delivery key and
   /// recipient (a redelivered or re-ingested message), so ingest can be retried safely.
   create_result create_message(const new_message& message);
 
@@ -179,6 +185,8 @@ class mail_store {
 
  private:
   std::int64_t now_seconds() const;
+  bool messages_table_is_old();
+  void upgrade_messages_table();
   std::int64_t customer_id(const customer_ref& customer, bool create);
 
   sql::session* db_;

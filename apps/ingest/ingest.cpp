@@ -16,6 +16,16 @@ std::string message_key(std::string_view raw) {
   return "<" + mail::sha256_hex(raw) + "@ferry-ingest>";
 }
 
+std::string delivery_key(std::string_view raw) {
+  // pipe(8)'s F flag prepends "From sender date" with the time of each delivery attempt:
+  // not part of the mail, so a retry hashes the same.
+  if (raw.starts_with("From ")) {
+    const auto eol = raw.find('\n');
+    raw.remove_prefix(eol == std::string_view::npos ? raw.size() : eol + 1);
+  }
+  return mail::sha256_hex(raw);
+}
+
 struct ingestor::impl {
   explicit impl(const config& c)
       : cfg(c),
@@ -52,6 +62,7 @@ ingest_result ingestor::ingest(std::string_view raw, std::string_view sender,
   r.message_id_header = message_key(raw);
   new_message m;
   m.message_id_header = r.message_id_header;
+  m.delivery_key = delivery_key(raw);
   m.recipient = std::string(recipient);
   m.sender = std::string(sender);
   m.raw_size = static_cast<std::int64_t>(raw.size());
