@@ -227,6 +227,28 @@ create_result mail_store::create_message(const new_message& m) {
   return {*id, false};
 }
 
+std::vector<unkeyed_message> mail_store::messages_without_delivery_key(clock::time_point since,
+                                                                       std::size_t limit) {
+  std::vector<unkeyed_message> out;
+  for (auto& [id, ref, raw] :
+       db_->query<std::int64_t, std::optional<std::string>, std::optional<std::string>>(
+           "SELECT id, raw_ref, raw FROM messages WHERE delivery_key IS NULL AND created_at >= :t "
+           "ORDER BY created_at, id LIMIT :n",
+           to_seconds(since), static_cast<std::int64_t>(limit))) {
+    out.push_back({id, std::move(ref), std::move(raw)});
+  }
+  return out;
+}
+
+bool mail_store::set_delivery_key(std::int64_t id, std::string_view key) {
+  if (key.empty()) throw std::invalid_argument("mail_store: empty delivery key");
+  return db_->exec(
+             "UPDATE messages SET delivery_key = :k WHERE id = :id AND delivery_key IS NULL "
+             "AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.delivery_key = :k2 "
+             "AND o.recipient = messages.recipient)",
+             key, id, key) > 0;
+}
+
 std::optional<message_record> mail_store::get_message(std::int64_t id) {
   using opt = std::optional<std::string>;
   auto r = db_->query_one<std::int64_t, std::string, std::string, std::string, std::int64_t, opt,

@@ -65,6 +65,13 @@ struct new_message {
   std::optional<std::string> raw{};      ///< The raw message when stored inline.
 };
 
+/// A message recorded before delivery keys existed, for the caller to compute its key.
+struct unkeyed_message {
+  std::int64_t id = 0;
+  std::optional<std::string> raw_ref{};  ///< Path of the raw message when stored on disk.
+  std::optional<std::string> raw{};      ///< The raw message when stored inline.
+};
+
 /// Result of `create_message`.
 struct create_result {
   std::int64_t id = 0;
@@ -158,6 +165,16 @@ class mail_store {
   /// Inserts a pending message, or returns the existing one with the same delivery key and
   /// recipient (a redelivered or re-ingested message), so ingest can be retried safely.
   create_result create_message(const new_message& message);
+
+  /// Up to `limit` messages created at or after `since` that have no delivery key (recorded
+  /// before keys existed), oldest first: ingest keys them, so a redelivery of a mail that was
+  /// in flight during an upgrade still finds its record.
+  [[nodiscard]] std::vector<unkeyed_message> messages_without_delivery_key(
+      std::chrono::system_clock::time_point since, std::size_t limit);
+
+  /// Sets the delivery key of a message that has none. False (nothing changed) when it has one
+  /// or another message of the same recipient already holds that key.
+  bool set_delivery_key(std::int64_t id, std::string_view key);
 
   /// The message and its attachments; nullopt when there is no such id.
   [[nodiscard]] std::optional<message_record> get_message(std::int64_t id);

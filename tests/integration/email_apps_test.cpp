@@ -107,6 +107,24 @@ TEST_CASE("a reused Message-ID cannot suppress another mail; retries are still r
   CHECK(d.count("SELECT COUNT(*) FROM messages WHERE subject = 'hello'") == 1);
   CHECK(contains(d.log("worker.log"), "stopped: processed 2, already processed 2"));
 }
+TEST_CASE("a record made before delivery keys is found again by its redelivery",
+          "[email][ingest]") {
+  deployment d;
+  const auto raw = sample_mail("legacy@b.example", "bytes");
+  REQUIRE(d.ingest(raw, "user@test.example").exit_code == 0);
+  {
+    // As an older ferry-ingest left it: the upgrade keeps such rows, with no key.
+    ferry::sql::session db(d.url());
+    db.exec("UPDATE messages SET delivery_key = NULL");
+  }
+  // Postfix retrying it after the upgrade (within its queue lifetime).
+  const auto again = d.ingest(raw, "user@test.example", {});
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK(d.count("SELECT COUNT(*) FROM messages") == 1);
+  CHECK(d.count("SELECT COUNT(*) FROM messages WHERE delivery_key IS NULL") == 0);
+}
+
 TEST_CASE("ingest exits 75 when the broker is down and a later retry succeeds", "[email][ingest]") {
   deployment d;
   const auto raw = sample_mail("down-1@b.example", "x");

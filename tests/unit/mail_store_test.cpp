@@ -358,6 +358,15 @@ INSERT INTO attachments(message_id, filename, size, sha256) VALUES (7, 'a.pdf', 
   CHECK(a.created);
   CHECK(a.id != 7);
   CHECK_FALSE(store.create_message(reused).created);
+  // The old row can be keyed (ingest does so for recent ones), unless its key is taken.
+  const auto since = clock_type::time_point(std::chrono::seconds(1'600'000'000));
+  const auto unkeyed = store.messages_without_delivery_key(since, 10);
+  REQUIRE(unkeyed.size() == 1);
+  CHECK(unkeyed[0].id == 7);
+  CHECK_FALSE(store.set_delivery_key(7, "k1"));
+  CHECK(store.set_delivery_key(7, "k7"));
+  CHECK_FALSE(store.set_delivery_key(7, "k8"));
+  CHECK(store.messages_without_delivery_key(since, 10).empty());
   // Attachments still reference (and cascade from) the rebuilt table: foreign keys are back on.
   db.exec("DELETE FROM messages WHERE id = 7");
   CHECK(db.query_value<std::int64_t>("SELECT count(*) FROM attachments") == 0);

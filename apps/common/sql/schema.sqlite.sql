@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS messages (
 -- Older databases keyed messages by (message_id_header, recipient); mail_store::init_schema
 -- upgrades them before this script runs.
 CREATE UNIQUE INDEX IF NOT EXISTS messages_delivery ON messages(delivery_key, recipient);
+-- Rows from before delivery keys, which ferry-ingest keys when they are recent (see
+-- mail_store::messages_without_delivery_key): empty once they are.
+CREATE INDEX IF NOT EXISTS messages_without_delivery_key ON messages(created_at)
+  WHERE delivery_key IS NULL;
 CREATE INDEX IF NOT EXISTS messages_created_at ON messages(created_at);
 CREATE INDEX IF NOT EXISTS messages_pending ON messages(is_processed, created_at);
 
