@@ -130,6 +130,26 @@ TEST_CASE("Python sends, a ferry worker runs", "[celery][redis][python]") {
   CHECK(app.send_task("tasks.add", {20, 22}, {}, {.queue = queue}).get(30s) == 42);
 }
 
+TEST_CASE("expires 9999-12-31 never expires and eta 9999-12-31 is held, not run",
+          "[celery][redis]") {
+  ferry::test::redis_server srv;
+  const auto url = srv.url();
+  const auto queue = ferry::test::unique_name("q");
+  ferry_worker fw{url, fc::worker_options{.queues = {queue}}};
+  auto app = make_client(url);
+  // Python code writes year 9999 for "never"; it used to wrap to 1816 (UBSan: overflow).
+  const auto send = [&](const char* field) {
+    const fc::task_request r{.task = "tasks.add", .id = fc::new_task_id(), .args = {2, 3}};
+    auto m = fc::build_message(r);
+    m.headers[field] = "9999-12-31T23:59:59+00:00";
+    fw.broker().push_raw(queue, fc::to_kombu_redis_json(m, "", queue));
+    return app.result(r.id);
+  };
+  auto held = send("eta");
+  CHECK(send("expires").get(30s) == 5);  // run, not REVOKED as expired
+  CHECK(held.state() == "PENDING");      // the later task ran first: this one is held
+}
+
 TEST_CASE("malformed envelopes go to the dead-letter list; the worker keeps running",
           "[celery][redis]") {
   ferry::test::redis_server srv;
