@@ -21,7 +21,7 @@ struct config {
   sql::database_url db = sql::database_url::parse("sqlite:///var/lib/ferry/mail.db");
   /// INGEST_MAX_INLINE_BYTES: larger messages go to the spool and travel by reference.
   std::size_t max_inline_bytes = 25u * 1024 * 1024;
-  std::string spool_dir = "/var/spool/ferry-ingest";  ///< INGEST_SPOOL_DIR
+  std::string spool_dir = "/var/lib/ferry/spool";     ///< INGEST_SPOOL_DIR
   std::string listen = "127.0.0.1:8025";              ///< INGEST_LISTEN (serve mode)
   std::chrono::milliseconds confirm_timeout{15'000};  ///< INGEST_CONFIRM_TIMEOUT_MS
   bool verbose = false;
