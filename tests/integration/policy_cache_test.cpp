@@ -107,7 +107,7 @@ TEST_CASE("ferry-policyd with a wrong Redis password logs it and reports it to t
   ferry::test::spawn_options spawn;
   spawn.log_file = dir.path() + "/policyd.log";
   spawn.env = {{"REDIS_URL", "redis://:" + wrong + "@127.0.0.1:" + std::to_string(redis.port())},
-               {"DB_URL", "memory:known@test.example"}};
+               {"DATABASE_URL", "memory:known@test.example"}};
   ferry::test::child_process policyd(
       {FERRY_POLICYD_PATH, "--listen", "127.0.0.1:" + std::to_string(port), "--admin-listen",
        "127.0.0.1:" + std::to_string(admin_port)},
