@@ -1,6 +1,8 @@
 #include "common/admin_http_server.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -9,6 +11,7 @@
 #include <stdexcept>
 
 #include "common/admission.hpp"
+#include "common/http_head_reader.hpp"
 #include "common/http_listener.hpp"
 
 namespace ferry::apps {
@@ -69,6 +72,64 @@ std::string_view default_reason(int status) {
   }
 }
 
+// cpp-httplib's server with the request head read under a limit and a deadline first
+// (http_head_reader.hpp); then httplib parses it from the bytes already read.
+class bounded_server final : public httplib::Server {
+ public:
+  bounded_server(const admin_http_options& o, std::function<void(int)> refused)
+      : max_head_(o.max_head_bytes),
+        head_timeout_(o.read_timeout),
+        read_timeout_(o.read_timeout),
+        write_timeout_(o.write_timeout),
+        refused_(std::move(refused)) {}
+
+ private:
+  // Replaces httplib's per-connection loop: one request per connection, head first.
+  bool process_and_close_socket(::socket_t sock) override {
+    detail::head_stream strm(sock, read_timeout_, write_timeout_);
+    bool ok = false;
+    using result = detail::head_stream::head_result;
+    switch (strm.read_head(max_head_, std::chrono::steady_clock::now() + head_timeout_)) {
+      case result::complete: {
+        bool closed = false;
+        ok = process_request(strm, true, closed, nullptr);
+        break;
+      }
+      case result::too_large:
+        refuse(strm, 431, "Request Header Fields Too Large",
+               "request line and headers larger than " + std::to_string(max_head_) + " bytes");
+        break;
+      case result::timed_out:
+        refuse(strm, 408, "Request Timeout", "request line and headers did not arrive in time");
+        break;
+      case result::closed: break;
+    }
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ok;
+  }
+
+  void refuse(detail::head_stream& strm, int status, const char* reason, std::string_view why) {
+    const auto body = json_error(status, why).body;
+    const std::string answer =
+        "HTTP/1.1 " + std::to_string(status) + " " + reason +
+        "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nConnection: close\r\n\r\n" + body;
+    for (std::size_t done = 0; done < answer.size();) {
+      const auto n = strm.write(answer.data() + done, answer.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    if (refused_) refused_(status);
+  }
+
+  std::size_t max_head_;
+  std::chrono::milliseconds head_timeout_;
+  std::chrono::milliseconds read_timeout_;
+  std::chrono::milliseconds write_timeout_;
+  std::function<void(int)> refused_;
+};
+
 }  // namespace
 
 probe_exposure parse_probe_exposure(std::string_view text, std::string_view what) {
@@ -126,8 +187,10 @@ struct admin_http_server::impl {
 
   // One per listener; the listener member comes after the server so it stops first.
   struct endpoint {
+    endpoint(listener_kind k, const admin_http_options& o, std::function<void(int)> refused)
+        : kind(k), http(o, std::move(refused)) {}
     listener_kind kind;
-    httplib::Server http;
+    bounded_server http;
     std::optional<http_listener> listener;
   };
   std::array<std::optional<endpoint>, 2> endpoints;  // main, probe
@@ -240,8 +303,14 @@ struct admin_http_server::impl {
             std::string_view what) {
     if (listen.empty()) return;
     const auto [host, port] = split_host_port(listen, what);
-    auto& ep = endpoints[slot].emplace();
-    ep.kind = kind;
+    auto& ep = endpoints[slot].emplace(kind, opts, [this, kind](int status) {
+      if (opts.observe) {
+        opts.observe({.status = status,
+                      .auth_failed = false,
+                      .locked_out = false,
+                      .probe_listener = kind == listener_kind::probe});
+      }
+    });
     configure(ep);
     ep.listener.emplace(ep.http, host, port, std::string(what));
   }

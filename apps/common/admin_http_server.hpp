@@ -1,7 +1,8 @@
 // admin_http_server.hpp — the HTTP server every ferry app uses for its admin API and its probes
 // (/health, /ready, /metrics): cpp-httplib behind limits an open network needs.
 //
-// A request is judged on its request line and headers first (admission.hpp): route, token,
+// A request's head (request line and headers) must arrive within `max_head_bytes` and
+// `read_timeout` (else 431 or 408), and is judged on it first (admission.hpp): route, token,
 // announced size and encoding. Only then is the body read — counted as it arrives, so a
 // chunked body, one without a length and a decompressed gzip body stop at the route's
 // `max_body` too (413). Every connection carries one request (no keep-alive): a refused body is
@@ -67,9 +68,10 @@ struct admin_http_options {
   std::string probe_listen;  ///< "host:port" serving probe routes without token; "" = none
   std::string token;         ///< bearer token of route_access::token routes ("" = refused)
   probe_exposure probes = probe_exposure::automatic;
-  int auth_failures_per_minute = 5;       ///< per client address, then 429 for failing requests
-  std::string realm = "ferry";            ///< WWW-Authenticate realm
-  std::chrono::seconds read_timeout{10};  ///< per read while a request arrives
+  int auth_failures_per_minute = 5;        ///< per client address, then 429 for failing requests
+  std::string realm = "ferry";             ///< WWW-Authenticate realm
+  std::chrono::seconds read_timeout{10};   ///< for the whole head, then per read of the body
+  std::size_t max_head_bytes = 16 * 1024;  ///< request line and headers together; else 431
   std::chrono::seconds write_timeout{10};
   std::size_t threads = 4;  ///< per listener
   /// Told about every answer; must not throw.

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -36,13 +37,15 @@ struct app {
   ferry::test::child_process proc;
 };
 
-// Sends one request and checks the answer and what it cost the process.
+// Sends one request and checks the answer and what it cost the process. `raw`: `head` is sent
+// as it is (no blank line before the body).
 void expect_cheap(pid_t pid, int port, const std::string& what, const std::string& head,
-                  http_stream::body_source body, int status) {
+                  http_stream::body_source body, int status, bool raw = false) {
   INFO(what);
   const long rss0 = http_stream::proc_kib(pid, "VmRSS");
   const long hwm0 = http_stream::proc_kib(pid, "VmHWM");
-  const auto a = http_stream::send(port, head, std::move(body));
+  const auto a = raw ? http_stream::send_raw(port, head, std::move(body))
+                     : http_stream::send(port, head, std::move(body));
   const long rss1 = http_stream::proc_kib(pid, "VmRSS");
   const long hwm1 = http_stream::proc_kib(pid, "VmHWM");
   INFO("answer: " << a.raw.substr(0, 400));
@@ -109,7 +112,35 @@ TEST_CASE("ferry-retry-worker: 1 GiB bodies get 401 or 413 without growing the p
                413);
   expect_cheap(pid, port, "a probe with a body", "GET /health HTTP/1.1\r\nHost: x" + one_gib,
                http_stream::filler(gib), 413);
+  // The head itself: httplib would keep a line of any length, and any number of headers.
+  expect_cheap(pid, port, "a 1 GiB request line", "GET /", http_stream::filler(gib), 431, true);
+  expect_cheap(
+      pid, port, "1 GiB of headers", "GET /health HTTP/1.1\r\n",
+      [n = std::uint64_t{0}]() mutable {
+        return ++n > gib / 24 ? std::string() : std::string("X-Pad: 12345678901234\r\n");
+      },
+      431, true);
   // Still serving.
+  CHECK(get(port, "/health").first == 200);
+}
+
+TEST_CASE("ferry-retry-worker: a head trickling in is cut off at the deadline (408)",
+          "[admin_http][retry]") {
+  const int port = ferry::test::free_port();
+  auto w = retry_worker(port, 0);
+  const auto start = std::chrono::steady_clock::now();
+  // One header byte every 200 ms: each read is quick, the head never completes.
+  const auto a = http_stream::send_raw(
+      port, "GET /health HTTP/1.1\r\n",
+      [n = 0]() mutable {
+        if (n++ > 0) std::this_thread::sleep_for(200ms);
+        return n > 300 ? std::string() : std::string("X");
+      },
+      60s);
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO(a.raw);
+  CHECK(a.status == 408);
+  CHECK(took < 20s);  // the server's head deadline is 10 s
   CHECK(get(port, "/health").first == 200);
 }
 

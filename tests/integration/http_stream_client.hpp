@@ -105,11 +105,21 @@ inline body_source pieces_of(std::string data) {
   };
 }
 
+/// Sends `head` as it is, then the bytes from `body` (no blank line in between: the
+/// "body" continues the head, e.g. an endless header line).
+inline answer send_raw(int port, const std::string& head, body_source body,
+                       std::chrono::seconds timeout = std::chrono::seconds(120));
+
 /// Sends `head` (request line and headers, without the blank line), then the body from
 /// `body` while watching for the answer; returns once the server answered and closed, or
 /// after `timeout`.
 inline answer send(int port, const std::string& head, body_source body,
                    std::chrono::seconds timeout = std::chrono::seconds(120)) {
+  return send_raw(port, head + "\r\n\r\n", std::move(body), timeout);
+}
+
+inline answer send_raw(int port, const std::string& head, body_source body,
+                       std::chrono::seconds timeout) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket");
   sockaddr_in addr{};
@@ -122,7 +132,7 @@ inline answer send(int port, const std::string& head, body_source body,
   }
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   answer out;
-  std::string pending = head + "\r\n\r\n";
+  std::string pending = head;
   std::size_t head_left = pending.size();
   bool body_done = !body;
   bool can_send = true;
