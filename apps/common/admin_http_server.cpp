@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <optional>
 #include <stdexcept>
 
@@ -16,13 +15,6 @@
 
 namespace ferry::apps {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::optional<std::string_view> header_of(const httplib::Request& req, const char* name) {
   const auto it = req.headers.find(name);  // httplib's header map compares case-insensitively
@@ -133,7 +125,7 @@ class bounded_server final : public httplib::Server {
 }  // namespace
 
 probe_exposure parse_probe_exposure(std::string_view text, std::string_view what) {
-  const std::string v = lower(text);
+  const std::string v = ascii_lower(text);
   if (v == "auto" || v.empty()) return probe_exposure::automatic;
   if (v == "open" || v == "yes" || v == "true" || v == "on" || v == "1")
     return probe_exposure::open;
@@ -328,8 +320,9 @@ admin_http_server::admin_http_server(admin_http_options options, http_router rou
   auto& o = impl_->opts;
   if (!o.listen.empty()) {
     const bool loopback = is_loopback_host(split_host_port(o.listen, "listen address").first);
-    impl_->probes_open =
-        o.probes == probe_exposure::open || (o.probes == probe_exposure::automatic && loopback);
+    // Without a token there is nothing to ask a probe for.
+    impl_->probes_open = o.token.empty() || o.probes == probe_exposure::open ||
+                         (o.probes == probe_exposure::automatic && loopback);
   }
   impl_->open(0, listener_kind::main, o.listen, "admin listener");
   impl_->open(1, listener_kind::probe, o.probe_listen, "probe listener");

@@ -37,7 +37,8 @@
 
 namespace ferry::apps {
 
-/// Whether the probe routes on the main listener answer without the token.
+/// Whether the probe routes on the main listener answer without the token (always, when no
+/// token is configured).
 enum class probe_exposure {
   automatic,  ///< open when the main listener is on a loopback address, else token
   open,

@@ -1,19 +1,11 @@
 #include "common/admission.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <string>
 
 namespace ferry::apps {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -71,7 +63,7 @@ admission refuse_auth(const request_head& head, const admission_policy& policy,
 // The body rules that need no byte of the body: framing, announced size, encoding.
 std::optional<admission> refuse_body(const http_route& route, const request_head& head) {
   const bool chunked = !head.transfer_encoding.empty();
-  if (chunked && lower(trimmed(head.transfer_encoding)) != "chunked") {
+  if (chunked && ascii_lower(trimmed(head.transfer_encoding)) != "chunked") {
     return refuse(400, "unsupported Transfer-Encoding (only chunked)");
   }
   std::uint64_t announced = 0;
@@ -86,7 +78,7 @@ std::optional<admission> refuse_body(const http_route& route, const request_head
     return refuse(413, route.max_body == 0 ? "this endpoint takes no request body"
                                            : "request body larger than " + limit + " bytes");
   }
-  const std::string encoding = lower(trimmed(head.content_encoding));
+  const std::string encoding = ascii_lower(trimmed(head.content_encoding));
   if (!encoding.empty() && encoding != "identity" && encoding != "gzip" && encoding != "deflate") {
     return refuse(415, "unsupported Content-Encoding (identity, gzip or deflate)");
   }
@@ -94,7 +86,7 @@ std::optional<admission> refuse_body(const http_route& route, const request_head
   if (!encoding.empty() && encoding != "identity" && head.content_encoding != encoding) {
     return refuse(415, "Content-Encoding must be lower case");
   }
-  if (lower(head.content_type).rfind("multipart/", 0) == 0) {
+  if (ascii_lower(head.content_type).rfind("multipart/", 0) == 0) {
     return refuse(415, "multipart request bodies are not accepted");
   }
   return std::nullopt;

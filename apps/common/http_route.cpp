@@ -17,6 +17,14 @@ bool same_name(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 std::optional<std::string> http_request::param(std::string_view name) const {
   for (const auto& [k, v] : query) {
     if (k == name) return v;

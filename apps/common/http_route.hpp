@@ -58,6 +58,9 @@ struct http_response {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+/// `s` with ASCII letters in lower case: HTTP's names and tokens compare case-insensitively.
+[[nodiscard]] std::string ascii_lower(std::string_view s);
+
 /// {"error": "<message>"} with `status` — the shape of every error answer.
 [[nodiscard]] http_response json_error(int status, std::string_view message);
 
