@@ -211,20 +211,36 @@ struct admin_http_server::impl {
     const bool has_body = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
     if (reader != nullptr && has_body) {
       const std::size_t limit = m.route->max_body;
-      bool too_big = false;
+      // The body must be complete by the deadline: httplib's read timeout is per read, so a
+      // client trickling a byte at a time would otherwise hold a thread for as long as it likes.
+      const auto deadline = std::chrono::steady_clock::now() + opts.body_timeout;
+      enum class stop { none, too_big, too_slow } why = stop::none;
       const bool complete = (*reader)([&](const char* data, std::size_t n) {
         if (n > limit - body.size()) {
-          too_big = true;
+          why = stop::too_big;
+          return false;
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+          why = stop::too_slow;
           return false;
         }
         body.append(data, n);
         return true;
       });
       if (!complete) {
-        write(too_big ? json_error(413, "request body larger than " + std::to_string(limit) +
-                                            " bytes (after decoding)")
-                      : json_error(400, "incomplete or undecodable request body"),
-              res);
+        switch (why) {
+          case stop::too_big:
+            write(json_error(413, "request body larger than " + std::to_string(limit) +
+                                      " bytes (after decoding)"),
+                  res);
+            break;
+          case stop::too_slow:
+            write(json_error(408, "request body did not arrive in time"), res);
+            break;
+          case stop::none:
+            write(json_error(400, "incomplete or undecodable request body"), res);
+            break;
+        }
         return;
       }
     }

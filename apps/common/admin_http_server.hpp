@@ -73,6 +73,9 @@ struct admin_http_options {
   std::string realm = "ferry";             ///< WWW-Authenticate realm
   std::chrono::seconds read_timeout{10};   ///< for the whole head, then per read of the body
   std::size_t max_head_bytes = 16 * 1024;  ///< request line and headers together; else 431
+  /// The whole body must have arrived within this (408 otherwise); each read also has
+  /// `read_timeout`.
+  std::chrono::seconds body_timeout{60};
   std::chrono::seconds write_timeout{10};
   std::size_t threads = 4;  ///< per listener
   /// Told about every answer; must not throw.

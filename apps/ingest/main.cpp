@@ -94,7 +94,7 @@ int serve_mode(const ingest::config& cfg) {
   o.probe_listen = cfg.probe_listen;
   o.token = cfg.token;
   o.realm = "ferry-ingest";
-  o.read_timeout = std::chrono::seconds(30);  // a large mail may take a while to arrive
+  o.body_timeout = std::chrono::minutes(5);  // a large mail over a slow link
   apps::admin_http_server http{std::move(o), std::move(routes)};
   http.start();
   std::cerr << "ferry-ingest: listening on " << cfg.listen << " (messages up to "

@@ -158,6 +158,7 @@ admin_server::admin_server(admin_options options, admin_deps deps) {
   o.probes = options.probes;
   o.auth_failures_per_minute = options.auth_failures_per_minute;
   o.realm = "ferry-retry-worker";
+  o.body_timeout = std::chrono::seconds(10);  // /admin bodies are a few bytes at most
   o.observe = [metrics](const http_event& e) {
     metrics->request(e.status);
     if (e.auth_failed) metrics->auth_failure();

@@ -110,6 +110,9 @@ TEST_CASE("ferry-retry-worker: 1 GiB bodies get 401 or 413 without growing the p
   expect_cheap(pid, port, "token, Expect: 100-continue",
                post(route, bearer + one_gib + "\r\nExpect: 100-continue"), http_stream::filler(gib),
                413);
+  // A client that waits for "100 Continue" gets the final answer instead and never sends.
+  expect_cheap(pid, port, "no token, Expect: 100-continue, body held back",
+               post(route, one_gib + "\r\nExpect: 100-continue"), {}, 401);
   expect_cheap(pid, port, "a probe with a body", "GET /health HTTP/1.1\r\nHost: x" + one_gib,
                http_stream::filler(gib), 413);
   // The head itself: httplib would keep a line of any length, and any number of headers.
@@ -142,6 +145,25 @@ TEST_CASE("ferry-retry-worker: a head trickling in is cut off at the deadline (4
   CHECK(a.status == 408);
   CHECK(took < 20s);  // the server's head deadline is 10 s
   CHECK(get(port, "/health").first == 200);
+}
+
+TEST_CASE("ferry-retry-worker: a body trickling in is cut off at the deadline (408)",
+          "[admin_http][retry]") {
+  const int port = ferry::test::free_port();
+  auto w = retry_worker(port, 0);
+  const auto start = std::chrono::steady_clock::now();
+  // A chunked body, one byte every 500 ms: each read is quick, the body never ends.
+  const auto a = http_stream::send(
+      port, post("/admin/dlq/admin-http-test/requeue-all", bearer + chunked),
+      [n = 0]() mutable {
+        if (n++ > 0) std::this_thread::sleep_for(500ms);
+        return n > 100 ? std::string() : std::string("1\r\nX\r\n");
+      },
+      60s);
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO(a.raw);
+  CHECK(a.status == 408);
+  CHECK(took < 30s);  // the worker's body deadline is 10 s
 }
 
 TEST_CASE("ferry-retry-worker: a neighbour's bad tokens lock out neither the token nor probes",
