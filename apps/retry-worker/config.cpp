@@ -67,7 +67,7 @@ cli_outcome parse_command_line(int argc, const char* const* argv) {
   app.add_option("--amqp-queues", amqp_queues,
                  "RabbitMQ work queues whose <queue>.dlq is served [RABBITMQ_QUEUES]");
   app.add_option("--database-url", db_flag,
-                 "database checked by /health [DATABASE_URL, DB_URL or DB_HOST/DB_NAME/...]");
+                 "database checked by /ready [DATABASE_URL, DB_URL or DB_HOST/DB_NAME/...]");
   app.add_option("--listen", c.admin_listen, "admin HTTP address [ADMIN_LISTEN]");
   app.add_option("--probe-listen", c.probe_listen,
                  "/health, /ready, /metrics without token on this host:port [PROBE_LISTEN]");

@@ -42,7 +42,7 @@ struct config {
   std::vector<std::string> queues;
   /// RABBITMQ_QUEUES (or RABBITMQ_QUEUE): work queues whose `<queue>.dlq` is served.
   std::vector<std::string> amqp_queues;
-  /// DATABASE_URL / DB_URL / DB_*: only checked by /health.
+  /// DATABASE_URL / DB_URL / DB_*: only checked by /ready.
   std::optional<sql::database_url> db;
   std::string admin_token;                      ///< ADMIN_TOKEN (required by serve)
   std::string admin_listen = "127.0.0.1:8090";  ///< ADMIN_LISTEN
