@@ -5,8 +5,9 @@
 // `read_timeout` (else 431 or 408), and is judged on it first (admission.hpp): route, token,
 // announced size and encoding. Only then is the body read — counted as it arrives, so a
 // chunked body, one without a length and a decompressed gzip body stop at the route's
-// `max_body` too (413). Every connection carries one request (no keep-alive): a refused body is
-// never read, and the connection closing is what discards it.
+// `max_body` too (413) — and must be complete within `body_timeout` (408). Every connection carries
+// one request (no keep-alive): a refused body is never read, and the connection closing is what
+// discards it.
 //
 // Two listeners: `listen` serves every route; `probe_listen` (optional) serves only the probe
 // routes and never asks for the token — the address to give Kubernetes' httpGet probes and
