@@ -1,7 +1,5 @@
 #include "mail_path.hpp"
 
-#include <sys/wait.h>
-
 #include <fstream>
 #include <map>
 #include <random>
@@ -82,8 +80,7 @@ int mail_path::run_ingest(const std::string& mail_file, std::size_t index,
     p.terminate(1s);
     return -1;
   }
-  const auto status = p.wait_status();
-  return status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+  return p.exit_code().value_or(-1);
 }
 
 void mail_path::produce(std::size_t share, std::size_t shares,

@@ -1,21 +1,12 @@
 #include "supervisor.hpp"
 
 #include <signal.h>
-#include <sys/wait.h>
 
 namespace soak {
 
 using namespace std::chrono_literals;
 
-namespace {
-
-std::string describe(int status) {
-  if (WIFEXITED(status)) return std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
-  return "status " + std::to_string(status);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void supervisor::add(process_spec spec) {
   managed m;
@@ -40,7 +31,7 @@ void supervisor::tend() {
     if (m.proc.pid() > 0) {  // exited on its own since the last look: note it, pause, restart
       ++m.record.exits;
       if (!m.record.exit_statuses.empty()) m.record.exit_statuses += ", ";
-      m.record.exit_statuses += m.proc.wait_status() ? describe(*m.proc.wait_status()) : "?";
+      m.record.exit_statuses += m.proc.exit_code() ? std::to_string(*m.proc.exit_code()) : "?";
       m.proc.terminate(0ms);        // reaps the group's leftovers, forgets the pid
       m.start_after = now + 500ms;  // a broker still down would otherwise make it spin
       continue;

@@ -26,7 +26,7 @@ struct process_record {
   std::string name;
   int kills = 0;              ///< SIGKILLs sent by the soak
   int exits = 0;              ///< exits the soak did not cause (each restarted)
-  std::string exit_statuses;  ///< how those ended, e.g. "75 75 signal 11"
+  std::string exit_statuses;  ///< their exit codes (128 + signal), e.g. "75, 75, 139"
 };
 
 class supervisor {

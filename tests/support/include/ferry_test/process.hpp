@@ -46,7 +46,7 @@ class temp_dir {
 struct spawn_options {
   std::map<std::string, std::string> env;  ///< Added to (or replacing) the inherited environment.
   std::string log_file;                    ///< stdout and stderr go here ("" = /dev/null).
-  bool detached = false;   ///< Outlive this process (CTest fixtures); no crash cleanup.
+  bool detached = false;     ///< Outlive this process (CTest fixtures); no crash cleanup.
   std::string stdin_file{};  ///< stdin comes from here ("" = /dev/null).
 };
 
@@ -65,11 +65,11 @@ class child_process {
   [[nodiscard]] bool running();
   /// Sends `signal` to the whole process group.
   void signal_group(int signal) const;
-  /// How the child ended (a waitpid status: WIFEXITED, WEXITSTATUS, WTERMSIG), once running()
-  /// or wait_for_exit() has seen it exit; nullopt before, or when it was never started.
-  [[nodiscard]] std::optional<int> wait_status() const noexcept { return status_; }
   /// Waits up to `timeout` for the child to exit; true when it has.
   bool wait_for_exit(std::chrono::milliseconds timeout);
+  /// Its exit code (128 + the signal when a signal ended it) once running() or wait_for_exit()
+  /// saw it exit; nullopt before.
+  [[nodiscard]] std::optional<int> exit_code() const noexcept { return exit_code_; }
   /// SIGTERM, wait up to `grace`, then SIGKILL the group; reaps the child.
   void terminate(std::chrono::milliseconds grace = std::chrono::seconds(10));
   /// Forgets the child without stopping it (detached servers).
@@ -78,7 +78,7 @@ class child_process {
  private:
   pid_t pid_ = -1;
   bool reaped_ = false;
-  std::optional<int> status_;
+  std::optional<int> exit_code_;
 };
 
 /// Runs a command to completion and returns its stdout; throws std::runtime_error on a
