@@ -10,6 +10,7 @@
 #include <gumbo.h>
 
 #include "ferry/error.hpp"
+#include "mail/charset.hpp"
 
 namespace ferry::mail {
 namespace {
@@ -363,7 +364,9 @@ std::string sanitize_html(std::string_view html, const sanitize_policy& policy) 
   for (unsigned int i = 0; i < top.length; ++i) {
     const auto* node = static_cast<const GumboNode*>(top.data[i]);
     if (node->type == GUMBO_NODE_ELEMENT && node->v.element.tag == GUMBO_TAG_BODY) {
-      return sanitizer(policy).run(node);
+      // gumbo 0.10 turns a numeric character reference that overflows its int into a stray
+      // byte instead of U+FFFD; whatever it hands over, the output is valid UTF-8.
+      return detail::make_valid_utf8(sanitizer(policy).run(node));
     }
   }
   return {};

@@ -217,6 +217,15 @@ TEST_CASE("sanitize_html unwraps unknown elements and drops dangerous ones", "[m
   CHECK(sanitize_html("<p>\xff bad utf8</p>") == "<p>\xEF\xBF\xBD bad utf8</p>");
 }
 
+TEST_CASE("sanitize_html output is valid UTF-8 even where gumbo's is not", "[mail][sanitize]") {
+  // gumbo 0.10 decodes a numeric character reference whose value overflows its int into one
+  // stray byte (0xAA here) instead of U+FFFD.
+  CHECK(sanitize_html("<p>a&#066666666666;b</p>") ==
+        "<p>a\xEF\xBF\xBD"
+        "b</p>");
+  CHECK(sanitize_html("<p title=\"&#066666666666;\">x</p>") == "<p title=\"\xEF\xBF\xBD\">x</p>");
+}
+
 TEST_CASE("sanitize_policy is data: options change the outcome", "[mail][sanitize]") {
   auto p = default_policy();
   const std::string img = "<img src=\"data:image/png;base64,iVBORw0KGgo=\">";
