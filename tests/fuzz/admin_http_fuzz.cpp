@@ -5,10 +5,12 @@
 // the bearer token, query parameters) lives inside the cpp-httplib handlers and needs a socket;
 // it is exercised by the integration tests instead.
 //
-// Properties: an accepted queue name or id holds no character that could act as a Redis glob,
-// a path separator, whitespace or a control character; every answer is one line of valid JSON
-// (valid UTF-8 even for binary payloads) that parses back to the same strings when they were
-// valid UTF-8; times render as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+// Properties: an accepted queue name or Redis job id holds no character that could act as a
+// Redis glob, a path separator, whitespace or a control character (they become key names and
+// SCAN patterns); an accepted RabbitMQ message id is printable ASCII without spaces (ids are
+// compared, never used as patterns); every answer is one line of valid JSON (valid UTF-8 even
+// for binary payloads) that parses back to the same strings when they were valid UTF-8; times
+// render as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <chrono>
@@ -48,14 +50,17 @@ bool accepted_id(dlq_backend b, std::string_view id) {
   }
 }
 
-void check_inert(std::string_view s, std::string_view what) {
+// `forbidden`: printable characters refused too.
+void check_inert(std::string_view s, std::string_view what, std::string_view forbidden) {
   check(!s.empty(), std::string(what) + " accepted empty");
   for (const char c : s) {
     const auto b = static_cast<unsigned char>(c);
-    check(b > 0x20 && b < 0x7F && std::string_view("*?[]\\/").find(c) == std::string_view::npos,
-          std::string(what) + " accepted with a glob, separator, space or control character", s);
+    check(b > 0x20 && b < 0x7F && forbidden.find(c) == std::string_view::npos,
+          std::string(what) + " accepted with a forbidden, space or control character", s);
   }
 }
+
+constexpr std::string_view glob_or_separator = "*?[]\\/";
 
 // One answer as the server sends it: dump() plus "\n".
 nlohmann::json reparse(const nlohmann::json& j) {
@@ -98,9 +103,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           -2'000'000'000'000, 7'000'000'000'000))};  // 1906 .. 2191
   const std::string payload = in.ConsumeRemainingBytesAsString();
 
-  if (accepted_queue(queue)) check_inert(queue, "queue name");
-  if (accepted_id(dlq_backend::redis, id)) check_inert(id, "Redis job id");
-  if (accepted_id(dlq_backend::amqp, id)) check_inert(id, "RabbitMQ message id");
+  if (accepted_queue(queue)) check_inert(queue, "queue name", glob_or_separator);
+  if (accepted_id(dlq_backend::redis, id)) check_inert(id, "Redis job id", glob_or_separator);
+  if (accepted_id(dlq_backend::amqp, id)) check_inert(id, "RabbitMQ message id", "");
 
   // 404/400 answers quote the path's queue and id.
   const auto err = reparse(
