@@ -1,7 +1,8 @@
 // Fuzz target: every URL parser of the library — Redis (redis::parse_url), RabbitMQ
-// (amqp::url::parse), databases (sql::database_url::parse) and the redactors used for messages
-// (redis::redact_url, sql::redact_url). Their input is configuration that operators paste,
-// often with passwords full of punctuation, and it ends up in logs.
+// (amqp::url::parse), databases (sql::database_url::parse), the redactors used for messages
+// (redis::redact_url, sql::redact_url) and the Celery broker URL dispatch (celery::open_broker,
+// on the mistyped URLs it refuses without connecting). Their input is configuration that operators
+// paste, often with passwords full of punctuation, and it ends up in logs.
 //
 // The input builds `scheme://user:<p1>MARKER<p2>@<rest>`: the only '@' is the one that ends the
 // password, so MARKER is unambiguously inside the password whatever punctuation (':', '/', '?',
@@ -16,6 +17,7 @@
 #include <string_view>
 
 #include <ferry/amqp/url.hpp>
+#include <ferry/celery/amqp_broker.hpp>
 #include <ferry/error.hpp>
 #include <ferry/redis/url.hpp>
 #include <ferry/sql/database_url.hpp>
@@ -112,6 +114,24 @@ void database_url(const std::string& url) {
   }
 }
 
+// `url` with its "://" mistyped as ":/" (CELERY_BROKER_URL=amqp:/user:pw@host): open_broker
+// must refuse it without quoting the password. URLs it would accept are skipped: it connects.
+void mistyped_broker_url(const std::string& url) {
+  std::string typo = url;
+  typo.erase(typo.find("://") + 2, 1);
+  const std::string scheme = typo.substr(0, typo.find("://"));
+  for (const char* known : {"amqp", "amqps", "pyamqp", "redis", "rediss", "unix"}) {
+    if (scheme == known) return;
+  }
+  try {
+    (void)ferry::celery::open_broker(typo);
+  } catch (const ferry::error& e) {
+    check_error(e, typo);
+    return;
+  }
+  fail("open_broker accepted a URL without a known scheme", typo);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -133,5 +153,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     database_url(url);
   }
+  mistyped_broker_url(url);
   return 0;
 }
