@@ -105,6 +105,41 @@ void check_input_cost(std::string_view html, const sanitize_policy& policy) {
   }
 }
 
+// Code points a character reference can produce but raw input cannot: C0 controls other than
+// HTML whitespace, DEL, C1 controls and noncharacters. gumbo's input stream turns them into
+// U+FFFD while browsers keep them, so written raw they would make the page read other text and
+// other URLs than the ones checked here.
+bool parsers_disagree(char32_t c) {
+  return (c >= 0x01 && c <= 0x08) || c == 0x0B || (c >= 0x0E && c <= 0x1F) ||
+         (c >= 0x7F && c <= 0x9F) || (c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFEu) == 0xFFFEu;
+}
+
+// `s` with every such code point replaced by U+FFFD (malformed UTF-8 is left for the final
+// make_valid_utf8 pass).
+std::string unambiguous(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const std::size_t n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+    char32_t c = n == 1 ? b : n == 2 ? (b & 0x1Fu) : n == 3 ? (b & 0x0Fu) : (b & 0x07u);
+    bool whole = i + n <= s.size();
+    for (std::size_t k = 1; whole && k < n; ++k) {
+      const auto cont = static_cast<unsigned char>(s[i + k]);
+      whole = (cont & 0xC0u) == 0x80u;
+      c = (c << 6) | (cont & 0x3Fu);
+    }
+    if (whole && parsers_disagree(c)) {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out.append(s.substr(i, whole ? n : 1));
+    }
+    i += whole ? n : 1;
+  }
+  return out;
+}
+
 void escape_into(std::string& out, std::string_view s, bool attribute) {
   for (const char c : s) {
     switch (c) {
@@ -167,7 +202,7 @@ class sanitizer {
       switch (child->type) {
         case GUMBO_NODE_TEXT:
         case GUMBO_NODE_WHITESPACE:
-        case GUMBO_NODE_CDATA: escape_into(out_, child->v.text.text, false); break;
+        case GUMBO_NODE_CDATA: escape_into(out_, unambiguous(child->v.text.text), false); break;
         case GUMBO_NODE_COMMENT:
         case GUMBO_NODE_DOCUMENT:
           break;  // comments can carry conditional-comment payloads; never kept
@@ -231,7 +266,8 @@ class sanitizer {
       const std::string name = attribute_name(a);
       // Event handlers run script; no policy can allow them.
       if (name.size() >= 2 && name[0] == 'o' && name[1] == 'n') continue;
-      const std::string_view value = a->value != nullptr ? a->value : "";
+      // Checked as written: the URL and style checks see what the page will see.
+      const std::string value = unambiguous(a->value != nullptr ? a->value : "");
       if (name == "style") {
         if (!p_.allow_style_attribute || !style_is_safe(value)) continue;
       } else if (!attribute_allowed(tag, name)) {

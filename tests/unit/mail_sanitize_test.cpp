@@ -226,6 +226,24 @@ TEST_CASE("sanitize_html output is valid UTF-8 even where gumbo's is not", "[mai
   CHECK(sanitize_html("<p title=\"&#066666666666;\">x</p>") == "<p title=\"\xEF\xBF\xBD\">x</p>");
 }
 
+TEST_CASE("sanitize_html writes no character HTML parsers disagree on", "[mail][sanitize]") {
+  // Character references can produce what raw input cannot: controls, C1 controls and
+  // noncharacters. Written raw, gumbo reads them back as U+FFFD while browsers keep them, so
+  // the sanitiser and the page would see different text and different URLs. They become
+  // U+FFFD before anything is checked or written.
+  CHECK(sanitize_html("<p>a&#x18;b&#x81;c&#xFDD0;d&#x7F;e</p>") ==
+        "<p>a\xEF\xBF\xBD"
+        "b\xEF\xBF\xBD"
+        "c\xEF\xBF\xBD"
+        "d\xEF\xBF\xBD"
+        "e</p>");
+  // An href of one control character is empty to the URL check but not to a browser.
+  CHECK(sanitize_html("<a href=\"&#x18;\">x</a>") == "<a>x</a>");
+  CHECK(sanitize_html("<a href=\"&#x0B;https://example.org\">x</a>") == "<a>x</a>");
+  // Whitespace stays.
+  CHECK(sanitize_html("<pre>a&#x09;b&#x0A;c</pre>") == "<pre>a\tb\nc</pre>");
+}
+
 TEST_CASE("sanitize_policy is data: options change the outcome", "[mail][sanitize]") {
   auto p = default_policy();
   const std::string img = "<img src=\"data:image/png;base64,iVBORw0KGgo=\">";
