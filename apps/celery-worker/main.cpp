@@ -12,6 +12,7 @@
 #include <ferry/celery/worker.hpp>
 #include <ferry/error.hpp>
 #include <ferry/redis/client.hpp>
+#include <ferry/sql/database_url.hpp>
 
 #include "common/env.hpp"
 #include "tasks.hpp"
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
   using ferry::apps::env;
   std::string broker = env("CELERY_BROKER_URL").value_or("redis://127.0.0.1:6379/0");
   std::string backend = env("CELERY_RESULT_BACKEND").value_or("");
-  std::string db_url = env("DB_URL").value_or("");
+  std::string db_url;
   std::vector<std::string> queues{"celery"};
   std::size_t concurrency = 1, prefetch = 4;
   bool acks_late = false, test_tasks = false, quiet = false;
@@ -42,7 +43,9 @@ int main(int argc, char** argv) {
                  "broker URL: redis://, rediss://, unix:// or amqp://, amqps:// (env "
                  "CELERY_BROKER_URL)");
   cli.add_option("--backend", backend, "result backend URL (env CELERY_RESULT_BACKEND)");
-  cli.add_option("--db-url", db_url, "database for tasks.cleanup_old_messages (env DB_URL)");
+  cli.add_option("--database-url,--db-url", db_url,
+                 "database for tasks.cleanup_old_messages (env DATABASE_URL, DB_URL or "
+                 "DB_HOST/DB_NAME/...)");
   cli.add_option("-Q,--queues", queues, "queues to consume")->delimiter(',');
   cli.add_option("-c,--concurrency", concurrency, "handler threads");
   cli.add_option("--prefetch", prefetch, "messages in flight");
@@ -97,6 +100,7 @@ int main(int argc, char** argv) {
     };
     fc::worker w{b, std::make_shared<fc::redis_backend>(rc), wo};
     ferry::apps::celery_worker::task_settings ts;
+    if (db_url.empty()) db_url = ferry::sql::database_url_text_from_env().value_or("");
     if (!db_url.empty()) ts.db_url = db_url;
     ts.test_tasks = test_tasks;
     ferry::apps::celery_worker::register_tasks(w, ts);

@@ -60,29 +60,29 @@ void register_tasks(celery::worker& w, const task_settings& settings) {
                       throw std::invalid_argument("parse_message: raw email must be a string");
                     return parse_message_summary(raw.get<std::string>());
                   });
-  w.register_task("tasks.cleanup_old_messages",
-                  [settings](const json& args, const json& kwargs, fc::task_context&) {
-                    long long days = 30;
-                    if (!args.empty())
-                      days = args.at(0).get<long long>();
-                    else if (kwargs.contains("days"))
-                      days = kwargs.at("days").get<long long>();
-                    if (days < 0)
-                      throw std::invalid_argument("cleanup_old_messages: days must be >= 0");
-                    if (!settings.db_url)
-                      throw error(errc::config, "cleanup_old_messages: DB_URL is not set");
-                    sql::session db{sql::database_url::parse(*settings.db_url)};
-                    mail_store store{db};
-                    store.init_schema();  // idempotent; lets the task run against a fresh database
-                    auto cutoff = std::chrono::system_clock::now() - std::chrono::hours(24 * days);
-                    auto r = store.delete_messages_older_than(cutoff);
-                    std::size_t removed = 0;
-                    for (const auto& f : r.files) {
-                      std::error_code ec;
-                      if (std::filesystem::remove(f, ec)) ++removed;
-                    }
-                    return json{{"deleted", r.messages_deleted}, {"files_removed", removed}};
-                  });
+  w.register_task("tasks.cleanup_old_messages", [settings](const json& args, const json& kwargs,
+                                                           fc::task_context&) {
+    long long days = 30;
+    if (!args.empty())
+      days = args.at(0).get<long long>();
+    else if (kwargs.contains("days"))
+      days = kwargs.at("days").get<long long>();
+    if (days < 0) throw std::invalid_argument("cleanup_old_messages: days must be >= 0");
+    if (!settings.db_url)
+      throw error(errc::config,
+                  "cleanup_old_messages: no database configured (DATABASE_URL, DB_URL or DB_*)");
+    sql::session db{sql::database_url::parse(*settings.db_url)};
+    mail_store store{db};
+    store.init_schema();  // idempotent; lets the task run against a fresh database
+    auto cutoff = std::chrono::system_clock::now() - std::chrono::hours(24 * days);
+    auto r = store.delete_messages_older_than(cutoff);
+    std::size_t removed = 0;
+    for (const auto& f : r.files) {
+      std::error_code ec;
+      if (std::filesystem::remove(f, ec)) ++removed;
+    }
+    return json{{"deleted", r.messages_deleted}, {"files_removed", removed}};
+  });
   if (!settings.test_tasks) return;
   w.register_task("tasks.add", [](const json& a, const json&, fc::task_context&) {
     return json(a.at(0).get<long long>() + a.at(1).get<long long>());

@@ -9,7 +9,8 @@
 namespace ferry::apps::celery_worker {
 
 struct task_settings {
-  /// DB_URL for tasks.cleanup_old_messages; nullopt = the task fails with a config error.
+  /// The database of tasks.cleanup_old_messages (--database-url, DATABASE_URL, DB_URL or DB_*);
+  /// nullopt = the task fails with a config error.
   std::optional<std::string> db_url{};
   /// Also register tasks.add, tasks.mul, tasks.sleep_record (tests and smoke checks).
   bool test_tasks = false;

@@ -32,7 +32,9 @@ cli_outcome parse_command_line(int argc, char** argv) {
       "75 transient failure, 1 other failure."};
   app.add_option("--amqp-url", c.amqp_url, "broker URL [RABBITMQ_URL]");
   app.add_option("--queue", c.queue, "queue name [RABBITMQ_QUEUE]");
-  app.add_option("--db-url", db_flag, "database URL [DB_URL or DB_HOST/DB_NAME/...]");
+  app.add_option("--database-url,--db-url", db_flag,
+                 "database URL [DATABASE_URL, DB_URL or DB_HOST/DB_NAME/...; default "
+                 "sqlite:///var/lib/ferry/mail.db]");
   app.add_option("--db-timeout-ms", db_timeout,
                  "statement bound incl. lock waits [DB_QUERY_TIMEOUT_MS]");
   app.add_option("--redis-url", c.redis_url, "policy cache to invalidate [REDIS_URL]");
@@ -42,10 +44,11 @@ cli_outcome parse_command_line(int argc, char** argv) {
   app.add_flag("-v,--verbose", c.verbose, "log every message");
   try {
     app.parse(argc, argv);
-    if (auto url = sql::database_url_from_env([](const char* n) { return std::getenv(n); })) {
+    if (!db_flag.empty()) {
+      c.db = sql::database_url::parse(db_flag);
+    } else if (auto url = sql::database_url_from_env()) {
       c.db = *url;
     }
-    if (!db_flag.empty()) c.db = sql::database_url::parse(db_flag);
     if (!backoff.empty()) {
       const double s = std::stod(backoff);
       if (!(s > 0)) throw std::invalid_argument("RETRY_BACKOFF_BASE_SECONDS must be > 0");

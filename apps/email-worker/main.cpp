@@ -7,6 +7,7 @@
 
 #include <ferry/amqp/consumer.hpp>
 #include <ferry/error.hpp>
+#include <ferry/sql/session.hpp>
 
 #include "config.hpp"
 #include "processor.hpp"
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
                  std::string(d ? "message failed: " : "broker connection: ") + ex.what());
       }
     };
+    // A database that cannot be opened fails the start, naming it, instead of every message.
+    { ferry::sql::session probe(cfg.db, {.query_timeout = cfg.db_timeout}); }
     worker::email_processor processor(cfg, log_line);
     ferry::amqp::consumer consumer(ferry::amqp::url::parse(cfg.amqp_url), o);
     running = &consumer;

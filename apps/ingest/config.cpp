@@ -7,8 +7,8 @@
 
 #include <ferry/error.hpp>
 
-#include "common/env.hpp"
 #include <ferry/sql/database_url.hpp>
+#include "common/env.hpp"
 
 namespace ferry::apps::ingest {
 
@@ -22,15 +22,6 @@ cli_outcome parse_command_line(int argc, char** argv) {
   if (auto v = env("INGEST_LISTEN")) c.listen = *v;
   std::optional<std::string> max_inline = env("INGEST_MAX_INLINE_BYTES");
   std::optional<std::string> confirm_ms = env("INGEST_CONFIRM_TIMEOUT_MS");
-  try {
-    if (auto url = sql::database_url_from_env([](const char* n) { return std::getenv(n); })) {
-      c.db = *url;
-    }
-  } catch (const std::exception& e) {
-    std::cerr << "ferry-ingest: " << e.what() << "\n";
-    out.exit_code = 2;
-    return out;
-  }
 
   CLI::App app{
       "ferry-ingest: records an email and queues it for ferry-email-worker.\n"
@@ -41,7 +32,9 @@ cli_outcome parse_command_line(int argc, char** argv) {
   std::string max_inline_flag, confirm_flag, db_flag;
   app.add_option("--amqp-url", c.amqp_url, "broker URL [RABBITMQ_URL]");
   app.add_option("--queue", c.queue, "queue name [RABBITMQ_QUEUE]");
-  app.add_option("--db-url", db_flag, "database URL [DB_URL or DB_HOST/DB_NAME/...]");
+  app.add_option("--database-url,--db-url", db_flag,
+                 "database URL [DATABASE_URL, DB_URL or DB_HOST/DB_NAME/...; default "
+                 "sqlite:///var/lib/ferry/mail.db]");
   app.add_option("--max-inline-bytes", max_inline_flag,
                  "larger messages are spooled and sent by reference [INGEST_MAX_INLINE_BYTES, "
                  "default 26214400]");
@@ -55,7 +48,11 @@ cli_outcome parse_command_line(int argc, char** argv) {
   app.add_option("recipient", c.recipient, "envelope recipient");
   try {
     app.parse(argc, argv);
-    if (!db_flag.empty()) c.db = sql::database_url::parse(db_flag);
+    if (!db_flag.empty()) {
+      c.db = sql::database_url::parse(db_flag);
+    } else if (auto url = sql::database_url_from_env()) {
+      c.db = *url;
+    }
     if (!max_inline_flag.empty()) max_inline = max_inline_flag;
     if (!confirm_flag.empty()) confirm_ms = confirm_flag;
     if (max_inline) c.max_inline_bytes = std::stoull(*max_inline);
@@ -67,7 +64,7 @@ cli_outcome parse_command_line(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     out.exit_code = rc == 0 ? 0 : 2;
-  } catch (const ferry::error& e) {  // a malformed --db-url
+  } catch (const ferry::error& e) {  // a malformed database URL or DB_* setting
     std::cerr << "ferry-ingest: " << e.what() << "\n";
     out.exit_code = 2;
   } catch (const std::logic_error& e) {  // stoull/stoll

@@ -13,7 +13,9 @@ namespace {
 directory_backend open_directory(const app_config& config) {
   const std::string& url = config.db_url;
   if (url.empty()) {
-    throw ferry::error(errc::config, "no database configured: set DB_URL or DB_HOST/DB_NAME");
+    throw ferry::error(errc::config,
+                       "no database configured: set DATABASE_URL (or DB_URL, or "
+                       "DB_HOST/DB_NAME/...) or --database-url");
   }
   if (url.rfind("memory:", 0) == 0) {
     auto dir = std::make_shared<memory_directory>();

@@ -1,12 +1,12 @@
 // backend.hpp — builds the recipient directory the configuration asks for.
 //
-// This is the seam where the data layer plugs in: `DB_URL=memory:a@x,b@y` gives the in-memory
+// This is the seam where the data layer plugs in: `DATABASE_URL=memory:a@x,b@y` gives the in-memory
 // directory (demos and tests); any other URL (a SQLite file path, sqlite://, postgresql://)
 // gives the mail_store-backed sql_directory. With REDIS_URL set, either is wrapped in the
 // Redis cache (caching_directory).
 //
 // Thread safety: the returned directory is thread-safe.
-// Errors: ferry::error(errc::config) for a missing or bad DB_URL.
+// Errors: ferry::error(errc::config) for a missing or bad database URL.
 #pragma once
 
 #include <memory>

@@ -19,8 +19,13 @@ caching_directory::caching_directory(directory_backend inner, const std::string&
         cache::cache_options o;
         o.near.enabled = options.near_entries > 0;
         o.near.max_entries = std::max<std::size_t>(1, options.near_entries);
-        o.on_error = [this](const ferry::error&) {
+        o.on_error = [this](const ferry::error& e) {
           if (auto* m = metrics_.load()) m->cache_error();
+          auto* log = log_.load();
+          if (log == nullptr) return;
+          if (auto line = failures_.failed(e.what(), failure_throttle::clock::now())) {
+            log->warning("Redis cache: " + *line + "; answering from the directory meanwhile");
+          }
         };
         return cache::cache<std::string>(redis_, "policy:", std::move(o));
       }()) {}
@@ -42,6 +47,16 @@ std::optional<recipient_status> caching_directory::lookup(std::string_view addre
   if (auto* m = metrics_.load()) loaded ? m->cache_miss() : m->cache_hit();
   if (state == unknown_state) return std::nullopt;
   return recipient_status{state == active_state};
+}
+
+std::optional<std::string> caching_directory::readiness_problem() {
+  try {
+    (void)redis_.ping();
+  } catch (const std::exception& e) {
+    // The client's messages name the server and the cause, never the password.
+    return std::string("Redis cache: ") + e.what();
+  }
+  return inner_.directory->readiness_problem();
 }
 
 std::optional<known_answer> caching_directory::lookup_now(std::string_view address) {

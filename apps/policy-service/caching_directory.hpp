@@ -11,7 +11,9 @@
 //
 // Redis being down or slow never fails a lookup: ferry::cache answers from the directory,
 // counts the error, and its circuit breaker stops trying Redis for a cool-down. A directory
-// failure does propagate (the policy engine answers DEFER_IF_PERMIT).
+// failure does propagate (the policy engine answers DEFER_IF_PERMIT). Redis failures are
+// logged too (with `report_to`), at most one line a minute, and `readiness_problem` names
+// them (a wrong password, Redis unreachable) for the readiness probe.
 //
 // Thread safety: thread-safe.
 #pragma once
@@ -25,6 +27,8 @@
 #include <string>
 
 #include "backend.hpp"
+#include "failure_throttle.hpp"
+#include "log.hpp"
 #include "metrics.hpp"
 
 namespace ferry::apps::policy {
@@ -52,6 +56,11 @@ class caching_directory final : public recipient_directory, public recipient_adm
 
   /// Counts hits, misses and cache errors into `m` from now on (the server's metrics).
   void observe(metrics& m) noexcept { metrics_.store(&m); }
+  /// Logs Redis failures to `log` from now on (the first at once, then one line a minute).
+  void report_to(logger& log) noexcept { log_.store(&log); }
+
+  /// PINGs Redis (logging in first if the pool has no connection), then asks the directory.
+  [[nodiscard]] std::optional<std::string> readiness_problem() override;
   [[nodiscard]] cache::cache_stats stats() const { return cache_.stats(); }
 
  private:
@@ -60,6 +69,8 @@ class caching_directory final : public recipient_directory, public recipient_adm
   directory_backend inner_;
   caching_options options_;
   std::atomic<metrics*> metrics_{nullptr};
+  std::atomic<logger*> log_{nullptr};
+  failure_throttle failures_{std::chrono::minutes(1)};
   redis::client redis_;
   cache::cache<std::string> cache_;
 };

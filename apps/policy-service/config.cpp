@@ -1,11 +1,15 @@
 #include "config.hpp"
-#include "ferry/url_encoding.hpp"
+
+#include <ferry/error.hpp>
+#include <ferry/sql/database_url.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <ostream>
+#include <utility>
 
 namespace ferry::apps::policy {
 namespace {
@@ -32,22 +36,12 @@ env_lookup process_environment() {
 }
 
 std::string database_url_from(const env_lookup& env) {
-  if (auto url = env("DB_URL"); url && !url->empty()) return *url;
-  const auto host = env("DB_HOST");
-  if (!host || host->empty()) return "";
-  // ferry::sql serves SQLite and PostgreSQL; the DB_* form names a PostgreSQL server.
-  std::string url = "postgresql://";
-  const auto user = env("DB_USER").value_or("");
-  const auto password = env("DB_PASSWORD").value_or("");
-  if (!user.empty()) {
-    url += percent_encode(user);
-    if (!password.empty()) url += ":" + percent_encode(password);
-    url += "@";
-  }
-  url += *host;
-  if (auto port = env("DB_PORT"); port && !port->empty()) url += ":" + *port;
-  url += "/" + env("DB_NAME").value_or("");
-  return url;
+  std::deque<std::string> values;  // keeps the pointers handed to ferry::sql valid
+  const auto text = sql::database_url_text_from_env([&](const char* name) -> const char* {
+    auto v = env(name);
+    return v ? values.emplace_back(std::move(*v)).c_str() : nullptr;
+  });
+  return text.value_or("");
 }
 
 cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_lookup& env,
@@ -62,8 +56,9 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
       "ferry-policyd"};
   app.footer(
       "Environment: POLICY_LISTEN, POLICY_ADMIN_LISTEN, REDIS_URL, REDIS_CACHE_TTL, "
-      "REDIS_REJECT_TTL, DB_URL or DB_HOST/DB_PORT/DB_USER/DB_PASSWORD/DB_NAME, "
-      "POLICY_DECISION_TIMEOUT_MS, POLICY_LOG_LEVEL, POLICY_NEAR_CACHE_ENTRIES, "
+      "REDIS_REJECT_TTL, DATABASE_URL (or DB_URL, or DB_HOST/DB_PORT/DB_USER/DB_PASSWORD/DB_NAME), "
+      "POLICY_DECISION_TIMEOUT_MS, POLICY_REQUEST_TIMEOUT, POLICY_IDLE_TIMEOUT, "
+      "POLICY_MAX_CONNECTIONS, POLICY_LOG_LEVEL, POLICY_NEAR_CACHE_ENTRIES, "
       "POLICY_SENDER_LIMITS, POLICY_CLIENT_LIMITS. Flags override them.\n"
       "Exit codes: 0 ok, 1 error, 2 usage, 75 temporary failure (retry later).");
 
@@ -71,6 +66,8 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
   long long reject_ttl = 0;
   long long decision_ms = 0;
   long long idle_s = 0;
+  long long request_s = 0;
+  long long max_connections = 0;
   long long near_entries = 0;
   std::string level_name;
   std::string sender_limits;
@@ -84,13 +81,22 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
     reject_ttl = env_number(env, "REDIS_REJECT_TTL", cfg.cache_reject_ttl.count());
     decision_ms =
         env_number(env, "POLICY_DECISION_TIMEOUT_MS", cfg.server.decision_timeout.count());
-    idle_s = cfg.server.idle_timeout.count();
+    idle_s = env_number(env, "POLICY_IDLE_TIMEOUT", cfg.server.idle_timeout.count());
+    request_s = env_number(
+        env, "POLICY_REQUEST_TIMEOUT",
+        std::chrono::duration_cast<std::chrono::seconds>(cfg.server.request_timeout).count());
+    max_connections = env_number(env, "POLICY_MAX_CONNECTIONS",
+                                 static_cast<long long>(cfg.server.max_connections));
     level_name = env("POLICY_LOG_LEVEL").value_or("info");
     near_entries = env_number(env, "POLICY_NEAR_CACHE_ENTRIES",
                               static_cast<long long>(cfg.near_cache_entries));
     sender_limits = env("POLICY_SENDER_LIMITS").value_or("");
     client_limits = env("POLICY_CLIENT_LIMITS").value_or("");
   } catch (const CLI::Error& e) {
+    err << "ferry-policyd: " << e.what() << "\n";
+    result.exit_code = 2;
+    return result;
+  } catch (const ferry::error& e) {  // DB_* that make no database URL
     err << "ferry-policyd: " << e.what() << "\n";
     result.exit_code = 2;
     return result;
@@ -121,19 +127,28 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
   app.add_option("--client-limits", client_limits,
                  "Rate limits per client IP address, counted per accepted recipient, e.g. "
                  "50/1m; empty: none [POLICY_CLIENT_LIMITS]");
-  app.add_option("--db-url", cfg.db_url, "Database URL [DB_URL or DB_*]");
+  app.add_option("--database-url,--db-url", cfg.db_url,
+                 "Database URL [DATABASE_URL, DB_URL or DB_HOST/DB_NAME/...]");
   app.add_option("--decision-timeout-ms", decision_ms,
                  "Answer DEFER_IF_PERMIT when the directory has not answered within this "
                  "[POLICY_DECISION_TIMEOUT_MS]")
       ->capture_default_str()
       ->check(CLI::Range(1LL, 60000LL));
-  app.add_option("--idle-timeout", idle_s, "Close policy connections idle this many seconds")
+  app.add_option("--idle-timeout", idle_s,
+                 "Close policy connections idle this many seconds between requests "
+                 "[POLICY_IDLE_TIMEOUT]")
       ->capture_default_str()
       ->check(CLI::Range(1LL, 86400LL));
-  app.add_option("--max-connections", cfg.server.max_connections,
-                 "Close new connections beyond this many")
+  app.add_option("--request-timeout", request_s,
+                 "Close a connection whose request is not complete this many seconds after its "
+                 "first byte [POLICY_REQUEST_TIMEOUT]")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+      ->check(CLI::Range(1LL, 3600LL));
+  app.add_option("--max-connections", max_connections,
+                 "Accept and close new connections beyond this many (lowered to what the "
+                 "open-files limit allows) [POLICY_MAX_CONNECTIONS]")
+      ->capture_default_str()
+      ->check(CLI::Range(1LL, 1000000LL));
   app.add_option("--workers", cfg.server.workers, "Threads for lookups that may block")
       ->capture_default_str()
       ->check(CLI::Range(1U, 1024U));
@@ -179,10 +194,22 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
     return result;
   }
 
+  // CLI11 checks ranges of flags only; a variable's zero would disable the protection.
+  for (const auto& [name, value] :
+       {std::pair{"POLICY_IDLE_TIMEOUT", idle_s}, std::pair{"POLICY_REQUEST_TIMEOUT", request_s},
+        std::pair{"POLICY_MAX_CONNECTIONS", max_connections}}) {
+    if (value < 1) {
+      err << "ferry-policyd: " << name << " must be at least 1\n";
+      result.exit_code = 2;
+      return result;
+    }
+  }
   cfg.cache_ok_ttl = std::chrono::seconds(ok_ttl);
   cfg.cache_reject_ttl = std::chrono::seconds(reject_ttl);
   cfg.server.decision_timeout = std::chrono::milliseconds(decision_ms);
   cfg.server.idle_timeout = std::chrono::seconds(idle_s);
+  cfg.server.request_timeout = std::chrono::seconds(request_s);
+  cfg.server.max_connections = static_cast<std::size_t>(max_connections);
   const auto level = parse_log_level(level_name);
   if (!level) {
     err << "ferry-policyd: bad log level '" << level_name << "'\n";

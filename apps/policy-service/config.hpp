@@ -1,9 +1,11 @@
 // config.hpp — ferry-policyd's settings: environment variables, then command-line flags.
 //
 // Environment (the deployment's .env names): POLICY_LISTEN, POLICY_ADMIN_LISTEN, REDIS_URL,
-// REDIS_CACHE_TTL (seconds, OK answers), REDIS_REJECT_TTL (seconds), DB_URL or DB_HOST,
-// DB_PORT, DB_USER, DB_PASSWORD, DB_NAME (a mysql:// URL is built from them),
-// POLICY_DECISION_TIMEOUT_MS, POLICY_LOG_LEVEL, POLICY_NEAR_CACHE_ENTRIES (in-process copy of
+// REDIS_CACHE_TTL (seconds, OK answers), REDIS_REJECT_TTL (seconds), the database as every
+// ferry app reads it (DATABASE_URL, else DB_URL, else a postgresql:// URL built from DB_HOST,
+// DB_PORT, DB_USER, DB_PASSWORD and DB_NAME: ferry::sql::database_url_from_env),
+// POLICY_DECISION_TIMEOUT_MS, POLICY_REQUEST_TIMEOUT and POLICY_IDLE_TIMEOUT (seconds),
+// POLICY_MAX_CONNECTIONS, POLICY_LOG_LEVEL, POLICY_NEAR_CACHE_ENTRIES (in-process copy of
 // cached answers; 0 = off), POLICY_SENDER_LIMITS and POLICY_CLIENT_LIMITS (rate limits,
 // "5/300s,100/1d"; see rate_limits.hpp). A flag given on the command line overrides the
 // variable.
@@ -80,8 +82,9 @@ using env_lookup = std::function<std::optional<std::string>(const std::string&)>
                                              const env_lookup& env, std::ostream& out,
                                              std::ostream& err);
 
-/// DB_URL, else a mysql:// URL from DB_HOST/DB_PORT/DB_USER/DB_PASSWORD/DB_NAME (user and
-/// password percent-encoded), else "".
+/// DATABASE_URL, else DB_URL, else a postgresql:// URL from DB_HOST/DB_PORT/DB_USER/
+/// DB_PASSWORD/DB_NAME (percent-encoded), else "" (ferry::sql::database_url_text_from_env).
+/// Errors: ferry::error(errc::config) for DB_* without DB_HOST or DB_NAME, or a bad DB_PORT.
 [[nodiscard]] std::string database_url_from(const env_lookup& env);
 
 }  // namespace ferry::apps::policy

@@ -60,6 +60,11 @@ class recipient_directory {
   [[nodiscard]] virtual std::optional<known_answer> lookup_now(std::string_view /*address*/) {
     return std::nullopt;
   }
+
+  /// For the readiness probe: nullopt when every service the directory uses answers and
+  /// accepts its credentials, else what is wrong, naming the service (never a secret). Makes
+  /// one round trip per service (bounded by its timeouts). The default has none.
+  [[nodiscard]] virtual std::optional<std::string> readiness_problem() { return std::nullopt; }
 };
 
 /// The write side the CLI subcommands use (`address add`, `customer set-tier`, ...). The SQL
@@ -81,7 +86,7 @@ class recipient_admin {
                                                                     std::string_view tier) = 0;
 };
 
-/// An in-memory directory: tests, demos, and `DB_URL=memory:a@x,b@y`. Addresses are
+/// An in-memory directory: tests, demos, and `DATABASE_URL=memory:a@x,b@y`. Addresses are
 /// normalised on the way in, so lookups of normalised addresses find them.
 class memory_directory final : public recipient_directory, public recipient_admin {
  public:

@@ -71,7 +71,10 @@ int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
     setrlimit(RLIMIT_NOFILE, &files);
   }
   policy::metrics stats;
-  if (auto* cached = dynamic_cast<policy::caching_directory*>(&directory)) cached->observe(stats);
+  if (auto* cached = dynamic_cast<policy::caching_directory*>(&directory)) {
+    cached->observe(stats);
+    cached->report_to(log);
+  }
   const auto limits = policy::open_rate_gate(cfg.limits, cfg.redis_url, log);
   if (limits) {
     limits->observe(stats);
@@ -82,8 +85,9 @@ int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
   policy::policy_server server(cfg.server, engine, stats, log);
   std::unique_ptr<policy::admin_server> admin;
   if (!cfg.admin_listen.empty()) {
+    // Readiness: Redis and the database answer and accept their credentials.
     admin = std::make_unique<policy::admin_server>(
-        cfg.admin_listen, stats, [] { return std::optional<std::string>{}; }, log);
+        cfg.admin_listen, stats, [&directory] { return directory.readiness_problem(); }, log);
     admin->start();
   }
   server.start();

@@ -93,12 +93,16 @@ std::string metrics::render() const {
   counter("ferry_policy_connections_total", "Policy connections accepted.",
           value(connections_total_));
   counter("ferry_policy_connections_refused_total",
-          "Policy connections closed at once because max_connections was reached.",
+          "Policy connections closed at once because max_connections (or the open-files "
+          "limit) was reached.",
           value(connections_refused_));
   counter("ferry_policy_protocol_errors_total",
           "Connections closed for malformed or oversized input.", value(protocol_errors_));
   counter("ferry_policy_idle_timeouts_total", "Connections closed after idle_timeout.",
           value(idle_timeouts_));
+  counter("ferry_policy_request_timeouts_total",
+          "Connections closed because a request was not complete within request_timeout.",
+          value(request_timeouts_));
   t.family("ferry_policy_connections_open", "gauge", "Policy connections open now.");
   t.sample("ferry_policy_connections_open", {}, value(connections_open_));
   return std::move(t).str();

@@ -39,6 +39,7 @@ class metrics {
   void connection_refused() noexcept { inc(connections_refused_); }
   void protocol_error() noexcept { inc(protocol_errors_); }
   void idle_timeout() noexcept { inc(idle_timeouts_); }
+  void request_timeout() noexcept { inc(request_timeouts_); }
   void decision_timeout() noexcept { inc(decision_timeouts_); }
   void cache_hit() noexcept { inc(cache_hits_); }
   /// A cache hit answered from the in-process near cache, on the event loop (also a cache_hit).
@@ -81,6 +82,7 @@ class metrics {
   std::atomic<std::uint64_t> connections_refused_{0};
   std::atomic<std::uint64_t> protocol_errors_{0};
   std::atomic<std::uint64_t> idle_timeouts_{0};
+  std::atomic<std::uint64_t> request_timeouts_{0};
   std::atomic<std::uint64_t> decision_timeouts_{0};
   std::atomic<std::uint64_t> cache_hits_{0};
   std::atomic<std::uint64_t> cache_near_hits_{0};

@@ -35,38 +35,50 @@ std::string_view to_string(parse_status status) noexcept {
 void request_parser::reset() noexcept {
   request_.clear();
   request_bytes_ = 0;
+  scanned_ = 0;
+}
+
+std::size_t request_parser::line_length(std::string_view line) noexcept {
+  // Postfix ends lines with "\n"; a "\r\n" from a human with telnet is accepted too.
+  return !line.empty() && line.back() == '\r' ? line.size() - 1 : line.size();
 }
 
 parse_result request_parser::consume(std::string_view input) {
   parse_result result;
   while (result.consumed < input.size()) {
     const auto rest = input.substr(result.consumed);
-    const auto newline = rest.find('\n');
+    // Bytes of an unterminated tail seen by an earlier call hold no "\n": the caller presents
+    // them again, so they are not searched again (one read per byte for a trickling peer).
+    const auto from = std::min(scanned_, rest.size());
+    const auto newline = rest.find('\n', from);
     if (newline == std::string_view::npos) {
-      // An unterminated tail already longer than any allowed line can never become valid:
-      // say so now instead of buffering an attacker's megabytes.
-      if (rest.size() > limits_.max_line_bytes) result.status = parse_status::line_too_long;
+      scanned_ = rest.size();
+      // A line's length never counts its terminator. The tail's last '\r' may be the start of
+      // "\r\n", so it is not counted yet: the verdict is the same however the bytes arrive.
+      // A tail already longer than any allowed line can never become valid: say so now
+      // instead of buffering an attacker's megabytes.
+      if (line_length(rest) > limits_.max_line_bytes) result.status = parse_status::line_too_long;
       return result;
     }
-    auto line = rest.substr(0, newline);
+    scanned_ = 0;
+    const auto line = rest.substr(0, newline);
     result.consumed += newline + 1;
-    // Postfix ends lines with "\n"; a "\r\n" from a human with telnet is accepted too.
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.size() > limits_.max_line_bytes) {
+    const auto length = line_length(line);
+    if (length > limits_.max_line_bytes) {
       result.status = parse_status::line_too_long;
       return result;
     }
-    if (line.empty()) {
+    if (length == 0) {
       result.status = parse_status::request_ready;
       return result;
     }
-    request_bytes_ += line.size() + 1;
+    request_bytes_ += length + 1;
     if (request_bytes_ > limits_.max_request_bytes ||
         request_.attribute_count >= limits_.max_attributes) {
       result.status = parse_status::request_too_large;
       return result;
     }
-    const auto status = handle_line(line);
+    const auto status = handle_line(line.substr(0, length));
     if (status != parse_status::need_more) {
       result.status = status;
       return result;
@@ -116,6 +128,29 @@ parse_status request_parser::handle_line(std::string_view line) {
     ++request_.ignored_count;
   }
   return parse_status::need_more;
+}
+
+stream_result parse_stream(std::string_view input, std::size_t chunk, parser_limits limits) {
+  request_parser parser(limits);
+  stream_result out;
+  std::string buffer;
+  const std::size_t step = chunk == 0 ? std::max<std::size_t>(1, input.size()) : chunk;
+  for (std::size_t fed = 0; fed < input.size(); fed += step) {
+    buffer.append(input.substr(fed, step));
+    for (;;) {
+      const auto r = parser.consume(buffer);
+      buffer.erase(0, r.consumed);
+      if (r.status == parse_status::need_more) break;
+      if (r.status != parse_status::request_ready) {
+        out.end = r.status;
+        return out;
+      }
+      out.requests.push_back(parser.request());
+      parser.reset();
+    }
+  }
+  out.pending_bytes = buffer.size();
+  return out;
 }
 
 }  // namespace ferry::apps::policy

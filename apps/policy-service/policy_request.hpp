@@ -10,6 +10,11 @@
 // and stops after one complete request, so a server that answers requests in order can keep the
 // rest buffered. It never allocates per request once its strings have grown.
 //
+// The one behaviour to rely on: the verdict depends on the bytes, never on how they were
+// split. Limits count a line's content without its "\n" or "\r\n", so a line at the limit is
+// accepted whether its terminator arrives with it, later, or one byte at a time;
+// `parse_stream` feeds a byte stream in chunks of any size and gives the same result for all.
+//
 //   request_parser parser;
 //   auto r = parser.consume(buffer);   // r.consumed bytes of buffer were used
 //   if (r.status == parse_status::request_ready) answer(parser.request()), parser.reset();
@@ -21,6 +26,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ferry::apps::policy {
 
@@ -45,6 +51,8 @@ struct policy_request {
 
   /// Empties every field but keeps the strings' capacity (no allocation on reuse).
   void clear() noexcept;
+
+  friend bool operator==(const policy_request&, const policy_request&) = default;
 };
 
 enum class parse_status {
@@ -59,7 +67,8 @@ enum class parse_status {
 [[nodiscard]] std::string_view to_string(parse_status status) noexcept;
 
 struct parser_limits {
-  std::size_t max_line_bytes = 64 * 1024;      ///< Longest accepted line, without its "\n".
+  /// Longest accepted line, without its "\n" or "\r\n".
+  std::size_t max_line_bytes = 64 * 1024;
   std::size_t max_request_bytes = 256 * 1024;  ///< All lines of one request together.
   std::size_t max_attributes = 1024;           ///< Attribute lines in one request.
 };
@@ -74,9 +83,13 @@ class request_parser {
   explicit request_parser(parser_limits limits = {}) : limits_(limits) {}
 
   /// Consumes complete lines from `input`, stopping after the empty line that ends a request
-  /// or at the first error. Bytes after `consumed` must be presented again, with more data
-  /// appended, on the next call. An error is final for the connection.
+  /// or at the first error. Bytes after `consumed` must be presented again, unchanged, with
+  /// more data appended, on the next call (they are not searched twice). An error is final
+  /// for the connection.
   [[nodiscard]] parse_result consume(std::string_view input);
+
+  /// True once a line of the current request has been consumed (a request has begun).
+  [[nodiscard]] bool in_request() const noexcept { return request_.attribute_count > 0; }
 
   /// The request completed by the last `request_ready`.
   [[nodiscard]] const policy_request& request() const noexcept { return request_; }
@@ -86,10 +99,29 @@ class request_parser {
 
  private:
   parse_status handle_line(std::string_view line);
+  static std::size_t line_length(std::string_view line) noexcept;
 
   parser_limits limits_;
   policy_request request_;
   std::size_t request_bytes_ = 0;
+  std::size_t scanned_ = 0;  // leading bytes of the unconsumed tail known to hold no "\n"
 };
+
+/// What a parser made of a whole byte stream: the requests it completed, in order, then how
+/// it stopped (`need_more` when the stream ended cleanly or mid-request, else the error).
+struct stream_result {
+  std::vector<policy_request> requests;
+  parse_status end = parse_status::need_more;
+  /// Unconsumed bytes at the end when `end` is need_more (a partial request's last line).
+  std::size_t pending_bytes = 0;
+
+  friend bool operator==(const stream_result&, const stream_result&) = default;
+};
+
+/// Feeds `input` to a fresh parser `chunk` bytes at a time (0: all at once), as a server reads
+/// a connection, answering each request as it completes. The result is the same for every
+/// `chunk`; tests and fuzzers compare them.
+[[nodiscard]] stream_result parse_stream(std::string_view input, std::size_t chunk,
+                                         parser_limits limits = {});
 
 }  // namespace ferry::apps::policy

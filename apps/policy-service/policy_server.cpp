@@ -1,6 +1,7 @@
 #include "policy_server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,6 +26,8 @@
 
 #include <ferry/error.hpp>
 
+#include "descriptor_budget.hpp"
+
 namespace ferry::apps::policy {
 namespace {
 
@@ -44,6 +47,17 @@ std::string errno_text(int err) {
 
 long long micros_between(clock::time_point from, clock::time_point to) {
   return std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
+}
+
+// A descriptor held in reserve: when accept() fails for want of descriptors, closing it lets
+// one pending client be accepted and closed at once instead of waiting in the backlog.
+int open_spare_descriptor() {
+  return ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
 }
 
 }  // namespace
@@ -97,7 +111,9 @@ struct policy_server::impl {
     request_parser parser;
     std::uint64_t pending_job = 0;   // non-zero while a worker decides
     clock::time_point request_done;  // when the request being answered was complete
-    clock::time_point last_active;
+    clock::time_point last_active;   // connected, or last answered: the idle clock
+    // The first byte of a request not yet complete: the request_timeout clock.
+    std::optional<clock::time_point> request_started;
 
     explicit connection(parser_limits limits) : parser(limits) {}
   };
@@ -137,6 +153,8 @@ struct policy_server::impl {
   int bound_port = 0;
   int epoll_fd = -1;
   int wake_fd = -1;
+  int spare_fd = -1;
+  std::size_t max_connections = 0;  // options.max_connections within the open-files limit
 
   std::thread loop_thread;
   std::vector<std::thread> workers;
@@ -152,6 +170,7 @@ struct policy_server::impl {
   std::deque<deadline_entry> deadlines;  // FIFO: every deadline is now + decision_timeout
   bool accept_paused = false;
   clock::time_point last_refusal_log{};
+  std::optional<clock::time_point> last_timeout_log;
 
   // Worker hand-off.
   std::mutex jobs_mutex;
@@ -176,6 +195,36 @@ struct policy_server::impl {
     }
     add_to_epoll(listen_fd, EPOLLIN, listen_tag);
     add_to_epoll(wake_fd, EPOLLIN, wake_tag);
+    spare_fd = open_spare_descriptor();
+    plan_connection_limit();
+  }
+
+  unsigned worker_count() const {
+    const bool blocking = engine.directory().may_block() || engine.has_rate_limits();
+    return blocking ? std::max(1U, options.workers) : 0U;
+  }
+
+  // Serve no more connections than descriptors allow, so the last ones are refused at once
+  // rather than left in the backlog by a failing accept().
+  void plan_connection_limit() {
+    const auto limits = current_descriptor_limits();
+    const auto budget = plan_connections(options.max_connections, limits, worker_count());
+    max_connections = budget.max_connections;
+    if (max_connections == 0) {
+      close_fds();
+      throw ferry::error(errc::config,
+                         "the open-files limit (RLIMIT_NOFILE " + std::to_string(*limits.soft) +
+                             ", " + std::to_string(limits.open) +
+                             " open) leaves no descriptor "
+                             "for policy connections; raise it (ulimit -n, systemd LimitNOFILE=)");
+    }
+    if (budget.capped) {
+      log.warning("policy_server: the open-files limit (RLIMIT_NOFILE " +
+                  std::to_string(*limits.soft) + ") allows " + std::to_string(max_connections) +
+                  " connections, not max_connections " + std::to_string(options.max_connections) +
+                  "; further ones are refused. Raise it (ulimit -n, systemd LimitNOFILE=) to " +
+                  std::to_string(options.max_connections + limits.open + budget.reserve));
+    }
   }
 
   ~impl() { close_fds(); }
@@ -184,7 +233,8 @@ struct policy_server::impl {
     if (listen_fd >= 0) ::close(listen_fd);
     if (epoll_fd >= 0) ::close(epoll_fd);
     if (wake_fd >= 0) ::close(wake_fd);
-    listen_fd = epoll_fd = wake_fd = -1;
+    if (spare_fd >= 0) ::close(spare_fd);
+    listen_fd = epoll_fd = wake_fd = spare_fd = -1;
     if (where.is_unix && !where.path.empty()) ::unlink(where.path.c_str());
   }
 
@@ -276,8 +326,7 @@ struct policy_server::impl {
   void start() {
     if (started) return;
     started = true;
-    const bool blocking = engine.directory().may_block() || engine.has_rate_limits();
-    const unsigned n = blocking ? std::max(1U, options.workers) : 0U;
+    const unsigned n = worker_count();
     for (unsigned i = 0; i < n; ++i) workers.emplace_back([this] { worker_main(); });
     loop_thread = std::thread([this] { loop_main(); });
     log.info("policy_server: listening on " + address());
@@ -333,7 +382,10 @@ struct policy_server::impl {
 
   void loop_main() {
     std::array<epoll_event, 256> events{};
-    auto next_sweep = clock::now() + std::chrono::seconds(1);
+    // Often enough that a request_timeout below a second is honoured too.
+    const auto sweep_every = std::clamp<clock::duration>(
+        options.request_timeout / 4, std::chrono::milliseconds(50), std::chrono::seconds(1));
+    auto next_sweep = clock::now() + sweep_every;
     while (!stopping.load(std::memory_order_relaxed)) {
       auto now = clock::now();
       auto wait_until = next_sweep;
@@ -366,7 +418,7 @@ struct policy_server::impl {
       expire_deadlines(now);
       if (now >= next_sweep) {
         sweep_idle(now);
-        next_sweep = now + std::chrono::seconds(1);
+        next_sweep = now + sweep_every;
       }
       graveyard.clear();
     }
@@ -380,25 +432,30 @@ struct policy_server::impl {
     for (;;) {
       const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
-        if (errno == EINTR || errno == ECONNABORTED) continue;
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-          // Out of descriptors: stop polling the listener (level-triggered, it would spin)
-          // until the next sweep; connected clients keep being served.
-          log.warning("policy_server: accept: " + errno_text(errno) + "; pausing accepts 1 s");
+        const int err = errno;
+        if (err == EINTR || err == ECONNABORTED) continue;
+        if (err == EMFILE || err == ENFILE) {
+          // Out of descriptors: refuse the waiting client with the spare one rather than
+          // leave it hanging in the backlog.
+          const auto refused = refuse_with_spare();
+          if (refused == spare_outcome::refused) {
+            refusal(std::string("out of descriptors (") + errno_text(err) + ")");
+            continue;
+          }
+          if (refused == spare_outcome::backlog_empty) return;
+        }
+        if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+          // Still out of resources: stop polling the listener (level-triggered, it would
+          // spin) until the next sweep; connected clients keep being served.
+          log.warning("policy_server: accept: " + errno_text(err) + "; pausing accepts");
           modify_epoll(listen_fd, 0, listen_tag);
           accept_paused = true;
         }
         return;
       }
-      if (open_count >= options.max_connections) {
+      if (open_count >= max_connections) {
         ::close(fd);
-        stats.connection_refused();
-        const auto now = clock::now();
-        if (now - last_refusal_log > std::chrono::seconds(1)) {
-          last_refusal_log = now;
-          log.warning("policy_server: max_connections (" + std::to_string(options.max_connections) +
-                      ") reached; closing new connections");
-        }
+        refusal("max_connections (" + std::to_string(max_connections) + ") reached");
         continue;
       }
       if (!where.is_unix) {
@@ -422,6 +479,32 @@ struct policy_server::impl {
       connections[index] = std::move(c);
       ++open_count;
       stats.connection_opened();
+    }
+  }
+
+  enum class spare_outcome { refused, backlog_empty, unavailable };
+
+  spare_outcome refuse_with_spare() {
+    if (spare_fd < 0) spare_fd = open_spare_descriptor();
+    if (spare_fd < 0) return spare_outcome::unavailable;
+    ::close(spare_fd);
+    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    spare_fd = open_spare_descriptor();  // another thread may have taken it: retried later
+    if (fd >= 0) return spare_outcome::refused;
+    return err == EAGAIN || err == EWOULDBLOCK ? spare_outcome::backlog_empty
+                                               : spare_outcome::unavailable;
+  }
+
+  // A new connection closed at once: Postfix retries once and then applies
+  // smtpd_policy_service_default_action (a 4xx), so mail waits instead of being lost.
+  void refusal(const std::string& why) {
+    stats.connection_refused();
+    const auto now = clock::now();
+    if (now - last_refusal_log > std::chrono::seconds(1)) {
+      last_refusal_log = now;
+      log.warning("policy_server: " + why + "; closing new connections");
     }
   }
 
@@ -479,7 +562,6 @@ struct policy_server::impl {
       }
       break;
     }
-    c.last_active = clock::now();
     if (c.pending_job == 0) process_input(c);
     if (c.closed) return;
     if (eof) {
@@ -517,6 +599,10 @@ struct policy_server::impl {
       handle_request(c);
     }
     if (c.closed) return;
+    // The request_timeout clock runs from the first byte of a request until its empty line;
+    // while an answer is pending, the decision_timeout bounds the wait instead.
+    const bool partial = c.parser.in_request() || c.in_off < c.in.size();
+    if (c.pending_job == 0 && partial && !c.request_started) c.request_started = clock::now();
     if (c.in_off == c.in.size()) {
       c.in.clear();
       c.in_off = 0;
@@ -528,6 +614,7 @@ struct policy_server::impl {
 
   void handle_request(connection& c) {
     c.request_done = clock::now();
+    c.request_started.reset();
     triage_result t;
     try {
       t = engine.triage(c.parser.request());
@@ -596,6 +683,7 @@ struct policy_server::impl {
     c.out.append(line);
     c.parser.reset();
     c.pending_job = 0;
+    c.last_active = now;
     flush(c);
   }
 
@@ -663,6 +751,21 @@ struct policy_server::impl {
     }
   }
 
+  // Many slow peers at once are one attack: one warning a minute, the rest at debug level.
+  void request_timed_out(connection& c, clock::time_point now) {
+    stats.request_timeout();
+    const bool warn = !last_timeout_log || now - *last_timeout_log > std::chrono::minutes(1);
+    const auto level = warn ? log_level::warning : log_level::debug;
+    if (log.enabled(level)) {
+      if (warn) last_timeout_log = now;
+      log.write(level, "policy_server: closing connection from " + peer_of(c) +
+                           ": request not complete within " +
+                           seconds_text(options.request_timeout) +
+                           " (request_timeout; more are logged at debug level for a minute)");
+    }
+    close_connection(c);
+  }
+
   void sweep_idle(clock::time_point now) {
     if (accept_paused) {
       accept_paused = false;
@@ -670,7 +773,9 @@ struct policy_server::impl {
     }
     for (auto& slot : connections) {
       if (!slot || slot->closed || slot->pending_job != 0) continue;
-      if (now - slot->last_active > options.idle_timeout) {
+      if (slot->request_started) {
+        if (now - *slot->request_started > options.request_timeout) request_timed_out(*slot, now);
+      } else if (now - slot->last_active > options.idle_timeout) {
         stats.idle_timeout();
         log.debug("policy_server: closing idle connection");
         close_connection(*slot);

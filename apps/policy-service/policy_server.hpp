@@ -13,12 +13,17 @@
 //
 // Hostile peers cost one connection, never the service: a line over `max_line_bytes`, an
 // oversized request, or bytes that are not `name=value` lines close that connection (logged);
-// idle connections are closed after `idle_timeout`; beyond `max_connections` new connections
-// are closed at once.
+// so does a request not complete within `request_timeout` of its first byte, however steadily
+// its bytes trickle in. Between requests a connection may stay idle for `idle_timeout`.
+// Beyond `max_connections` new connections are accepted and closed at once (Postfix then
+// retries, and applies smtpd_policy_service_default_action), never left waiting; the same
+// when descriptors run out. The constructor lowers `max_connections` to what the open-files
+// limit (RLIMIT_NOFILE) leaves room for, with a warning.
 //
 // Thread safety: construct, start and stop from one thread; `port()` and `address()` are
 // thread-safe. Errors: the constructor throws `ferry::error` (errc::config for a bad listen
-// address, errc::io_error when binding fails); the running loop logs and never throws.
+// address or an open-files limit too low for any connection, errc::io_error when binding
+// fails); the running loop logs and never throws.
 #pragma once
 
 #include <chrono>
@@ -49,9 +54,14 @@ struct policy_server_options {
   std::string listen = "127.0.0.1:10040";
   /// Longest wait for a directory lookup before answering DEFER_IF_PERMIT.
   std::chrono::milliseconds decision_timeout{1000};
+  /// How long a connection may wait between requests (after an answer, or after connecting).
   /// Postfix closes idle policy connections after smtpd_policy_service_max_idle (300 s);
   /// a little more here means Postfix, not us, normally ends them.
   std::chrono::seconds idle_timeout{330};
+  /// Longest time from a request's first byte to its empty line. Postfix writes a request in
+  /// one go (a few hundred bytes), so only a peer holding the connection open byte by byte
+  /// ever takes this long; it is closed. Checked once a second.
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
   std::size_t max_connections = 4096;
   parser_limits limits;
   /// Threads for lookups that may block (database round trips).

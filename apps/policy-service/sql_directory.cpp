@@ -30,6 +30,15 @@ std::optional<recipient_status> sql_directory::lookup(std::string_view address) 
   return recipient_status{info->active};
 }
 
+std::optional<std::string> sql_directory::readiness_problem() {
+  try {
+    (void)lookup("readiness-probe@invalid");
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    return std::string("database: ") + e.what();
+  }
+}
+
 void sql_directory::init_schema() {
   auto session = pool_.acquire();
   mail_store(*session).init_schema();

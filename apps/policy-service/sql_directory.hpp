@@ -22,6 +22,9 @@ class sql_directory final : public recipient_directory, public recipient_admin {
   explicit sql_directory(sql::database_url url, sql::pool_options options = {});
 
   [[nodiscard]] std::optional<recipient_status> lookup(std::string_view address) override;
+  /// Looks up an address that cannot exist: the database answers, the login and the schema
+  /// are good.
+  [[nodiscard]] std::optional<std::string> readiness_problem() override;
 
   void init_schema() override;
   void add_address(std::string_view address, bool active, std::string_view customer) override;

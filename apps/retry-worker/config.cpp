@@ -48,7 +48,7 @@ cli_outcome parse_command_line(int argc, const char* const* argv) {
   std::string namespaces = env("CACHE_NAMESPACES").value_or("");
   std::string max_sleep = env("SCHEDULER_MAX_SLEEP_SECONDS").value_or("");
   std::string auth_limit = env("ADMIN_AUTH_FAILURES_PER_MINUTE").value_or("");
-  std::string db_flag = env("DATABASE_URL").value_or("");
+  std::string db_flag;
   std::string amqp_url = env("RABBITMQ_URL").value_or("");
   if (auto v = env("REDIS_URL")) c.redis_url = *v;
   if (auto v = env("ADMIN_TOKEN")) c.admin_token = *v;
@@ -64,7 +64,7 @@ cli_outcome parse_command_line(int argc, const char* const* argv) {
   app.add_option("--queues", queues, "Redis queues, comma-separated; default: all known [QUEUES]");
   app.add_option("--amqp-queues", amqp_queues,
                  "RabbitMQ work queues whose <queue>.dlq is served [RABBITMQ_QUEUES]");
-  app.add_option("--database-url", db_flag,
+  app.add_option("--database-url,--db-url", db_flag,
                  "database checked by /health [DATABASE_URL, DB_URL or DB_HOST/DB_NAME/...]");
   app.add_option("--listen", c.admin_listen, "admin HTTP address [ADMIN_LISTEN]");
   app.add_flag(
@@ -116,7 +116,7 @@ cli_outcome parse_command_line(int argc, const char* const* argv) {
     if (!db_flag.empty()) {
       c.db = sql::database_url::parse(db_flag);
     } else {
-      c.db = sql::database_url_from_env([](const char* n) { return std::getenv(n); });
+      c.db = sql::database_url_from_env();
     }
     c.queue = queue::queue_options::from_env();
     if (cmd.kind == command_kind::serve && c.admin_enabled && c.admin_token.empty()) {

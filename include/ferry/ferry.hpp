@@ -8,6 +8,8 @@
 #include "ferry/codec.hpp"
 #include "ferry/error.hpp"
 #include "ferry/retry_policy.hpp"
+#include "ferry/url.hpp"
+#include "ferry/url_encoding.hpp"
 #include "ferry/version.hpp"
 
 #if __has_include("ferry/redis/client.hpp")

@@ -1,4 +1,6 @@
 #include "ferry/amqp/url.hpp"
+
+#include "ferry/url.hpp"
 #include "ferry/url_encoding.hpp"
 
 #include <charconv>
@@ -9,15 +11,18 @@
 namespace ferry::amqp {
 namespace {
 
-[[noreturn]] void fail(const std::string& what) {
-  throw ferry::error(errc::config, "invalid AMQP URL: " + what);
+constexpr std::string_view url_kind = "AMQP";
+
+// Every error quotes `text`, the URL being parsed, redacted.
+[[noreturn]] void fail(std::string_view text, const std::string& what) {
+  throw_url_error(url_kind, text, what);
 }
 
 // Percent-decoding; `part` names the URL component for the error message (never its value,
 // which may be a password).
-std::string decode(std::string_view s, const char* part) {
+std::string decode(std::string_view text, std::string_view s, const char* part) {
   auto decoded = percent_decode(s);
-  if (!decoded) fail(std::string("bad %-escape in ") + part);
+  if (!decoded) fail(text, std::string("bad %-escape in ") + part);
   return std::move(*decoded);
 }
 
@@ -25,90 +30,55 @@ std::string encode(std::string_view s, bool keep_slash = false) {
   return percent_encode(s, keep_slash ? "/" : "");
 }
 
-long long to_integer(std::string_view v, const std::string& key, long long lo, long long hi) {
+long long to_integer(std::string_view text, std::string_view v, const std::string& key,
+                     long long lo, long long hi) {
   long long n = 0;
   const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc{} || p != v.data() + v.size() || v.empty())
-    fail(key + " must be an integer, got '" + std::string(v) + "'");
+    fail(text, key + " must be an integer, got '" + std::string(v) + "'");
   if (n < lo || n > hi)
-    fail(key + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
-         std::to_string(n));
+    fail(text, key + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+                   std::to_string(n));
   return n;
 }
 
-bool to_verify(std::string_view v) {
+bool to_verify(std::string_view text, std::string_view v) {
   if (v == "verify_peer" || v == "true" || v == "1" || v == "yes") return true;
   if (v == "verify_none" || v == "false" || v == "0" || v == "no") return false;
-  fail("verify must be verify_peer or verify_none, got '" + std::string(v) + "'");
+  fail(text, "verify must be verify_peer or verify_none, got '" + std::string(v) + "'");
 }
 
 }  // namespace
 
 url url::parse(std::string_view text) {
   url u;
-  std::string_view rest;
-  if (text.starts_with("amqp://")) {
-    rest = text.substr(7);
-  } else if (text.starts_with("amqps://")) {
+  const auto scheme = url_scheme(text);
+  if (scheme == "amqps") {
     u.tls = true;
     u.port = 5671;
-    rest = text.substr(8);
-  } else {
-    fail("scheme must be amqp:// or amqps://");
+  } else if (scheme != "amqp") {
+    fail(text, "scheme must be amqp:// or amqps://");
+  }
+  const auto parts = split_url(text, url_kind);
+  if (parts.user) u.user = decode(text, *parts.user, "user");
+  if (parts.password) u.password = decode(text, *parts.password, "password");
+  // An IPv6 address was written in brackets and is taken as is; a name is percent-decoded.
+  if (parts.host.find(':') != std::string_view::npos) {
+    u.host = std::string(parts.host);
+  } else if (!parts.host.empty()) {
+    u.host = decode(text, parts.host, "host");
+  }
+  if (u.host.empty()) fail(text, "empty host");
+  if (parts.port) u.port = *parts.port;
+
+  if (parts.path.size() > 1) {
+    const auto vhost = parts.path.substr(1);
+    if (vhost.find('/') != std::string_view::npos)
+      fail(text, "the vhost must be one path segment; write '/' inside it as %2F");
+    u.vhost = decode(text, vhost, "vhost");
   }
 
-  // Split off the query and the path first; '@' can only appear in the authority.
-  std::string_view query;
-  if (const auto q = rest.find('?'); q != std::string_view::npos) {
-    query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-  }
-  std::string_view authority = rest;
-  std::optional<std::string_view> path;
-  if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-    authority = rest.substr(0, slash);
-    path = rest.substr(slash + 1);
-  }
-
-  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-    const std::string_view userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-    if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) {
-      u.user = decode(userinfo.substr(0, colon), "user");
-      u.password = decode(userinfo.substr(colon + 1), "password");
-    } else {
-      u.user = decode(userinfo, "user");
-    }
-  }
-
-  std::string_view port_text;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) fail("unterminated '[' in IPv6 host");
-    u.host = std::string(authority.substr(1, close - 1));
-    const auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') fail("unexpected text after IPv6 host");
-      port_text = after.substr(1);
-      if (port_text.empty()) fail("empty port");
-    }
-  } else {
-    if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      authority = authority.substr(0, colon);
-      if (port_text.empty()) fail("empty port");
-    }
-    if (!authority.empty()) u.host = decode(authority, "host");
-  }
-  if (u.host.empty()) fail("empty host");
-  if (!port_text.empty()) u.port = static_cast<int>(to_integer(port_text, "port", 1, 65535));
-
-  if (path && !path->empty()) {
-    if (path->find('/') != std::string_view::npos)
-      fail("the vhost must be one path segment; write '/' inside it as %2F");
-    u.vhost = decode(*path, "vhost");
-  }
-
+  std::string_view query = parts.query;
   while (!query.empty()) {
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
@@ -116,20 +86,21 @@ url url::parse(std::string_view text) {
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
     if (eq == std::string_view::npos)
-      fail("query option '" + std::string(pair) + "' needs a value");
-    const std::string key = decode(pair.substr(0, eq), "query key");
-    const std::string value = decode(pair.substr(eq + 1), "query value");
+      fail(text, "query option '" + std::string(pair) + "' needs a value");
+    const std::string key = decode(text, pair.substr(0, eq), "query key");
+    const std::string value = decode(text, pair.substr(eq + 1), "query value");
     if (key == "heartbeat") {
-      u.heartbeat = std::chrono::seconds(to_integer(value, key, 0, 65535));
+      u.heartbeat = std::chrono::seconds(to_integer(text, value, key, 0, 65535));
     } else if (key == "connection_timeout") {
       u.connection_timeout =
-          std::chrono::milliseconds(to_integer(value, key, 1, 24LL * 3600 * 1000));
+          std::chrono::milliseconds(to_integer(text, value, key, 1, 24LL * 3600 * 1000));
     } else if (key == "connection_name") {
       u.connection_name = value;
     } else if (key == "frame_max") {
-      u.frame_max = static_cast<int>(to_integer(value, key, 4096, std::numeric_limits<int>::max()));
+      u.frame_max =
+          static_cast<int>(to_integer(text, value, key, 4096, std::numeric_limits<int>::max()));
     } else if (key == "channel_max") {
-      u.channel_max = static_cast<int>(to_integer(value, key, 0, 65535));
+      u.channel_max = static_cast<int>(to_integer(text, value, key, 0, 65535));
     } else if (key == "cacertfile") {
       u.ca_file = value;
     } else if (key == "certfile") {
@@ -137,13 +108,13 @@ url url::parse(std::string_view text) {
     } else if (key == "keyfile") {
       u.key_file = value;
     } else if (key == "verify") {
-      u.verify = to_verify(value);
+      u.verify = to_verify(text, value);
     } else {
-      fail("unknown query option '" + key + "'");
+      fail(text, "unknown query option '" + key + "'");
     }
   }
   if (!u.tls && (u.ca_file || u.cert_file || u.key_file))
-    fail("cacertfile/certfile/keyfile need amqps://");
+    fail(text, "cacertfile/certfile/keyfile need amqps://");
   return u;
 }
 
@@ -154,7 +125,7 @@ std::string url::endpoint() const {
 
 std::string url::to_string() const {
   std::string s = tls ? "amqps://" : "amqp://";
-  s += encode(user) + ":***@" + endpoint();
+  s += redacted_userinfo(encode(user), true) + endpoint();
   std::string q;
   const auto add = [&q](const std::string& k, const std::string& v) {
     q += (q.empty() ? "?" : "&") + k + "=" + encode(v, true);

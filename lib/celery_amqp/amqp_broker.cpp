@@ -17,6 +17,7 @@
 #include "ferry/celery/redis_broker.hpp"
 #include "ferry/error.hpp"
 #include "ferry/redis/client.hpp"
+#include "ferry/url.hpp"
 
 namespace ferry::celery {
 namespace {
@@ -284,18 +285,20 @@ void amqp_broker::remove_queue(std::string_view queue) {
 }
 
 std::shared_ptr<broker> open_broker(std::string_view url, amqp_transport_options amqp_options) {
-  const auto scheme = url.substr(0, url.find("://"));
+  const auto scheme = url_scheme(url);
   if (scheme == "amqp" || scheme == "amqps")
     return std::make_shared<amqp_broker>(url, std::move(amqp_options));
   if (scheme == "pyamqp") {
     std::string u{"amqp"};
-    u += url.substr(scheme.size());
+    u += url.substr(scheme->size());
     return std::make_shared<amqp_broker>(u, std::move(amqp_options));
   }
   if (scheme == "redis" || scheme == "rediss" || scheme == "unix")
     return std::make_shared<redis_broker>(std::make_shared<redis::client>(url));
-  throw error(errc::config, "celery: unsupported broker URL scheme '" + std::string(scheme) +
-                                "' (expected redis://, rediss://, unix://, amqp:// or amqps://)");
+  throw_url_error("Celery broker", url,
+                  scheme ? "unsupported scheme '" + std::string(*scheme) +
+                               "' (expected redis://, rediss://, unix://, amqp:// or amqps://)"
+                         : std::string("missing scheme (expected redis://, amqp://, ...)"));
 }
 
 }  // namespace ferry::celery

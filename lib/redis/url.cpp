@@ -1,4 +1,6 @@
 #include "ferry/redis/url.hpp"
+
+#include "ferry/url.hpp"
 #include "ferry/url_encoding.hpp"
 
 #include <algorithm>
@@ -19,10 +21,10 @@ bool tls_available() noexcept {
 
 namespace {
 
-constexpr std::string_view redacted = "***";
+constexpr std::string_view url_kind = "Redis";
 
 [[noreturn]] void fail(std::string_view url, const std::string& what) {
-  throw error(errc::config, "invalid Redis URL '" + redact_url(url) + "': " + what);
+  throw_url_error(url_kind, url, what);
 }
 
 // Percent-decodes `in`; `field` names the part in the error, never its content.
@@ -90,94 +92,34 @@ int parse_db(std::string_view url, std::string_view v) {
   return db;
 }
 
-void parse_host_port(std::string_view url, std::string_view hp, options& o) {
-  std::string_view port;
-  if (hp.starts_with('[')) {
-    auto close = hp.find(']');
-    if (close == std::string_view::npos) fail(url, "unterminated '[' in IPv6 host");
-    // RFC 6874: a zone id is written "%25eth0" inside the brackets.
-    o.host = decode(url, hp.substr(1, close - 1), "host");
-    if (o.host.empty()) fail(url, "empty host");
-    auto rest = hp.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest[0] != ':') fail(url, "unexpected text after IPv6 host");
-      port = rest.substr(1);
-      if (port.empty()) fail(url, "empty port");
-    }
+// The host as split_url() found it: an IPv6 address (it was in brackets) may carry a zone id
+// written "%25eth0" (RFC 6874); a name or an IPv4 address is taken as written.
+void set_host(std::string_view url, const url_parts& parts, options& o) {
+  if (parts.host.find(':') != std::string_view::npos) {
+    o.host = decode(url, parts.host, "host");
   } else {
-    auto colon = hp.find(':');
-    if (colon != std::string_view::npos && hp.find(':', colon + 1) != std::string_view::npos) {
-      fail(url, "IPv6 host must be written in brackets, e.g. redis://[::1]:6379");
-    }
-    o.host = std::string(hp.substr(0, colon));
-    for (char c : o.host) {
-      if (c == '/' || c == '?' || c == '#' || c == '@' || c == ' ' || c == '%' || c == '[' ||
-          c == ']') {
-        fail(url, "bad character in host '" + o.host + "'");
-      }
-    }
-    if (colon != std::string_view::npos) {
-      port = hp.substr(colon + 1);
-      if (port.empty()) fail(url, "empty port");
+    o.host = std::string(parts.host);
+    if (o.host.find_first_of(" %[]") != std::string::npos) {
+      fail(url, "bad character in host '" + o.host + "'");
     }
   }
   if (o.host.empty()) fail(url, "empty host");
-  if (!port.empty()) {
-    unsigned p = 0;
-    if (!parse_int(port, p) || p == 0 || p > 65535) {
-      fail(url, "bad port '" + std::string(port) + "' (expected 1..65535)");
-    }
-    o.port = static_cast<std::uint16_t>(p);
-  }
+  if (parts.port) o.port = *parts.port;
 }
 
 }  // namespace
 
 std::string redact_url(std::string_view url) {
-  std::string out(url);
-  auto scheme_end = out.find("://");
-  std::size_t start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-  auto query = out.find('?', start);
-  auto at = out.rfind('@', query == std::string::npos ? std::string::npos : query);
-  if (at != std::string::npos && at >= start) {
-    auto colon = out.find(':', start);
-    if (colon != std::string::npos && colon < at) {
-      out.replace(colon + 1, at - colon - 1, redacted);
-    }
-  }
-  query = out.find('?', start);
-  while (query != std::string::npos) {
-    auto key = query + 1;
-    auto amp = out.find('&', key);
-    auto eq = out.find('=', key);
-    if (eq != std::string::npos && (amp == std::string::npos || eq < amp) &&
-        out.compare(key, eq - key, "password") == 0) {
-      auto end = amp == std::string::npos ? out.size() : amp;
-      out.replace(eq + 1, end - eq - 1, redacted);
-      amp = out.find('&', eq + 1);
-    }
-    query = amp;
-  }
-  return out;
+  return ferry::redact_url(url);
 }
 
 options parse_url(std::string_view url) {
   options o;
-  auto sep = url.find("://");
-  if (sep == std::string_view::npos) {
-    fail(url, "missing scheme (expected redis://, rediss:// or unix://)");
-  }
+  const auto scheme_text = url_scheme(url);
+  if (!scheme_text) fail(url, "missing scheme (expected redis://, rediss:// or unix://)");
   std::string scheme;
-  for (char c : url.substr(0, sep)) {
+  for (char c : *scheme_text) {
     scheme += static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-  }
-  std::string_view rest = url.substr(sep + 3);
-  if (rest.find('#') != std::string_view::npos) fail(url, "unexpected '#' fragment");
-
-  std::string_view query;
-  if (auto q = rest.find('?'); q != std::string_view::npos) {
-    query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
   }
 
   bool is_unix = false;
@@ -195,45 +137,25 @@ options parse_url(std::string_view url) {
     fail(url, "unknown scheme '" + scheme + "' (expected redis, rediss or unix)");
   }
 
-  // userinfo: everything before the last '@' (passwords may contain unencoded '@' or '/').
-  std::string_view userinfo;
-  bool has_userinfo = false;
-  if (is_unix) {
-    if (!rest.starts_with('/')) {
-      auto at = rest.find("@/");
-      if (at == std::string_view::npos) fail(url, "unix socket path must be absolute");
-      userinfo = rest.substr(0, at);
-      rest = rest.substr(at + 1);
-      has_userinfo = true;
-    }
-  } else if (auto at = rest.rfind('@'); at != std::string_view::npos) {
-    userinfo = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    has_userinfo = true;
-  }
-  if (has_userinfo) {
-    auto colon = userinfo.find(':');
-    auto user = decode(url, userinfo.substr(0, colon), "user");
+  const auto parts = split_url(url, url_kind, is_unix ? url_authority::none : url_authority::host);
+  if (parts.user) {
+    auto user = decode(url, *parts.user, "user");
     if (!user.empty()) o.user = std::move(user);
-    if (colon != std::string_view::npos) {
-      o.password = decode(url, userinfo.substr(colon + 1), "password");
-    }
   }
+  if (parts.password) o.password = decode(url, *parts.password, "password");
 
   std::optional<int> path_db;
   if (is_unix) {
-    if (rest.size() < 2) fail(url, "empty unix socket path");
-    o.unix_socket = decode(url, rest, "socket path");
+    if (!parts.host.empty() || parts.port) fail(url, "unix socket path must be absolute");
+    if (parts.path.size() < 2) fail(url, "empty unix socket path");
+    o.unix_socket = decode(url, parts.path, "socket path");
   } else {
-    auto slash = rest.find('/');
-    parse_host_port(url, rest.substr(0, slash), o);
-    if (slash != std::string_view::npos) {
-      auto path = rest.substr(slash + 1);
-      if (!path.empty()) path_db = parse_db(url, path);
-    }
+    set_host(url, parts, o);
+    if (parts.path.size() > 1) path_db = parse_db(url, parts.path.substr(1));
   }
   if (path_db) o.db = *path_db;
 
+  std::string_view query = parts.query;
   while (!query.empty()) {
     auto amp = query.find('&');
     auto item = query.substr(0, amp);
@@ -285,12 +207,8 @@ options parse_url(std::string_view url) {
 std::string to_string(const options& o) {
   std::string out = o.unix_socket ? "unix://" : (o.tls ? "rediss://" : "redis://");
   if (o.user || o.password) {
-    if (o.user) out += percent_encode(*o.user);
-    if (o.password) {
-      out += ':';
-      out += redacted;
-    }
-    out += '@';
+    out +=
+        redacted_userinfo(o.user ? percent_encode(*o.user) : std::string(), o.password.has_value());
   }
   std::string query;
   auto add = [&query](std::string_view k, const std::string& v) {

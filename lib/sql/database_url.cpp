@@ -1,10 +1,13 @@
 #include "ferry/sql/database_url.hpp"
+
+#include "ferry/url.hpp"
 #include "ferry/url_encoding.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "ferry/error.hpp"
@@ -12,10 +15,10 @@
 namespace ferry::sql {
 namespace {
 
-constexpr std::string_view redacted = "***";
+constexpr std::string_view url_kind = "database";
 
 [[noreturn]] void fail(std::string_view input, std::string_view problem) {
-  throw error(errc::config, fmt::format("database URL '{}': {}", redact_url(input), problem));
+  throw_url_error(url_kind, input, problem);
 }
 
 std::string decode(std::string_view in, std::string_view input, std::string_view what) {
@@ -46,56 +49,22 @@ constexpr std::string_view libpq_keywords[] = {
     "gssencmode",       "channel_binding",  "hostaddr",
     "passfile",         "requiressl"};
 
-database_url parse_postgresql(std::string_view input, std::string_view rest) {
+database_url parse_postgresql(std::string_view input) {
   database_url url;
   url.kind = backend::postgresql;
-
-  std::string_view query;
-  if (const auto q = rest.find('?'); q != std::string_view::npos) {
-    query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-  }
-  std::string_view authority = rest;
-  std::string_view path;
-  if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-    authority = rest.substr(0, slash);
-    path = rest.substr(slash + 1);
-  }
-  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-    const auto userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-    if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) {
-      url.user = decode(userinfo.substr(0, colon), input, "user");
-      url.password = decode(userinfo.substr(colon + 1), input, "password");
-    } else {
-      url.user = decode(userinfo, input, "user");
-    }
-  }
-  std::string_view host = authority;
-  if (!authority.empty() && authority.front() == '[') {  // [::1]:5432
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) fail(input, "unterminated '[' in host");
-    host = authority.substr(1, close - 1);
-    authority = authority.substr(close + 1);
-    if (!authority.empty() && authority.front() != ':') fail(input, "junk after ']' in host");
-  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    authority = authority.substr(colon);
-  } else {
-    authority = {};
-  }
-  url.host = std::string(host);
-  if (!authority.empty()) {  // ":port"
-    const auto port_text = authority.substr(1);
-    const auto port = parse_int(port_text);
-    if (!port || *port < 1 || *port > 65535) {
-      fail(input, fmt::format("bad port '{}' (expected 1-65535)", port_text));
-    }
-    url.port = static_cast<std::uint16_t>(*port);
+  const auto parts = split_url(input, url_kind);
+  if (parts.user) url.user = decode(*parts.user, input, "user");
+  if (parts.password) url.password = decode(*parts.password, input, "password");
+  // libpq reads a host starting with '/' as a Unix socket directory: %2Fvar%2Frun%2Fpostgresql.
+  url.host = decode(parts.host, input, "host");
+  url.port = parts.port;
+  const auto path = parts.path.empty() ? parts.path : parts.path.substr(1);
+  std::string_view query = parts.query;
+  if (path.find('/') != std::string_view::npos) {
+    fail(input, "database name contains '/' (write it as %2F)");
   }
   url.database = decode(path, input, "database name");
   if (url.database.empty()) fail(input, "missing database name (postgresql://host/NAME)");
-  if (url.database.find('/') != std::string::npos) fail(input, "database name contains '/'");
 
   while (!query.empty()) {
     const auto amp = query.find('&');
@@ -145,27 +114,7 @@ std::string libpq_value(std::string_view v) {
 }  // namespace
 
 std::string redact_url(std::string_view text) {
-  std::string out(text);
-  std::size_t from = 0;
-  while (true) {
-    const auto scheme_end = out.find("://", from);
-    if (scheme_end == std::string::npos) break;
-    const auto start = scheme_end + 3;
-    // The authority ends at the first '/', '?' or whitespace; the last '@' in it ends userinfo.
-    const auto end = out.find_first_of("/? \t\n", start);
-    const auto authority_end = end == std::string::npos ? out.size() : end;
-    const auto at = out.rfind('@', authority_end);
-    if (at != std::string::npos && at >= start) {
-      const auto colon = out.find(':', start);
-      if (colon != std::string::npos && colon < at) {
-        out.replace(colon + 1, at - colon - 1, redacted);
-        from = colon + 1 + redacted.size();
-        continue;
-      }
-    }
-    from = start;
-  }
-  return out;
+  return redact_urls_in(text);
 }
 
 database_url database_url::parse(std::string_view input) {
@@ -180,12 +129,13 @@ database_url database_url::parse(std::string_view input) {
     if (path.find('?') != std::string_view::npos) fail(input, "SQLite URLs take no parameters");
     return sqlite_path(input, path);
   }
-  if (starts_with(input, "postgresql://")) return parse_postgresql(input, input.substr(13));
-  if (starts_with(input, "postgres://")) return parse_postgresql(input, input.substr(11));
-  if (const auto scheme = input.find("://"); scheme != std::string_view::npos) {
-    fail(input, fmt::format("unsupported scheme '{}' (expected sqlite or postgresql)",
-                            input.substr(0, scheme)));
+  const auto scheme = url_scheme(input);
+  if (scheme == "postgresql" || scheme == "postgres") return parse_postgresql(input);
+  if (scheme) {
+    fail(input, fmt::format("unsupported scheme '{}' (expected sqlite or postgresql)", *scheme));
   }
+  if (starts_with(input, "postgresql:") || starts_with(input, "postgres:"))
+    fail(input, "expected postgresql://[user[:password]@]host[:port]/name");
   if (starts_with(input, "sqlite:"))
     fail(input, "expected sqlite:///abs/path, sqlite://rel/path or sqlite::memory:");
   return sqlite_path(input, input);  // a bare file path
@@ -196,16 +146,10 @@ std::string database_url::to_string() const {
     if (path == ":memory:") return "sqlite::memory:";
     return "sqlite://" + path;
   }
-  std::string out = "postgresql://";
-  if (!user.empty() || !password.empty()) {
-    out += percent_encode(user);
-    if (!password.empty()) {
-      out += ':';
-      out += redacted;
-    }
-    out += '@';
-  }
-  out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  std::string out = "postgresql://" + redacted_userinfo(percent_encode(user), !password.empty());
+  // IPv6 in brackets, a zone id's '%' as %25; anything else (a socket directory) encoded.
+  out += host.find(':') != std::string::npos ? "[" + percent_encode(host, ":") + "]"
+                                             : percent_encode(host);
   if (port) out += fmt::format(":{}", *port);
   out += '/';
   out += percent_encode(database);
@@ -215,7 +159,9 @@ std::string database_url::to_string() const {
     sep = '&';
   }
   for (const auto& [k, v] : parameters) {
-    out += fmt::format("{}{}={}", sep, k, percent_encode(v));
+    // sslpassword (the client key's passphrase) is as secret as the password.
+    out +=
+        fmt::format("{}{}={}", sep, k, k == "sslpassword" ? redacted_password : percent_encode(v));
     sep = '&';
   }
   return out;
@@ -242,14 +188,15 @@ std::string database_url::postgresql_connection_string() const {
   return out;
 }
 
-std::optional<database_url> database_url_from_env(
+std::optional<std::string> database_url_text_from_env(
     const std::function<const char*(const char*)>& getenv) {
   const auto get = [&](const char* name) -> std::optional<std::string> {
     const char* v = getenv(name);
     if (v == nullptr || *v == '\0') return std::nullopt;
     return std::string(v);
   };
-  if (auto url = get("DB_URL")) return database_url::parse(*url);
+  if (auto url = get("DATABASE_URL")) return url;
+  if (auto url = get("DB_URL")) return url;
 
   auto host = get("DB_HOST");
   auto port = get("DB_PORT");
@@ -257,23 +204,43 @@ std::optional<database_url> database_url_from_env(
   auto password = get("DB_PASSWORD");
   auto name = get("DB_NAME");
   if (!host && !port && !user && !password && !name) return std::nullopt;
-  if (!host) throw error(errc::config, "DB_HOST is required when DB_PORT/DB_USER/DB_NAME are set");
+  if (!host) {
+    throw error(errc::config,
+                "DB_HOST is required when DB_PORT/DB_USER/DB_PASSWORD/DB_NAME are set");
+  }
   if (!name) throw error(errc::config, "DB_NAME is required when DB_HOST is set");
-
-  database_url url;
-  url.kind = backend::postgresql;
-  url.host = *host;
   if (port) {
     const auto p = parse_int(*port);
     if (!p || *p < 1 || *p > 65535) {
       throw error(errc::config, fmt::format("DB_PORT '{}' is not a port (1-65535)", *port));
     }
-    url.port = static_cast<std::uint16_t>(*p);
   }
-  url.user = user.value_or("");
-  url.password = password.value_or("");
-  url.database = *name;
+  // Percent-encoded, so any user, password or name survives the parse.
+  std::string url = "postgresql://";
+  if (user || password) {
+    url += percent_encode(user.value_or(""));
+    if (password) url += ':' + percent_encode(*password);
+    url += '@';
+  }
+  url += host->find(':') != std::string::npos ? '[' + *host + ']' : percent_encode(*host);
+  if (port) url += ':' + *port;
+  url += '/' + percent_encode(*name);
   return url;
+}
+
+std::optional<database_url> database_url_from_env(
+    const std::function<const char*(const char*)>& getenv) {
+  auto text = database_url_text_from_env(getenv);
+  if (!text) return std::nullopt;
+  return database_url::parse(*text);
+}
+
+std::optional<database_url> database_url_from_env() {
+  return database_url_from_env([](const char* name) { return std::getenv(name); });
+}
+
+std::optional<std::string> database_url_text_from_env() {
+  return database_url_text_from_env([](const char* name) { return std::getenv(name); });
 }
 
 }  // namespace ferry::sql

@@ -28,7 +28,8 @@ bool contains(std::string_view hay, std::string_view needle) {
 
 }  // namespace
 
-void rethrow_as_ferry_error(detail::session_state& s, std::string_view what, std::string_view sql) {
+void rethrow_as_ferry_error(detail::session_state& s, std::string_view what, std::string_view sql,
+                            std::string_view target) {
   errc code = errc::server_error;
   std::string message;
   try {
@@ -65,6 +66,7 @@ void rethrow_as_ferry_error(detail::session_state& s, std::string_view what, std
   // libpq reports a dropped server through the connection state, whatever the SQLSTATE says.
   if (s.pg_conn != nullptr && PQstatus(s.pg_conn) == CONNECTION_BAD) code = errc::connection_failed;
   if (code == errc::connection_failed) s.healthy = false;
+  if (!target.empty()) throw error(code, fmt::format("sql {} to {}: {}", what, target, message));
   if (sql.empty()) throw error(code, fmt::format("sql {}: {}", what, message));
   throw error(code, fmt::format("sql {}: {} [{}]", what, message, abbreviate(sql)));
 }

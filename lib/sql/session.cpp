@@ -218,7 +218,7 @@ session::session(const database_url& url, session_options options)
       open_postgresql(*impl_, url);
     }
   } catch (...) {
-    detail::rethrow_as_ferry_error(*impl_, "connect", {});
+    detail::rethrow_as_ferry_error(*impl_, "connect", {}, url.to_string());
   }
 }
 

@@ -31,9 +31,10 @@ struct session_state {
 };
 
 /// Called inside a catch block: rethrows the current exception as a ferry::error.
-/// `what` names the operation, `sql` the statement (abbreviated in the message).
+/// `what` names the operation, `sql` the statement (abbreviated in the message), `target` the
+/// database (a redacted URL: "unable to open database file" alone does not say which file).
 [[noreturn]] void rethrow_as_ferry_error(detail::session_state& s, std::string_view what,
-                                         std::string_view sql);
+                                         std::string_view sql, std::string_view target = {});
 
 }  // namespace detail
 }  // namespace ferry::sql

@@ -188,7 +188,7 @@ class ferry_worker_process : public ferry_celery_test::worker_process {
       : worker_process(
             {FERRY_CELERY_WORKER_BIN, "-Q", queue, "--acks-late", "--visibility-timeout", "5",
              "--restore-interval", "1", "--test-tasks"},
-            {{"CELERY_BROKER_URL", url}, {"CELERY_RESULT_BACKEND", url}, {"DB_URL", db_url}},
+            {{"CELERY_BROKER_URL", url}, {"CELERY_RESULT_BACKEND", url}, {"DATABASE_URL", db_url}},
             " ready", 30s) {}
 };
 }  // namespace

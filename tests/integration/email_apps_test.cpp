@@ -98,7 +98,7 @@ TEST_CASE("ingest exits 75 when the broker is down and a later retry succeeds", 
 
   // A database that cannot be opened defers too.
   const auto bad_db =
-      d.ingest(raw, "user@test.example", {{"DB_URL", "sqlite:///nonexistent-dir/x/mail.db"}});
+      d.ingest(raw, "user@test.example", {{"DATABASE_URL", "sqlite:///nonexistent-dir/x/mail.db"}});
   CHECK(bad_db.exit_code == 75);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <ferry/amqp/basic_get.hpp>
@@ -45,10 +47,12 @@ inline std::string slurp(const std::string& path) {
   return s.str();
 }
 
-/// Runs argv with `input` on stdin and `env` added; waits for it.
+/// Runs argv with `input` on stdin and `env` added; waits for it, at most `timeout` (then kills
+/// it: exit_code -1).
 inline run_result run_with_stdin(const std::vector<std::string>& argv, const std::string& input,
                                  const std::map<std::string, std::string>& env,
-                                 const std::string& scratch) {
+                                 const std::string& scratch,
+                                 std::chrono::milliseconds timeout = std::chrono::minutes(10)) {
   const std::string in_file = scratch + "/stdin." + std::to_string(::getpid());
   const std::string out_file = scratch + "/stdout." + std::to_string(::getpid());
   { std::ofstream(in_file, std::ios::binary) << input; }
@@ -67,8 +71,17 @@ inline run_result run_with_stdin(const std::vector<std::string>& argv, const std
     ::_exit(127);
   }
   int status = 0;
-  ::waitpid(pid, &status, 0);
   run_result r;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      r.output = slurp(out_file);
+      return r;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.output = slurp(out_file);
   return r;
@@ -106,9 +119,12 @@ struct deployment {
 
   /// Environment both apps read.
   [[nodiscard]] std::map<std::string, std::string> env() const {
-    return {{"RABBITMQ_URL", amqp_url},        {"RABBITMQ_QUEUE", queue},
-            {"DB_URL", "sqlite://" + db_path}, {"ATTACHMENT_STORAGE_PATH", attachments},
-            {"INGEST_SPOOL_DIR", spool},       {"REDIS_URL", ""}};
+    return {{"RABBITMQ_URL", amqp_url},
+            {"RABBITMQ_QUEUE", queue},
+            {"DATABASE_URL", "sqlite://" + db_path},
+            {"ATTACHMENT_STORAGE_PATH", attachments},
+            {"INGEST_SPOOL_DIR", spool},
+            {"REDIS_URL", ""}};
   }
 
   run_result ingest(const std::string& raw, const std::string& recipient,

@@ -11,9 +11,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -21,6 +25,7 @@
 
 #include "decision.hpp"
 #include "ferry_test/process.hpp"
+#include "ferry_test/servers.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "policy_server.hpp"
@@ -210,6 +215,46 @@ TEST_CASE("policy server closes hostile connections and keeps serving others",
   CHECK(fresh.ask(rcpt("known@test.example")) == dunno);
 }
 
+TEST_CASE("policy server: a 64 KiB line ending in CRLF is accepted however it is segmented",
+          "[policy][limits]") {
+  service svc(known_directory());
+  // One line of exactly max_line_bytes (64 KiB) of content: an ignored attribute.
+  const std::string head =
+      "request=smtpd_access_policy\r\nprotocol_state=RCPT\r\n"
+      "recipient=known@test.example\r\nfiller=" +
+      std::string(64 * 1024 - 7, 'a');
+  SECTION("in one write") {
+    client c(svc.server.port());
+    CHECK(c.ask(head + "\r\n\r\n") == dunno);
+  }
+  SECTION("'\\r' and '\\n' in separate writes") {
+    client c(svc.server.port());
+    REQUIRE(c.send(head + "\r"));
+    std::this_thread::sleep_for(100ms);  // the server reads the '\r' alone
+    CHECK(c.ask("\n\r\n") == dunno);
+  }
+  SECTION("the terminators byte by byte") {
+    client c(svc.server.port());
+    REQUIRE(c.send(head));
+    for (const char* b : {"\r", "\n", "\r"}) {
+      std::this_thread::sleep_for(50ms);
+      REQUIRE(c.send(b));
+    }
+    CHECK(c.ask("\n") == dunno);
+  }
+  SECTION("one byte more is refused, in one write or split") {
+    client whole(svc.server.port());
+    whole.send(head + "a\r\n\r\n");
+    CHECK(whole.closed_by_server());
+    client split(svc.server.port());
+    split.send(head + "a\r");
+    std::this_thread::sleep_for(100ms);
+    split.send("\n\r\n");
+    CHECK(split.closed_by_server());
+  }
+  CHECK(svc.stats.decisions(verdict::accept) <= 1);
+}
+
 TEST_CASE("policy server keeps answering with 1,000 idle connections open", "[policy][hostile]") {
   // Both ends live in this process: 2,000+ descriptors.
   rlimit files{};
@@ -290,6 +335,67 @@ TEST_CASE("policy server refuses connections beyond max_connections", "[policy][
   CHECK(e.ask(rcpt("known@test.example")) == dunno);
 }
 
+TEST_CASE("policy server refuses new clients at once when descriptors run out",
+          "[policy][limits]") {
+  service svc(known_directory());  // planned under the normal open-files limit
+  {
+    // Once before descriptors are scarce: UBSan's first check of a virtual call opens a
+    // pipe, so the server's code paths are warmed up here.
+    client warm(svc.server.port());
+    REQUIRE(warm.ask(rcpt("known@test.example")) == dunno);
+  }
+  // Client sockets made first, connected once descriptors are scarce: the server's accept()
+  // then fails with EMFILE while clients wait in the backlog.
+  std::vector<int> fds;
+  for (int i = 0; i < 40; ++i) fds.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  REQUIRE(fds.back() >= 0);
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  // New descriptors take the lowest free number, below the limit: the last socket made was
+  // the lowest free one, so at most 5 numbers are left (others above it may stay open).
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(fds.back() + 6);
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+
+  // No test assertions until the limit is restored (they may need a descriptor too).
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(svc.server.port()));
+  const timeval three_seconds{3, 0};
+  int connected = 0;
+  for (const int fd : fds) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &three_seconds, sizeof three_seconds);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) ++connected;
+  }
+  const std::string request = rcpt("known@test.example");
+  int served = 0;
+  int refused = 0;
+  auto slowest = std::chrono::steady_clock::duration::zero();
+  for (const int fd : fds) {
+    const auto asked = std::chrono::steady_clock::now();
+    [[maybe_unused]] const auto w = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    char buf[64];
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n > 0 && std::string(buf, static_cast<std::size_t>(n)) == dunno) {
+      ++served;
+    } else if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+      ++refused;
+    }
+    slowest = std::max(slowest, std::chrono::steady_clock::now() - asked);
+  }
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  for (const int fd : fds) ::close(fd);
+
+  CHECK(connected == 40);
+  CHECK(served > 0);
+  CHECK(refused > 0);
+  CHECK(served + refused == 40);
+  CHECK(slowest < 2s);              // never left waiting
+  client after(svc.server.port());  // and serving as before once descriptors are back
+  CHECK(after.ask(rcpt("known@test.example")) == dunno);
+}
+
 TEST_CASE("policy server listens on a unix socket", "[policy]") {
   ferry::test::temp_dir dir("ferry-policy");
   policy_server_options options;
@@ -306,7 +412,7 @@ TEST_CASE("ferry-policyd serves, reports metrics and stops on SIGTERM", "[policy
   ferry::test::temp_dir dir("ferry-policyd");
   ferry::test::spawn_options spawn;
   spawn.log_file = dir.path() + "/policyd.log";
-  spawn.env = {{"DB_URL", "memory:known@test.example"},
+  spawn.env = {{"DATABASE_URL", "memory:known@test.example"},
                {"POLICY_LISTEN", "127.0.0.1:" + std::to_string(port)}};
   ferry::test::child_process policyd(
       {FERRY_POLICYD_PATH, "--admin-listen", "127.0.0.1:" + std::to_string(admin_port),
@@ -330,4 +436,128 @@ TEST_CASE("ferry-policyd serves, reports metrics and stops on SIGTERM", "[policy
   CHECK(policyd.wait_for_exit(10s));
   const auto log = ferry::test::run_command({"cat", dir.path() + "/policyd.log"});
   CHECK(log.find("decision state=RCPT recipient=nobody@test.example") != std::string::npos);
+}
+
+namespace {
+
+// ferry-policyd on a free port with the in-memory directory; its log in `dir`.
+ferry::test::child_process start_policyd(int port, const ferry::test::temp_dir& dir,
+                                         std::map<std::string, std::string> env,
+                                         std::vector<std::string> args,
+                                         std::optional<std::size_t> max_open_files = {}) {
+  ferry::test::spawn_options spawn;
+  spawn.log_file = dir.path() + "/policyd.log";
+  spawn.env = std::move(env);
+  spawn.env["DB_URL"] = "memory:known@test.example";
+  spawn.env["POLICY_LISTEN"] = "127.0.0.1:" + std::to_string(port);
+  args.insert(args.begin(), {FERRY_POLICYD_PATH, "--admin-listen", "off"});
+  if (max_open_files) {
+    // util-linux's prlimit sets RLIMIT_NOFILE (soft and hard), then execs the server.
+    const auto n = std::to_string(*max_open_files);
+    args.insert(args.begin(), {"prlimit", "--nofile=" + n + ":" + n, "--"});
+  }
+  ferry::test::child_process policyd(args, spawn);
+  REQUIRE(ferry::test::wait_until([&] { return ferry::test::port_open(port); }, 10s));
+  return policyd;
+}
+
+}  // namespace
+
+TEST_CASE("ferry-policyd: peers trickling requests byte by byte cannot hold every connection",
+          "[policy][binary][hostile]") {
+  const int port = ferry::test::free_port();
+  ferry::test::temp_dir dir("ferry-policyd");
+  // The deadline through its variable, so a binary without one still starts (and fails here).
+  auto policyd =
+      start_policyd(port, dir, {{"POLICY_REQUEST_TIMEOUT", "2"}}, {"--max-connections", "20"});
+  {
+    client warm(port);
+    REQUIRE(warm.ask(rcpt("known@test.example")) == dunno);
+  }
+  // 20 peers, each starting a request and adding a byte every 0.5 s: the idle timer alone
+  // would never fire for them.
+  std::vector<std::unique_ptr<client>> slow;
+  for (int i = 0; i < 20; ++i) {
+    slow.push_back(std::make_unique<client>(port));
+    REQUIRE(slow.back()->send("request=smtpd_access_policy\nrecipient="));
+  }
+  const auto full_since = std::chrono::steady_clock::now();
+  std::atomic<bool> trickling{true};
+  std::thread trickle([&] {
+    while (trickling) {
+      for (auto& c : slow) (void)c->send("a");
+      std::this_thread::sleep_for(500ms);
+    }
+  });
+  {
+    client refused(port);  // full: closed at once, not left waiting
+    CHECK(refused.closed_by_server());
+  }
+  // Within request_timeout (2 s) plus the once-a-second check, the slow peers are closed and
+  // a Postfix-like client is answered.
+  std::string answer;
+  while (answer.empty() && std::chrono::steady_clock::now() - full_since < 10s) {
+    client c(port);
+    c.set_timeout(1s);
+    answer = c.ask(rcpt("known@test.example"));
+    if (answer.empty()) std::this_thread::sleep_for(200ms);
+  }
+  const auto waited = std::chrono::steady_clock::now() - full_since;
+  trickling = false;
+  trickle.join();
+  CHECK(answer == dunno);
+  CHECK(waited < 5s);
+  for (auto& c : slow) CHECK(c->closed_by_server());
+  policyd.terminate();
+  const auto log = ferry::test::run_command({"cat", dir.path() + "/policyd.log"});
+  CHECK(log.find("request not complete within 2 s") != std::string::npos);
+}
+
+TEST_CASE(
+    "ferry-policyd: with an open-files limit below max_connections, new clients are "
+    "refused at once, not left waiting",
+    "[policy][binary][limits]") {
+  const int port = ferry::test::free_port();
+  ferry::test::temp_dir dir("ferry-policyd");
+  auto policyd = start_policyd(port, dir, {}, {"--max-connections", "100"}, 64);
+  // More peers than 64 descriptors can hold; each is either served or closed at once.
+  std::vector<std::unique_ptr<client>> held;
+  for (int i = 0; i < 80; ++i) held.push_back(std::make_unique<client>(port));
+  std::this_thread::sleep_for(300ms);  // let the server accept (or refuse) them all
+  int served = 0;
+  for (auto& c : held) {
+    c->set_timeout(3s);
+    const auto asked = std::chrono::steady_clock::now();
+    const auto a = c->ask(rcpt("known@test.example"));
+    if (a == dunno) {
+      ++served;
+      continue;
+    }
+    CHECK(a.empty());
+    // Closed by the server at once, not left waiting in the backlog.
+    if (std::chrono::steady_clock::now() - asked > 2s) FAIL("a client waited with no answer");
+  }
+  CHECK(served > 0);
+  CHECK(served < 80);
+  // A newcomer while they are held: answered (a slot freed) or refused, at once either way.
+  const auto start = std::chrono::steady_clock::now();
+  {
+    client late(port);
+    late.set_timeout(3s);
+    const auto a = late.ask(rcpt("known@test.example"));
+    CHECK((a == dunno || a.empty()));
+  }
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  // Room again once some leave.
+  held.clear();
+  CHECK(ferry::test::wait_until(
+      [&] {
+        client c(port);
+        c.set_timeout(1s);
+        return c.ask(rcpt("known@test.example")) == dunno;
+      },
+      5s, 100ms));
+  policyd.terminate();
+  const auto log = ferry::test::run_command({"cat", dir.path() + "/policyd.log"});
+  CHECK(log.find("the open-files limit (RLIMIT_NOFILE 64)") != std::string::npos);
 }

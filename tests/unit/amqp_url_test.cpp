@@ -4,6 +4,7 @@
 
 #include "ferry/amqp/url.hpp"
 #include "ferry/error.hpp"
+#include "url_marker.hpp"
 
 using ferry::amqp::url;
 using namespace std::chrono_literals;
@@ -97,4 +98,37 @@ TEST_CASE("amqp url: the password never appears in to_string or errors", "[amqp]
   CHECK(back.vhost == "prod");
   CHECK(back.heartbeat == 5s);
   CHECK(url::parse(url::parse("amqp://h/").to_string()).vhost == "/");
+}
+
+TEST_CASE("amqp url: a password with unencoded reserved characters is the password",
+          "[amqp][url]") {
+  const std::string m(ferry_test::marker_in_url);
+  const url u = url::parse("amqp://guest:" + m + "@rabbit:5673/prod?heartbeat=5");
+  CHECK(u.user == "guest");
+  CHECK(u.password == std::string(ferry_test::marker_password));
+  CHECK(u.host == "rabbit");
+  CHECK(u.port == 5673);
+  CHECK(u.vhost == "prod");
+  CHECK(u.to_string() == "amqp://guest:***@rabbit:5673/prod?heartbeat=5");
+  const url s = url::parse("amqp://guest:Amqp/Slash99@h/");
+  CHECK(s.password == "Amqp/Slash99");
+  CHECK(s.host == "h");
+  CHECK(s.vhost == "/");
+  // With no password, an '@' after the host is the vhost's or the query's.
+  CHECK(url::parse("amqp://h/v?connection_name=ingest@mx1").connection_name == "ingest@mx1");
+}
+
+TEST_CASE("amqp url: no piece of a password shows in errors or to_string", "[amqp][url]") {
+  const std::string m(ferry_test::marker_in_url);
+  for (const std::string& text :
+       {"amqp://guest:" + m + "@h:notaport/", "amqp://guest:" + m + "@h:99999/",
+        "amqp://guest:" + m + "@h/a/b", "amqp://guest:" + m + "@h/?bogus=1",
+        "amqp://guest:" + m + "@h/?heartbeat=x", "amqp://guest:" + m + "@h:0/",
+        "amqp://guest:" + m + "@h/#x", "amqp://guest:5672/" + m + "@h/",
+        "amqp://guest:" + m + "%zz@h/", "http://guest:" + m + "@h/", "amqp:guest:" + m + "@h"}) {
+    INFO(text);
+    std::string msg;
+    CHECK(parse_error(text, &msg) == ferry::errc::config);
+    ferry_test::check_no_marker(msg);
+  }
 }

@@ -105,6 +105,24 @@ TEST_CASE("listen addresses", "[policy][config]") {
   CHECK_THROWS_AS(parse_listen_address("host:99999"), ferry::error);
 }
 
+TEST_CASE("policy config reads the database as every app does", "[policy][config]") {
+  // DATABASE_URL first (memory: is this app's own test directory), then DB_URL, then DB_*.
+  std::map<std::string, std::string> env{{"DATABASE_URL", "memory:a@test.example"},
+                                         {"DB_URL", "sqlite:///srv/b.db"},
+                                         {"DB_HOST", "db"},
+                                         {"DB_NAME", "mail"}};
+  CHECK(parse({}, env).config.db_url == "memory:a@test.example");
+  env.erase("DATABASE_URL");
+  CHECK(parse({}, env).config.db_url == "sqlite:///srv/b.db");
+  env.erase("DB_URL");
+  CHECK(parse({}, env).config.db_url == "postgresql://db/mail");
+  // The flag, under its shared name or its old one, wins.
+  CHECK(parse({"--database-url", "sqlite:///x.db"}, env).config.db_url == "sqlite:///x.db");
+  CHECK(parse({"--db-url", "sqlite:///y.db"}, env).config.db_url == "sqlite:///y.db");
+  // DB_* that make no URL are a usage error.
+  CHECK(parse({}, {{"DB_NAME", "mail"}}).exit_code == 2);
+}
+
 TEST_CASE("backends: memory directory, and honest errors for the rest", "[policy][config]") {
   app_config cfg;
   cfg.db_url = "memory:Known@Test.example,other@test.example";
@@ -169,4 +187,33 @@ TEST_CASE("policy config: near cache size and rate limits from env, flags win",
   CHECK(parse({}, {{"POLICY_CLIENT_LIMITS", "5/1w"}}).exit_code == 2);
   // The admin commands exit at once and never start a near cache.
   CHECK(parse({"address", "add", "a@b.example"}).config.near_cache_entries == 0);
+}
+
+TEST_CASE("policy config: request deadline, idle timeout and max connections from env, flags win",
+          "[policy][config]") {
+  auto r = parse({});
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.config.server.request_timeout == 10s);
+  CHECK(r.config.server.idle_timeout == 330s);
+  CHECK(r.config.server.max_connections == 4096);
+
+  const std::map<std::string, std::string> env{{"POLICY_REQUEST_TIMEOUT", "5"},
+                                               {"POLICY_IDLE_TIMEOUT", "60"},
+                                               {"POLICY_MAX_CONNECTIONS", "200"}};
+  r = parse({}, env);
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.config.server.request_timeout == 5s);
+  CHECK(r.config.server.idle_timeout == 60s);
+  CHECK(r.config.server.max_connections == 200);
+
+  r = parse({"--request-timeout", "3", "--idle-timeout", "30", "--max-connections", "20"}, env);
+  REQUIRE_FALSE(r.exit_code);
+  CHECK(r.config.server.request_timeout == 3s);
+  CHECK(r.config.server.idle_timeout == 30s);
+  CHECK(r.config.server.max_connections == 20);
+
+  // Zero would switch the protection off: a usage error, from a flag or a variable.
+  CHECK(parse({"--request-timeout", "0"}).exit_code == 2);
+  CHECK(parse({}, {{"POLICY_REQUEST_TIMEOUT", "0"}}).exit_code == 2);
+  CHECK(parse({}, {{"POLICY_MAX_CONNECTIONS", "0"}}).exit_code == 2);
 }

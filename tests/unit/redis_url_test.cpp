@@ -4,6 +4,7 @@
 
 #include "ferry/error.hpp"
 #include "ferry/redis/url.hpp"
+#include "url_marker.hpp"
 
 using namespace std::chrono_literals;
 using ferry::errc;
@@ -178,4 +179,65 @@ TEST_CASE("redis URL: to_string round-trips except the password", "[redis][url]"
   CHECK(again.connect_timeout == 1500ms);
   CHECK(again.client_name == "a");
   CHECK(ferry::redis::to_string(parse_url("unix:///tmp/r.sock?db=2")) == "unix:///tmp/r.sock?db=2");
+}
+
+TEST_CASE("redis URL: a password with unencoded reserved characters is the password",
+          "[redis][url]") {
+  using ferry_test::marker_in_url;
+  using ferry_test::marker_password;
+  const std::string marker(marker_in_url);
+  auto o = parse_url("redis://alice:" + marker + "@cache:6380/2?timeout=250ms");
+  CHECK(o.user == "alice");
+  CHECK(o.password == std::string(marker_password));
+  CHECK(o.host == "cache");
+  CHECK(o.port == 6380);
+  CHECK(o.db == 2);
+  CHECK(o.command_timeout == 250ms);
+  CHECK(ferry::redis::to_string(o) == "redis://alice:***@cache:6380/2?timeout=250ms");
+
+  auto q = parse_url("redis://:s3c?ret@127.0.0.1:6379/0");
+  CHECK(q.password == "s3c?ret");
+  CHECK(q.host == "127.0.0.1");
+  CHECK(parse_url("redis://:a/b#c@h/1").password == "a/b#c");
+
+  auto u = parse_url("unix://:" + marker + "@/run/redis.sock?db=3");
+  CHECK(u.password == std::string(marker_password));
+  CHECK(u.unix_socket == "/run/redis.sock");
+  CHECK(u.db == 3);
+  // Without a password, '@' may appear after the host.
+  CHECK(*parse_url("unix:///run/redis@main/r.sock").unix_socket == "/run/redis@main/r.sock");
+  CHECK(parse_url("redis://h/0?client_name=a%40b").client_name == "a@b");
+}
+
+TEST_CASE("redis URL: no piece of a password shows in errors, to_string or redact_url",
+          "[redis][url]") {
+  const std::string m(ferry_test::marker_in_url);
+  for (const std::string& url :
+       {"redis://:" + m + "@127.0.0.1:P/0", "redis://u:" + m + "@h:99999",
+        "redis://u:" + m + "@h/x", "redis://u:" + m + "@h?bogus=1",
+        "redis://u:" + m + "@h?timeout=x", "redis://u:" + m + "@", "redis://u:" + m + "@:1",
+        "redis://u:" + m + "@h#frag", "redis://u:" + m + "@[::1", "redis://u:" + m + "@::1:1",
+        "redis://u:" + m + "@h/1?db=2", "unix://:" + m + "@/s?db=x", "unix://:" + m + "@rel",
+        "http://u:" + m + "@h", "redis://u:6379/" + m + "@h", "redis://u:" + m + "%zz@h",
+        "redis://h?password=" + m + "&bogus=1", "u:" + m + "@h", "redis:u:" + m + "@h"}) {
+    INFO(url);
+    const std::string what = parse_error(url).what();
+    ferry_test::check_no_marker(what);
+    ferry_test::check_no_marker(ferry::redis::redact_url(url));
+  }
+  for (const std::string& url :
+       {"redis://u:" + m + "@h:7000/1", "unix://:" + m + "@/tmp/r.sock?db=2",
+        "redis://h?password=" + m.substr(0, 4)}) {
+    INFO(url);
+    ferry_test::check_no_marker(ferry::redis::to_string(parse_url(url)));
+  }
+}
+
+TEST_CASE("redis URL: an '@' after a '/' or '?' that could end a password is refused",
+          "[redis][url]") {
+  // "6379/x" could be a password, or port 6379 and db "x@h": the URL must say which.
+  auto e = parse_error("redis://u:6379/x@h");
+  CHECK(e.kind() == errc::config);
+  CHECK_THAT(std::string(e.what()), Catch::Contains("%40"));
+  CHECK_THAT(std::string(e.what()), !Catch::Contains("6379/x"));
 }

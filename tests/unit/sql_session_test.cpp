@@ -252,3 +252,17 @@ TEST_CASE("pool shares sessions between threads", "[sql][pool]") {
   CHECK(pool.open_count() <= 2);
   CHECK(pool.acquire()->query_value<int>("SELECT count(*) FROM t") == 80);
 }
+
+TEST_CASE("a database that cannot be opened is named in the error", "[sql][session]") {
+  ferry::test::scratch_dir dir;
+  const auto missing = dir.file("no-such-dir/mail.db");
+  const auto what = message_of([&] { session db(database_url::parse("sqlite://" + missing)); });
+  CHECK_THAT(what, Catch::Contains("sqlite://" + missing));
+  // A PostgreSQL URL is named without its password (nothing listens on port 1).
+  const auto pg = message_of([&] {
+    session db(database_url::parse("postgresql://app:Pg/S3cr3t@127.0.0.1:1/mail"),
+               {.connect_timeout = 1s});
+  });
+  CHECK_THAT(pg, Catch::Contains("postgresql://app:***@127.0.0.1:1/mail"));
+  CHECK_THAT(pg, !Catch::Contains("S3cr3t"));
+}

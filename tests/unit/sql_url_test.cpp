@@ -5,6 +5,7 @@
 
 #include "ferry/error.hpp"
 #include "ferry/sql/database_url.hpp"
+#include "url_marker.hpp"
 
 using ferry::sql::backend;
 using ferry::sql::database_url;
@@ -64,6 +65,9 @@ TEST_CASE("PostgreSQL URLs become libpq connection strings", "[sql][url]") {
   auto v6 = database_url::parse("postgresql://[::1]:5432/db");
   CHECK(v6.host == "::1");
   CHECK(v6.to_string() == "postgresql://[::1]:5432/db");
+  const auto zone = database_url::parse("postgresql://[fe80::1%25eth0]/db");
+  CHECK(zone.host == "fe80::1%eth0");
+  CHECK(database_url::parse(zone.to_string()).host == "fe80::1%eth0");
 }
 
 TEST_CASE("the password is redacted in to_string and in errors", "[sql][url]") {
@@ -126,4 +130,95 @@ TEST_CASE("database_url_from_env: DB_URL wins, DB_* describe PostgreSQL", "[sql]
   CHECK_THROWS_AS(ferry::sql::database_url_from_env(getenv), ferry::error);
   env = {{"DB_HOST", "x"}};
   CHECK_THROWS_AS(ferry::sql::database_url_from_env(getenv), ferry::error);
+}
+
+TEST_CASE("PostgreSQL URLs: a password with unencoded reserved characters is the password",
+          "[sql][url]") {
+  const std::string m(ferry_test::marker_in_url);
+  auto u = database_url::parse("postgresql://app:" + m + "@db:5433/mail?sslmode=require");
+  CHECK(u.user == "app");
+  CHECK(u.password == std::string(ferry_test::marker_password));
+  CHECK(u.host == "db");
+  CHECK(u.port == 5433);
+  CHECK(u.database == "mail");
+  CHECK(u.to_string() == "postgresql://app:***@db:5433/mail?sslmode=require");
+
+  CHECK(database_url::parse("postgresql://app:Pg/Slash88@db/mail").password == "Pg/Slash88");
+  // libpq's reading too: the user ends at the first ':', the password at the '@'.
+  auto colons = database_url::parse("postgresql://user:PW:179/0@h/mail");
+  CHECK(colons.user == "user");
+  CHECK(colons.password == "PW:179/0");
+  CHECK(colons.host == "h");
+  CHECK(colons.to_string() == "postgresql://user:***@h/mail");
+  check_rejected("postgresql://user:PW:179/0@h", "missing database name", "PW");
+  check_rejected("postgresql://user:5432/0@h/mail", "%40", "5432/0");
+  check_rejected("postgresql://u@[::1/db", "'['");
+  check_rejected("postgresql://a:b:c@h:1:2/db", "IPv6");
+}
+
+TEST_CASE("PostgreSQL URLs: no piece of a password shows in errors or to_string", "[sql][url]") {
+  const std::string m(ferry_test::marker_in_url);
+  for (const std::string& url :
+       {"postgresql://app:" + m + "@db:99999/mail", "postgresql://app:" + m + "@db:abc/mail",
+        "postgresql://app:" + m + "@db/", "postgresql://app:" + m + "@db/m?colour=blue",
+        "postgresql://app:" + m + "@db/m?sslmode",
+        "postgresql://app:" + m + "@db/m?connect_timeout=0", "postgresql://app:" + m + "%zz@db/m",
+        "mysql://app:" + m + "@db/m", "postgres://app:5432/" + m + "@db/m",
+        "postgresql://db/m?password=" + m + "&colour=1", "postgresql://app:" + m + "@db/m#frag",
+        "postgresql:app:" + m + "@db/m"}) {
+    INFO(url);
+    try {
+      (void)database_url::parse(url);
+      FAIL("accepted");
+    } catch (const ferry::error& e) {
+      CHECK(e.code() == ferry::errc::config);
+      ferry_test::check_no_marker(e.what());
+    }
+    // sql::redact_url reads free text, where only "scheme://" marks a URL.
+    if (url.find("://") != std::string::npos)
+      ferry_test::check_no_marker(ferry::sql::redact_url(url));
+  }
+  // sslpassword is libpq's key passphrase: a secret too.
+  auto ssl = database_url::parse("postgresql://db/m?sslpassword=M4rk%2FEr9");
+  CHECK(ssl.parameters.at(0).second == "M4rk/Er9");
+  ferry_test::check_no_marker(ssl.to_string());
+}
+
+TEST_CASE("database_url_from_env: DATABASE_URL, then DB_URL, then DB_*", "[sql][url]") {
+  std::map<std::string, std::string> env;
+  const auto getenv = [&](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  env = {{"DATABASE_URL", "sqlite:///srv/a.db"},
+         {"DB_URL", "sqlite:///srv/b.db"},
+         {"DB_HOST", "db"},
+         {"DB_NAME", "mail"}};
+  CHECK(ferry::sql::database_url_from_env(getenv)->path == "/srv/a.db");
+  env["DATABASE_URL"] = "";  // empty counts as unset
+  CHECK(ferry::sql::database_url_from_env(getenv)->path == "/srv/b.db");
+  env.erase("DB_URL");
+  CHECK(ferry::sql::database_url_from_env(getenv)->host == "db");
+
+  // DB_* values are encoded into the URL, so any password survives and never prints.
+  const std::string password(ferry_test::marker_password);
+  env = {{"DB_HOST", "/var/run/postgresql"},
+         {"DB_USER", "m@il"},
+         {"DB_PASSWORD", password},
+         {"DB_NAME", "logging/email"}};
+  auto u = ferry::sql::database_url_from_env(getenv);
+  REQUIRE(u);
+  CHECK(u->host == "/var/run/postgresql");
+  CHECK(u->user == "m@il");
+  CHECK(u->password == password);
+  CHECK(u->database == "logging/email");
+  ferry_test::check_no_marker(u->to_string());
+  CHECK(database_url::parse(u->to_string()).host == "/var/run/postgresql");
+
+  env = {{"DB_HOST", "::1"}, {"DB_PASSWORD", password}, {"DB_NAME", "mail"}};
+  u = ferry::sql::database_url_from_env(getenv);
+  REQUIRE(u);
+  CHECK(u->host == "::1");
+  CHECK(u->user.empty());
+  CHECK(u->password == password);
 }

@@ -4,7 +4,8 @@
 //
 //   amqp[s]://[user[:password]@]host[:port][/vhost][?key=value&...]
 //
-//   - user, password, host and vhost are percent-decoded; `%2F` in the vhost is "/".
+//   - user, password, host and vhost are percent-decoded; `%2F` in the vhost is "/". An
+//     unencoded password ends at the URL's last '@' (ferry/url.hpp has the rules).
 //   - no path or an empty path ("amqp://h" and "amqp://h/") both mean vhost "/".
 //   - default port 5672 for amqp, 5671 for amqps; default credentials guest/guest.
 //   - IPv6 hosts go in brackets: amqp://[::1]:5672/

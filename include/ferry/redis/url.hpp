@@ -7,7 +7,8 @@
 //   unix://[user[:password]@]/path/to.sock[?query]          Unix domain socket
 //
 //   host     a name, an IPv4 address, or an IPv6 address in brackets: redis://[::1]:6380
-//   user, password   percent-encoded (%40 for '@', %3A for ':'); `redis://:pw@host` = password only
+//   user, password   percent-encoded (%40 for '@', %3A for ':'); `redis://:pw@host` = password only.
+//            Unencoded, the password ends at the URL's last '@' (ferry/url.hpp has the rules)
 //   db       a non-negative integer, in the path or as ?db=N (both must agree)
 //   query    connect_timeout, timeout (alias command_timeout), client_name, db,
 //            max_connections, acquire_timeout. Durations are a number of seconds ("0.5",
@@ -42,7 +43,7 @@ namespace ferry::redis {
 [[nodiscard]] FERRY_API std::string to_string(const options& o);
 
 /// `url` with any password (userinfo or ?password=) replaced by "***"; safe for messages
-/// even when the URL is malformed.
+/// even when the URL is malformed. The same as ferry::redact_url (ferry/url.hpp).
 [[nodiscard]] FERRY_API std::string redact_url(std::string_view url);
 
 }  // namespace ferry::redis

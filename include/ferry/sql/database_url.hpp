@@ -1,4 +1,5 @@
-// ferry/sql/database_url.hpp — where a database lives: parsed from a URL or from DB_* variables.
+// ferry/sql/database_url.hpp — where a database lives: parsed from a URL or from the
+// environment (DATABASE_URL, DB_URL or DB_*; see database_url_from_env).
 //
 // Accepted forms (everything else is an `errc::config` error that names the problem):
 //
@@ -10,10 +11,11 @@
 //                                       (`postgres://` too; user, password and database name
 //                                       are percent-decoded; query keys are libpq keywords)
 //
-// The password never appears in `to_string()` nor in any error message: both print `***`.
+// The password never appears in `to_string()` nor in any error message: both print `***`
+// (so does `sslpassword`). ferry/url.hpp says where an unencoded password ends.
 //
 //   auto url = ferry::sql::database_url::parse("sqlite:///tmp/x.db");
-//   auto env = ferry::sql::database_url_from_env([](const char* n) { return std::getenv(n); });
+//   auto env = ferry::sql::database_url_from_env();   // DATABASE_URL, DB_URL or DB_*
 //
 // Thread safety: value type; thread-compatible.
 // Errors: `ferry::error(errc::config)` for malformed input.
@@ -64,15 +66,32 @@ struct FERRY_API database_url {
   [[nodiscard]] std::string postgresql_connection_string() const;
 };
 
-/// Reads the deployment's variables through `getenv` (returns nullptr when a variable is unset):
-/// `DB_URL` wins; otherwise `DB_HOST` (required), `DB_PORT`, `DB_USER`, `DB_PASSWORD` and
-/// `DB_NAME` (required) describe a PostgreSQL server. Returns nullopt when none of them is set,
-/// so the caller can fall back to its default (usually a SQLite file).
+/// The names every ferry app reads its database from, first match wins:
+///   DATABASE_URL   a URL in one of the forms above (the name Heroku, Rails and SQLAlchemy use)
+///   DB_URL         the same, under the shorter name
+///   DB_HOST (required), DB_PORT, DB_USER, DB_PASSWORD, DB_NAME (required): a PostgreSQL
+///                  server, as postgresql://DB_USER:DB_PASSWORD@DB_HOST:DB_PORT/DB_NAME
+/// `getenv` returns nullptr for an unset variable; an empty value counts as unset. Returns
+/// nullopt when none is set, so the caller can fall back to its default (usually a SQLite file).
+/// Errors: `errc::config` for DB_* that do not make a URL (never quoting DB_PASSWORD), and
+/// database_url::parse()'s errors.
 [[nodiscard]] FERRY_API std::optional<database_url> database_url_from_env(
     const std::function<const char*(const char*)>& getenv);
 
-/// Replaces the password of anything that looks like `scheme://user:password@` with `***`.
-/// Used for error messages that must quote user input.
+/// database_url_from_env() on the process environment (std::getenv).
+[[nodiscard]] FERRY_API std::optional<database_url> database_url_from_env();
+
+/// database_url_from_env() before parsing: the URL text, with DB_* percent-encoded into a
+/// postgresql:// URL. For callers that accept more than database URLs (a test directory, say).
+/// The text holds the password in clear: never print it (redact_url() does).
+[[nodiscard]] FERRY_API std::optional<std::string> database_url_text_from_env(
+    const std::function<const char*(const char*)>& getenv);
+
+/// database_url_text_from_env() on the process environment (std::getenv).
+[[nodiscard]] FERRY_API std::optional<std::string> database_url_text_from_env();
+
+/// Replaces the password of anything that looks like `scheme://user:password@` with `***`
+/// (ferry::redact_urls_in, ferry/url.hpp). Used for messages that must quote user input.
 [[nodiscard]] FERRY_API std::string redact_url(std::string_view text);
 
 }  // namespace ferry::sql

@@ -6,7 +6,7 @@ demo_email() {
 section "Email path: ferry-ingest → RabbitMQ → ferry-email-worker → SQLite (apps/ingest, apps/email-worker)"
 MAIL="$WORK/mail"
 mkdir -p "$MAIL"
-export DB_URL="sqlite://$MAIL/mail.db" RABBITMQ_QUEUE="demo_email_processing" \
+export DATABASE_URL="sqlite://$MAIL/mail.db" RABBITMQ_QUEUE="demo_email_processing" \
   ATTACHMENT_STORAGE_PATH="$MAIL/attachments" INGEST_SPOOL_DIR="$MAIL/spool" \
   INGEST_MAX_INLINE_BYTES=2048
 INGEST="$BUILD/apps/ingest/ferry-ingest"
@@ -48,5 +48,5 @@ for mid, subj, frm, html, ref, done in db.execute(
             "SELECT filename, content_type, storage_path FROM attachments WHERE message_id = ?", (mid,)):
         print(f"    attachment {name} ({ctype}) -> {path}")
 PY
-unset DB_URL RABBITMQ_QUEUE ATTACHMENT_STORAGE_PATH INGEST_SPOOL_DIR INGEST_MAX_INLINE_BYTES
+unset DATABASE_URL RABBITMQ_QUEUE ATTACHMENT_STORAGE_PATH INGEST_SPOOL_DIR INGEST_MAX_INLINE_BYTES
 }
