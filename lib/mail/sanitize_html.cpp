@@ -159,14 +159,39 @@ void escape_into(std::string& out, std::string_view s, bool attribute) {
   }
 }
 
-// Removes ASCII whitespace and control characters anywhere: browsers strip leading and
-// trailing C0 controls and spaces and ignore tab/CR/LF inside URLs ("java\tscript:").
+// Removes ASCII whitespace and control characters anywhere (for the CSS check, which refuses
+// "java\tscript:" and "u\nrl(" alike).
 std::string compact_url(std::string_view value) {
   std::string out;
   out.reserve(value.size());
   for (const char c : value) {
     const auto b = static_cast<unsigned char>(c);
     if (b <= 0x20 || b == 0x7F) continue;
+    out += c;
+  }
+  return out;
+}
+
+// A URL attribute as a browser's URL parser reads it: leading and trailing C0 controls and
+// spaces trimmed, tab/CR/LF removed; the other controls and spaces it keeps are
+// percent-encoded, so they can neither hide inside a scheme nor vanish only for the check.
+// The sanitiser checks and writes this form: the page follows exactly the URL that was checked.
+std::string browser_url(std::string_view value) {
+  const auto space_or_control = [](char c) { return static_cast<unsigned char>(c) <= 0x20; };
+  while (!value.empty() && space_or_control(value.front())) value.remove_prefix(1);
+  while (!value.empty() && space_or_control(value.back())) value.remove_suffix(1);
+  std::string out;
+  out.reserve(value.size());
+  for (const char c : value) {
+    const auto b = static_cast<unsigned char>(c);
+    if (c == '\t' || c == '\n' || c == '\r') continue;
+    if (b <= 0x20 || b == 0x7F) {
+      constexpr std::string_view hex = "0123456789ABCDEF";
+      out += '%';
+      out += hex[b >> 4];
+      out += hex[b & 0xFu];
+      continue;
+    }
     out += c;
   }
   return out;
@@ -267,7 +292,8 @@ class sanitizer {
       // Event handlers run script; no policy can allow them.
       if (name.size() >= 2 && name[0] == 'o' && name[1] == 'n') continue;
       // Checked as written: the URL and style checks see what the page will see.
-      const std::string value = unambiguous(a->value != nullptr ? a->value : "");
+      std::string value = unambiguous(a->value != nullptr ? a->value : "");
+      if (p_.url_attributes.count(name) != 0) value = browser_url(value);
       if (name == "style") {
         if (!p_.allow_style_attribute || !style_is_safe(value)) continue;
       } else if (!attribute_allowed(tag, name)) {
@@ -283,8 +309,8 @@ class sanitizer {
     }
   }
 
-  bool url_allowed(std::string_view raw, bool image_source) const {
-    const std::string url = compact_url(raw);
+  // `url` is browser_url()'s form.
+  bool url_allowed(const std::string& url, bool image_source) const {
     if (url.empty() || url.front() == '#') return true;
     // RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" — and the colon must
     // come before any '/', '?' or '#' (otherwise it is part of a relative path).

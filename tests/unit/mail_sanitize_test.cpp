@@ -244,6 +244,20 @@ TEST_CASE("sanitize_html writes no character HTML parsers disagree on", "[mail][
   CHECK(sanitize_html("<pre>a&#x09;b&#x0A;c</pre>") == "<pre>a\tb\nc</pre>");
 }
 
+TEST_CASE("sanitize_html writes URLs as the browser will read them", "[mail][sanitize]") {
+  // The URL checked is the URL written: trimmed, tab/CR/LF removed as browsers do, other
+  // controls and spaces percent-encoded (browsers keep them, so they must not vanish only for
+  // the check).
+  auto p = default_policy();
+  p.allow_data_images = true;
+  CHECK(sanitize_html("<img src=\"data:im&#x0C;age/png;base64,AAAA\">", p) == "<img>");
+  CHECK(sanitize_html("<img src=\"data:image/png;base64,AAAA\">", p) ==
+        "<img src=\"data:image/png;base64,AAAA\">");
+  CHECK(sanitize_html("<a href=\" https://example.org/a b\tc \">x</a>") ==
+        "<a href=\"https://example.org/a%20bc\">x</a>");
+  CHECK(sanitize_html("<a href=\"java&#x0C;script:alert(1)\">x</a>") == "<a>x</a>");
+}
+
 TEST_CASE("sanitize_policy is data: options change the outcome", "[mail][sanitize]") {
   auto p = default_policy();
   const std::string img = "<img src=\"data:image/png;base64,iVBORw0KGgo=\">";
