@@ -1,4 +1,5 @@
-// Fuzz target: every URL parser of the library — Redis (redis::parse_url), RabbitMQ
+// Fuzz target: every URL parser of the library — the splitter and redactors under all of them
+// (ferry::split_url, redact_url, redact_urls_in), Redis (redis::parse_url), RabbitMQ
 // (amqp::url::parse), databases (sql::database_url::parse), the redactors used for messages
 // (redis::redact_url, sql::redact_url) and the Celery broker URL dispatch (celery::open_broker,
 // on the mistyped URLs it refuses without connecting). Their input is configuration that operators
@@ -21,6 +22,7 @@
 #include <ferry/error.hpp>
 #include <ferry/redis/url.hpp>
 #include <ferry/sql/database_url.hpp>
+#include <ferry/url.hpp>
 
 #include "fuzz_check.hpp"
 
@@ -42,6 +44,12 @@ void no_marker(std::string_view text, std::string_view where, std::string_view u
     fail(std::string("the password appears in ") + std::string(where),
          std::string(text) + "\n  for URL: " + std::string(url));
   }
+}
+
+// In free text a URL ends at whitespace (redact_urls_in, sql::redact_url): a URL with a space
+// cannot be told from the text around it, so those two are checked on URLs without one.
+bool has_space(std::string_view s) {
+  return s.find_first_of(" \t\n\r\f\v") != std::string_view::npos;
 }
 
 bool has_marker(const std::string& s) {
@@ -77,6 +85,28 @@ void check_parser(std::string_view name, const std::string& url, Parse parse, Pa
   }
 }
 
+// The splitter every parser uses: the marker lands in the password, nowhere else.
+void split(const std::string& url) {
+  no_marker(ferry::redact_url(url), "ferry::redact_url", url);
+  if (!has_space(url)) {
+    no_marker(ferry::redact_urls_in("connecting to " + url + " failed; retrying " + url),
+              "ferry::redact_urls_in", url);
+  }
+  ferry::url_parts p;
+  try {
+    p = ferry::split_url(url, "fuzz");
+  } catch (const ferry::error& e) {
+    check_error(e, url);
+    return;
+  }
+  check(p.password && has_marker(std::string(*p.password)),
+        "split_url did not read the password as the password", url);
+  for (const std::string_view part : {p.scheme, p.host, p.path, p.query}) {
+    no_marker(part, "a URL part other than the password", url);
+  }
+  if (p.user) no_marker(*p.user, "the URL's user", url);
+}
+
 void redis_url(const std::string& url) {
   no_marker(ferry::redis::redact_url(url), "redis::redact_url", url);
   check_parser(
@@ -96,7 +126,7 @@ void amqp_url(const std::string& url) {
 }
 
 void database_url(const std::string& url) {
-  no_marker(ferry::sql::redact_url(url), "sql::redact_url", url);
+  if (!has_space(url)) no_marker(ferry::sql::redact_url(url), "sql::redact_url", url);
   check_parser(
       "sql", url, [](const std::string& u) { return ferry::sql::database_url::parse(u); },
       [](const ferry::sql::database_url& d) { return d.password; },
@@ -142,6 +172,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     database_url(url);
   }
+  split(url);
   mistyped_broker_url(url);
   return 0;
 }
