@@ -107,8 +107,11 @@ int main(int argc, char** argv) {
     g_worker = &w;
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
+    // run() throws after a fatal broker error (e.g. WRONGPASS); the handler must not outlive w.
+    struct forget_worker {
+      ~forget_worker() { g_worker = nullptr; }
+    } forget;
     w.run();
-    g_worker = nullptr;
     return 0;
   } catch (const ferry::error& e) {
     std::cerr << "ferry-celery-worker: " << e.what() << "\n";

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include <ferry/checked_time.hpp>
 #include <ferry/error.hpp>
 
 namespace ferry::apps {
@@ -16,7 +17,7 @@ std::int64_t to_seconds(clock::time_point t) {
 }
 
 clock::time_point from_seconds(std::int64_t s) {
-  return clock::time_point(std::chrono::seconds(s));
+  return ferry::time_from_unix(std::chrono::seconds(s)).value;
 }
 
 std::string checked_address(std::string_view address) {
@@ -65,8 +66,73 @@ std::int64_t mail_store::now_seconds() const {
 }
 
 void mail_store::init_schema() {
+  upgrade_messages_table();
   sql::transaction tx(*db_);
   db_->exec_script(schema_sql(db_->kind()));
+  tx.commit();
+}
+
+bool mail_store::messages_table_is_old() {
+  // Old: the table exists but has no delivery_key (it was unique on Message-ID + recipient).
+  const auto columns =
+      db_->kind() == sql::backend::sqlite
+          ? db_->query_value<std::int64_t>(
+                "SELECT count(*) FROM pragma_table_info('messages') "
+                "WHERE name IN ('message_id_header', 'delivery_key')")
+          : db_->query_value<std::int64_t>(
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                "current_schema() AND table_name = 'messages' "
+                "AND column_name IN ('message_id_header', 'delivery_key')");
+  return columns == 1;
+}
+
+void mail_store::upgrade_messages_table() {
+  if (!messages_table_is_old()) return;
+  if (db_->kind() == sql::backend::postgresql) {
+    sql::transaction tx(*db_);
+    db_->exec("ALTER TABLE messages ADD COLUMN IF NOT EXISTS delivery_key TEXT");
+    // The name PostgreSQL gave the old table constraint UNIQUE (message_id_header, recipient).
+    db_->exec(
+        "ALTER TABLE messages DROP CONSTRAINT IF EXISTS "
+        "messages_message_id_header_recipient_key");
+    tx.commit();
+    return;
+  }
+  // SQLite cannot drop a table constraint: the table is rebuilt (its documented procedure).
+  // Foreign keys off, so dropping the old table does not cascade into attachments; legacy
+  // renaming, so attachments keeps referring to "messages" (the new table) and not to the old
+  // one's new name. Both pragmas only take effect outside a transaction.
+  const bool foreign_keys = db_->query_value<std::int64_t>("PRAGMA foreign_keys") == 1;
+  db_->exec("PRAGMA foreign_keys=OFF");
+  db_->exec("PRAGMA legacy_alter_table=ON");
+  struct restore_pragmas {
+    sql::session& db;
+    bool foreign_keys;
+    ~restore_pragmas() {
+      try {
+        db.exec("PRAGMA legacy_alter_table=OFF");
+        if (foreign_keys) db.exec("PRAGMA foreign_keys=ON");
+      } catch (const std::exception&) {
+        // A destructor must not throw; a broken session fails its next statement anyway.
+      }
+    }
+  } restore{*db_, foreign_keys};
+  sql::transaction tx(*db_);
+  if (!messages_table_is_old()) return;  // another process upgraded it meanwhile
+  constexpr std::string_view columns =
+      "id, message_id_header, recipient, sender, raw_size, raw_ref, raw, subject, from_addr, "
+      "to_addrs, date, text_body, html_body, is_processed, processed_at, status, error, "
+      "created_at";
+  db_->exec("ALTER TABLE messages RENAME TO messages_before_delivery_key");
+  db_->exec_script(schema_sql(db_->kind()));  // the new messages table
+  db_->exec(fmt::format("INSERT INTO messages({0}) SELECT {0} FROM messages_before_delivery_key",
+                        columns));
+  // Ids of deleted newest rows stay unused (AUTOINCREMENT's promise).
+  db_->exec(
+      "UPDATE sqlite_sequence SET seq = max(seq, (SELECT seq FROM sqlite_sequence "
+      "WHERE name = 'messages_before_delivery_key')) WHERE name = 'messages'");
+  db_->exec("DROP TABLE messages_before_delivery_key");
+  db_->exec_script(schema_sql(db_->kind()));  // indexes that went with the old table
   tx.commit();
 }
 
@@ -141,22 +207,46 @@ std::vector<std::string> mail_store::set_customer_tier(const customer_ref& custo
 
 create_result mail_store::create_message(const new_message& m) {
   if (m.message_id_header.empty()) throw std::invalid_argument("mail_store: empty Message-ID");
+  if (m.delivery_key.empty()) throw std::invalid_argument("mail_store: empty delivery key");
   const auto rcpt = checked_address(m.recipient);
   // ON CONFLICT DO NOTHING returns no row for a duplicate; both engines then find the winner.
   if (auto id = db_->query_value<std::int64_t>(
-          "INSERT INTO messages(message_id_header, recipient, sender, raw_size, raw_ref, raw, "
-          "created_at) VALUES (:mid, :rcpt, :sender, :size, :ref, :raw, :t) "
-          "ON CONFLICT (message_id_header, recipient) DO NOTHING RETURNING id",
-          m.message_id_header, rcpt, m.sender, m.raw_size, m.raw_ref, m.raw, now_seconds())) {
+          "INSERT INTO messages(message_id_header, delivery_key, recipient, sender, raw_size, "
+          "raw_ref, raw, created_at) VALUES (:mid, :key, :rcpt, :sender, :size, :ref, :raw, :t) "
+          "ON CONFLICT (delivery_key, recipient) DO NOTHING RETURNING id",
+          m.message_id_header, m.delivery_key, rcpt, m.sender, m.raw_size, m.raw_ref, m.raw,
+          now_seconds())) {
     return {*id, true};
   }
   auto id = db_->query_value<std::int64_t>(
-      "SELECT id FROM messages WHERE message_id_header = :mid AND recipient = :rcpt",
-      m.message_id_header, rcpt);
+      "SELECT id FROM messages WHERE delivery_key = :key AND recipient = :rcpt", m.delivery_key,
+      rcpt);
   if (!id) {
     throw error(errc::server_error, "mail_store: message vanished between insert and select");
   }
   return {*id, false};
+}
+
+std::vector<unkeyed_message> mail_store::messages_without_delivery_key(clock::time_point since,
+                                                                       std::size_t limit) {
+  std::vector<unkeyed_message> out;
+  for (auto& [id, ref, raw] :
+       db_->query<std::int64_t, std::optional<std::string>, std::optional<std::string>>(
+           "SELECT id, raw_ref, raw FROM messages WHERE delivery_key IS NULL AND created_at >= :t "
+           "ORDER BY created_at, id LIMIT :n",
+           to_seconds(since), static_cast<std::int64_t>(limit))) {
+    out.push_back({id, std::move(ref), std::move(raw)});
+  }
+  return out;
+}
+
+bool mail_store::set_delivery_key(std::int64_t id, std::string_view key) {
+  if (key.empty()) throw std::invalid_argument("mail_store: empty delivery key");
+  return db_->exec(
+             "UPDATE messages SET delivery_key = :k WHERE id = :id AND delivery_key IS NULL "
+             "AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.delivery_key = :k2 "
+             "AND o.recipient = messages.recipient)",
+             key, id, key) > 0;
 }
 
 std::optional<message_record> mail_store::get_message(std::int64_t id) {

@@ -8,7 +8,8 @@
 //   ferry::apps::mail_store store(db);
 //   store.init_schema();
 //   auto r = store.lookup_recipient("User@Example.org ");   // normalised before lookup
-//   auto [id, created] = store.create_message({.message_id_header = "<a@b>", .recipient = ...});
+//   auto [id, created] = store.create_message(
+//       {.message_id_header = "<a@b>", .delivery_key = sha256_of_raw, .recipient = ...});
 //   store.mark_processed(id, parsed, attachments);         // one transaction
 //
 // The one behaviour to know: addresses are normalised (trimmed, ASCII lower-cased) by
@@ -52,10 +53,21 @@ using customer_ref = std::variant<std::int64_t, std::string>;
 
 /// What ingest knows when a message arrives.
 struct new_message {
-  std::string message_id_header{};  ///< Message-ID header; with `recipient`, the idempotency key.
-  std::string recipient{};          ///< Normalised on insert.
+  std::string message_id_header{};  ///< Message-ID header, as the sender chose it (not a key).
+  /// What identifies one delivery of one mail (ingest: the raw message's SHA-256); with
+  /// `recipient`, the idempotency key. Required. Never the Message-ID: a sender could reuse
+  /// one to suppress someone else's mail.
+  std::string delivery_key{};
+  std::string recipient{};  ///< Normalised on insert.
   std::string sender{};
   std::int64_t raw_size = 0;
+  std::optional<std::string> raw_ref{};  ///< Path of the raw message when stored on disk.
+  std::optional<std::string> raw{};      ///< The raw message when stored inline.
+};
+
+/// A message recorded before delivery keys existed, for the caller to compute its key.
+struct unkeyed_message {
+  std::int64_t id = 0;
   std::optional<std::string> raw_ref{};  ///< Path of the raw message when stored on disk.
   std::optional<std::string> raw{};      ///< The raw message when stored inline.
 };
@@ -63,7 +75,7 @@ struct new_message {
 /// Result of `create_message`.
 struct create_result {
   std::int64_t id = 0;
-  bool created = false;  ///< False: the (Message-ID, recipient) pair was already there.
+  bool created = false;  ///< False: the (delivery key, recipient) pair was already there.
 };
 
 /// Fields the worker extracts from a parsed message; unset fields are stored as NULL.
@@ -124,7 +136,8 @@ class mail_store {
   /// Borrows `db`, which must outlive the store.
   explicit mail_store(sql::session& db, mail_store_options options = {});
 
-  /// Creates missing tables and indexes; safe to run at every start and concurrently.
+  /// Creates missing tables and indexes, and upgrades a database whose messages were keyed by
+  /// (Message-ID, recipient); safe to run at every start and concurrently.
   void init_schema();
 
   // --- recipients (policy service, admin tools) ------------------------------------------
@@ -149,9 +162,19 @@ class mail_store {
 
   // --- messages (ingest, worker, retry worker) ------------------------------------------
 
-  /// Inserts a pending message, or returns the existing one with the same Message-ID and
+  /// Inserts a pending message, or returns the existing one with the same delivery key and
   /// recipient (a redelivered or re-ingested message), so ingest can be retried safely.
   create_result create_message(const new_message& message);
+
+  /// Up to `limit` messages created at or after `since` that have no delivery key (recorded
+  /// before keys existed), oldest first: ingest keys them, so a redelivery of a mail that was
+  /// in flight during an upgrade still finds its record.
+  [[nodiscard]] std::vector<unkeyed_message> messages_without_delivery_key(
+      std::chrono::system_clock::time_point since, std::size_t limit);
+
+  /// Sets the delivery key of a message that has none. False (nothing changed) when it has one
+  /// or another message of the same recipient already holds that key.
+  bool set_delivery_key(std::int64_t id, std::string_view key);
 
   /// The message and its attachments; nullopt when there is no such id.
   [[nodiscard]] std::optional<message_record> get_message(std::int64_t id);
@@ -179,6 +202,8 @@ class mail_store {
 
  private:
   std::int64_t now_seconds() const;
+  bool messages_table_is_old();
+  void upgrade_messages_table();
   std::int64_t customer_id(const customer_ref& customer, bool create);
 
   sql::session* db_;

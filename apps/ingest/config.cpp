@@ -20,6 +20,9 @@ cli_outcome parse_command_line(int argc, char** argv) {
   if (auto v = env("RABBITMQ_QUEUE")) c.queue = *v;
   if (auto v = env("INGEST_SPOOL_DIR")) c.spool_dir = *v;
   if (auto v = env("INGEST_LISTEN")) c.listen = *v;
+  if (auto v = env("INGEST_TOKEN")) c.token = *v;
+  if (auto v = env("INGEST_PROBE_LISTEN")) c.probe_listen = *v;
+  std::optional<std::string> max_message = env("INGEST_MAX_MESSAGE_BYTES");
   std::optional<std::string> max_inline = env("INGEST_MAX_INLINE_BYTES");
   std::optional<std::string> confirm_ms = env("INGEST_CONFIRM_TIMEOUT_MS");
 
@@ -28,8 +31,8 @@ cli_outcome parse_command_line(int argc, char** argv) {
       "Pipe mode (Postfix pipe(8)): ferry-ingest [options] SENDER RECIPIENT < message\n"
       "  exit 0 = queued (broker confirmed), 75 = try again later, 2 = usage error.\n"
       "HTTP mode: ferry-ingest serve [options]; POST /ingest?sender=S&recipient=R with the raw\n"
-      "  message as body (or X-Sender / X-Recipient headers)."};
-  std::string max_inline_flag, confirm_flag, db_flag;
+      "  message as body (or X-Sender / X-Recipient headers); GET /health, GET /ready."};
+  std::string max_inline_flag, confirm_flag, db_flag, max_message_flag;
   app.add_option("--amqp-url", c.amqp_url, "broker URL [RABBITMQ_URL]");
   app.add_option("--queue", c.queue, "queue name [RABBITMQ_QUEUE]");
   app.add_option("--database-url,--db-url", db_flag,
@@ -44,6 +47,12 @@ cli_outcome parse_command_line(int argc, char** argv) {
   app.add_flag("-v,--verbose", c.verbose, "log each ingested message to stderr");
   auto* serve = app.add_subcommand("serve", "serve POST /ingest over HTTP");
   serve->add_option("--listen", c.listen, "host:port [INGEST_LISTEN]");
+  serve->add_option("--max-message-bytes", max_message_flag,
+                    "larger messages get 413 [INGEST_MAX_MESSAGE_BYTES, default 10240000]");
+  serve->add_option("--token", c.token,
+                    "bearer token POST /ingest needs; none: open [INGEST_TOKEN]");
+  serve->add_option("--probe-listen", c.probe_listen,
+                    "host:port serving /health and /ready without token [INGEST_PROBE_LISTEN]");
   app.add_option("sender", c.sender, "envelope sender (may be empty: bounces)");
   app.add_option("recipient", c.recipient, "envelope recipient");
   try {
@@ -56,6 +65,13 @@ cli_outcome parse_command_line(int argc, char** argv) {
     if (!max_inline_flag.empty()) max_inline = max_inline_flag;
     if (!confirm_flag.empty()) confirm_ms = confirm_flag;
     if (max_inline) c.max_inline_bytes = std::stoull(*max_inline);
+    if (!max_message_flag.empty()) max_message = max_message_flag;
+    if (max_message) {
+      c.max_message_bytes = std::stoull(*max_message);
+      if (c.max_message_bytes == 0 || max_message->find('-') != std::string::npos) {
+        throw CLI::ValidationError("INGEST_MAX_MESSAGE_BYTES", "must be a positive number");
+      }
+    }
     if (confirm_ms) c.confirm_timeout = std::chrono::milliseconds(std::stoll(*confirm_ms));
     c.serve = serve->parsed();
     if (!c.serve && c.recipient.empty()) {

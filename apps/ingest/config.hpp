@@ -21,8 +21,15 @@ struct config {
   sql::database_url db = sql::database_url::parse("sqlite:///var/lib/ferry/mail.db");
   /// INGEST_MAX_INLINE_BYTES: larger messages go to the spool and travel by reference.
   std::size_t max_inline_bytes = 25u * 1024 * 1024;
-  std::string spool_dir = "/var/spool/ferry-ingest";  ///< INGEST_SPOOL_DIR
+  std::string spool_dir = "/var/lib/ferry/spool";     ///< INGEST_SPOOL_DIR
   std::string listen = "127.0.0.1:8025";              ///< INGEST_LISTEN (serve mode)
+  /// INGEST_MAX_MESSAGE_BYTES (serve mode): larger POST /ingest bodies get 413 before they are
+  /// read whole. Postfix's own default message_size_limit.
+  std::size_t max_message_bytes = 10'240'000;
+  /// INGEST_TOKEN (serve mode): when set, POST /ingest needs `Authorization: Bearer <token>`.
+  std::string token;
+  /// INGEST_PROBE_LISTEN (serve mode): host:port for /health and /ready without token.
+  std::string probe_listen;
   std::chrono::milliseconds confirm_timeout{15'000};  ///< INGEST_CONFIRM_TIMEOUT_MS
   bool verbose = false;
 

@@ -1,5 +1,10 @@
 #include "ingest.hpp"
 
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include <ferry/amqp/publisher.hpp>
 #include <ferry/mail/attachment_store.hpp>
 #include <ferry/sql/session.hpp>
@@ -16,6 +21,16 @@ std::string message_key(std::string_view raw) {
   return "<" + mail::sha256_hex(raw) + "@ferry-ingest>";
 }
 
+std::string delivery_key(std::string_view raw) {
+  // pipe(8)'s F flag prepends "From sender date" with the time of each delivery attempt:
+  // not part of the mail, so a retry hashes the same.
+  if (raw.starts_with("From ")) {
+    const auto eol = raw.find('\n');
+    raw.remove_prefix(eol == std::string_view::npos ? raw.size() : eol + 1);
+  }
+  return mail::sha256_hex(raw);
+}
+
 struct ingestor::impl {
   explicit impl(const config& c)
       : cfg(c),
@@ -24,6 +39,27 @@ struct ingestor::impl {
         spool(c.spool_dir),
         pub(amqp::url::parse(c.amqp_url), publisher_options_for(c)) {
     store.init_schema();
+    key_recent_records();
+  }
+
+  // Records made by an older ferry-ingest have no delivery key. Postfix retries a deferred
+  // mail for at most maximal_queue_lifetime (5 days by default): key the records of the last
+  // week, so such a retry still finds its record instead of making a second one.
+  void key_recent_records() {
+    const auto since = std::chrono::system_clock::now() - std::chrono::days{7};
+    for (const auto& m : store.messages_without_delivery_key(since, 10'000)) {
+      std::string raw;
+      if (m.raw) {
+        raw = *m.raw;
+      } else if (m.raw_ref) {
+        std::ifstream in(*m.raw_ref, std::ios::binary);
+        if (!in) continue;  // spool file gone: its mail was delivered long ago
+        raw.assign(std::istreambuf_iterator<char>(in), {});
+      } else {
+        continue;
+      }
+      (void)store.set_delivery_key(m.id, delivery_key(raw));
+    }
   }
 
   static amqp::publisher_options publisher_options_for(const config& c) {
@@ -52,6 +88,7 @@ ingest_result ingestor::ingest(std::string_view raw, std::string_view sender,
   r.message_id_header = message_key(raw);
   new_message m;
   m.message_id_header = r.message_id_header;
+  m.delivery_key = delivery_key(raw);
   m.recipient = std::string(recipient);
   m.sender = std::string(sender);
   m.raw_size = static_cast<std::int64_t>(raw.size());
@@ -75,7 +112,9 @@ ingest_result ingestor::ingest(std::string_view raw, std::string_view sender,
   msg.body = encode_email_job(job);
   msg.props.content_type = "application/json";
   msg.props.persistent = true;
-  msg.props.message_id = r.message_id_header;
+  // One id per record, the same on every republish: the DLQ admin finds a message by it, and
+  // two mails sharing a Message-ID are two records.
+  msg.props.message_id = "ferry-message-" + std::to_string(created.id);
   msg.props.app_id = "ferry-ingest";
   p_->pub.publish("", p_->cfg.queue, msg);  // waits for the broker's confirm
   return r;

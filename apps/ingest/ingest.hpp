@@ -1,11 +1,12 @@
 // apps/ingest/ingest.hpp — the ingest step of the email path: record the message, queue it.
 //
 // `ingestor::ingest(raw, sender, recipient)` creates the pending message record through
-// mail_store (idempotent on Message-ID + recipient, so Postfix redelivering the same mail after
-// a deferral finds the record it already made) and publishes `{"message_id", "email_data"}` —
-// or `{"message_id", "email_ref"}` for a message above `max_inline_bytes`, which is written to
-// the content-addressed spool first — persistently to the durable queue, waiting for the
-// broker's confirm. Only then is the mail safe and the caller may report success.
+// mail_store (idempotent on the message's SHA-256 + recipient, so Postfix redelivering the same
+// mail after a deferral finds the record it already made, while two different mails that share
+// a Message-ID — the sender's to choose — are two records) and publishes `{"message_id",
+// "email_data"}` — or `{"message_id", "email_ref"}` for a message above `max_inline_bytes`, which
+// is written to the content-addressed spool first — persistently to the durable queue, waiting for
+// the broker's confirm. Only then is the mail safe and the caller may report success.
 //   ferry::apps::ingest::ingestor in(cfg);
 //   auto r = in.ingest(raw, "a@b.example", "user@test.example");  // throws on any failure
 //
@@ -30,9 +31,15 @@ struct ingest_result {
   std::string message_id_header;
 };
 
-/// The Message-ID used as idempotency key: the header's value, or — for mail without one — a
-/// stable stand-in derived from the content, `<sha256-hex@ferry-ingest>`.
+/// The Message-ID recorded with the message: the header's value, or — for mail without one — a
+/// stand-in derived from the content, `<sha256-hex@ferry-ingest>`. Not a key: senders choose it.
 [[nodiscard]] std::string message_key(std::string_view raw);
+
+/// What identifies one delivery (with the recipient): the SHA-256 (hex) of the raw message,
+/// without a leading mbox "From " line (pipe(8)'s F flag dates it per attempt). A Postfix retry
+/// hands over the same queue file, so the same bytes; distinct mails differ at least in the
+/// Received header Postfix adds with its queue id.
+[[nodiscard]] std::string delivery_key(std::string_view raw);
 
 /// See the file comment.
 class ingestor {

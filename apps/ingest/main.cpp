@@ -10,10 +10,13 @@
 #include <mutex>
 #include <string>
 
-#include <httplib.h>
-
+#include <ferry/amqp/url.hpp>
 #include <ferry/error.hpp>
 
+#include "common/admin_http_server.hpp"
+#include "common/dependency_checks.hpp"
+#include "common/readiness.hpp"
+#include "common/stop_signals.hpp"
 #include "config.hpp"
 #include "ingest.hpp"
 
@@ -44,55 +47,61 @@ int pipe_mode(const ingest::config& cfg) {
   }
 }
 
-std::string param_or_header(const httplib::Request& req, const char* param, const char* header) {
-  if (req.has_param(param)) return req.get_param_value(param);
-  return req.get_header_value(header);
+std::string param_or_header(const ferry::apps::http_request& req, const char* param,
+                            const char* header) {
+  if (auto v = req.param(param)) return *v;
+  return req.header(header);
 }
 
 int serve_mode(const ingest::config& cfg) {
-  const auto colon = cfg.listen.rfind(':');
-  if (colon == std::string::npos) {
-    std::cerr << "ferry-ingest: --listen needs host:port\n";
-    return 2;
-  }
-  const std::string host = cfg.listen.substr(0, colon);
-  const int port = std::stoi(cfg.listen.substr(colon + 1));
+  namespace apps = ferry::apps;
+  // Before any thread starts, so only the wait below sees them.
+  const sigset_t stop_signals = apps::block_stop_signals();
   std::mutex lock;  // the ingestor is one-per-thread; HTTP requests share it in turn
   std::unique_ptr<ingest::ingestor> in;
-  httplib::Server http;
-  http.set_payload_max_length(1024u * 1024 * 1024);
-  http.Post("/ingest", [&](const httplib::Request& req, httplib::Response& res) {
-    const auto sender = param_or_header(req, "sender", "X-Sender");
-    const auto recipient = param_or_header(req, "recipient", "X-Recipient");
-    if (recipient.empty()) {
-      res.status = 400;
-      res.set_content("{\"error\":\"recipient missing\"}\n", "application/json");
-      return;
-    }
-    std::lock_guard guard(lock);
-    try {
-      if (!in) in = std::make_unique<ingest::ingestor>(cfg);
-      const auto r = in->ingest(req.body, sender, recipient);
-      if (cfg.verbose) std::cerr << "ferry-ingest: " << describe(r) << "\n";
-      res.set_content("{\"message_id\":" + std::to_string(r.message_id) +
-                          ",\"created\":" + (r.created ? "true" : "false") + "}\n",
-                      "application/json");
-    } catch (const std::exception& e) {
-      in.reset();  // reconnect on the next request
-      std::cerr << "ferry-ingest: " << e.what() << "\n";
-      res.status = 503;  // the caller retries, as Postfix does on 75
-      res.set_content("{\"error\":\"temporarily unavailable\"}\n", "application/json");
-    }
+  apps::http_router routes;
+  routes.add("POST", "/ingest",
+             cfg.token.empty() ? apps::route_access::open : apps::route_access::token,
+             cfg.max_message_bytes, [&](const apps::http_request& req) {
+               const auto sender = param_or_header(req, "sender", "X-Sender");
+               const auto recipient = param_or_header(req, "recipient", "X-Recipient");
+               if (recipient.empty()) return apps::json_error(400, "recipient missing");
+               std::lock_guard guard(lock);
+               try {
+                 if (!in) in = std::make_unique<ingest::ingestor>(cfg);
+                 const auto r = in->ingest(req.body, sender, recipient);
+                 if (cfg.verbose) std::cerr << "ferry-ingest: " << describe(r) << "\n";
+                 apps::http_response ok;
+                 ok.body = "{\"message_id\":" + std::to_string(r.message_id) +
+                           ",\"created\":" + (r.created ? "true" : "false") + "}\n";
+                 return ok;
+               } catch (const std::exception& e) {
+                 in.reset();  // reconnect on the next request
+                 std::cerr << "ferry-ingest: " << e.what() << "\n";
+                 // The caller retries, as Postfix does on 75.
+                 return apps::json_error(503, "temporarily unavailable");
+               }
+             });
+  const std::optional<ferry::amqp::url> amqp = ferry::amqp::url::parse(cfg.amqp_url);
+  const std::optional<ferry::sql::database_url> db = cfg.db;
+  routes.add("GET", "/health", apps::route_access::probe, 0,
+             [](const apps::http_request&) { return apps::liveness(); });
+  routes.add("GET", "/ready", apps::route_access::probe, 0, [amqp, db](const apps::http_request&) {
+    return apps::check_readiness({apps::amqp_check(amqp), apps::database_check(db)});
   });
-  static httplib::Server* running = &http;
-  signal(SIGTERM, [](int) { running->stop(); });
-  signal(SIGINT, [](int) { running->stop(); });
-  if (!http.bind_to_port(host, port)) {
-    std::cerr << "ferry-ingest: cannot listen on " << cfg.listen << "\n";
-    return 1;
-  }
-  std::cerr << "ferry-ingest: listening on " << cfg.listen << "\n";
-  http.listen_after_bind();
+  apps::admin_http_options o;
+  o.listen = cfg.listen;
+  o.probe_listen = cfg.probe_listen;
+  o.token = cfg.token;
+  o.realm = "ferry-ingest";
+  o.body_timeout = std::chrono::minutes(5);  // a large mail over a slow link
+  apps::admin_http_server http{std::move(o), std::move(routes)};
+  http.start();
+  std::cerr << "ferry-ingest: listening on " << cfg.listen << " (messages up to "
+            << cfg.max_message_bytes << " bytes)\n";
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  http.stop();
   return 0;
 }
 
@@ -102,5 +111,14 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   auto parsed = ingest::parse_command_line(argc, argv);
   if (parsed.exit_code) return *parsed.exit_code;
-  return parsed.cfg.serve ? serve_mode(parsed.cfg) : pipe_mode(parsed.cfg);
+  if (!parsed.cfg.serve) return pipe_mode(parsed.cfg);
+  try {
+    return serve_mode(parsed.cfg);
+  } catch (const std::invalid_argument& e) {  // a malformed address or URL
+    std::cerr << "ferry-ingest: " << e.what() << "\n";
+    return 2;
+  } catch (const ferry::error& e) {
+    std::cerr << "ferry-ingest: " << e.what() << "\n";
+    return e.code() == ferry::errc::config ? 2 : 1;
+  }
 }

@@ -1,61 +1,61 @@
 #include "admin_http.hpp"
 
-#include <httplib.h>
-
-#include <optional>
+#include <stdexcept>
 
 #include <ferry/error.hpp>
 
-#include "common/http_listener.hpp"
+#include "common/admin_http_server.hpp"
+#include "common/prometheus.hpp"
+#include "common/readiness.hpp"
 #include "policy_server.hpp"
 
 namespace ferry::apps::policy {
 
-struct admin_server::impl {
-  httplib::Server http;
-  std::optional<http_listener> listener;  // after http: stopped before the server goes
-  logger& log;
-  explicit impl(logger& l) : log(l) {}
-};
-
-admin_server::admin_server(const std::string& listen, metrics& stats, health_check health,
+admin_server::admin_server(const std::string& listen, metrics& stats, health_check ready,
                            logger& log)
-    : impl_(std::make_unique<impl>(log)) {
+    : log_(log) {
   const auto where = parse_listen_address(listen);
   if (where.is_unix) throw ferry::error(errc::config, "admin listen address must be host:port");
-  // Two threads are plenty for a scraper and a load balancer's health probe.
-  impl_->http.new_task_queue = [] { return new httplib::ThreadPool(2); };
-  impl_->http.Get("/metrics", [&stats](const httplib::Request&, httplib::Response& res) {
-    res.set_content(stats.render(), "text/plain; version=0.0.4; charset=utf-8");
+  http_router routes;
+  routes.add("GET", "/health", route_access::probe, 0, [](const http_request&) {
+    return http_response{
+        .status = 200, .content_type = "text/plain", .body = "ok\n", .headers = {}};
   });
-  impl_->http.Get("/health", [health](const httplib::Request&, httplib::Response& res) {
-    const auto problem = health ? health() : std::nullopt;
-    if (problem) {
-      res.status = 503;
-      res.set_content(*problem + "\n", "text/plain");
-    } else {
-      res.set_content("ok\n", "text/plain");
-    }
+  routes.add("GET", "/ready", route_access::probe, 0, [ready](const http_request&) {
+    return check_readiness({{"backends", [&ready] {
+                               if (auto problem = ready ? ready() : std::nullopt) {
+                                 throw std::runtime_error(*problem);
+                               }
+                             }}});
   });
-  impl_->listener.emplace(impl_->http, where.host, where.port, "admin endpoint");
+  routes.add("GET", "/metrics", route_access::probe, 0, [&stats](const http_request&) {
+    return http_response{.status = 200,
+                         .content_type = std::string(prometheus_text::content_type),
+                         .body = stats.render(),
+                         .headers = {}};
+  });
+  // Two threads are plenty for a scraper and a load balancer's probes.
+  admin_http_options o;
+  o.probe_listen = where.host + ":" + std::to_string(where.port);
+  o.realm = "ferry-policyd";
+  o.threads = 2;
+  http_ = std::make_unique<admin_http_server>(std::move(o), std::move(routes));
 }
 
-admin_server::~admin_server() {
-  stop();
-}
+admin_server::~admin_server() = default;
 
 void admin_server::start() {
-  impl_->listener->start();
-  impl_->log.info("admin endpoint: http://127.0.0.1:" + std::to_string(port()) +
-                  "/metrics and /health");
+  http_->start();
+  log_.info("admin endpoint: http://127.0.0.1:" + std::to_string(port()) +
+            "/health, /ready and /metrics");
 }
 
 void admin_server::stop() {
-  impl_->listener->stop();
+  http_->stop();
 }
 
 int admin_server::port() const noexcept {
-  return impl_->listener->port();
+  return http_->probe_port();
 }
 
 }  // namespace ferry::apps::policy

@@ -1,10 +1,15 @@
-// admin_http.hpp — the admin HTTP endpoint: GET /metrics (Prometheus text), GET /health.
+// admin_http.hpp — the policy service's probe endpoint: GET /health (liveness), GET /ready
+// (readiness), GET /metrics (Prometheus text).
 //
-// Runs cpp-httplib on its own small thread pool, apart from the policy event loop, so a slow
-// scraper never delays a Postfix answer. /health answers 200 "ok" while `healthy()` is true,
-// else 503 with the reason it returns.
+// Served by the common hardened server (common/admin_http_server.hpp) as a probe listener: no
+// token, nothing but these three routes, no request body (413 before a byte of it is read),
+// one request per connection. It runs on its own small thread pool, apart from the policy
+// event loop, so a slow scraper never delays a Postfix answer. /health answers 200 "ok" while
+// the process serves; /ready answers 200 while `ready()` returns nullopt, else 503 with the
+// reason it returns (which names the backend, never a secret).
 //
-// Thread safety: construct, start and stop from one thread.
+// Thread safety: construct, start and stop from one thread; `ready` is called from the HTTP
+// threads.
 // Errors: the constructor throws ferry::error(errc::io_error) when it cannot bind.
 #pragma once
 
@@ -16,15 +21,19 @@
 #include "log.hpp"
 #include "metrics.hpp"
 
+namespace ferry::apps {
+class admin_http_server;
+}
+
 namespace ferry::apps::policy {
 
 class admin_server {
  public:
-  /// nullopt: healthy; a string: the reason it is not (served with 503).
+  /// nullopt: ready; a string: the reason it is not (served by /ready with 503).
   using health_check = std::function<std::optional<std::string>()>;
 
   /// Binds `listen` ("127.0.0.1:10041"; port 0 picks a free one).
-  admin_server(const std::string& listen, metrics& stats, health_check health, logger& log);
+  admin_server(const std::string& listen, metrics& stats, health_check ready, logger& log);
   ~admin_server();
   admin_server(const admin_server&) = delete;
   admin_server& operator=(const admin_server&) = delete;
@@ -35,8 +44,8 @@ class admin_server {
   [[nodiscard]] int port() const noexcept;
 
  private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
+  std::unique_ptr<admin_http_server> http_;
+  logger& log_;
 };
 
 }  // namespace ferry::apps::policy

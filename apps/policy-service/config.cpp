@@ -106,7 +106,8 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
                  "Policy socket: HOST:PORT, inet:HOST:PORT or unix:/PATH [POLICY_LISTEN]")
       ->capture_default_str();
   app.add_option("--admin-listen", cfg.admin_listen,
-                 "HTTP /metrics and /health: HOST:PORT, or 'off' [POLICY_ADMIN_LISTEN]")
+                 "HTTP probes /health, /ready, /metrics (no token): HOST:PORT, or 'off' "
+                 "[POLICY_ADMIN_LISTEN]")
       ->capture_default_str();
   app.add_option("--redis-url", cfg.redis_url, "Redis cache URL; empty: no cache [REDIS_URL]");
   app.add_option("--cache-ttl", ok_ttl, "Seconds an OK answer stays cached [REDIS_CACHE_TTL]")

@@ -1,33 +1,38 @@
-// admin_http.hpp — the retry worker's admin HTTP API (cpp-httplib): DLQs of Redis and RabbitMQ
-// queues, cache stats and clear, health and metrics. See docs/retry-worker.md for the
-// endpoints and their JSON.
+// admin_http.hpp — the retry worker's admin HTTP API: DLQs of Redis and RabbitMQ queues, cache
+// stats and clear under /admin (bearer token), and the probes /health, /ready, /metrics. See
+// docs/retry-worker.md for the endpoints and their JSON.
 //
-// Every request needs `Authorization: Bearer <token>` (compared in constant time); without it
-// the answer is 401. An address that keeps failing is refused with 429 + Retry-After for a
-// while — even with the right token, so guessing cannot go on at a slower pace — after
-// `auth_failures_per_minute` failures in a sliding minute. Errors are JSON {"error": "..."}:
-// 400 malformed name/id/offset/limit, 404 unknown queue, id or endpoint, 503 when Redis or
-// RabbitMQ cannot be reached, 500 otherwise.
+// Served by the common hardened server (common/admin_http_server.hpp): the token is checked
+// before a body is read; /admin bodies are limited to `max_body` bytes; an address that keeps
+// failing gets 429 on its failing requests only — the valid token is always served. The
+// probes answer without the token on `probe_listen` and, by default, on a loopback `listen`.
+// Errors are JSON {"error": "..."}: 400 malformed name/id/offset/limit, 404 unknown queue, id
+// or endpoint, 503 when Redis or RabbitMQ cannot be reached, 500 otherwise.
 //
 //   admin_server http{{.listen = "127.0.0.1:0", .token = "s3cret"}, deps};
 //   http.start();   // background threads; stop() or the destructor ends them
 //
 // Thread safety: construct, start and stop from one thread; requests are served on a small
-// thread pool.
+// thread pool. admin_routes() builds routes that may be called from any thread.
 // Errors: the constructor throws ferry::error(errc::io_error) when it cannot bind, and
 // std::invalid_argument for an empty token or a bad listen address.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <ferry/amqp/url.hpp>
 #include <ferry/redis/client.hpp>
+#include <ferry/sql/database_url.hpp>
 
+#include "common/admin_http_server.hpp"
 #include "common/dlq_admin.hpp"
-#include "health.hpp"
+#include "common/http_route.hpp"
 #include "metrics.hpp"
 
 namespace ferry::apps::retry {
@@ -40,6 +45,16 @@ struct admin_options {
   std::vector<std::string> cache_namespaces;
   /// Told about 5xx answers (with the reason); must not throw.
   std::function<void(std::string_view)> log;
+  std::string probe_listen;  ///< host:port of the token-free probe listener; "" = none
+  probe_exposure probes = probe_exposure::automatic;  ///< probes on `listen` without token?
+  std::size_t max_body = 4096;  ///< bytes an /admin request body may have (none needs one)
+};
+
+/// What GET /ready checks.
+struct health_targets {
+  redis::client* redis = nullptr;
+  std::optional<amqp::url> amqp;
+  std::optional<sql::database_url> db;
 };
 
 /// What the handlers work on; all must outlive the server.
@@ -50,6 +65,9 @@ struct admin_deps {
   health_targets health;
 };
 
+/// The API's routes, callable without a socket (tests, fuzzing).
+[[nodiscard]] http_router admin_routes(const admin_options& options, const admin_deps& deps);
+
 class admin_server {
  public:
   admin_server(admin_options options, admin_deps deps);
@@ -57,14 +75,15 @@ class admin_server {
   admin_server(const admin_server&) = delete;
   admin_server& operator=(const admin_server&) = delete;
 
-  /// Serves on a background thread; returns once the server accepts connections.
+  /// Serves on background threads; returns once the server accepts connections.
   void start();
   void stop();
   [[nodiscard]] int port() const noexcept;
+  /// The probe listener's port, or -1 without one.
+  [[nodiscard]] int probe_port() const noexcept;
 
  private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
+  std::unique_ptr<admin_http_server> http_;
 };
 
 }  // namespace ferry::apps::retry

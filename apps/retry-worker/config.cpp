@@ -53,6 +53,8 @@ cli_outcome parse_command_line(int argc, const char* const* argv) {
   if (auto v = env("REDIS_URL")) c.redis_url = *v;
   if (auto v = env("ADMIN_TOKEN")) c.admin_token = *v;
   if (auto v = env("ADMIN_LISTEN")) c.admin_listen = *v;
+  if (auto v = env("PROBE_LISTEN")) c.probe_listen = *v;
+  std::string probes = env("ADMIN_PROBES").value_or("auto");
 
   CLI::App app{
       "ferry-retry-worker: promotes due retries of ferry's Redis queues, recovers stale jobs,\n"
@@ -65,8 +67,13 @@ cli_outcome parse_command_line(int argc, const char* const* argv) {
   app.add_option("--amqp-queues", amqp_queues,
                  "RabbitMQ work queues whose <queue>.dlq is served [RABBITMQ_QUEUES]");
   app.add_option("--database-url,--db-url", db_flag,
-                 "database checked by /health [DATABASE_URL, DB_URL or DB_HOST/DB_NAME/...]");
+                 "database checked by /ready [DATABASE_URL, DB_URL or DB_HOST/DB_NAME/...]");
   app.add_option("--listen", c.admin_listen, "admin HTTP address [ADMIN_LISTEN]");
+  app.add_option("--probe-listen", c.probe_listen,
+                 "/health, /ready, /metrics without token on this host:port [PROBE_LISTEN]");
+  app.add_option("--probes", probes,
+                 "probes on --listen without token: auto (on loopback only), open, token "
+                 "[ADMIN_PROBES]");
   app.add_flag(
       "--no-admin", [&c](std::int64_t) { c.admin_enabled = false; },
       "run the scheduler without the admin HTTP API");
@@ -104,6 +111,7 @@ cli_outcome parse_command_line(int argc, const char* const* argv) {
     c.queues = split_list(queues);
     c.amqp_queues = split_list(amqp_queues);
     if (!c.amqp_url) c.amqp_queues.clear();  // no broker, no RabbitMQ DLQs
+    c.probes = parse_probe_exposure(probes, "--probes (ADMIN_PROBES)");
     if (!namespaces.empty()) c.cache_namespaces = split_list(namespaces);
     if (!max_sleep.empty()) {
       c.max_sleep =

@@ -19,6 +19,8 @@
 #include <ferry/queue/options.hpp>
 #include <ferry/sql/database_url.hpp>
 
+#include "common/admin_http_server.hpp"
+
 namespace ferry::apps::retry {
 
 enum class command_kind { serve, dlq_list, dlq_requeue, dlq_purge };
@@ -40,11 +42,15 @@ struct config {
   std::vector<std::string> queues;
   /// RABBITMQ_QUEUES (or RABBITMQ_QUEUE): work queues whose `<queue>.dlq` is served.
   std::vector<std::string> amqp_queues;
-  /// DATABASE_URL / DB_URL / DB_*: only checked by /health.
+  /// DATABASE_URL / DB_URL / DB_*: only checked by /ready.
   std::optional<sql::database_url> db;
   std::string admin_token;                      ///< ADMIN_TOKEN (required by serve)
   std::string admin_listen = "127.0.0.1:8090";  ///< ADMIN_LISTEN
   bool admin_enabled = true;                    ///< --no-admin: scheduler only
+  /// PROBE_LISTEN: host:port serving /health, /ready, /metrics without the token ("" = none).
+  std::string probe_listen;
+  /// ADMIN_PROBES: do the probes on ADMIN_LISTEN need the token? auto = not on loopback.
+  probe_exposure probes = probe_exposure::automatic;
   /// ADMIN_AUTH_FAILURES_PER_MINUTE: failed logins per address before 429.
   int auth_failures_per_minute = 5;
   /// CACHE_NAMESPACES: the key prefixes DELETE /admin/cache/clear may clear.

@@ -84,6 +84,8 @@ int serve(const retry::config& cfg, ferry::redis::client& redis, ferry::apps::dl
     ao.token = cfg.admin_token;
     ao.auth_failures_per_minute = cfg.auth_failures_per_minute;
     ao.cache_namespaces = cfg.cache_namespaces;
+    ao.probe_listen = cfg.probe_listen;
+    ao.probes = cfg.probes;
     ao.log = [](std::string_view what) { log(std::string("admin API: ") + std::string(what)); };
     retry::admin_deps deps{.dlq = &admin,
                            .redis = &redis,
@@ -93,6 +95,10 @@ int serve(const retry::config& cfg, ferry::redis::client& redis, ferry::apps::dl
     http->start();
     log("admin API on http://" + cfg.admin_listen.substr(0, cfg.admin_listen.rfind(':')) + ":" +
         std::to_string(http->port()));
+    if (http->probe_port() > 0) {
+      log("probes on http://" + cfg.probe_listen.substr(0, cfg.probe_listen.rfind(':')) + ":" +
+          std::to_string(http->probe_port()) + " (/health, /ready, /metrics; no token)");
+    }
   }
 
   // With QUEUES unset, serve every queue ever used; new ones are picked up within a minute.

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "ferry/cache/detail/core.hpp"
+#include "ferry/checked_time.hpp"
 
 namespace ferry::cache::detail {
 
@@ -53,7 +54,7 @@ std::optional<envelope> decode_envelope(std::string_view raw) {
   } else {
     long long expiry = 0;
     if (!read_number(raw, expiry)) return std::nullopt;
-    e.expiry = sys_time{std::chrono::milliseconds{expiry}};
+    e.expiry = time_from_unix_ms(std::chrono::milliseconds{expiry}).value;  // clamped, never wraps
   }
   if (e.negative && !raw.empty()) return std::nullopt;
   e.payload = raw;

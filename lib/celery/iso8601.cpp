@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "ferry/checked_time.hpp"
 #include "ferry/error.hpp"
 
 namespace ferry::celery {
@@ -118,8 +119,17 @@ system_clock::time_point parse_iso8601(std::string_view text) {
                            day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return fail("no such date");
   if (h > 23 || mi > 59 || s > 59) return fail("time of day out of range");
-  const auto local = sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} + frac;
-  return time_point_cast<system_clock::duration>(local - offset);
+  // Dates system_clock cannot hold (9999-12-31 is a common "never") are clamped, see
+  // ferry/checked_time.hpp: a far-off `expires` stays in the future, a year-1 `eta` in the past.
+  return time_from_civil({.year = y,
+                          .month = mo,
+                          .day = d,
+                          .hour = h,
+                          .minute = mi,
+                          .second = s,
+                          .subsecond = frac,
+                          .utc_offset = offset})
+      .value;
 }
 
 }  // namespace ferry::celery

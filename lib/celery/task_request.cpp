@@ -6,12 +6,12 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <random>
 #include <stdexcept>
 
 #include "ferry/celery/iso8601.hpp"
 #include "ferry/celery/python_repr.hpp"
 #include "ferry/error.hpp"
+#include "ferry/random.hpp"
 
 namespace ferry::celery {
 namespace {
@@ -113,7 +113,12 @@ void read_timelimit(const json& obj, const char* where, task_request& r) {
     if (!(*v)[i].is_number()) {
       bad(std::string(where) + " 'timelimit' entries must be numbers or null");
     }
-    return task_request::seconds_d{(*v)[i].get<double>()};
+    // A JSON number may be 1e400 (read as infinity): converting that to an integer duration
+    // later is undefined, so a limit beyond ~31 years is clamped to it (no limit, in effect).
+    const double s = (*v)[i].get<double>();
+    if (std::isnan(s)) bad(std::string(where) + " 'timelimit' entries must be numbers or null");
+    constexpr double max_limit_s = 1e9;
+    return task_request::seconds_d{std::clamp(s, -max_limit_s, max_limit_s)};
   };
   r.time_limit = item(0);
   r.soft_time_limit = item(1);
@@ -289,8 +294,11 @@ task_message build_message(const task_request& r, const build_options& options) 
   if (r.expires) {
     // send_task: expiration = seconds until expires (0 when past), kombu: str(int(s * 1000)).
     const auto now = options.now.value_or(system_clock::now());
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*r.expires - now);
-    p.expiration = std::to_string(std::max<std::int64_t>(0, ms.count()));
+    // Compared before subtracting: a caller's time_point::min() must not overflow.
+    const auto ms = *r.expires <= now
+                        ? std::chrono::milliseconds{0}
+                        : std::chrono::duration_cast<std::chrono::milliseconds>(*r.expires - now);
+    p.expiration = std::to_string(ms.count());
   }
   m.body = python_json_dumps(make_body(r));
   return m;
@@ -330,13 +338,9 @@ task_request parse_message(const task_message& m, const parse_options& options) 
 }
 
 std::string new_task_id() {
-  thread_local std::mt19937_64 engine{[] {
-    std::random_device rd;
-    std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
-    return std::mt19937_64(seq);
-  }()};
-  std::uint64_t hi = engine();
-  std::uint64_t lo = engine();
+  // OS randomness, not a seeded engine: forked workers must never send the same id.
+  std::uint64_t hi = random_u64();
+  std::uint64_t lo = random_u64();
   hi = (hi & ~0xF000ull) | 0x4000ull;                  // version 4
   lo = (lo & ~(0xC000ull << 48)) | (0x8000ull << 48);  // RFC 4122 variant
   char buf[37];

@@ -7,13 +7,13 @@
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <set>
 #include <stdexcept>
 
 #include "ferry/celery/json.hpp"
 #include "ferry/celery/task_request.hpp"
 #include "ferry/error.hpp"
+#include "ferry/random.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/pipeline.hpp"
 #include "ferry/redis/script.hpp"
@@ -75,14 +75,6 @@ std::string unix_seconds_now() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6f", std::chrono::duration<double>(now).count());
-  return buf;
-}
-
-std::string random_hex_token() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
   return buf;
 }
 
@@ -485,7 +477,7 @@ bool redis_broker::restore(std::string_view delivery_tag) {
 }
 
 std::size_t redis_broker::restore_visible() {
-  std::string token = random_hex_token();
+  std::string token = random_hex128();
   auto mutex_key = key(options_.unacked_mutex_key);
   auto got = client_->command(
       {"SET", mutex_key, token, "NX", "PX", std::to_string(options_.unacked_mutex_expire.count())});

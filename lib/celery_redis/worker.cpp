@@ -619,6 +619,9 @@ void worker::run() {
 
   // The acks to send next; swapped with `early_acks`, so both keep their capacity.
   std::vector<std::string> acks;
+  // A broker failure the worker cannot ride out: after the graceful stop below, run() throws it
+  // so the caller can tell a fatal stop from stop() (an app exits non-zero, a supervisor sees).
+  std::optional<error> fatal;
   while (!stop_.load()) {
     acks.clear();  // sent, or (a failed fetch) left to the broker's redelivery
     try {
@@ -691,6 +694,7 @@ void worker::run() {
     } catch (const error& e) {
       if (!e.is_transient()) {
         s.log(log_level::error, std::string("worker stopping: ") + e.what());
+        fatal = e;
         stop_.store(true);
         break;
       }
@@ -730,6 +734,7 @@ void worker::run() {
     s.log(log_level::error, std::string("sending the last acks failed: ") + e.what());
   }
   s.log(log_level::info, "worker " + opt.hostname + " stopped");
+  if (fatal) throw *fatal;
 }
 
 }  // namespace ferry::celery

@@ -4,6 +4,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "ferry/checked_time.hpp"
 #include "ferry/error.hpp"
 #include "ferry/mail/safe_filename.hpp"
 #include "mail/charset.hpp"
@@ -259,8 +260,14 @@ class walker {
     append_addresses(g_mime_message_get_cc(msg), out_.cc, 0);
     auto* obj = GMIME_OBJECT(msg);
     if (GDateTime* date = g_mime_message_get_date(msg); date != nullptr) {
-      out_.date =
-          std::chrono::system_clock::time_point(std::chrono::seconds(g_date_time_to_unix(date)));
+      // Outside 1824-2116 (ferry/checked_time.hpp) a Date is rejected rather than clamped:
+      // a stored date the sender never wrote would mislead more than none.
+      if (const auto t = time_from_unix(std::chrono::seconds(g_date_time_to_unix(date)));
+          t.clamped()) {
+        out_.warnings.push_back("Date header out of range (before 1824 or after 2116): ignored");
+      } else {
+        out_.date = t.value;
+      }
     } else if (g_mime_object_get_header(obj, "Date") != nullptr) {
       out_.warnings.push_back("unparseable Date header");
     }

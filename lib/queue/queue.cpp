@@ -11,7 +11,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "ferry/checked_time.hpp"
 #include "ferry/error.hpp"
+#include "ferry/random.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/keys.hpp"
 #include "ferry/redis/pipeline.hpp"
@@ -23,31 +25,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::mt19937_64& thread_rng() {
-  thread_local std::mt19937_64 rng{[] {
-    std::random_device rd;
-    std::seed_seq seq{
-        rd(),
-        rd(),
-        rd(),
-        rd(),
-        static_cast<unsigned>(::getpid()),
-        static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id()))};
-    return std::mt19937_64{seq};
-  }()};
-  return rng;
-}
-
-std::string hex128() {
-  auto& rng = thread_rng();
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
-  return std::string(buf, 32);
-}
-
+// Read back from Redis, where anyone with access may have written any number: clamped.
 clock::time_point from_ms(long long ms) {
-  return clock::time_point{milliseconds{ms}};
+  return time_from_unix_ms(milliseconds{ms}).value;
 }
 
 long long to_ms(clock::time_point t) {
@@ -101,7 +81,7 @@ struct due_hint {
 }  // namespace
 
 std::string make_job_id() {
-  return hex128();
+  return random_hex128();
 }
 
 struct queue::impl {
@@ -150,7 +130,7 @@ struct queue::impl {
 
   // One reserve attempt; on no job, fills `hint` (when given).
   std::optional<job> attempt(redis::connection& c, milliseconds lease, due_hint* hint = nullptr) {
-    const std::string token = hex128();
+    const std::string token = random_hex128();
     const std::string lease_text = std::to_string(lease.count());
     const std::array<std::string_view, 4> args{token, lease_text, opts.worker_id, batch_text};
     auto r = run(c, detail::reserve_script(), args);
@@ -166,7 +146,7 @@ struct queue::impl {
   // `max`. When nothing was leased, fills `hint` (when given) like attempt().
   batch_result ack_reserve(redis::connection* c, std::span<const job> done, std::size_t max,
                            milliseconds lease, due_hint* hint = nullptr) {
-    const std::string prefix = hex128();
+    const std::string prefix = random_hex128();
     const std::string lease_text = std::to_string(lease.count());
     const std::string max_text = std::to_string(max);
     const std::string nacks = std::to_string(done.size());

@@ -1,9 +1,8 @@
 #include "ratelimit/redis_scripts.hpp"
 
-#include <cstdio>
-#include <random>
 #include <string_view>
-#include <thread>
+
+#include "ferry/random.hpp"
 
 namespace ferry::ratelimit::detail {
 namespace {
@@ -248,17 +247,7 @@ std::string_view algo_tag(algorithm a) {
 }
 
 std::string nonce() {
-  thread_local std::mt19937_64 rng{[] {
-    std::random_device rd;
-    std::seed_seq seq{
-        rd(), rd(), rd(), rd(),
-        static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id()))};
-    return std::mt19937_64{seq};
-  }()};
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
-  return std::string(buf, 32);
+  return random_hex128();
 }
 
 }  // namespace ferry::ratelimit::detail

@@ -130,6 +130,26 @@ TEST_CASE("Python sends, a ferry worker runs", "[celery][redis][python]") {
   CHECK(app.send_task("tasks.add", {20, 22}, {}, {.queue = queue}).get(30s) == 42);
 }
 
+TEST_CASE("expires 9999-12-31 never expires and eta 9999-12-31 is held, not run",
+          "[celery][redis]") {
+  ferry::test::redis_server srv;
+  const auto url = srv.url();
+  const auto queue = ferry::test::unique_name("q");
+  ferry_worker fw{url, fc::worker_options{.queues = {queue}}};
+  auto app = make_client(url);
+  // Python code writes year 9999 for "never"; it used to wrap to 1816 (UBSan: overflow).
+  const auto send = [&](const char* field) {
+    const fc::task_request r{.task = "tasks.add", .id = fc::new_task_id(), .args = {2, 3}};
+    auto m = fc::build_message(r);
+    m.headers[field] = "9999-12-31T23:59:59+00:00";
+    fw.broker().push_raw(queue, fc::to_kombu_redis_json(m, "", queue));
+    return app.result(r.id);
+  };
+  auto held = send("eta");
+  CHECK(send("expires").get(30s) == 5);  // run, not REVOKED as expired
+  CHECK(held.state() == "PENDING");      // the later task ran first: this one is held
+}
+
 TEST_CASE("malformed envelopes go to the dead-letter list; the worker keeps running",
           "[celery][redis]") {
   ferry::test::redis_server srv;
@@ -366,6 +386,26 @@ TEST_CASE("ferry-celery-worker runs the email tasks", "[celery][redis][app]") {
     auto r = app.send_task("tasks.parse_message", {42}, {}, {.queue = queue});
     CHECK(expect_failure(r, 30s, "no failure").exception()->type == "std::invalid_argument");
   }
+}
+
+TEST_CASE("ferry-celery-worker exits non-zero when the broker refuses its password",
+          "[celery][redis][app]") {
+  if (std::string(FERRY_CELERY_WORKER_BIN).empty()) {
+    WARN("ferry-celery-worker not built (FERRY_BUILD_APPS=OFF): skipped");
+    return;
+  }
+  ferry::test::redis_server srv({.args = {"--requirepass", "right-password"}});
+  ferry::test::temp_dir dir("ferry-celery-auth");
+  const auto url = "redis://:wrong-password@127.0.0.1:" + std::to_string(srv.port()) + "/0";
+  ferry::test::spawn_options so;
+  so.env = {{"CELERY_BROKER_URL", url}, {"CELERY_RESULT_BACKEND", url}};
+  so.log_file = dir.path() + "/worker.log";
+  ferry::test::child_process w({FERRY_CELERY_WORKER_BIN, "-Q", ferry::test::unique_name("q")}, so);
+  REQUIRE(w.wait_for_exit(30s));
+  INFO(slurp(so.log_file));
+  REQUIRE(w.exit_code());
+  // docs/celery.md: transient 75, other 1; never 0, which tells a supervisor all is well.
+  CHECK(*w.exit_code() == 1);
 }
 
 TEST_CASE("ferry worker consumes kombu's priority lists in order (0 first) and FIFO within",

@@ -39,7 +39,7 @@ ferry::amqp::message body_only(std::string body) {
 
 }  // namespace
 
-TEST_CASE("ingest records once per Message-ID and recipient, and the worker processes it",
+TEST_CASE("ingest records a redelivered mail once, and the worker processes it",
           "[email][ingest][worker]") {
   deployment d;
   const auto raw = sample_mail("idem-1@b.example", "attachment bytes");
@@ -77,6 +77,52 @@ TEST_CASE("ingest records once per Message-ID and recipient, and the worker proc
   REQUIRE(rec->attachments[0].storage_path);
   CHECK(slurp(*rec->attachments[0].storage_path) == "attachment bytes");
   CHECK(rec->attachments[0].storage_path->rfind(d.attachments, 0) == 0);
+}
+
+TEST_CASE("a reused Message-ID cannot suppress another mail; retries are still recorded once",
+          "[email][ingest][worker]") {
+  deployment d;
+  // Same Message-ID, same recipient, different mails: the second used to get "already
+  // recorded" and vanish (the sender chooses the Message-ID).
+  const auto mine = sample_mail("reused@b.example", "the real mail", "invoice");
+  const auto theirs = sample_mail("reused@b.example", "a forgery", "hello");
+  REQUIRE(d.ingest(mine, "user@test.example").exit_code == 0);
+  REQUIRE(d.ingest(theirs, "user@test.example").exit_code == 0);
+  // Postfix retrying each: the same queue file, the same bytes (with pipe's F flag, a "From "
+  // line dated per attempt).
+  REQUIRE(d.ingest(mine, "user@test.example").exit_code == 0);
+  REQUIRE(
+      d.ingest("From sender@b.example  Sat Dec  5 01:02:03 2026\n" + theirs, "user@test.example")
+          .exit_code == 0);
+  CHECK(d.count("SELECT COUNT(*) FROM messages") == 2);
+  CHECK(d.count("SELECT COUNT(*) FROM messages WHERE message_id_header = '<reused@b.example>'") ==
+        2);
+
+  auto worker = d.start_worker("worker.log");
+  REQUIRE(d.wait_processed(2, 30s));
+  REQUIRE(ferry::test::wait_until([&] { return ready_messages(d, d.queue) == 0; }, 10s));
+  worker.terminate();
+  INFO(d.log("worker.log"));
+  CHECK(d.count("SELECT COUNT(*) FROM messages WHERE subject = 'invoice'") == 1);
+  CHECK(d.count("SELECT COUNT(*) FROM messages WHERE subject = 'hello'") == 1);
+  CHECK(contains(d.log("worker.log"), "stopped: processed 2, already processed 2"));
+}
+TEST_CASE("a record made before delivery keys is found again by its redelivery",
+          "[email][ingest]") {
+  deployment d;
+  const auto raw = sample_mail("legacy@b.example", "bytes");
+  REQUIRE(d.ingest(raw, "user@test.example").exit_code == 0);
+  {
+    // As an older ferry-ingest left it: the upgrade keeps such rows, with no key.
+    ferry::sql::session db(d.url());
+    db.exec("UPDATE messages SET delivery_key = NULL");
+  }
+  // Postfix retrying it after the upgrade (within its queue lifetime).
+  const auto again = d.ingest(raw, "user@test.example", {});
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK(d.count("SELECT COUNT(*) FROM messages") == 1);
+  CHECK(d.count("SELECT COUNT(*) FROM messages WHERE delivery_key IS NULL") == 0);
 }
 
 TEST_CASE("ingest exits 75 when the broker is down and a later retry succeeds", "[email][ingest]") {
@@ -147,8 +193,9 @@ TEST_CASE("the worker dead-letters bad JSON and unparseable mail and marks the r
   deployment d;
   ferry::sql::session db(d.url());
   ferry::apps::mail_store store(db);
-  const auto rec = store.create_message(
-      {.message_id_header = "<junk@b.example>", .recipient = "user@test.example"});
+  const auto rec = store.create_message({.message_id_header = "<junk@b.example>",
+                                         .delivery_key = "key-junk@b.example",
+                                         .recipient = "user@test.example"});
   {
     ferry::amqp::publisher pub = queue_publisher(d);
     pub.publish("", d.queue, body_only("{not json"));
@@ -237,6 +284,7 @@ TEST_CASE("1000 messages through 3 workers, one SIGKILLed and restarted 10 times
                       "content " + std::to_string(i % 10), "bulk " + std::to_string(i));
       const auto rec =
           store.create_message({.message_id_header = "<bulk-" + std::to_string(i) + "@b.example>",
+                                .delivery_key = "key-bulk-" + std::to_string(i) + "@b.example>",
                                 .recipient = "user@test.example",
                                 .raw_size = static_cast<std::int64_t>(raw.size())});
       pub.publish_async(

@@ -448,7 +448,7 @@ ferry::test::child_process start_policyd(int port, const ferry::test::temp_dir& 
   ferry::test::spawn_options spawn;
   spawn.log_file = dir.path() + "/policyd.log";
   spawn.env = std::move(env);
-  spawn.env["DB_URL"] = "memory:known@test.example";
+  spawn.env["DATABASE_URL"] = "memory:known@test.example";
   spawn.env["POLICY_LISTEN"] = "127.0.0.1:" + std::to_string(port);
   args.insert(args.begin(), {FERRY_POLICYD_PATH, "--admin-listen", "off"});
   if (max_open_files) {

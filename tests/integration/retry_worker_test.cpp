@@ -1,7 +1,7 @@
 // ferry-retry-worker's admin API over real HTTP (httplib::Client against the in-process server
 // on a free port) and its `dlq` CLI (the real binary): auth and rate limiting, every endpoint,
 // malformed input → 4xx JSON, Redis and RabbitMQ DLQ round trips, cache clear of one
-// namespace, /health with a dead Redis, /metrics format.
+// namespace, /ready with a dead Redis, /metrics format.
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
@@ -80,12 +80,13 @@ struct admin_fixture {
                          std::vector<std::string> namespaces = {"ns-unused:"})
       : dlq(redis, std::move(o)) {
     if (!health.redis) health.redis = &redis;
+    retry::admin_options ao;
+    ao.listen = "127.0.0.1:0";
+    ao.token = token;
+    ao.auth_failures_per_minute = 5;
+    ao.cache_namespaces = std::move(namespaces);
     server = std::make_unique<retry::admin_server>(
-        retry::admin_options{.listen = "127.0.0.1:0",
-                             .token = token,
-                             .auth_failures_per_minute = 5,
-                             .cache_namespaces = std::move(namespaces),
-                             .log = {}},
+        std::move(ao),
         retry::admin_deps{.dlq = &dlq, .redis = &redis, .metrics = &metrics, .health = health});
     server->start();
     http = std::make_unique<httplib::Client>("127.0.0.1", server->port());
@@ -111,7 +112,8 @@ std::string error_of(const httplib::Result& r) {
 
 }  // namespace
 
-TEST_CASE("every endpoint needs the bearer token; repeated failures get 429", "[retry]") {
+TEST_CASE("every /admin endpoint needs the bearer token; failing requests then get 429",
+          "[retry]") {
   admin_fixture f{shared_client()};
   httplib::Client anon{"127.0.0.1", f.server->port()};
   const std::vector<std::pair<std::string, std::string>> endpoints = {
@@ -133,27 +135,31 @@ TEST_CASE("every endpoint needs the bearer token; repeated failures get 429", "[
     CHECK(r->get_header_value("WWW-Authenticate").find("Bearer") == 0);
     CHECK_FALSE(error_of(r).empty());
   }
-  // ...the next is 429 with Retry-After, and so is a correct token from that address.
-  auto r = anon.Get("/health");
+  // ...the next failing one is 429 with Retry-After...
+  auto r = anon.Get("/admin/cache/stats");
   REQUIRE(r);
   CHECK(r->status == 429);
   const auto retry_after = std::stoi(r->get_header_value("Retry-After"));
   CHECK(retry_after >= 1);
   CHECK(retry_after <= 60);
   CHECK(error_of(r).find("too many") != std::string::npos);
-  auto good = f.http->Get("/metrics");
-  REQUIRE(good);
-  CHECK(good->status == 429);
-
-  // A fresh server (fresh limiter): the right token works on every endpoint family.
-  admin_fixture g{shared_client()};
+  // ...but the correct token from the same address is served, and the probes of a loopback
+  // listener need no token at all.
   for (const char* path : {"/admin/dlq/stats", "/admin/cache/stats", "/health", "/metrics"}) {
-    auto ok = g.http->Get(path);
+    INFO(path);
+    auto ok = f.http->Get(path);
     REQUIRE(ok);
     CHECK(ok->status == 200);
+    auto probe = anon.Get(path);
+    REQUIRE(probe);
+    CHECK(probe->status == (std::string(path).rfind("/admin", 0) == 0 ? 429 : 200));
   }
+
+  // Tokens are only ever taken as "Bearer <token>".
+  admin_fixture g{shared_client()};
   httplib::Client anon_g{"127.0.0.1", g.server->port()};
-  auto wrong_scheme = anon_g.Get("/metrics", httplib::Headers{{"Authorization", "Basic " + token}});
+  auto wrong_scheme =
+      anon_g.Get("/admin/dlq/stats", httplib::Headers{{"Authorization", "Basic " + token}});
   REQUIRE(wrong_scheme);
   CHECK(wrong_scheme->status == 401);
 }
@@ -265,8 +271,9 @@ TEST_CASE("malformed queue names, ids, offsets, limits and paths get 4xx with a 
       {"DELETE", "/admin/cache/clear", 400, "namespace"},
       {"DELETE", "/admin/cache/clear?namespace=*", 400, "unknown namespace"},
       {"GET", "/admin/nothing", 404, "no such endpoint"},
-      {"GET", "/admin/dlq/" + q + "/requeue-all", 404, "no such endpoint"},
-      {"PUT", "/admin/dlq/stats", 404, "no such endpoint"},
+      {"GET", "/admin/dlq/" + q + "/requeue-all", 405, "method not allowed"},
+      {"PUT", "/admin/dlq/stats", 405, "method not allowed"},
+      {"PATCH", "/admin/nothing", 404, "no such endpoint"},
   };
   for (const auto& c : cases) {
     INFO(c.method << " " << c.path);
@@ -310,7 +317,7 @@ TEST_CASE("cache clear deletes one namespace only; cache stats shows Redis", "[r
   CHECK(body["namespaces"].size() == 2);
 }
 
-TEST_CASE("/health reports Redis, RabbitMQ and the database; a dead Redis is 503", "[retry]") {
+TEST_CASE("/ready reports Redis, RabbitMQ and the database; a dead Redis is 503", "[retry]") {
   ferry::test::redis_server own;
   ferry::redis::client redis{own.url()};
   ferry::test::temp_dir dir;
@@ -319,24 +326,28 @@ TEST_CASE("/health reports Redis, RabbitMQ and the database; a dead Redis is 503
   h.db = ferry::sql::database_url::parse("sqlite://" + dir.path() + "/health.db");
   admin_fixture f{redis, {}, h};
 
-  auto r = f.http->Get("/health");
+  auto r = f.http->Get("/ready");
   REQUIRE(r);
   CHECK(r->status == 200);
   auto body = json::parse(r->body);
-  CHECK(body["status"] == "ok");
+  CHECK(body["status"] == "ready");
   CHECK(body["checks"]["redis"]["status"] == "ok");
   CHECK(body["checks"]["database"]["status"] == "ok");
   CHECK(body["checks"]["rabbitmq"]["status"] == "not_configured");
 
   own.kill();
-  r = f.http->Get("/health");
+  r = f.http->Get("/ready");
   REQUIRE(r);
   CHECK(r->status == 503);
   body = json::parse(r->body);
-  CHECK(body["status"] == "unhealthy");
+  CHECK(body["status"] == "not_ready");
   CHECK(body["checks"]["redis"]["status"] == "down");
   CHECK_FALSE(body["checks"]["redis"]["error"].get<std::string>().empty());
   CHECK(body["checks"]["database"]["status"] == "ok");
+  // Liveness does not depend on Redis: restarting the worker would not bring Redis back.
+  r = f.http->Get("/health");
+  REQUIRE(r);
+  CHECK(r->status == 200);
 
   // /metrics still answers and says the figures are missing.
   r = f.http->Get("/metrics");

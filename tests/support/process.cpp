@@ -41,7 +41,8 @@ struct exec_image {
   std::vector<char*> argv;
   std::vector<char*> envp;
 
-  exec_image(const std::vector<std::string>& command, const std::map<std::string, std::string>& extra)
+  exec_image(const std::vector<std::string>& command,
+             const std::map<std::string, std::string>& extra)
       : args(command) {
     for (char** e = environ; *e != nullptr; ++e) {
       const std::string entry(*e);
@@ -169,13 +170,14 @@ child_process::~child_process() {
 }
 
 child_process::child_process(child_process&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), reaped_(other.reaped_) {}
+    : pid_(std::exchange(other.pid_, -1)), reaped_(other.reaped_), exit_code_(other.exit_code_) {}
 
 child_process& child_process::operator=(child_process&& other) noexcept {
   if (this != &other) {
     if (pid_ > 0) terminate(std::chrono::seconds(5));
     pid_ = std::exchange(other.pid_, -1);
     reaped_ = other.reaped_;
+    exit_code_ = other.exit_code_;
   }
   return *this;
 }
@@ -186,6 +188,7 @@ bool child_process::running() {
   const pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == pid_ || (r < 0 && errno == ECHILD)) {
     reaped_ = true;
+    if (r == pid_) exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return false;
   }
   return true;

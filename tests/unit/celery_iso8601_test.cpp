@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "ferry/celery/iso8601.hpp"
+#include "ferry/checked_time.hpp"
 #include "ferry/error.hpp"
 
 using namespace std::chrono;
@@ -67,4 +68,19 @@ TEST_CASE("parse_iso8601 rejects malformed text with decode_error", "[celery][is
       CHECK_THAT(e.what(), Catch::Contains("invalid ISO-8601"));
     }
   }
+}
+
+TEST_CASE("dates outside what system_clock holds are clamped, not wrapped", "[celery][iso8601]") {
+  // 9999-12-31 is what Python code writes for "never"; it used to come back as 1816.
+  const auto far = parse_iso8601("9999-12-31T23:59:59+00:00");
+  CHECK(far == system_clock::time_point{ferry::latest_decoded_time});
+  CHECK(far > system_clock::now());
+  CHECK(format_isoformat(far) == "2116-01-01T00:00:00+00:00");
+  CHECK(parse_iso8601("9999-12-31T23:59:59.999999-23:59") == far);
+  const auto first = parse_iso8601("0001-01-01T00:00:00Z");
+  CHECK(first == system_clock::time_point{ferry::earliest_decoded_time});
+  CHECK(first < system_clock::now());
+  // Malformed stays an error.
+  CHECK_THROWS_AS(parse_iso8601("9999-02-30T00:00:00Z"), ferry::error);
+  CHECK_THROWS_AS(parse_iso8601("0000-00-00T00:00:00Z"), ferry::error);
 }

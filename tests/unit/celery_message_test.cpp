@@ -453,3 +453,44 @@ TEST_CASE("truncated and corrupted envelopes never crash the decoder", "[celery]
   }
   SUCCEED();
 }
+
+TEST_CASE("far-off eta and expires are clamped: 9999 never expires and is not due now",
+          "[celery][message]") {
+  const auto now = std::chrono::system_clock::now();
+  task_message v2;
+  v2.headers = {{"task", "tasks.add"},
+                {"id", "far"},
+                {"eta", "9999-12-31T23:59:59+00:00"},
+                {"expires", "9999-12-31T23:59:59+00:00"}};
+  v2.body = R"([[1, 2], {}, {}])";
+  const auto far = parse_message(v2);
+  REQUIRE(far.expires);
+  REQUIRE(far.eta);
+  CHECK(*far.expires > now);  // the worker revokes a task once expires <= now
+  CHECK(*far.eta > now);      // held, not run now
+  // Re-sent (a retry) it keeps meaning "never": a TTL of decades (to 2116), not 0.
+  CHECK(std::stoll(*build_message(far, {.now = now}).properties.expiration) >
+        80LL * 365 * 24 * 3600 * 1000);
+
+  task_message v1;
+  v1.body = R"({"task": "tasks.add", "id": "old", "args": [], "kwargs": {},
+    "eta": "0001-01-01T00:00:00", "expires": "0001-01-01T00:00:00+00:00"})";
+  const auto old = parse_message(v1);
+  CHECK(*old.eta <= now);      // due: runs now
+  CHECK(*old.expires <= now);  // already expired
+  CHECK(build_message(old, {.now = now}).properties.expiration == "0");
+}
+
+TEST_CASE("huge time limits are clamped so they convert to milliseconds safely",
+          "[celery][message]") {
+  task_message m;
+  m.headers = {{"task", "tasks.add"}, {"id", "tl"}, {"timelimit", json::array({1e300, -1e300})}};
+  m.body = R"([[], {}, {}])";
+  const auto r = parse_message(m);
+  REQUIRE(r.time_limit);
+  CHECK(r.time_limit->count() == 1e9);
+  CHECK(r.soft_time_limit->count() == -1e9);
+  // What the worker does with them: no float-to-integer overflow.
+  CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(*r.time_limit).count() ==
+        1'000'000'000'000);
+}

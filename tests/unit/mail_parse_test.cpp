@@ -146,3 +146,27 @@ TEST_CASE("parse_message is safe to call from several threads at once", "[mail][
   for (auto& th : threads) th.join();
   CHECK(ok == std::vector<int>(4, 25));
 }
+
+TEST_CASE("a Date outside 1824-2116 is ignored with a warning, never wrapped", "[mail][parse]") {
+  const auto with_date = [](const std::string& date) {
+    return parse_message("From: a@example.org\r\nTo: b@example.org\r\nDate: " + date +
+                         "\r\nSubject: s\r\n\r\nbody\r\n");
+  };
+  for (const auto* date : {"Fri, 31 Dec 9999 23:59:59 +0000", "Sat, 1 Jan 2200 00:00:00 +0000"}) {
+    INFO(date);
+    const auto m = with_date(date);
+    CHECK_FALSE(m.date.has_value());  // 9999 used to be stored as 1816
+    REQUIRE(m.warnings.size() == 1);
+    CHECK(contains(m.warnings[0], "Date header out of range"));
+  }
+  // GMime reads year 1 as 2001 (a short year, as RFC 5322's obsolete syntax has it).
+  const auto first = with_date("Mon, 1 Jan 0001 00:00:00 +0000");
+  REQUIRE(first.date);
+  CHECK(std::chrono::duration_cast<std::chrono::seconds>(first.date->time_since_epoch()).count() ==
+        978307200);
+  const auto ok = with_date("Thu, 31 Dec 2099 23:59:59 +0000");
+  REQUIRE(ok.date);
+  CHECK(ok.warnings.empty());
+  CHECK(std::chrono::duration_cast<std::chrono::seconds>(ok.date->time_since_epoch()).count() ==
+        4102444799);
+}

@@ -102,27 +102,35 @@ TEST_CASE_METHOD(store_fixture, "set_customer_tier returns the addresses to inva
   CHECK_THROWS_AS(store.set_customer_tier(std::string("acme"), ""), std::invalid_argument);
 }
 
-TEST_CASE_METHOD(store_fixture, "create_message is idempotent on (Message-ID, recipient)",
+TEST_CASE_METHOD(store_fixture, "create_message is idempotent on (delivery key, recipient)",
                  "[mail_store]") {
   const ferry::apps::new_message m{.message_id_header = "<1@mx>",
+                                   .delivery_key = "key-1@mx",
                                    .recipient = "User@Example.org",
                                    .sender = "s@x.test",
                                    .raw_size = 42,
                                    .raw_ref = "/spool/1.eml"};
+  const auto changed = [&](auto change) {
+    auto v = m;
+    change(v);
+    return store.create_message(v);
+  };
+  const auto rows = [&] { return db.query_value<std::int64_t>("SELECT count(*) FROM messages"); };
   const auto first = store.create_message(m);
   CHECK(first.created);
-  auto again = m;
-  again.recipient = " user@example.org";
-  const auto second = store.create_message(again);
+  const auto second = changed([](auto& v) { v.recipient = " user@example.org"; });
   CHECK_FALSE(second.created);
   CHECK(second.id == first.id);
-
-  auto other = m;
-  other.recipient = "other@example.org";
-  const auto third = store.create_message(other);
+  const auto third = changed([](auto& v) { v.recipient = "other@example.org"; });
   CHECK(third.created);
   CHECK(third.id != first.id);
-  CHECK(db.query_value<std::int64_t>("SELECT count(*) FROM messages") == 2);
+  CHECK(rows() == 2);
+  // The Message-ID is the sender's to choose: a different mail reusing it is a new record.
+  const auto fourth = changed([](auto& v) { v.delivery_key = "key-other-mail"; });
+  CHECK(fourth.created);
+  CHECK(fourth.id != first.id);
+  CHECK(rows() == 3);
+  CHECK_THROWS_AS(changed([](auto& v) { v.delivery_key.clear(); }), std::invalid_argument);
 
   auto rec = store.get_message(first.id);
   REQUIRE(rec);
@@ -146,6 +154,7 @@ TEST_CASE_METHOD(store_fixture, "mark_processed stores fields and attachments on
                  "[mail_store]") {
   const auto id = store
                       .create_message({.message_id_header = "<2@mx>",
+                                       .delivery_key = "key-2@mx",
                                        .recipient = "a@b.test",
                                        .raw = std::string("Subject: hi\r\n\r\nbody")})
                       .id;
@@ -182,7 +191,11 @@ TEST_CASE_METHOD(store_fixture, "mark_processed stores fields and attachments on
 
 TEST_CASE_METHOD(store_fixture, "mark_processed writes nothing when it fails half-way",
                  "[mail_store]") {
-  const auto id = store.create_message({.message_id_header = "<3@mx>", .recipient = "a@b.test"}).id;
+  const auto id =
+      store
+          .create_message(
+              {.message_id_header = "<3@mx>", .delivery_key = "key-3@mx", .recipient = "a@b.test"})
+          .id;
   // The second attachment violates CHECK (size >= 0) after the message row was updated and
   // the first attachment inserted.
   try {
@@ -209,10 +222,16 @@ TEST_CASE_METHOD(store_fixture, "mark_processed writes nothing when it fails hal
 TEST_CASE_METHOD(store_fixture, "mark_failed keeps the message for the retry worker",
                  "[mail_store]") {
   const auto old_id =
-      store.create_message({.message_id_header = "<4@mx>", .recipient = "a@b.test"}).id;
+      store
+          .create_message(
+              {.message_id_header = "<4@mx>", .delivery_key = "key-4@mx", .recipient = "a@b.test"})
+          .id;
   now += 10min;
   const auto new_id =
-      store.create_message({.message_id_header = "<5@mx>", .recipient = "a@b.test"}).id;
+      store
+          .create_message(
+              {.message_id_header = "<5@mx>", .delivery_key = "key-5@mx", .recipient = "a@b.test"})
+          .id;
   CHECK(store.mark_failed(old_id, "parse error: truncated MIME"));
   auto rec = store.get_message(old_id);
   CHECK(rec->status == ferry::apps::message_status::failed);
@@ -232,18 +251,20 @@ TEST_CASE_METHOD(store_fixture, "mark_failed keeps the message for the retry wor
 
 TEST_CASE_METHOD(store_fixture, "delete_messages_older_than returns the files to remove",
                  "[mail_store]") {
-  const auto a =
-      store
-          .create_message(
-              {.message_id_header = "<a@mx>", .recipient = "r@x.test", .raw_ref = "/spool/a.eml"})
-          .id;
+  const auto a = store
+                     .create_message({.message_id_header = "<a@mx>",
+                                      .delivery_key = "key-a@mx",
+                                      .recipient = "r@x.test",
+                                      .raw_ref = "/spool/a.eml"})
+                     .id;
   CHECK(store.mark_processed(a, {}, {{"1", "x/y", 1, "h1", "/att/1"}, {"2", "x/y", 1, "h2", {}}}));
   now += 1h;
-  const auto b =
-      store
-          .create_message(
-              {.message_id_header = "<b@mx>", .recipient = "r@x.test", .raw_ref = "/spool/b.eml"})
-          .id;
+  const auto b = store
+                     .create_message({.message_id_header = "<b@mx>",
+                                      .delivery_key = "key-b@mx",
+                                      .recipient = "r@x.test",
+                                      .raw_ref = "/spool/b.eml"})
+                     .id;
   CHECK(store.mark_processed(b, {}, {{"3", "x/y", 1, "h3", "/att/3"}}));
 
   auto removed = store.delete_messages_older_than(now);
@@ -272,6 +293,7 @@ TEST_CASE_METHOD(store_fixture, "concurrent create_message of one message create
         for (int m = 0; m < messages; ++m) {
           results[static_cast<std::size_t>(t)].push_back(
               s.create_message({.message_id_header = "<race-" + std::to_string(m) + "@mx>",
+                                .delivery_key = "key-race-" + std::to_string(m) + "@mx>",
                                 .recipient = "r@x.test"}));
         }
       } catch (const std::exception&) {
@@ -290,4 +312,62 @@ TEST_CASE_METHOD(store_fixture, "concurrent create_message of one message create
     CHECK(created == 1);
   }
   CHECK(db.query_value<std::int64_t>("SELECT count(*) FROM messages") == messages);
+}
+
+TEST_CASE("init_schema upgrades a database keyed by (Message-ID, recipient), keeping its rows",
+          "[mail_store]") {
+  const auto database = ferry::test::make_test_database();
+  session db{database->url()};
+  const bool sqlite = db.kind() == ferry::sql::backend::sqlite;
+  // The messages table as ferry created it before delivery keys, with one processed message
+  // and its attachment.
+  db.exec_script(std::string("CREATE TABLE messages (id ") +
+                 (sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY") + R"(,
+  message_id_header TEXT NOT NULL, recipient TEXT NOT NULL, sender TEXT NOT NULL DEFAULT '',
+  raw_size BIGINT NOT NULL DEFAULT 0 CHECK (raw_size >= 0), raw_ref TEXT, raw TEXT, subject TEXT,
+  from_addr TEXT, to_addrs TEXT, date TEXT, text_body TEXT, html_body TEXT,
+  is_processed BOOLEAN NOT NULL DEFAULT FALSE, processed_at BIGINT,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'processed', 'failed')),
+  error TEXT, created_at BIGINT NOT NULL, UNIQUE (message_id_header, recipient));
+CREATE INDEX messages_created_at ON messages(created_at);
+CREATE TABLE attachments (id )" +
+                 (sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY") + R"(,
+  message_id BIGINT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  filename TEXT NOT NULL DEFAULT '', content_type TEXT NOT NULL DEFAULT 'application/octet-stream',
+  size BIGINT NOT NULL CHECK (size >= 0), sha256 TEXT NOT NULL, storage_path TEXT);
+INSERT INTO messages(id, message_id_header, recipient, subject, is_processed, status, created_at)
+  VALUES (7, '<old@mx>', 'r@x.test', 'kept', TRUE, 'processed', 1700000000);
+INSERT INTO attachments(message_id, filename, size, sha256) VALUES (7, 'a.pdf', 3, 'aa');
+)");
+
+  mail_store store{db};
+  store.init_schema();
+  store.init_schema();  // and again: nothing left to do
+  const auto old = store.get_message(7);
+  REQUIRE(old);
+  CHECK(old->message_id_header == "<old@mx>");
+  CHECK(old->parsed.subject == "kept");
+  CHECK(old->is_processed);
+  REQUIRE(old->attachments.size() == 1);
+  CHECK(old->attachments[0].filename == "a.pdf");
+
+  // The old key no longer merges mails; the new one de-duplicates.
+  const ferry::apps::new_message reused{
+      .message_id_header = "<old@mx>", .delivery_key = "k1", .recipient = "r@x.test"};
+  const auto a = store.create_message(reused);
+  CHECK(a.created);
+  CHECK(a.id != 7);
+  CHECK_FALSE(store.create_message(reused).created);
+  // The old row can be keyed (ingest does so for recent ones), unless its key is taken.
+  const auto since = clock_type::time_point(std::chrono::seconds(1'600'000'000));
+  const auto unkeyed = store.messages_without_delivery_key(since, 10);
+  REQUIRE(unkeyed.size() == 1);
+  CHECK(unkeyed[0].id == 7);
+  CHECK_FALSE(store.set_delivery_key(7, "k1"));
+  CHECK(store.set_delivery_key(7, "k7"));
+  CHECK_FALSE(store.set_delivery_key(7, "k8"));
+  CHECK(store.messages_without_delivery_key(since, 10).empty());
+  // Attachments still reference (and cascade from) the rebuilt table: foreign keys are back on.
+  db.exec("DELETE FROM messages WHERE id = 7");
+  CHECK(db.query_value<std::int64_t>("SELECT count(*) FROM attachments") == 0);
 }

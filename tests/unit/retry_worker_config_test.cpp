@@ -153,3 +153,19 @@ TEST_CASE("RabbitMQ dead letters without message_id get a stable hash id", "[ret
   b.body = "y";
   CHECK(ferry::amqp::dead_message_id(a) != ferry::amqp::dead_message_id(b));
 }
+
+TEST_CASE("retry worker config: probe listener and probe exposure", "[retry]") {
+  scoped_env env{{{"ADMIN_TOKEN", "t"},
+                  {"PROBE_LISTEN", "0.0.0.0:8091"},
+                  {"ADMIN_PROBES", "token"},
+                  {"RABBITMQ_URL", ""}}};
+  auto out = parse({});
+  REQUIRE_FALSE(out.exit_code);
+  CHECK(out.cfg.probe_listen == "0.0.0.0:8091");
+  CHECK(out.cfg.probes == ferry::apps::probe_exposure::token);
+  out = parse({"--probes", "open", "--probe-listen", "127.0.0.1:9"});
+  REQUIRE_FALSE(out.exit_code);
+  CHECK(out.cfg.probes == ferry::apps::probe_exposure::open);
+  CHECK(out.cfg.probe_listen == "127.0.0.1:9");
+  CHECK(parse({"--probes", "sometimes"}).exit_code == 2);
+}

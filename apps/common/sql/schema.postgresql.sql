@@ -20,7 +20,10 @@ CREATE INDEX IF NOT EXISTS email_addresses_customer_id ON email_addresses(custom
 
 CREATE TABLE IF NOT EXISTS messages (
   id                 BIGSERIAL PRIMARY KEY,
-  message_id_header  TEXT    NOT NULL,
+  message_id_header  TEXT    NOT NULL,  -- as the sender wrote it: not unique, not a key
+  -- One delivery of one mail (ingest: SHA-256 of the raw message): with the recipient, what
+  -- makes ingest idempotent. NULL in rows recorded before it existed (never de-duplicated).
+  delivery_key       TEXT,
   recipient          TEXT    NOT NULL,
   sender             TEXT    NOT NULL DEFAULT '',
   raw_size           BIGINT  NOT NULL DEFAULT 0 CHECK (raw_size >= 0),
@@ -37,9 +40,15 @@ CREATE TABLE IF NOT EXISTS messages (
   status             TEXT    NOT NULL DEFAULT 'pending'
                      CHECK (status IN ('pending', 'processed', 'failed')),
   error              TEXT,
-  created_at         BIGINT  NOT NULL,
-  UNIQUE (message_id_header, recipient)  -- makes ingest idempotent
+  created_at         BIGINT  NOT NULL
 );
+-- Older databases keyed messages by (message_id_header, recipient); mail_store::init_schema
+-- upgrades them before this script runs.
+CREATE UNIQUE INDEX IF NOT EXISTS messages_delivery ON messages(delivery_key, recipient);
+-- Rows from before delivery keys, which ferry-ingest keys when they are recent (see
+-- mail_store::messages_without_delivery_key): empty once they are.
+CREATE INDEX IF NOT EXISTS messages_without_delivery_key ON messages(created_at)
+  WHERE delivery_key IS NULL;
 CREATE INDEX IF NOT EXISTS messages_created_at ON messages(created_at);
 CREATE INDEX IF NOT EXISTS messages_pending ON messages(is_processed, created_at);
 

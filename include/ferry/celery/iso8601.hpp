@@ -8,7 +8,8 @@
 // Parsing is lenient: `T` or space between date and time, seconds optional, a fraction of 1 to
 // 9 digits (read as a decimal fraction, e.g. `.5` = 500 ms — Celery 5.2's own parser reads it
 // as 5 µs, see docs/celery.md), then `Z`, `±HH:MM`, `±HHMM`, `±HH` or nothing (naive = UTC,
-// as Celery's worker assumes).
+// as Celery's worker assumes). A well-formed date outside 1824-2116 is clamped to that range
+// (ferry/checked_time.hpp): `9999-12-31T23:59:59` reads as 2116-01-01, still far in the future.
 //
 //   auto t = ferry::celery::parse_iso8601("2026-11-22T15:54:35.606335+00:00");
 //   ferry::celery::format_isoformat(t);  // the same text back

@@ -47,7 +47,8 @@
 //
 // Thread safety: register_task before run(); stop() from any thread or a signal handler.
 // Errors: run() throws ferry::error only for broker failures it cannot ride out (it retries
-// transient ones with backoff, logging them); handler exceptions become FAILURE results.
+// transient ones with backoff, logging them), after a graceful stop; handler exceptions become
+// FAILURE results.
 #pragma once
 
 #include <atomic>
@@ -167,7 +168,8 @@ class FERRY_API worker {
   void register_task(std::string name, task_handler handler);
 
   /// Consumes until stop(): then stops fetching, restores held eta messages, finishes and acks
-  /// the tasks in flight, and returns.
+  /// the tasks in flight, and returns. After a broker failure it cannot ride out (a wrong
+  /// password, a missing queue) it stops the same way, then throws that ferry::error.
   void run();
 
   /// Asks run() to return (async-signal-safe: sets an atomic flag).

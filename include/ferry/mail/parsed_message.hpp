@@ -59,8 +59,8 @@ struct parsed_message {
   std::vector<mailbox> reply_to;          ///< Reply-To mailboxes (group members flattened).
   std::vector<mailbox> to;                ///< To mailboxes (group members flattened).
   std::vector<mailbox> cc;                ///< Cc mailboxes (group members flattened).
-  /// The Date header as an instant; nullopt when missing or unparseable (the latter also
-  /// adds a warning).
+  /// The Date header as an instant; nullopt when missing, unparseable or outside 1824-2116
+  /// (the latter two also add a warning).
   std::optional<std::chrono::system_clock::time_point> date;
   std::optional<std::string> in_reply_to;  ///< First message id of In-Reply-To, no brackets.
   std::vector<std::string> references;     ///< References message ids, oldest first.

@@ -1,10 +1,23 @@
 #include "amqp/detail/c_types.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <limits>
+
+#include "ferry/checked_time.hpp"
 
 namespace ferry::amqp::detail {
 namespace {
+
+// AMQP timestamps are unsigned seconds from the peer; clamped (ferry/checked_time.hpp) so that
+// converting one to system_clock::time_point can never overflow.
+std::chrono::sys_seconds checked_timestamp(std::uint64_t seconds) {
+  constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  const auto t =
+      time_from_unix(std::chrono::seconds(static_cast<std::int64_t>(std::min(seconds, max))));
+  return std::chrono::floor<std::chrono::seconds>(t.value);
+}
 
 amqp_field_value_t value_to_c(const field_value& v, arena& a);
 
@@ -97,9 +110,7 @@ field_value value_from_c(const amqp_field_value_t& v) {
     case AMQP_FIELD_KIND_F64: return field_value(v.value.f64);
     case AMQP_FIELD_KIND_DECIMAL:
       return field_value(decimal{v.value.decimal.decimals, v.value.decimal.value});
-    case AMQP_FIELD_KIND_TIMESTAMP:
-      return field_value(timestamp{
-          std::chrono::sys_seconds(std::chrono::seconds(static_cast<std::int64_t>(v.value.u64)))});
+    case AMQP_FIELD_KIND_TIMESTAMP: return field_value(timestamp{checked_timestamp(v.value.u64)});
     case AMQP_FIELD_KIND_UTF8: return field_value(to_string(v.value.bytes));
     case AMQP_FIELD_KIND_BYTES: return field_value(bytes{to_string(v.value.bytes)});
     case AMQP_FIELD_KIND_ARRAY: {
@@ -198,9 +209,7 @@ properties from_c(const amqp_basic_properties_t& p) {
     if (ec == std::errc{} && ptr == s.data() + s.size())
       out.expiration = std::chrono::milliseconds(ms);
   }
-  if (f & AMQP_BASIC_TIMESTAMP_FLAG)
-    out.timestamp =
-        std::chrono::sys_seconds(std::chrono::seconds(static_cast<std::int64_t>(p.timestamp)));
+  if (f & AMQP_BASIC_TIMESTAMP_FLAG) out.timestamp = checked_timestamp(p.timestamp);
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,9 @@ class child_process {
   void signal_group(int signal) const;
   /// Waits up to `timeout` for the child to exit; true when it has.
   bool wait_for_exit(std::chrono::milliseconds timeout);
+  /// Its exit code (128 + the signal when a signal ended it) once running() or wait_for_exit()
+  /// saw it exit; nullopt before.
+  [[nodiscard]] std::optional<int> exit_code() const noexcept { return exit_code_; }
   /// SIGTERM, wait up to `grace`, then SIGKILL the group; reaps the child.
   void terminate(std::chrono::milliseconds grace = std::chrono::seconds(10));
   /// Forgets the child without stopping it (detached servers).
@@ -73,6 +77,7 @@ class child_process {
  private:
   pid_t pid_ = -1;
   bool reaped_ = false;
+  std::optional<int> exit_code_;
 };
 
 /// Runs a command to completion and returns its stdout; throws std::runtime_error on a
