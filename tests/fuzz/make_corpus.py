@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Regenerates tests/fuzz/corpus/<target>/: the seed inputs of the fuzz targets.
+"""Regenerates tests/fuzz/corpus/<target>/: the inputs each fuzz target starts from.
 
-Seeds come from the project's captured wire data (tests/unit/data/celery: what Celery 5.2,
+They come from the project's captured wire data (tests/unit/data/celery: what Celery 5.2,
 kombu and py-amqp really sent), its test mails (tests/unit/data/mail) and a few hand-written
 inputs per target for what no capture holds (hostile HTML, RESP corner cases, Postfix
-requests). Each seed is named after a hash of its bytes, so re-running is idempotent.
+requests). Each input is named after a hash of its bytes, so re-running is idempotent.
 
     /usr/bin/python3 tests/fuzz/make_corpus.py      # then review and commit corpus/
 """
@@ -20,13 +20,13 @@ DATA = FUZZ.parent / "unit" / "data"
 CELERY = DATA / "celery"
 CORPUS = FUZZ / "corpus"
 
-seeds = {}
+corpora = {}
 
 
 def add(target, data):
     if isinstance(data, str):
         data = data.encode()
-    seeds.setdefault(target, set()).add(bytes(data))
+    corpora.setdefault(target, set()).add(bytes(data))
 
 
 def fdp_strings(*parts):
@@ -185,14 +185,14 @@ for queue, ident, err, payload in [
 
 
 def main():
-    for target, items in sorted(seeds.items()):
+    for target, items in sorted(corpora.items()):
         out = CORPUS / target
         if out.exists():
             shutil.rmtree(out)
         out.mkdir(parents=True)
         for data in sorted(items):
             (out / hashlib.sha1(data).hexdigest()[:16]).write_bytes(data)
-        print(f"{target}: {len(items)} seeds")
+        print(f"{target}: {len(items)} inputs")
 
 
 if __name__ == "__main__":
