@@ -10,6 +10,7 @@
 #include <gumbo.h>
 
 #include "ferry/error.hpp"
+#include "mail/charset.hpp"
 
 namespace ferry::mail {
 namespace {
@@ -104,6 +105,41 @@ void check_input_cost(std::string_view html, const sanitize_policy& policy) {
   }
 }
 
+// Code points a character reference can produce but raw input cannot: C0 controls other than
+// HTML whitespace, DEL, C1 controls and noncharacters. gumbo's input stream turns them into
+// U+FFFD while browsers keep them, so written raw they would make the page read other text and
+// other URLs than the ones checked here.
+bool parsers_disagree(char32_t c) {
+  return (c >= 0x01 && c <= 0x08) || c == 0x0B || (c >= 0x0E && c <= 0x1F) ||
+         (c >= 0x7F && c <= 0x9F) || (c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFEu) == 0xFFFEu;
+}
+
+// `s` with every such code point replaced by U+FFFD (malformed UTF-8 is left for the final
+// make_valid_utf8 pass).
+std::string unambiguous(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const std::size_t n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+    char32_t c = n == 1 ? b : n == 2 ? (b & 0x1Fu) : n == 3 ? (b & 0x0Fu) : (b & 0x07u);
+    bool whole = i + n <= s.size();
+    for (std::size_t k = 1; whole && k < n; ++k) {
+      const auto cont = static_cast<unsigned char>(s[i + k]);
+      whole = (cont & 0xC0u) == 0x80u;
+      c = (c << 6) | (cont & 0x3Fu);
+    }
+    if (whole && parsers_disagree(c)) {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out.append(s.substr(i, whole ? n : 1));
+    }
+    i += whole ? n : 1;
+  }
+  return out;
+}
+
 void escape_into(std::string& out, std::string_view s, bool attribute) {
   for (const char c : s) {
     switch (c) {
@@ -123,14 +159,39 @@ void escape_into(std::string& out, std::string_view s, bool attribute) {
   }
 }
 
-// Removes ASCII whitespace and control characters anywhere: browsers strip leading and
-// trailing C0 controls and spaces and ignore tab/CR/LF inside URLs ("java\tscript:").
+// Removes ASCII whitespace and control characters anywhere (for the CSS check, which refuses
+// "java\tscript:" and "u\nrl(" alike).
 std::string compact_url(std::string_view value) {
   std::string out;
   out.reserve(value.size());
   for (const char c : value) {
     const auto b = static_cast<unsigned char>(c);
     if (b <= 0x20 || b == 0x7F) continue;
+    out += c;
+  }
+  return out;
+}
+
+// A URL attribute as a browser's URL parser reads it: leading and trailing C0 controls and
+// spaces trimmed, tab/CR/LF removed; the other controls and spaces it keeps are
+// percent-encoded, so they can neither hide inside a scheme nor vanish only for the check.
+// The sanitiser checks and writes this form: the page follows exactly the URL that was checked.
+std::string browser_url(std::string_view value) {
+  const auto space_or_control = [](char c) { return static_cast<unsigned char>(c) <= 0x20; };
+  while (!value.empty() && space_or_control(value.front())) value.remove_prefix(1);
+  while (!value.empty() && space_or_control(value.back())) value.remove_suffix(1);
+  std::string out;
+  out.reserve(value.size());
+  for (const char c : value) {
+    const auto b = static_cast<unsigned char>(c);
+    if (c == '\t' || c == '\n' || c == '\r') continue;
+    if (b <= 0x20 || b == 0x7F) {
+      constexpr std::string_view hex = "0123456789ABCDEF";
+      out += '%';
+      out += hex[b >> 4];
+      out += hex[b & 0xFu];
+      continue;
+    }
     out += c;
   }
   return out;
@@ -166,7 +227,7 @@ class sanitizer {
       switch (child->type) {
         case GUMBO_NODE_TEXT:
         case GUMBO_NODE_WHITESPACE:
-        case GUMBO_NODE_CDATA: escape_into(out_, child->v.text.text, false); break;
+        case GUMBO_NODE_CDATA: escape_into(out_, unambiguous(child->v.text.text), false); break;
         case GUMBO_NODE_COMMENT:
         case GUMBO_NODE_DOCUMENT:
           break;  // comments can carry conditional-comment payloads; never kept
@@ -230,7 +291,9 @@ class sanitizer {
       const std::string name = attribute_name(a);
       // Event handlers run script; no policy can allow them.
       if (name.size() >= 2 && name[0] == 'o' && name[1] == 'n') continue;
-      const std::string_view value = a->value != nullptr ? a->value : "";
+      // Checked as written: the URL and style checks see what the page will see.
+      std::string value = unambiguous(a->value != nullptr ? a->value : "");
+      if (p_.url_attributes.count(name) != 0) value = browser_url(value);
       if (name == "style") {
         if (!p_.allow_style_attribute || !style_is_safe(value)) continue;
       } else if (!attribute_allowed(tag, name)) {
@@ -246,8 +309,8 @@ class sanitizer {
     }
   }
 
-  bool url_allowed(std::string_view raw, bool image_source) const {
-    const std::string url = compact_url(raw);
+  // `url` is browser_url()'s form.
+  bool url_allowed(const std::string& url, bool image_source) const {
     if (url.empty() || url.front() == '#') return true;
     // RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" — and the colon must
     // come before any '/', '?' or '#' (otherwise it is part of a relative path).
@@ -363,7 +426,9 @@ std::string sanitize_html(std::string_view html, const sanitize_policy& policy) 
   for (unsigned int i = 0; i < top.length; ++i) {
     const auto* node = static_cast<const GumboNode*>(top.data[i]);
     if (node->type == GUMBO_NODE_ELEMENT && node->v.element.tag == GUMBO_TAG_BODY) {
-      return sanitizer(policy).run(node);
+      // gumbo 0.10 turns a numeric character reference that overflows its int into a stray
+      // byte instead of U+FFFD; whatever it hands over, the output is valid UTF-8.
+      return detail::make_valid_utf8(sanitizer(policy).run(node));
     }
   }
   return {};

@@ -2,6 +2,7 @@
 // the builder that fills `reply` values.
 #pragma once
 
+#include <algorithm>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,11 +32,19 @@ struct reply_builder {
     r.kind_ = reply::kind::integer;
     r.integer_ = v;
   }
+  // An array's count comes from the peer: room is made for the elements as they arrive (the
+  // reader asks for them in order, 0, 1, 2 ...), never for the count announced, so a
+  // "*2000000000" header costs nothing until the elements are actually received.
   static void set_array(reply& r, std::size_t n) {
     r.kind_ = reply::kind::array;
-    r.elements_.resize(n);
+    r.elements_.clear();
+    r.elements_.reserve(std::min<std::size_t>(n, 64));
   }
-  static reply* element(reply& r, std::size_t i) noexcept { return &r.elements_[i]; }
+  /// Element `i` of the array `r`, created (with any before it) when it does not exist yet.
+  static reply* element(reply& r, std::size_t i) {
+    if (i >= r.elements_.size()) r.elements_.resize(i + 1);
+    return &r.elements_[i];
+  }
   static void reset(reply& r) noexcept { r = reply{}; }
   static reply make(reply::kind k, std::string s) {
     reply r;

@@ -16,19 +16,27 @@ namespace {
 // (instead of hiredis' redisReply and converting) saves one copy of every string and one
 // allocation per reply: the root lives in the reader's slot (reader privdata) and array
 // elements live inside their parent's vector. hiredis asks for the elements of an array in
-// order, after the array itself, so the parent's vector is sized before any element is built.
+// order, after the array itself; each element is appended to its parent's vector when it
+// arrives (reply_builder::element), so memory follows the bytes received, not the count the
+// peer announced. Appending may move the earlier, complete siblings; hiredis keeps pointers
+// only to the replies still being built (the element's ancestors), which do not move.
 // A nullptr return makes hiredis fail the stream with "Out of memory".
 
 reply* slot_for(const redisReadTask* task) noexcept {
   if (task->parent != nullptr) {
     auto* parent = static_cast<reply*>(task->parent->obj);
-    return reply_builder::element(*parent, static_cast<std::size_t>(task->idx));
+    try {
+      return reply_builder::element(*parent, static_cast<std::size_t>(task->idx));
+    } catch (...) {
+      return nullptr;
+    }
   }
   return static_cast<reply*>(task->privdata);
 }
 
 void* make_string(const redisReadTask* task, const char* str, std::size_t len) noexcept {
   reply* r = slot_for(task);
+  if (r == nullptr) return nullptr;
   auto k = task->type == REDIS_REPLY_ERROR    ? reply::kind::error
            : task->type == REDIS_REPLY_STATUS ? reply::kind::status
                                               : reply::kind::string;
@@ -42,6 +50,7 @@ void* make_string(const redisReadTask* task, const char* str, std::size_t len) n
 
 void* make_array(const redisReadTask* task, std::size_t elements) noexcept {
   reply* r = slot_for(task);
+  if (r == nullptr) return nullptr;
   try {
     reply_builder::set_array(*r, elements);
   } catch (...) {
@@ -52,12 +61,14 @@ void* make_array(const redisReadTask* task, std::size_t elements) noexcept {
 
 void* create_integer(const redisReadTask* task, long long value) noexcept {
   reply* r = slot_for(task);
+  if (r == nullptr) return nullptr;
   reply_builder::set_integer(*r, value);
   return r;
 }
 
 void* create_nil(const redisReadTask* task) noexcept {
   reply* r = slot_for(task);
+  if (r == nullptr) return nullptr;
   reply_builder::reset(*r);
   return r;
 }

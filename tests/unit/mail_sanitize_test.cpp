@@ -217,6 +217,47 @@ TEST_CASE("sanitize_html unwraps unknown elements and drops dangerous ones", "[m
   CHECK(sanitize_html("<p>\xff bad utf8</p>") == "<p>\xEF\xBF\xBD bad utf8</p>");
 }
 
+TEST_CASE("sanitize_html output is valid UTF-8 even where gumbo's is not", "[mail][sanitize]") {
+  // gumbo 0.10 decodes a numeric character reference whose value overflows its int into one
+  // stray byte (0xAA here) instead of U+FFFD.
+  CHECK(sanitize_html("<p>a&#066666666666;b</p>") ==
+        "<p>a\xEF\xBF\xBD"
+        "b</p>");
+  CHECK(sanitize_html("<p title=\"&#066666666666;\">x</p>") == "<p title=\"\xEF\xBF\xBD\">x</p>");
+}
+
+TEST_CASE("sanitize_html writes no character HTML parsers disagree on", "[mail][sanitize]") {
+  // Character references can produce what raw input cannot: controls, C1 controls and
+  // noncharacters. Written raw, gumbo reads them back as U+FFFD while browsers keep them, so
+  // the sanitiser and the page would see different text and different URLs. They become
+  // U+FFFD before anything is checked or written.
+  CHECK(sanitize_html("<p>a&#x18;b&#x81;c&#xFDD0;d&#x7F;e</p>") ==
+        "<p>a\xEF\xBF\xBD"
+        "b\xEF\xBF\xBD"
+        "c\xEF\xBF\xBD"
+        "d\xEF\xBF\xBD"
+        "e</p>");
+  // An href of one control character is empty to the URL check but not to a browser.
+  CHECK(sanitize_html("<a href=\"&#x18;\">x</a>") == "<a>x</a>");
+  CHECK(sanitize_html("<a href=\"&#x0B;https://example.org\">x</a>") == "<a>x</a>");
+  // Whitespace stays.
+  CHECK(sanitize_html("<pre>a&#x09;b&#x0A;c</pre>") == "<pre>a\tb\nc</pre>");
+}
+
+TEST_CASE("sanitize_html writes URLs as the browser will read them", "[mail][sanitize]") {
+  // The URL checked is the URL written: trimmed, tab/CR/LF removed as browsers do, other
+  // controls and spaces percent-encoded (browsers keep them, so they must not vanish only for
+  // the check).
+  auto p = default_policy();
+  p.allow_data_images = true;
+  CHECK(sanitize_html("<img src=\"data:im&#x0C;age/png;base64,AAAA\">", p) == "<img>");
+  CHECK(sanitize_html("<img src=\"data:image/png;base64,AAAA\">", p) ==
+        "<img src=\"data:image/png;base64,AAAA\">");
+  CHECK(sanitize_html("<a href=\" https://example.org/a b\tc \">x</a>") ==
+        "<a href=\"https://example.org/a%20bc\">x</a>");
+  CHECK(sanitize_html("<a href=\"java&#x0C;script:alert(1)\">x</a>") == "<a>x</a>");
+}
+
 TEST_CASE("sanitize_policy is data: options change the outcome", "[mail][sanitize]") {
   auto p = default_policy();
   const std::string img = "<img src=\"data:image/png;base64,iVBORw0KGgo=\">";

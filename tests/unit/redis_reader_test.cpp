@@ -128,6 +128,33 @@ TEST_CASE("redis reader: bytes that are not RESP fail the stream", "[redis][read
   CHECK(got.error == "Multi-bulk length out of range");
 }
 
+TEST_CASE("redis reader: an announced element count allocates nothing up front",
+          "[redis][reader]") {
+  // A 15-byte header announcing two billion elements (within what hiredis accepts) must not
+  // make the reader allocate for them up front: the elements that actually arrive are kept,
+  // and the reply stays incomplete until the rest comes.
+  reply_reader in;
+  const std::string head = "*2000000000\r\n:1\r\n$2\r\nab\r\n";
+  in.feed(head.data(), head.size());
+  reply r;
+  CHECK(in.next(r) == reply_reader::result::incomplete);
+  CHECK_FALSE(in.idle());
+
+  // A large array still reads whole, element by element.
+  std::string wire = "*3\r\n*100000\r\n";
+  for (int i = 0; i < 100000; ++i) wire += ":" + std::to_string(i) + "\r\n";
+  wire += "*0\r\n$-1\r\n";
+  auto got = read_all(wire, 1000);
+  REQUIRE(got.error.empty());
+  REQUIRE(got.replies.size() == 1);
+  const auto& outer = got.replies[0].elements();
+  REQUIRE(outer.size() == 3);
+  REQUIRE(outer[0].elements().size() == 100000);
+  CHECK(outer[0].elements()[99999] == reply::make_integer(99999));
+  CHECK(outer[1].elements().empty());
+  CHECK(outer[2].is_nil());
+}
+
 TEST_CASE("redis reader: RESP3 reads as the RESP2 shapes (hiredis 1.x)", "[redis][reader]") {
   // double, booleans, null, map, set, push, verbatim string, big number
   const std::string wire =

@@ -39,8 +39,9 @@ struct sanitize_policy {
   std::set<std::string> global_attributes;
   /// Attributes allowed on one element, by element name (e.g. {"a", {"href", "title"}}).
   std::map<std::string, std::set<std::string>> tag_attributes;
-  /// Attributes whose value is a URL; their scheme is checked (after removing ASCII
-  /// whitespace and control characters anywhere in the value, as browsers ignore them).
+  /// Attributes whose value is a URL. The value is first put in the form a browser reads
+  /// (leading/trailing spaces and controls trimmed, tab/CR/LF removed, other spaces and
+  /// controls percent-encoded); that form is checked and written.
   std::set<std::string> url_attributes;
   /// Schemes allowed in URL attributes in general (href etc.).
   std::set<std::string> url_schemes;
