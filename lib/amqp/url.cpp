@@ -3,6 +3,7 @@
 #include "ferry/url.hpp"
 #include "ferry/url_encoding.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -67,6 +68,13 @@ url url::parse(std::string_view text) {
     u.host = std::string(parts.host);
   } else if (!parts.host.empty()) {
     u.host = decode(text, parts.host, "host");
+    // Decoding may yield what no host name holds ('/', '@', a space): such a host reaches no
+    // server, and to_string() could not write it back as the same URL.
+    const bool bad = std::any_of(u.host.begin(), u.host.end(), [](unsigned char c) {
+      return c <= ' ' || c == 0x7f ||
+             std::string_view("/?#@[]%:\\").find(static_cast<char>(c)) != std::string_view::npos;
+    });
+    if (bad) fail(text, "bad character in host");
   }
   if (u.host.empty()) fail(text, "empty host");
   if (parts.port) u.port = *parts.port;

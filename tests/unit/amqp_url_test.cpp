@@ -80,6 +80,12 @@ TEST_CASE("amqp url: bad input is errc::config naming the problem", "[amqp][url]
   CHECK(parse_error("amqp://h/%zz") == ferry::errc::config);
   CHECK(parse_error("amqp://h/?cacertfile=/x") == ferry::errc::config);  // needs amqps
   CHECK(parse_error("amqps://h/?verify=maybe") == ferry::errc::config);
+  // A percent-encoded character no host name has (found by fuzzing: %2F became host "/").
+  for (const auto* url : {"amqp://u:p@%2F?heartbeat=60", "amqp://%40h", "amqp://h%20x",
+                          "amqp://%3A1/", "amqp://h%0A/"}) {
+    CHECK(parse_error(url, &msg) == ferry::errc::config);
+    CHECK(msg.find("host") != std::string::npos);
+  }
 }
 
 TEST_CASE("amqp url: the password never appears in to_string or errors", "[amqp][url]") {

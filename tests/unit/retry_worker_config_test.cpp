@@ -128,6 +128,9 @@ TEST_CASE("views: ISO 8601 times, invalid UTF-8 payloads, page shape", "[retry]"
   using namespace std::chrono;
   CHECK(retry::iso8601(system_clock::time_point{milliseconds{1700000000123}}) ==
         "2023-11-14T22:13:20.123Z");
+  // Before 1970 the fraction counts forward from the whole second (found by fuzzing: ".-959Z").
+  CHECK(retry::iso8601(system_clock::time_point{milliseconds{-959}}) ==
+        "1969-12-31T23:59:59.041Z");
   ferry::apps::dlq_page page;
   page.queue = "q";
   page.total = 1;
