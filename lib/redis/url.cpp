@@ -218,7 +218,8 @@ std::string to_string(const options& o) {
     query += v;
   };
   if (o.unix_socket) {
-    out += *o.unix_socket;
+    // Encoded like any path: a raw '@', '?', '#' or '%' in it would read back as something else.
+    out += percent_encode(*o.unix_socket, "/");
     if (o.db != 0) add("db", std::to_string(o.db));
   } else {
     if (o.host.find(':') != std::string::npos) {
