@@ -1,5 +1,6 @@
 #include "ferry/url.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -51,6 +52,24 @@ std::optional<std::size_t> userinfo_end(std::string_view rest, url_authority exp
   return std::nullopt;
 }
 
+// What brackets may hold (RFC 3986, RFC 6874): an IPv6 address — hex digits, ':' and '.' —
+// and an optional zone id after "%25" of unreserved characters. Anything else would reach no
+// server, and a parser's to_string() could not write it back as the same URL.
+bool is_ipv6_literal(std::string_view host) {
+  const auto zone = host.find("%25");
+  const auto address = host.substr(0, zone);
+  const bool address_ok =
+      address.find(':') != npos && std::all_of(address.begin(), address.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+      });
+  if (!address_ok || zone == npos) return address_ok;
+  const auto id = host.substr(zone + 3);
+  return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_' ||
+           c == '~';
+  });
+}
+
 void split_host_port(std::string_view url, std::string_view kind, std::string_view authority,
                      url_parts& parts) {
   std::string_view port;
@@ -59,6 +78,9 @@ void split_host_port(std::string_view url, std::string_view kind, std::string_vi
     const auto close = authority.find(']');
     if (close == npos) throw_url_error(kind, url, "unterminated '[' in IPv6 host");
     parts.host = authority.substr(1, close - 1);
+    if (!is_ipv6_literal(parts.host)) {
+      throw_url_error(kind, url, "the host in brackets is no IPv6 address");
+    }
     const auto after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') throw_url_error(kind, url, "unexpected text after IPv6 host");

@@ -116,6 +116,13 @@ TEST_CASE("split_url: malformed authorities and fragments", "[core][url]") {
   CHECK_THAT(split_error("redis://::1:6379"), Catch::Contains("brackets"));
   CHECK_THAT(split_error("redis://[::1"), Catch::Contains("unterminated"));
   CHECK_THAT(split_error("redis://[::1]x"), Catch::Contains("after IPv6"));
+  // Brackets hold an IPv6 address and a zone id, nothing else (found by fuzzing: a decoded
+  // '@' inside them made a host that to_string() could not write back).
+  CHECK_THAT(split_error("redis://[:.0&f%40f]:6379"), Catch::Contains("no IPv6 address"));
+  CHECK_THAT(split_error("redis://[host]"), Catch::Contains("no IPv6 address"));
+  CHECK_THAT(split_error("redis://[fe80::1%25]"), Catch::Contains("no IPv6 address"));
+  CHECK(split_url("redis://[fe80::1%25eth0]:6379", "test").host == "fe80::1%25eth0");
+  CHECK(split_url("redis://[::ffff:127.0.0.1]", "test").host == "::ffff:127.0.0.1");
   CHECK_THAT(split_error("redis://h/0#top"), Catch::Contains("fragment"));
 }
 
