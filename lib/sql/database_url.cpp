@@ -57,6 +57,11 @@ database_url parse_postgresql(std::string_view input) {
   if (parts.password) url.password = decode(*parts.password, input, "password");
   // libpq reads a host starting with '/' as a Unix socket directory: %2Fvar%2Frun%2Fpostgresql.
   url.host = decode(parts.host, input, "host");
+  // A ':' in a host means an IPv6 address, which only brackets hold (and split_url checks);
+  // decoded from %3A it would be written back in brackets as something else.
+  if (parts.host.find(':') == std::string_view::npos && url.host.find(':') != std::string::npos) {
+    fail(input, "a ':' in the host is allowed only in an IPv6 address in brackets");
+  }
   url.port = parts.port;
   const auto path = parts.path.empty() ? parts.path : parts.path.substr(1);
   std::string_view query = parts.query;
