@@ -41,9 +41,14 @@ bool parse_int(std::string_view s, Int& out) {
   return ec == std::errc{} && p == s.data() + s.size();
 }
 
+// The longest duration a URL may give, about 31 years: to_string() writes durations in
+// milliseconds, and the parser takes at most 12 digits, so a longer one would not read back.
+constexpr long long max_duration_ms = 999'999'999'999;
+
 // A decimal number ("0.5", "2", ".25") of units of `unit_ms` milliseconds, rounded to whole
-// milliseconds (halves away from zero); nullopt when it is not one or is too large. Exact
-// decimal arithmetic rather than std::from_chars into a double, which libc++ lacks before 20.
+// milliseconds (halves away from zero); nullopt when it is not one or is over
+// `max_duration_ms`. Exact decimal arithmetic rather than std::from_chars into a double, which
+// libc++ lacks before 20.
 std::optional<long long> decimal_to_ms(std::string_view num, long long unit_ms) {
   const auto dot = num.find('.');
   const std::string_view whole = num.substr(0, dot);
@@ -63,7 +68,9 @@ std::optional<long long> decimal_to_ms(std::string_view num, long long unit_ms) 
     thousandths += (fraction[i] - '0') * place;
     place /= 10;
   }
-  return (thousandths + 500) / 1000;
+  const long long ms = (thousandths + 500) / 1000;
+  if (ms > max_duration_ms) return std::nullopt;
+  return ms;
 }
 
 // "0.5" and "2" are seconds, "250ms" milliseconds, "2s" seconds.
