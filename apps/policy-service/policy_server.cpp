@@ -27,6 +27,7 @@
 #include <ferry/error.hpp>
 
 #include "descriptor_budget.hpp"
+#include "failure_throttle.hpp"
 
 namespace ferry::apps::policy {
 namespace {
@@ -169,8 +170,10 @@ struct policy_server::impl {
   std::uint64_t next_job = 1;
   std::deque<deadline_entry> deadlines;  // FIFO: every deadline is now + decision_timeout
   bool accept_paused = false;
-  clock::time_point last_refusal_log{};
-  std::optional<clock::time_point> last_timeout_log;
+  // Many refusals or slow peers at once are one event: a line at most every second (refusals)
+  // or minute (timeouts), the rest counted into it (and logged at debug level).
+  failure_throttle refusals_reported{std::chrono::seconds(1)};
+  failure_throttle timeouts_reported{std::chrono::minutes(1)};
 
   // Worker hand-off.
   std::mutex jobs_mutex;
@@ -501,10 +504,8 @@ struct policy_server::impl {
   // smtpd_policy_service_default_action (a 4xx), so mail waits instead of being lost.
   void refusal(const std::string& why) {
     stats.connection_refused();
-    const auto now = clock::now();
-    if (now - last_refusal_log > std::chrono::seconds(1)) {
-      last_refusal_log = now;
-      log.warning("policy_server: " + why + "; closing new connections");
+    if (auto line = refusals_reported.failed(why, clock::now())) {
+      log.warning("policy_server: " + *line + "; closing new connections");
     }
   }
 
@@ -754,14 +755,13 @@ struct policy_server::impl {
   // Many slow peers at once are one attack: one warning a minute, the rest at debug level.
   void request_timed_out(connection& c, clock::time_point now) {
     stats.request_timeout();
-    const bool warn = !last_timeout_log || now - *last_timeout_log > std::chrono::minutes(1);
-    const auto level = warn ? log_level::warning : log_level::debug;
-    if (log.enabled(level)) {
-      if (warn) last_timeout_log = now;
-      log.write(level, "policy_server: closing connection from " + peer_of(c) +
-                           ": request not complete within " +
-                           seconds_text(options.request_timeout) +
-                           " (request_timeout; more are logged at debug level for a minute)");
+    const std::string what = "closing connection from " + peer_of(c) +
+                             ": request not complete within " +
+                             seconds_text(options.request_timeout) + " (request_timeout)";
+    if (auto line = timeouts_reported.failed(what, now)) {
+      log.warning("policy_server: " + *line);
+    } else {
+      log.debug("policy_server: " + what);
     }
     close_connection(c);
   }
