@@ -160,6 +160,15 @@ std::vector<dead_message> dead_letter_queue::peek(std::size_t offset, std::size_
   return out;
 }
 
+std::optional<dead_message> dead_letter_queue::find(std::string_view id) {
+  std::optional<dead_message> found;
+  p_->act_on(id, [&](const delivery& d) {
+    found = describe(d);
+    nack(p_->c(), d.delivery_tag, {.requeue = true});
+  });
+  return found;
+}
+
 bool dead_letter_queue::requeue(std::string_view id) {
   return p_->act_on(id, [this](const delivery& d) {
     p_->pub.publish("", p_->work, p_->work_copy(d.msg), {.mandatory = true});
@@ -197,6 +206,29 @@ std::size_t dead_letter_queue::requeue_all() {
 
 bool dead_letter_queue::remove(std::string_view id) {
   return p_->act_on(id, [this](const delivery& d) { ack(p_->c(), d.delivery_tag); });
+}
+
+std::size_t dead_letter_queue::remove_failed_before(std::chrono::sys_seconds cutoff) {
+  std::size_t removed = 0;
+  bool took = false;
+  try {
+    for (std::size_t i = 0; i < p_->opts.max_scan; ++i) {
+      auto d = get(p_->c(), p_->dlq);
+      if (!d) break;
+      took = true;
+      auto failed = header_time(d->msg.props.headers, "x-ferry-last-failure");
+      if (!failed) failed = header_time(d->msg.props.headers, "x-ferry-first-failure");
+      if (failed && *failed < cutoff) {
+        ack(p_->c(), d->delivery_tag);
+        ++removed;
+      }
+    }
+    if (took) nack(p_->c(), 0, {.multiple = true, .requeue = true});  // the ones kept
+  } catch (...) {
+    p_->give_back_all();
+    throw;
+  }
+  return removed;
 }
 
 std::size_t dead_letter_queue::purge() {

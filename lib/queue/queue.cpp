@@ -434,6 +434,19 @@ std::vector<dead_letter> queue::list_dead(std::size_t offset, std::size_t limit)
   return out;
 }
 
+std::optional<dead_letter> queue::find_dead(std::string_view id) {
+  if (id.empty()) throw std::invalid_argument("queue: empty job id");
+  // list_dead() pages newest first, so the letter is at its reverse rank. Two round trips:
+  // a letter dead-lettered in between shifts the rank, which the id check catches.
+  for (int tries = 0; tries < 3; ++tries) {
+    const auto rank = impl_->redis.command({"ZREVRANK", impl_->keys[6], std::string(id)});
+    if (rank.is_nil()) return std::nullopt;
+    auto page = list_dead(static_cast<std::size_t>(rank.as_integer()), 1);
+    if (!page.empty() && page.front().id == id) return std::move(page.front());
+  }
+  return std::nullopt;
+}
+
 bool queue::requeue_dead(std::string_view id) {
   if (id.empty()) throw std::invalid_argument("queue: empty job id");
   return impl_->dead_op("requeue", id) == 1;

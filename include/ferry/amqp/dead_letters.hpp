@@ -84,6 +84,8 @@ class FERRY_API dead_letter_queue {
   [[nodiscard]] std::optional<std::uint32_t> depth();
   /// Messages offset .. offset+limit-1 from the head (oldest first); they are given back.
   [[nodiscard]] std::vector<dead_message> peek(std::size_t offset, std::size_t limit);
+  /// The message `id`, given back; nullopt when it is not among the first max_scan.
+  [[nodiscard]] std::optional<dead_message> find(std::string_view id);
   /// Moves the message `id` to the work queue; false when it is not among the first max_scan.
   bool requeue(std::string_view id);
   /// Moves every message present when the call starts to the work queue; returns how many.
@@ -92,6 +94,10 @@ class FERRY_API dead_letter_queue {
   bool remove(std::string_view id);
   /// Deletes every ready message; returns how many.
   std::size_t purge();
+  /// Deletes the messages among the first max_scan whose last failure (else first failure)
+  /// is before `cutoff`, giving the others back; returns how many. Messages without failure
+  /// times are kept: their age is unknown.
+  std::size_t remove_failed_before(std::chrono::sys_seconds cutoff);
 
  private:
   struct impl;

@@ -143,6 +143,8 @@ class FERRY_API queue {
   [[nodiscard]] std::int64_t dead_count();
   /// Newest first; `offset` and `limit` page through the DLQ.
   [[nodiscard]] std::vector<dead_letter> list_dead(std::size_t offset = 0, std::size_t limit = 50);
+  /// One dead letter; nullopt if not in the DLQ.
+  [[nodiscard]] std::optional<dead_letter> find_dead(std::string_view id);
   /// Moves one dead letter back to ready with its attempts reset; false if not in the DLQ.
   bool requeue_dead(std::string_view id);
   /// Requeues every dead letter; returns how many.
