@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "core/notify.hpp"
+
 namespace ferry::queue::detail {
 
 // BLPOP takes its timeout in (decimal) seconds; at least 1 ms, since 0 would mean "forever".
@@ -17,14 +19,6 @@ inline std::string seconds_text(std::chrono::milliseconds ms) {
   return buf;
 }
 
-// Calls a user callback if set; a throwing callback must not end a loop.
-template <class F, class... A>
-void notify(const F& f, A&&... a) noexcept {
-  if (!f) return;
-  try {
-    f(std::forward<A>(a)...);
-  } catch (...) {
-  }
-}
+using ferry::detail::notify;
 
 }  // namespace ferry::queue::detail

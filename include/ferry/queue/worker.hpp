@@ -2,7 +2,8 @@
 // fetch loop that acks finished jobs and leases new ones in the same round trip.
 //
 // Use it instead of hand-rolling reserve()/ack() loops (it is ferry's counterpart of BullMQ's
-// Worker or a Sidekiq process). One background thread (the "pump") keeps up to
+// Worker or a Sidekiq process). It is ferry's worker_runtime (core/worker_runtime.hpp) with
+// the queue as its source: one background thread (the "pump") keeps up to
 // concurrency + prefetch jobs leased: each of its round trips is ONE script call that acks the
 // jobs finished since the last one and leases as many new ones as there are free places
 // (queue::ack_and_reserve). At high rates one round trip therefore carries many jobs, which
@@ -36,6 +37,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "ferry/core/delivery.hpp"
 #include "ferry/error.hpp"
 #include "ferry/export.hpp"
 #include "ferry/queue/job.hpp"
@@ -45,10 +47,7 @@ namespace ferry::queue {
 class queue;
 
 /// Thrown by a handler to dead-letter its job at once (fail_permanently) instead of retrying.
-class FERRY_API permanent_failure : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using permanent_failure = ferry::permanent_failure;
 
 struct worker_options {
   /// Handler threads: jobs that run at the same time (BullMQ's `concurrency`).
@@ -89,6 +88,10 @@ class FERRY_API worker {
 
   /// Does not start: call start(). `q` must outlive the worker.
   worker(queue& q, handler h, worker_options options = {});
+  /// The same with a handler that returns its outcome (core/delivery.hpp): outcome::retry
+  /// fails the job (the queue's retry policy sets the delay), outcome::dead_letter moves it to
+  /// the DLQ at once. `delivery::native` is the queue::job without its payload.
+  worker(queue& q, delivery_handler h, worker_options options = {});
   /// stop().
   ~worker();
   worker(const worker&) = delete;
