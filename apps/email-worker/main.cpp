@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     signal(SIGTERM, on_stop_signal);
     signal(SIGINT, on_stop_signal);
     log_line("info", "consuming " + cfg.queue);
-    consumer.run([&](const ferry::amqp::delivery& d) { return processor.handle(d); });
+    consumer.run([&](const ferry::delivery& d) { return processor.handle(d); });
     running = nullptr;
     const auto& s = processor.stats();
     log_line("info", "stopped: processed " + std::to_string(s.processed) + ", already processed " +

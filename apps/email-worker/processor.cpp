@@ -74,7 +74,7 @@ struct email_processor::impl {
     }
   }
 
-  amqp::outcome process(const email_job& job) {
+  void process(const email_job& job) {
     auto record = store().get_message(job.message_id);
     if (!record) {
       throw error(errc::not_found, "no message record " + std::to_string(job.message_id));
@@ -83,7 +83,7 @@ struct email_processor::impl {
       ++stats.already_processed;
       if (cfg.verbose)
         log("info", "message " + std::to_string(job.message_id) + " already processed");
-      return amqp::outcome::ack;
+      return;
     }
     const std::string spooled = job.email_ref ? read_spooled(*job.email_ref) : std::string();
     const std::string& raw = job.email_data ? *job.email_data : spooled;  // inline: no copy
@@ -126,7 +126,6 @@ struct email_processor::impl {
       ++stats.already_processed;  // another worker won the race
     }
     invalidate(record->recipient);
-    return amqp::outcome::ack;
   }
 
   config cfg;
@@ -146,36 +145,40 @@ const processor_stats& email_processor::stats() const noexcept {
   return p_->stats;
 }
 
-amqp::outcome email_processor::handle(const amqp::delivery& d) {
+ferry::outcome email_processor::handle(const ferry::delivery& d) {
   email_job job;
   try {
-    job = decode_email_job(d.msg.body);
-  } catch (const error&) {
-    ++p_->stats.failed;  // no record to mark: the DLQ copy carries the error
-    throw;
-  }
-  // The consumer counts attempts in x-ferry-attempts; this is attempt n.
-  const auto attempt = d.msg.props.headers.get_int("x-ferry-attempts").value_or(0) + 1;
-  const bool last =
-      !p_->cfg.retry.should_retry(static_cast<int>(std::min<std::int64_t>(attempt, 1'000'000)));
-  try {
-    return p_->process(job);
+    job = decode_email_job(d.payload);
   } catch (const error& e) {
-    if (e.is_transient() && !last) {
+    ++p_->stats.failed;  // no record to mark: the DLQ copy carries the error
+    return failed(d, e.what());
+  }
+  try {
+    p_->process(job);
+    return ferry::outcome::ack();
+  } catch (const error& e) {
+    if (e.is_transient() && !d.is_last_attempt()) {
       ++p_->stats.transient;
-      throw;  // → retry queue
+      p_->log("warning", "message " + std::to_string(job.message_id) + " (attempt " +
+                             std::to_string(d.attempt) + ") will be retried: " + e.what());
+      return ferry::outcome::retry(e.what());
     }
-    ++p_->stats.failed;
     const std::string why =
-        e.is_transient() ? "gave up after " + std::to_string(attempt) + " attempts: " + e.what()
+        e.is_transient() ? "gave up after " + std::to_string(d.attempt) + " attempts: " + e.what()
                          : std::string(e.what());
+    ++p_->stats.failed;
     p_->mark_failed(job.message_id, why);
-    throw;  // the consumer dead-letters it: non-transient, or transient on the last attempt
+    return failed(d, why);
   } catch (const std::exception& e) {
     ++p_->stats.failed;
     p_->mark_failed(job.message_id, e.what());
-    throw;
+    return failed(d, e.what());
   }
+}
+
+ferry::outcome email_processor::failed(const ferry::delivery& d, const std::string& why) {
+  p_->log("error", "message failed: " + why + (d.id.empty() ? "" : " (" + d.id + ")"));
+  return ferry::outcome::dead_letter(why);
 }
 
 }  // namespace ferry::apps::worker

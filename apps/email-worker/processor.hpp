@@ -3,18 +3,19 @@
 // `email_processor::handle(delivery)` decodes `{"message_id", "email_data" | "email_ref"}`,
 // loads the pending record, parses the raw mail (ferry::mail), sanitises its HTML, stores the
 // attachments by content hash and writes everything plus is_processed=TRUE in one transaction
-// (mail_store::mark_processed), then deletes the recipient's `policy:{address}` cache key. The
-// consumer acks after handle() returns.
+// (mail_store::mark_processed), then deletes the recipient's `policy:{address}` cache key, and
+// returns the outcome the consumer settles the message with.
 //   ferry::apps::worker::email_processor p(cfg, log);
-//   consumer.run([&](const ferry::amqp::delivery& d) { return p.handle(d); });
+//   consumer.run([&](const ferry::delivery& d) { return p.handle(d); });
 //
 // The behaviour to know: it is idempotent. A redelivered message whose record is already
 // processed is acked without touching anything, and mark_processed refuses a second write, so a
 // worker killed at any point, or two workers holding copies of one message, never store it twice.
-// Failures: a transient ferry::error (database busy or down) propagates, and the consumer retries
-// the message later; a bad queue message, an unparseable mail or the last failed attempt marks
-// the record failed (with the error text) and propagates a non-transient error, which sends the
-// message to `<queue>.dlq` with x-ferry-* headers.
+// Failures: a transient ferry::error (database busy or down) is outcome::retry, unless the
+// delivery is on its last attempt; a bad queue message, an unparseable mail or the last failed
+// attempt marks the record failed (with the error text) and is outcome::dead_letter, which the
+// consumer turns into a copy in `<queue>.dlq`. Attempts come from the delivery, never from
+// transport headers.
 //
 // Thread safety: one per thread (it owns a SQL session and a Redis client).
 // Errors: see above; never throws for a failed cache invalidation (counted, logged).
@@ -51,11 +52,13 @@ class email_processor {
   email_processor& operator=(const email_processor&) = delete;
 
   /// Processes one delivery; see the file comment.
-  amqp::outcome handle(const amqp::delivery& d);
+  ferry::outcome handle(const ferry::delivery& d);
 
   [[nodiscard]] const processor_stats& stats() const noexcept;
 
  private:
+  ferry::outcome failed(const ferry::delivery& d, const std::string& why);
+
   struct impl;
   std::unique_ptr<impl> p_;
 };

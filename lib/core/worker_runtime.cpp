@@ -38,6 +38,7 @@ outcome outcome_of_current_exception(outcome::kind unexpected) {
   }
   switch (unexpected) {
     case outcome::kind::dead_letter: return outcome::dead_letter(std::move(reason));
+    case outcome::kind::reject: return outcome::reject(std::move(reason));
     case outcome::kind::ack: return outcome::ack();
     case outcome::kind::retry: break;
   }
@@ -143,6 +144,7 @@ struct worker_runtime::impl {
       {
         std::unique_lock lock{mutex};
         wait_for_pump_work(lock, upkeep_due);
+        if (stopping && !opts.run_prefetched_on_stop) ready.clear();  // the source gives them back
         batch.swap(done);
         first_done = {};
         const auto held = ready.size() + running_count;

@@ -30,7 +30,7 @@ std::vector<delivery> queue_source::take(std::vector<job>&& jobs) {
 void queue_source::settle_failures(std::vector<settlement>& done) {
   for (std::size_t i = 0; i < done.size();) {
     const auto& s = done[i];
-    if (s.verdict.what() == outcome::kind::ack) {
+    if (s.verdict.what() == outcome::kind::ack || s.verdict.what() == outcome::kind::reject) {
       ++i;
       continue;
     }

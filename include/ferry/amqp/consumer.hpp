@@ -1,7 +1,10 @@
 // ferry/amqp/consumer.hpp — a durable, self-healing consumer with retries and a dead-letter queue.
 //
 // `run(handler)` consumes one queue with manual acks and `prefetch` unacked deliveries at most,
-// calling the handler for each delivery in order on the calling thread. The handler's verdict:
+// calling the handler on `concurrency` handler threads (one by default, so deliveries are
+// handled in order). It is ferry's worker_runtime (core/worker_runtime.hpp) with the
+// connection as its source: the runtime's fetch thread owns the connection, settles outcomes
+// and services heartbeats while handlers run. The handler's verdict:
 //   outcome::ack          — done; the message is acked.
 //   outcome::reject       — basic.reject without requeue: the queue's own DLX if it has one,
 //                           otherwise the broker drops it.
@@ -9,6 +12,8 @@
 //                           to the dead-letter queue.
 // A handler exception never loses the message: a transient ferry::error counts as retry_later,
 // anything else goes straight to the dead-letter queue; both are reported to `on_error`.
+// A handler may instead take a ferry::delivery and return a ferry::outcome (run's second form):
+// it sees the attempt number and whether it is the last, with no x-ferry-* header to read.
 //
 // Retries (options.retry, on by default): the message is re-published to `<queue>.retry.<ms>`,
 // a durable queue with x-message-ttl = ms that dead-letters back to `<queue>` through the
@@ -19,12 +24,13 @@
 // `x-ferry-error`, `x-ferry-attempts`, `x-ferry-first-failure` and `x-ferry-last-failure`
 // (timestamps). Every copy is confirmed by the broker before the original is acked.
 //
-// Heartbeats are serviced while idle (the loop waits at most poll_interval, capped at
-// heartbeat/2); a handler that blocks longer than two heartbeat intervals gets the connection
-// dropped by the broker (its message is redelivered). After a connection loss (broker restart) the
+// Heartbeats are serviced by the fetch thread at least every poll_interval (capped at
+// heartbeat/2), also while every handler is busy. After a connection loss (broker restart) the
 // consumer reconnects with backoff, re-declares options.declare plus its retry/DLQ queues, and
-// resumes by itself. `stop()` is graceful: the current handler finishes and is acked, the consumer
-// is cancelled, prefetched-but-unhandled deliveries go back to the queue, the connection closes.
+// resumes by itself; outcomes of deliveries from the lost connection are dropped (the broker
+// redelivers those messages). `stop()` is graceful: the running handlers finish and their
+// messages are settled, the consumer is cancelled, prefetched-but-unhandled deliveries go back
+// to the queue, the connection closes.
 //
 //   ferry::amqp::consumer_options o;
 //   o.queue = "email_processing";
@@ -32,8 +38,9 @@
 //   ferry::amqp::consumer c(url, o);   // on SIGTERM, call c.stop()
 //   c.run([](const ferry::amqp::delivery& d) { process(d.msg.body); return outcome::ack; });
 //
-// Thread safety: one per thread (it owns one rabbitmq-c connection), except stop(), which any
-// thread or a signal handler may call (it only sets a lock-free atomic flag).
+// Thread safety: run() from one thread at a time (it owns one rabbitmq-c connection), stop()
+// from any thread or a signal handler (it only sets a lock-free atomic flag); the handler must
+// be thread-safe when concurrency > 1. run() notices stop() within about 50 ms.
 // Errors: run() throws ferry::error for non-transient setup failures (auth_failed, 406
 // server_error when a declaration conflicts, not_found when the queue is missing, config);
 // transient failures are reported to on_error and retried forever until stop().
@@ -41,6 +48,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -50,6 +58,7 @@
 #include "ferry/amqp/message.hpp"
 #include "ferry/amqp/topology.hpp"
 #include "ferry/amqp/url.hpp"
+#include "ferry/core/delivery.hpp"
 #include "ferry/export.hpp"
 #include "ferry/retry_policy.hpp"
 
@@ -74,7 +83,9 @@ struct retry_options {
 struct consumer_options {
   std::string queue;           ///< Queue to consume (must exist or be in `declare`).
   std::uint16_t prefetch = 1;  ///< basic.qos prefetch count: unacked deliveries at most.
-  topology declare;            ///< Declared on every (re)connect, before consuming.
+  /// Handler threads: deliveries handled at the same time (basic.qos is at least this).
+  std::size_t concurrency = 1;
+  topology declare;  ///< Declared on every (re)connect, before consuming.
   retry_options retry;
   /// Longest wait for a delivery before checking stop(); also capped at heartbeat/2.
   std::chrono::milliseconds poll_interval{200};
@@ -100,6 +111,10 @@ class FERRY_API consumer {
 
   /// Connects and consumes until stop(); see the file comment for errors.
   void run(const handler& h);
+  /// The same with a handler that returns ferry's outcome (core/delivery.hpp): it sees the
+  /// attempt number and whether it is the last, so it never reads x-ferry-* headers.
+  /// `delivery::native` is the amqp::delivery without its body.
+  void run(const delivery_handler& h);
 
   /// Asks run() to finish gracefully. Async-signal-safe; may be called before run().
   void stop() noexcept { stop_.store(true, std::memory_order_relaxed); }

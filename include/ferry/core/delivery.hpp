@@ -59,7 +59,7 @@ struct delivery {
 /// A handler's verdict on one delivery.
 class outcome {
  public:
-  enum class kind { ack, retry, dead_letter };
+  enum class kind { ack, retry, dead_letter, reject };
 
   /// Done: the delivery is acknowledged.
   [[nodiscard]] static outcome ack() { return outcome{kind::ack, {}, {}}; }
@@ -72,6 +72,12 @@ class outcome {
   /// Failed for good: kept in the dead-letter queue with `reason`.
   [[nodiscard]] static outcome dead_letter(std::string reason) {
     return outcome{kind::dead_letter, std::move(reason), {}};
+  }
+  /// Not wanted, ever, and not worth keeping: the transport drops it (RabbitMQ: basic.reject
+  /// without requeue, which the queue's own dead-letter exchange may catch; the Redis queue
+  /// deletes it like an ack).
+  [[nodiscard]] static outcome reject(std::string reason = {}) {
+    return outcome{kind::reject, std::move(reason), {}};
   }
 
   [[nodiscard]] kind what() const noexcept { return kind_; }

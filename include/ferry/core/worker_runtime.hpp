@@ -56,6 +56,10 @@ struct worker_runtime_options {
   /// The outcome of a handler exception that is neither a transient ferry::error (retry) nor
   /// permanent_failure (dead letter).
   outcome::kind unexpected_exception = outcome::kind::retry;
+  /// On stop(), whether deliveries taken but not started still run (true), or are dropped
+  /// unsettled for the source to give back by itself (false: a RabbitMQ channel's close
+  /// returns them at once; a Redis lease would hold them until it expires).
+  bool run_prefetched_on_stop = true;
   /// Called on a handler thread when a handler did not ack (threw, or asked for a retry or a
   /// dead letter), with the reason.
   std::function<void(const delivery&, std::string_view reason)> on_failure{};
@@ -84,8 +88,8 @@ class FERRY_API worker_runtime {
 
   /// Starts the fetch and handler threads. No-op if running.
   void start();
-  /// Stops fetching, lets the handlers finish every delivery already held, settles them and
-  /// joins. Waits up to about idle_wait for a blocking fetch to return. No-op if not running.
+  /// Stops fetching, lets the handlers finish every delivery already held (or only the
+  /// running ones: run_prefetched_on_stop), settles them and joins. Waits up to about idle_wait for a blocking fetch to return. No-op if not running.
   void stop();
   [[nodiscard]] bool running() const noexcept;
   [[nodiscard]] worker_runtime_stats stats() const;
