@@ -130,15 +130,12 @@ std::string_view trim_lwsp_right(std::string_view s) {
   return s;
 }
 
-// GMime allocates an object per MIME part and per header field before ferry sees any of
-// them: 7 MB of "--b" lines become a million parts (gigabytes, minutes). This linear scan
-// of the raw bytes counts what GMime would build — delimiter lines of declared boundaries
-// (GMime's rule: "--" boundary, optional trailing whitespace) and header block sizes — and
-// refuses the input first. It can over-count (a boundary named in a body), never under-.
-void prescan_structure(std::string_view raw, const parse_options& options) {
-  // 1. Every boundary parameter value anywhere in the input.
+// Every boundary parameter value anywhere in the input; `continued_boundary` is set when one is an
+// RFC 2231 continuation ("boundary*0="), which is not worth decoding here.
+std::unordered_set<std::string_view> declared_boundaries(std::string_view raw,
+                                                         const parse_options& options,
+                                                         bool& continued_boundary) {
   std::unordered_set<std::string_view> boundaries;
-  bool continued_boundary = false;  // RFC 2231 "boundary*0=": not worth decoding here
   for (std::size_t pos = 0; pos + 9 < raw.size(); ++pos) {
     if ((raw[pos] | 0x20) != 'b' || !iequals_prefix(raw.substr(pos), "boundary")) continue;
     std::size_t i = pos + 8;
@@ -165,6 +162,18 @@ void prescan_structure(std::string_view raw, const parse_options& options) {
       limit_exceeded("max_parts", options.max_parts, "the message declares more multiparts");
     }
   }
+  return boundaries;
+}
+
+// GMime allocates an object per MIME part and per header field before ferry sees any of
+// them: 7 MB of "--b" lines become a million parts (gigabytes, minutes). This linear scan
+// of the raw bytes counts what GMime would build — delimiter lines of declared boundaries
+// (GMime's rule: "--" boundary, optional trailing whitespace) and header block sizes — and
+// refuses the input first. It can over-count (a boundary named in a body), never under-.
+void prescan_structure(std::string_view raw, const parse_options& options) {
+  // 1. Every boundary parameter value anywhere in the input.
+  bool continued_boundary = false;
+  const auto boundaries = declared_boundaries(raw, options, continued_boundary);
 
   // In a multipart/digest, parts without a Content-Type are messages (RFC 2046 5.1.5).
   bool has_digest = false;

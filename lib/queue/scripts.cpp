@@ -190,10 +190,9 @@ end
 // ARGV: token_prefix, lease_ms, worker, batch, max, n_acks, then n_acks pairs (id, token).
 // Returns {acked, next_due_ms (-1 none), now_ms, then per leased job 9 values: id, payload,
 // attempts, max, priority, enqueued_ms, lease_until_ms, dedup, last_error}.
-const redis::script& ack_reserve_script() {
-  // Batched redis.call()s (HMGET, ZMSCORE, one ZADD/HSET/HDEL per batch) rather than a few
-  // calls per job: the per-call cost inside Lua is what bounds a batch on the server.
-  static const redis::script s{with_prelude(R"lua(
+// Batched redis.call()s (HMGET, ZMSCORE, one ZADD/HSET/HDEL per batch) rather than a few
+// calls per job: the per-call cost inside Lua is what bounds a batch on the server.
+constexpr std::string_view ack_reserve_lua = R"lua(
 local function chunked(cmd, key, list)
   for i = 1, #list, 1000 do redis.call(cmd, key, unpack(list, i, math.min(#list, i + 999))) end
 end
@@ -271,7 +270,10 @@ if got == 0 then
   out[2] = next_due()
 end
 return out
-)lua")};
+)lua";
+
+const redis::script& ack_reserve_script() {
+  static const redis::script s{with_prelude(ack_reserve_lua)};
   return s;
 }
 

@@ -126,6 +126,52 @@ lease client::acquire() {
   return acquire(pool_->opts.pool.acquire_timeout);
 }
 
+namespace {
+
+// Opens the connection acquire() has counted in p.total and p.connecting, with `lock`
+// released while it connects; returns with the lock released. A failed connect is uncounted
+// again, and connection-level failures start the pool's backoff.
+std::unique_ptr<connection> connect_counted(detail::pool_state& p,
+                                            std::unique_lock<std::mutex>& lock) {
+  lock.unlock();
+  try {
+    auto conn = std::make_unique<connection>(p.opts);
+    lock.lock();
+    --p.connecting;
+    p.consecutive_failures = 0;
+    ++p.counters.created;
+    ++p.in_use;
+    lock.unlock();
+    p.freed.notify_all();  // waiters held back by a probe may connect now
+    return conn;
+  } catch (const error& e) {
+    lock.lock();
+    --p.total;
+    --p.connecting;
+    ++p.counters.failures;
+    // Only connection-level failures back off; a wrong password would fail the same way every
+    // time and is reported as such, without delaying a fixed configuration.
+    if (e.kind() == errc::connection_failed || e.kind() == errc::timeout ||
+        e.kind() == errc::busy) {
+      ++p.consecutive_failures;
+      p.last_error = e.what();
+      p.retry_after = detail::pool_state::clock::now() + p.backoff_delay();
+    }
+    lock.unlock();
+    p.freed.notify_all();
+    throw;
+  } catch (...) {
+    lock.lock();
+    --p.total;
+    --p.connecting;
+    lock.unlock();
+    p.freed.notify_all();
+    throw;
+  }
+}
+
+}  // namespace
+
 lease client::acquire(std::chrono::milliseconds timeout) {
   auto& p = *pool_;
   auto deadline = detail::pool_state::clock::now() + timeout;
@@ -162,41 +208,7 @@ lease client::acquire(std::chrono::milliseconds timeout) {
       }
       ++p.total;
       ++p.connecting;
-      lock.unlock();
-      try {
-        auto conn = std::make_unique<connection>(p.opts);
-        lock.lock();
-        --p.connecting;
-        p.consecutive_failures = 0;
-        ++p.counters.created;
-        ++p.in_use;
-        lock.unlock();
-        p.freed.notify_all();  // waiters held back by a probe may connect now
-        return lease(pool_, std::move(conn));
-      } catch (const error& e) {
-        lock.lock();
-        --p.total;
-        --p.connecting;
-        ++p.counters.failures;
-        // Only connection-level failures back off; a wrong password would fail the same
-        // way every time and is reported as such, without delaying a fixed configuration.
-        if (e.kind() == errc::connection_failed || e.kind() == errc::timeout ||
-            e.kind() == errc::busy) {
-          ++p.consecutive_failures;
-          p.last_error = e.what();
-          p.retry_after = detail::pool_state::clock::now() + p.backoff_delay();
-        }
-        lock.unlock();
-        p.freed.notify_all();
-        throw;
-      } catch (...) {
-        lock.lock();
-        --p.total;
-        --p.connecting;
-        lock.unlock();
-        p.freed.notify_all();
-        throw;
-      }
+      return lease(pool_, connect_counted(p, lock));
     }
     if (!waited) {
       ++p.counters.waits;

@@ -120,30 +120,89 @@ std::string redact_url(std::string_view url) {
   return ferry::redact_url(url);
 }
 
-options parse_url(std::string_view url) {
-  options o;
+namespace {
+
+// The scheme: sets o.tls for rediss://; returns whether the URL names a unix socket.
+bool apply_scheme(std::string_view url, options& o) {
   const auto scheme_text = url_scheme(url);
   if (!scheme_text) fail(url, "missing scheme (expected redis://, rediss:// or unix://)");
   std::string scheme;
   for (char c : *scheme_text) {
     scheme += static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
   }
-
-  bool is_unix = false;
-  if (scheme == "redis") {
-  } else if (scheme == "rediss") {
+  if (scheme == "redis") return false;
+  if (scheme == "rediss") {
     if (!tls_available()) {
       throw error(errc::unsupported, "rediss:// (TLS) in '" + redact_url(url) +
                                          "' needs a TLS-capable build of ferry; this one has "
                                          "none");
     }
     o.tls = true;
-  } else if (scheme == "unix" || scheme == "redis+unix") {
-    is_unix = true;
-  } else {
-    fail(url, "unknown scheme '" + scheme + "' (expected redis, rediss or unix)");
+    return false;
   }
+  if (scheme == "unix" || scheme == "redis+unix") return true;
+  fail(url, "unknown scheme '" + scheme + "' (expected redis, rediss or unix)");
+}
 
+// One decoded query option other than password (which is decoded as a secret).
+void apply_option(std::string_view url, std::string_view key, const std::string& value,
+                  std::optional<int> path_db, options& o) {
+  if (key == "db") {
+    int db = parse_db(url, value);
+    if (path_db && *path_db != db) fail(url, "db given in the path and the query differ");
+    o.db = db;
+  } else if (key == "connect_timeout" || key == "socket_connect_timeout") {
+    o.connect_timeout = parse_duration(url, key, value);
+  } else if (key == "timeout" || key == "command_timeout" || key == "socket_timeout") {
+    o.command_timeout = parse_duration(url, key, value);
+  } else if (key == "client_name") {
+    if (value.empty() || value.find(' ') != std::string::npos) {
+      fail(url, "bad client_name '" + value + "' (must be non-empty, without spaces)");
+    }
+    o.client_name = value;
+  } else if (key == "user" || key == "username") {
+    if (o.user) fail(url, "user given twice");
+    o.user = value;
+  } else if (key == "max_connections") {
+    std::size_t n = 0;
+    if (!parse_int(std::string_view(value), n) || n == 0) {
+      fail(url, "bad max_connections '" + value + "' (expected a positive integer)");
+    }
+    o.pool.max_connections = n;
+  } else if (key == "acquire_timeout") {
+    o.pool.acquire_timeout = parse_duration(url, key, value);
+  } else {
+    fail(url, "unknown query option '" + std::string(key) + "'");
+  }
+}
+
+void apply_query(std::string_view url, std::string_view query, std::optional<int> path_db,
+                 options& o) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto item = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      fail(url, "query option '" + std::string(item) + "' has no value");
+    }
+    auto key = item.substr(0, eq);
+    auto raw = item.substr(eq + 1);
+    if (key == "password") {
+      if (o.password) fail(url, "password given twice");
+      o.password = decode(url, raw, "password");
+      continue;
+    }
+    apply_option(url, key, decode(url, raw, "query option"), path_db, o);
+  }
+}
+
+}  // namespace
+
+options parse_url(std::string_view url) {
+  options o;
+  const bool is_unix = apply_scheme(url, o);
   const auto parts = split_url(url, url_kind, is_unix ? url_authority::none : url_authority::host);
   if (parts.user) {
     auto user = decode(url, *parts.user, "user");
@@ -161,53 +220,7 @@ options parse_url(std::string_view url) {
     if (parts.path.size() > 1) path_db = parse_db(url, parts.path.substr(1));
   }
   if (path_db) o.db = *path_db;
-
-  std::string_view query = parts.query;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto item = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (item.empty()) continue;
-    auto eq = item.find('=');
-    if (eq == std::string_view::npos) {
-      fail(url, "query option '" + std::string(item) + "' has no value");
-    }
-    auto key = item.substr(0, eq);
-    auto raw = item.substr(eq + 1);
-    if (key == "password") {
-      if (o.password) fail(url, "password given twice");
-      o.password = decode(url, raw, "password");
-      continue;
-    }
-    auto value = decode(url, raw, "query option");
-    if (key == "db") {
-      int db = parse_db(url, value);
-      if (path_db && *path_db != db) fail(url, "db given in the path and the query differ");
-      o.db = db;
-    } else if (key == "connect_timeout" || key == "socket_connect_timeout") {
-      o.connect_timeout = parse_duration(url, key, value);
-    } else if (key == "timeout" || key == "command_timeout" || key == "socket_timeout") {
-      o.command_timeout = parse_duration(url, key, value);
-    } else if (key == "client_name") {
-      if (value.empty() || value.find(' ') != std::string::npos) {
-        fail(url, "bad client_name '" + value + "' (must be non-empty, without spaces)");
-      }
-      o.client_name = value;
-    } else if (key == "user" || key == "username") {
-      if (o.user) fail(url, "user given twice");
-      o.user = value;
-    } else if (key == "max_connections") {
-      std::size_t n = 0;
-      if (!parse_int(std::string_view(value), n) || n == 0) {
-        fail(url, "bad max_connections '" + value + "' (expected a positive integer)");
-      }
-      o.pool.max_connections = n;
-    } else if (key == "acquire_timeout") {
-      o.pool.acquire_timeout = parse_duration(url, key, value);
-    } else {
-      fail(url, "unknown query option '" + std::string(key) + "'");
-    }
-  }
+  apply_query(url, parts.query, path_db, o);
   return o;
 }
 
