@@ -98,26 +98,20 @@ policy_engine::policy_engine(recipient_directory& directory, policy_options opti
                              rate_gate* limits)
     : directory_(directory), options_(std::move(options)), limits_(limits) {
   if (options_.ok_action.empty()) throw std::invalid_argument("policy_options: empty ok_action");
-  const auto line = [](std::string_view action) {
-    return "action=" + std::string(action) + "\n\n";
-  };
-  lines_[static_cast<std::size_t>(verdict::no_opinion)] = line("DUNNO");
-  lines_[static_cast<std::size_t>(verdict::missing_recipient)] = line("DUNNO");
-  lines_[static_cast<std::size_t>(verdict::accept)] = line(options_.ok_action);
-  lines_[static_cast<std::size_t>(verdict::reject_unknown)] =
-      line("REJECT " + options_.reject_text);
-  lines_[static_cast<std::size_t>(verdict::reject_inactive)] =
-      line("REJECT " + options_.inactive_text);
-  lines_[static_cast<std::size_t>(verdict::defer)] = line("DEFER_IF_PERMIT " + options_.defer_text);
   if (options_.rate_limited_text.find("{}") == std::string::npos) {
     throw std::invalid_argument("policy_options: rate_limited_text needs a {} for the seconds");
   }
-  lines_[static_cast<std::size_t>(verdict::rate_limited)] =
-      line("DEFER_IF_PERMIT " + options_.rate_limited_text);
-  for (const auto& l : lines_) {
-    // A newline inside configured text would end the answer early and desynchronise Postfix.
-    if (l.find('\n') != l.size() - 2)
-      throw std::invalid_argument("policy_options: newline in text");
+  // postfix::action refuses a line break in configured text (it would desynchronise Postfix).
+  try {
+    actions_ = {postfix::action::dunno(),
+                postfix::action::dunno(),
+                postfix::action::custom(options_.ok_action),
+                postfix::action::reject(options_.reject_text),
+                postfix::action::reject(options_.inactive_text),
+                postfix::action::defer_if_permit(options_.defer_text),
+                postfix::action::defer_if_permit(options_.rate_limited_text)};
+  } catch (const std::invalid_argument&) {
+    throw std::invalid_argument("policy_options: newline in text");
   }
 }
 
@@ -188,20 +182,25 @@ verdict policy_engine::decide(const policy_request& request) const noexcept {
 }
 
 const std::string& policy_engine::action_line(verdict v) const noexcept {
-  return lines_[static_cast<std::size_t>(v)];
+  return actions_[static_cast<std::size_t>(v)].line();
+}
+
+postfix::decision policy_engine::decision_for(verdict v) const {
+  return {actions_[static_cast<std::size_t>(v)], static_cast<unsigned>(v)};
+}
+
+postfix::decision policy_engine::rate_limited_decision(std::chrono::seconds retry_after) const {
+  std::string text(action_text(verdict::rate_limited));
+  text.replace(text.find("{}"), 2, std::to_string(std::max<long long>(1, retry_after.count())));
+  return {postfix::action::custom(text), static_cast<unsigned>(verdict::rate_limited)};
 }
 
 std::string policy_engine::rate_limited_line(std::chrono::seconds retry_after) const {
-  std::string out = action_line(verdict::rate_limited);
-  out.replace(out.find("{}"), 2, std::to_string(std::max<long long>(1, retry_after.count())));
-  return out;
+  return rate_limited_decision(retry_after).answer.line();
 }
 
 std::string_view policy_engine::action_text(verdict v) const noexcept {
-  std::string_view line = action_line(v);
-  line.remove_prefix(7);  // "action="
-  line.remove_suffix(2);  // "\n\n"
-  return line;
+  return actions_[static_cast<std::size_t>(v)].text();
 }
 
 }  // namespace ferry::apps::policy

@@ -1,9 +1,10 @@
 // decision.hpp — what the policy service answers, separated from where answers come from.
 //
-// `policy_engine` turns a parsed request into a `verdict` and the verdict into Postfix action
-// text. Recipient knowledge comes from a `recipient_directory`: today an in-memory one (tests,
-// demos), later the Redis-cached SQL directory. The engine caches nothing itself; a caching
-// directory wraps the SQL one (OK answers 300 s, REJECT answers 60 s).
+// `policy_engine` turns a parsed request into a `verdict` and the verdict into the Postfix
+// action (ferry::postfix::action) that answers it. Recipient knowledge comes from a
+// `recipient_directory`: today an in-memory one (tests, demos), later the Redis-cached SQL
+// directory. The engine caches nothing itself; a caching directory wraps the SQL one (OK answers
+// 300 s, REJECT answers 60 s).
 //
 //   memory_directory dir;
 //   dir.add_address("known@test.example");
@@ -27,9 +28,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "policy_request.hpp"
+#include <ferry/postfix/action.hpp>
+#include <ferry/postfix/policy_request.hpp>
+#include <ferry/postfix/policy_server.hpp>
 
 namespace ferry::apps::policy {
+
+using postfix::policy_request;
 
 /// What the directory knows about an address it has.
 struct recipient_status {
@@ -173,6 +178,12 @@ class policy_engine {
   /// triage + lookup + rate limits, synchronously.
   [[nodiscard]] verdict decide(const policy_request& request) const noexcept;
 
+  /// The answer for `v`, labelled with `v` (its `kind`). For `rate_limited`, the text with
+  /// "{}" unfilled; use rate_limited_decision().
+  [[nodiscard]] postfix::decision decision_for(verdict v) const;
+  /// DEFER_IF_PERMIT with the seconds to wait filled in, labelled `rate_limited`.
+  [[nodiscard]] postfix::decision rate_limited_decision(std::chrono::seconds retry_after) const;
+
   /// The full answer for a verdict: "action=...\n\n". For `rate_limited`, the text with
   /// "{}" unfilled; use rate_limited_line().
   [[nodiscard]] const std::string& action_line(verdict v) const noexcept;
@@ -187,7 +198,7 @@ class policy_engine {
   recipient_directory& directory_;
   policy_options options_;
   rate_gate* limits_;
-  std::string lines_[verdict_count];
+  std::vector<postfix::action> actions_;  // indexed by verdict
 };
 
 }  // namespace ferry::apps::policy

@@ -17,8 +17,8 @@
 #include "ferry_test/servers.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
-#include "policy_server.hpp"
 #include "rate_limits.hpp"
+#include "serve_policy.hpp"
 
 using namespace ferry::apps::policy;
 using namespace std::chrono_literals;
@@ -31,7 +31,8 @@ std::unique_ptr<policy_server> start_server(const policy_engine& engine, metrics
   policy_server_options options;
   options.listen = "127.0.0.1:0";
   options.decision_timeout = 1000ms;
-  auto server = std::make_unique<policy_server>(options, engine, stats, log);
+  auto server = std::unique_ptr<policy_server>(
+      new policy_server(make_policy_server(options, engine, stats, log)));
   server->start();
   return server;
 }

@@ -19,9 +19,9 @@
 #include "ferry_test/servers.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
-#include "policy_server.hpp"
 #include "policy_test_client.hpp"
 #include "rate_limits.hpp"
+#include "serve_policy.hpp"
 
 using namespace ferry::apps::policy;
 using namespace std::chrono_literals;
@@ -63,7 +63,8 @@ struct limited_service {
     engine = std::make_unique<policy_engine>(directory, policy_options{}, gate.get());
     policy_server_options o;
     o.listen = "127.0.0.1:0";
-    server = std::make_unique<policy_server>(o, *engine, stats, log);
+    server = std::unique_ptr<policy_server>(
+        new policy_server(make_policy_server(o, *engine, stats, log)));
     server->start();
   }
 

@@ -95,16 +95,6 @@ TEST_CASE("policy config subcommands", "[policy][config]") {
   CHECK(parse({"--init-db"}).cmd.kind == command_kind::init_db);
 }
 
-TEST_CASE("listen addresses", "[policy][config]") {
-  CHECK(parse_listen_address("127.0.0.1:10040").port == 10040);
-  CHECK(parse_listen_address("inet:127.0.0.1:10040").host == "127.0.0.1");
-  CHECK(parse_listen_address("[::1]:25").host == "::1");
-  CHECK(parse_listen_address("unix:/run/policy.sock").is_unix);
-  CHECK(parse_listen_address("/run/policy.sock").path == "/run/policy.sock");
-  CHECK_THROWS_AS(parse_listen_address("localhost"), ferry::error);
-  CHECK_THROWS_AS(parse_listen_address("host:99999"), ferry::error);
-}
-
 TEST_CASE("policy config reads the database as every app does", "[policy][config]") {
   // DATABASE_URL first (memory: is this app's own test directory), then DB_URL, then DB_*.
   std::map<std::string, std::string> env{{"DATABASE_URL", "memory:a@test.example"},

@@ -15,7 +15,7 @@
 #include <cstddef>
 #include <optional>
 
-namespace ferry::apps::policy {
+namespace ferry::postfix::detail {
 
 struct descriptor_limits {
   std::optional<std::size_t> soft;  ///< RLIMIT_NOFILE's soft limit; nullopt: unlimited.
@@ -37,4 +37,4 @@ struct connection_budget {
                                                  const descriptor_limits& limits,
                                                  unsigned workers) noexcept;
 
-}  // namespace ferry::apps::policy
+}  // namespace ferry::postfix::detail
