@@ -220,8 +220,8 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
   cfg.level = *level;
   cfg.near_cache_entries = static_cast<std::size_t>(near_entries);
   try {
-    cfg.limits.sender = parse_rate_limits(sender_limits);
-    cfg.limits.client = parse_rate_limits(client_limits);
+    cfg.limits.sender = parse_limit_list(sender_limits);
+    cfg.limits.client = parse_limit_list(client_limits);
   } catch (const std::invalid_argument& e) {
     err << "ferry-policyd: " << e.what() << "\n";
     result.exit_code = 2;

@@ -78,8 +78,8 @@ int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
   const auto limits = policy::open_rate_gate(cfg.limits, cfg.redis_url, log);
   if (limits) {
     limits->observe(stats);
-    log.info("rate limits: sender " + policy::format_rate_limits(cfg.limits.sender) + ", client " +
-             policy::format_rate_limits(cfg.limits.client) + " (per accepted recipient)");
+    log.info("rate limits: sender " + policy::format_limit_list(cfg.limits.sender) + ", client " +
+             policy::format_limit_list(cfg.limits.client) + " (per accepted recipient)");
   }
   const policy::policy_engine engine(directory, cfg.policy, limits.get());
   auto server = policy::make_policy_server(cfg.server, engine, stats, log);

@@ -166,7 +166,7 @@ TEST_CASE("Postfix defers the 4th RCPT of a sender over 3/60s with 4.7.1", "[pol
   ferry::test::redis_server redis;
   logger quiet{log_level::off};
   rate_limit_config limits;
-  limits.sender = parse_rate_limits("3/60s");
+  limits.sender = parse_limit_list("3/60s");
   const auto gate = open_rate_gate(limits, redis.url(), quiet);
   rig r(gate.get());
   gate->observe(r.stats);

@@ -54,8 +54,8 @@ struct limited_service {
   limited_service(const std::string& redis_url, const std::string& sender_limits,
                   const std::string& client_limits = "") {
     rate_limit_config limits;
-    limits.sender = parse_rate_limits(sender_limits);
-    limits.client = parse_rate_limits(client_limits);
+    limits.sender = parse_limit_list(sender_limits);
+    limits.client = parse_limit_list(client_limits);
     directory.add_address("known@test.example");
     gate = open_rate_gate(limits, redis_url, log);
     REQUIRE(gate);
