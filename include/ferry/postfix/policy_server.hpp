@@ -11,8 +11,8 @@
 //   ferry::postfix::policy_handler handler;
 //   handler.decide = [&](const ferry::postfix::policy_request& r) -> ferry::postfix::first_decision
 //   {
-//     if (r.protocol_state != "RCPT") return ferry::postfix::decision{};          // DUNNO now
-//     return [&db, rcpt = r.recipient] { return db.knows(rcpt) ? ok : unknown; };  // a worker
+//     if (r.protocol_state != "RCPT") return ferry::postfix::decision{};  // DUNNO, on the loop
+//     return [&db, rcpt = r.recipient] { return db.decide(rcpt); };       // on a worker
 //   };
 //   ferry::postfix::policy_server server({.listen = "127.0.0.1:10040"}, std::move(handler));
 //   server.start();   // threads run until stop() or destruction
