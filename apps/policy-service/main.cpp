@@ -81,7 +81,7 @@ int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
     log.info("rate limits: sender " + policy::format_limit_list(cfg.limits.sender) + ", client " +
              policy::format_limit_list(cfg.limits.client) + " (per accepted recipient)");
   }
-  const policy::policy_engine engine(directory, cfg.policy, limits.get());
+  const policy::policy_engine engine(directory, cfg.policy, policy::rate_check_for(limits.get()));
   auto server = policy::make_policy_server(cfg.server, engine, stats, log);
   std::unique_ptr<policy::admin_server> admin;
   if (!cfg.admin_listen.empty()) {

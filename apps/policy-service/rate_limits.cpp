@@ -22,6 +22,13 @@ std::string key_text(std::string_view text) {
 
 }  // namespace
 
+postfix::rate_check rate_check_for(rate_gate* gate) {
+  if (gate == nullptr || !gate->enabled()) return {};
+  return [gate](std::string_view sender, std::string_view client_address) {
+    return gate->check(sender, client_address);
+  };
+}
+
 rate_gate::rate_gate(rate_limit_config config, const limiter_factory& make, logger& log,
                      std::shared_ptr<void> keep)
     : keep_(std::move(keep)), config_(std::move(config)), log_(log) {

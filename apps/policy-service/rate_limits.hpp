@@ -27,6 +27,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ferry/postfix/recipient_policy.hpp>
 #include <ferry/ratelimit/limit_list.hpp>
 #include <ferry/ratelimit/rate_limiter.hpp>
 #include <functional>
@@ -61,6 +62,10 @@ struct rate_limit_config {
 class rate_gate;
 [[nodiscard]] std::unique_ptr<rate_gate> open_rate_gate(const rate_limit_config& config,
                                                         const std::string& redis_url, logger& log);
+
+/// The gate as a recipient_policy's rate check; empty (no limits) for nullptr or a gate
+/// without limits. The gate must outlive the policy.
+[[nodiscard]] postfix::rate_check rate_check_for(rate_gate* gate);
 
 class rate_gate {
  public:

@@ -7,36 +7,6 @@ namespace ferry::apps::policy {
 
 namespace {
 
-using postfix::first_decision;
-
-// On the event loop: answer now when nothing would block, else hand a worker the rest.
-first_decision decide(const policy_engine& engine, const policy_request& request) {
-  auto t = engine.triage(request);
-  if (t.immediate) return engine.decision_for(*t.immediate);
-  const auto known = engine.lookup_now(t.address);
-  if (known && (*known != verdict::accept || !engine.has_rate_limits())) {
-    return engine.decision_for(*known);
-  }
-  std::string sender;
-  std::string client;
-  if (engine.has_rate_limits()) {  // copied only when a worker needs them
-    sender = request.sender;
-    client = request.client_address;
-  }
-  return postfix::blocking_decision([&engine, address = std::move(t.address), known,
-                                     sender = std::move(sender),
-                                     client = std::move(client)]() -> postfix::decision {
-    const verdict v = known ? *known : engine.lookup(address);
-    // Recipient first, then limits: only an accepted recipient is counted.
-    if (v == verdict::accept) {
-      if (const auto wait = engine.check_rate_limits(sender, client)) {
-        return engine.rate_limited_decision(*wait);
-      }
-    }
-    return engine.decision_for(v);
-  });
-}
-
 void report(const postfix::answered& a, metrics& stats, logger& log) {
   const auto v = static_cast<verdict>(a.made.kind);
   stats.record_decision(v, a.latency);
@@ -85,11 +55,10 @@ postfix::log_hook log_hook_for(logger& log) {
 postfix::policy_server make_policy_server(postfix::policy_server_options options,
                                           const policy_engine& engine, metrics& stats,
                                           logger& log) {
-  const bool blocking = engine.directory().may_block() || engine.has_rate_limits();
-  options.workers = blocking ? std::max(1U, options.workers) : 0U;
+  options.workers = engine.may_block() ? std::max(1U, options.workers) : 0U;
   options.fallback = engine.decision_for(verdict::defer);
   postfix::policy_handler handler;
-  handler.decide = [&engine](const policy_request& r) { return decide(engine, r); };
+  handler.decide = engine.decider();
   handler.on_answer = [&stats, &log](const postfix::answered& a) { report(a, stats, log); };
   handler.on_event = [&stats](postfix::server_event e) { count(e, stats); };
   return postfix::policy_server(std::move(options), std::move(handler), log_hook_for(log));

@@ -68,7 +68,7 @@ class test_directory final : public recipient_directory {
 };
 
 struct rig {
-  explicit rig(rate_gate* limits = nullptr) : engine(directory, {}, limits) {
+  explicit rig(rate_gate* limits = nullptr) : engine(directory, {}, rate_check_for(limits)) {
     directory.addresses.add_address("known@test.example");
     directory.addresses.add_address("disabled@test.example", false);
     server = start_server(engine, stats, log);

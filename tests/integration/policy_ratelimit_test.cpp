@@ -60,7 +60,8 @@ struct limited_service {
     gate = open_rate_gate(limits, redis_url, log);
     REQUIRE(gate);
     gate->observe(stats);
-    engine = std::make_unique<policy_engine>(directory, policy_options{}, gate.get());
+    engine =
+        std::make_unique<policy_engine>(directory, policy_options{}, rate_check_for(gate.get()));
     policy_server_options o;
     o.listen = "127.0.0.1:0";
     server = std::unique_ptr<policy_server>(
