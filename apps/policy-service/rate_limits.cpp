@@ -12,8 +12,6 @@
 namespace ferry::apps::policy {
 namespace {
 
-using steady = std::chrono::steady_clock;
-
 // Limiter keys may not contain '{' or '}' (the limiter's hash tag); '%' is encoded too so
 // two addresses never share a key.
 std::string key_text(std::string_view text) {
@@ -31,7 +29,7 @@ postfix::rate_check rate_check_for(rate_gate* gate) {
 
 rate_gate::rate_gate(rate_limit_config config, const limiter_factory& make, logger& log,
                      std::shared_ptr<void> keep)
-    : keep_(std::move(keep)), config_(std::move(config)), log_(log) {
+    : keep_(std::move(keep)), config_(std::move(config)), log_(log), breaker_(config_.cooldown) {
   if (!config_.sender.empty()) sender_ = make(config_.sender);
   if (!config_.client.empty()) client_ = make(config_.client);
 }
@@ -88,8 +86,7 @@ std::optional<std::chrono::seconds> rate_gate::check(std::string_view sender,
 std::optional<std::chrono::seconds> rate_gate::ask(ratelimit::rate_limiter& limiter,
                                                    const char* which, std::string key) {
   auto* m = metrics_.load();
-  const auto now = steady::now().time_since_epoch().count();
-  if (now < skip_until_.load(std::memory_order_relaxed)) {
+  if (breaker_.is_open()) {
     if (m != nullptr) m->rate_limit_error();
     return std::nullopt;  // cooling down after a failure: admit without asking
   }
@@ -113,11 +110,8 @@ std::optional<std::chrono::seconds> rate_gate::ask(ratelimit::rate_limiter& limi
 
 void rate_gate::failed(const char* which, const std::string& why) {
   if (auto* m = metrics_.load()) m->rate_limit_error();
-  const auto now = steady::now();
-  const auto until = (now + config_.cooldown).time_since_epoch().count();
-  const auto previous = skip_until_.exchange(until);
   // Log once per cool-down: only the failure that starts one says so.
-  if (previous <= now.time_since_epoch().count()) {
+  if (breaker_.trip()) {
     log_.warning(std::string("rate limits: ") + which + " check failed (" + why +
                  "); admitting without limits for " + std::to_string(config_.cooldown.count()) +
                  " ms");

@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cooldown_breaker.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 
@@ -102,7 +103,7 @@ class rate_gate {
   std::atomic<metrics*> metrics_{nullptr};
   std::unique_ptr<ratelimit::rate_limiter> sender_;
   std::unique_ptr<ratelimit::rate_limiter> client_;
-  std::atomic<std::int64_t> skip_until_{0};  // steady ticks; 0: ask the limiter
+  cooldown_breaker breaker_;
 };
 
 }  // namespace ferry::apps::policy
