@@ -185,6 +185,7 @@ class FerryConan(ConanFile):
         components = {
             "core": ([], {"fmt": ["fmt"]}),
             "redis": (["core"], {"hiredis": ["hiredis"]}),
+            "postfix": (["core"], {}),
         }
         if self.options.amqp:
             components["amqp"] = (["core"], {"rabbitmq-c": ["rabbitmq-c"],
@@ -219,3 +220,4 @@ class FerryConan(ConanFile):
                     # "... is not a direct dependency"), so its libraries are named directly.
                     component.system_libs += self._platform_libs[dependency]
         self.cpp_info.components["redis"].system_libs.append("pthread")
+        self.cpp_info.components["postfix"].system_libs.append("pthread")

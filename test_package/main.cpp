@@ -1,6 +1,8 @@
 // conan create's test_package: uses each component the package was built with a little,
 // without any server, so headers, component targets and transitive link lines are proven.
 #include <ferry/error.hpp>
+#include <ferry/postfix/action.hpp>
+#include <ferry/postfix/policy_request.hpp>
 #include <ferry/redis/connection.hpp>
 #include <ferry/redis/url.hpp>
 #include <ferry/version.hpp>
@@ -46,6 +48,14 @@ int main() {
       return fail(std::string("redis error: ") + e.what());
   }
   std::cout << "redis: " << shown << "\n";
+
+  // ferry::postfix: a policy request parsed, an answer framed.
+  ferry::postfix::request_parser parser;
+  const auto parsed = parser.consume("request=smtpd_access_policy\nrecipient=a@b.example\n\n");
+  if (parsed.status != ferry::postfix::parse_status::request_ready ||
+      parser.request().recipient != "a@b.example")
+    return fail("postfix request");
+  std::cout << "postfix: " << ferry::postfix::action::reject("5.1.1 User unknown").text() << "\n";
 
 #if FERRY_TEST_AMQP
   const auto amqp = ferry::amqp::url::parse("amqps://app:s3cret@mq.example:5671/jobs");

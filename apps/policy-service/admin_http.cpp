@@ -3,18 +3,18 @@
 #include <stdexcept>
 
 #include <ferry/error.hpp>
+#include <ferry/postfix/listen_address.hpp>
 
 #include "common/admin_http_server.hpp"
 #include "common/prometheus.hpp"
 #include "common/readiness.hpp"
-#include "policy_server.hpp"
 
 namespace ferry::apps::policy {
 
 admin_server::admin_server(const std::string& listen, metrics& stats, health_check ready,
                            logger& log)
     : log_(log) {
-  const auto where = parse_listen_address(listen);
+  const auto where = postfix::parse_listen_address(listen);
   if (where.is_unix) throw ferry::error(errc::config, "admin listen address must be host:port");
   http_router routes;
   routes.add("GET", "/health", route_access::probe, 0, [](const http_request&) {

@@ -18,7 +18,7 @@ directory_backend open_directory(const app_config& config) {
                        "DB_HOST/DB_NAME/...) or --database-url");
   }
   if (url.rfind("memory:", 0) == 0) {
-    auto dir = std::make_shared<memory_directory>();
+    auto dir = std::make_shared<memory_backend>();
     std::string_view rest = std::string_view(url).substr(7);
     while (!rest.empty()) {
       const auto comma = rest.find(',');

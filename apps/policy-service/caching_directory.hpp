@@ -26,8 +26,8 @@
 #include <memory>
 #include <string>
 
+#include <ferry/core/failure_throttle.hpp>
 #include "backend.hpp"
-#include "failure_throttle.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 

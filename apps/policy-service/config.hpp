@@ -25,12 +25,16 @@
 #include <string>
 #include <vector>
 
+#include <ferry/postfix/policy_server.hpp>
+
 #include "decision.hpp"
 #include "log.hpp"
-#include "policy_server.hpp"
 #include "rate_limits.hpp"
 
 namespace ferry::apps::policy {
+
+using postfix::parse_listen_address;
+using postfix::policy_server_options;
 
 struct app_config {
   policy_server_options server;

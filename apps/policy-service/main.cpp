@@ -16,8 +16,8 @@
 #include "decision.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
-#include "policy_server.hpp"
 #include "rate_limits.hpp"
+#include "serve_policy.hpp"
 
 namespace policy = ferry::apps::policy;
 
@@ -78,11 +78,11 @@ int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
   const auto limits = policy::open_rate_gate(cfg.limits, cfg.redis_url, log);
   if (limits) {
     limits->observe(stats);
-    log.info("rate limits: sender " + policy::format_rate_limits(cfg.limits.sender) + ", client " +
-             policy::format_rate_limits(cfg.limits.client) + " (per accepted recipient)");
+    log.info("rate limits: sender " + policy::format_limit_list(cfg.limits.sender) + ", client " +
+             policy::format_limit_list(cfg.limits.client) + " (per accepted recipient)");
   }
-  const policy::policy_engine engine(directory, cfg.policy, limits.get());
-  policy::policy_server server(cfg.server, engine, stats, log);
+  const policy::policy_engine engine(directory, cfg.policy, policy::rate_check_for(limits.get()));
+  auto server = policy::make_policy_server(cfg.server, engine, stats, log);
   std::unique_ptr<policy::admin_server> admin;
   if (!cfg.admin_listen.empty()) {
     // Readiness: Redis and the database answer and accept their credentials.

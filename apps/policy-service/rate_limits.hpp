@@ -6,7 +6,7 @@
 // ferry-policyd on the same Redis) in production, any rate_limiter in tests.
 //
 //   rate_limit_config limits;
-//   limits.sender = parse_rate_limits("3/60s");
+//   limits.sender = parse_limit_list("3/60s");
 //   auto gate = open_rate_gate(limits, redis_url, log);  // redis_limiter on that Redis
 //   if (auto wait = gate->check("a@b.example", "192.0.2.1")) defer(*wait);  // over a limit
 //
@@ -20,13 +20,15 @@
 // request is admitted and counted in `errors`; the first failure logs a warning, then Redis
 // is not asked again for `cooldown` (each skipped check is admitted and counted too).
 //
-// Thread safety: thread-safe. Errors: parse_rate_limits throws std::invalid_argument naming
+// Thread safety: thread-safe. Errors: parse_limit_list throws std::invalid_argument naming
 // the bad item; check() never throws.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ferry/postfix/recipient_policy.hpp>
+#include <ferry/ratelimit/limit_list.hpp>
 #include <ferry/ratelimit/rate_limiter.hpp>
 #include <functional>
 #include <memory>
@@ -35,17 +37,16 @@
 #include <string_view>
 #include <vector>
 
+#include "cooldown_breaker.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 
 namespace ferry::apps::policy {
 
-/// Parses "5/300s,100/1d": comma-separated COUNT/WINDOW, WINDOW a whole number with unit s,
-/// m, h or d (no unit: seconds). "" gives no limits. std::invalid_argument for anything else.
-[[nodiscard]] std::vector<ratelimit::rate_limit> parse_rate_limits(std::string_view text);
-
-/// "5/300s,100/1d" again (for logs and --help defaults).
-[[nodiscard]] std::string format_rate_limits(const std::vector<ratelimit::rate_limit>& limits);
+/// The limit lists of POLICY_SENDER_LIMITS and POLICY_CLIENT_LIMITS
+/// (ferry/ratelimit/limit_list.hpp).
+using ratelimit::format_limit_list;
+using ratelimit::parse_limit_list;
 
 struct rate_limit_config {
   std::vector<ratelimit::rate_limit> sender;  ///< Per envelope sender (lower-cased).
@@ -62,6 +63,10 @@ struct rate_limit_config {
 class rate_gate;
 [[nodiscard]] std::unique_ptr<rate_gate> open_rate_gate(const rate_limit_config& config,
                                                         const std::string& redis_url, logger& log);
+
+/// The gate as a recipient_policy's rate check; empty (no limits) for nullptr or a gate
+/// without limits. The gate must outlive the policy.
+[[nodiscard]] postfix::rate_check rate_check_for(rate_gate* gate);
 
 class rate_gate {
  public:
@@ -98,7 +103,7 @@ class rate_gate {
   std::atomic<metrics*> metrics_{nullptr};
   std::unique_ptr<ratelimit::rate_limiter> sender_;
   std::unique_ptr<ratelimit::rate_limiter> client_;
-  std::atomic<std::int64_t> skip_until_{0};  // steady ticks; 0: ask the limiter
+  cooldown_breaker breaker_;
 };
 
 }  // namespace ferry::apps::policy

@@ -44,8 +44,7 @@ void sql_directory::init_schema() {
   mail_store(*session).init_schema();
 }
 
-void sql_directory::add_address(std::string_view address, bool active,
-                                std::string_view customer) {
+void sql_directory::add_address(std::string_view address, bool active, std::string_view customer) {
   auto session = pool_.acquire();
   (void)mail_store(*session).add_address(address, to_customer(customer), active);
 }
@@ -60,8 +59,8 @@ bool sql_directory::set_active(std::string_view address, bool active) {
   return mail_store(*session).set_active(address, active);
 }
 
-std::optional<std::vector<std::string>> sql_directory::set_customer_tier(
-    std::string_view customer, std::string_view tier) {
+std::optional<std::vector<std::string>> sql_directory::set_customer_tier(std::string_view customer,
+                                                                         std::string_view tier) {
   auto session = pool_.acquire();
   try {
     return mail_store(*session).set_customer_tier(to_customer(customer), tier);

@@ -31,7 +31,7 @@ class sql_directory final : public recipient_directory, public recipient_admin {
   bool remove_address(std::string_view address) override;
   bool set_active(std::string_view address, bool active) override;
   std::optional<std::vector<std::string>> set_customer_tier(std::string_view customer,
-                                                             std::string_view tier) override;
+                                                            std::string_view tier) override;
 
  private:
   sql::pool pool_;

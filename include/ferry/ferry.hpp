@@ -6,11 +6,18 @@
 #pragma once
 
 #include "ferry/codec.hpp"
+#include "ferry/core/failure_throttle.hpp"
 #include "ferry/error.hpp"
 #include "ferry/retry_policy.hpp"
 #include "ferry/url.hpp"
 #include "ferry/url_encoding.hpp"
 #include "ferry/version.hpp"
+
+// The Postfix policy protocol and server (component postfix; always built: core only).
+#include "ferry/postfix/action.hpp"
+#include "ferry/postfix/listen_address.hpp"
+#include "ferry/postfix/policy_request.hpp"
+#include "ferry/postfix/policy_server.hpp"
 
 #if __has_include("ferry/redis/client.hpp")
 #include "ferry/redis/client.hpp"
@@ -73,6 +80,7 @@
 #endif
 #if __has_include("ferry/ratelimit/redis_limiter.hpp")
 #include "ferry/ratelimit/coalescing_limiter.hpp"
+#include "ferry/ratelimit/limit_list.hpp"
 #include "ferry/ratelimit/local_limiter.hpp"
 #include "ferry/ratelimit/redis_limiter.hpp"
 #endif

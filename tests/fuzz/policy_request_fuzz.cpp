@@ -1,4 +1,4 @@
-// Fuzz target: the Postfix policy protocol parser (apps/policy-service/policy_request), which
+// Fuzz target: the Postfix policy protocol parser (ferry::postfix, policy_request.hpp), which
 // reads whatever an SMTP client's Postfix (or anyone reaching the port) sends.
 //
 // Properties: the input read as one stream gives the same verdicts — every completed request
@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "policy_request.hpp"
+#include <ferry/postfix/policy_request.hpp>
 
 namespace {
 
-using namespace ferry::apps::policy;
+using namespace ferry::postfix;
 
 // What the server would see: each completed request, then how the stream ended.
 struct transcript {

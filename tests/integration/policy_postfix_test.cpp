@@ -17,8 +17,8 @@
 #include "ferry_test/servers.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
-#include "policy_server.hpp"
 #include "rate_limits.hpp"
+#include "serve_policy.hpp"
 
 using namespace ferry::apps::policy;
 using namespace std::chrono_literals;
@@ -31,7 +31,8 @@ std::unique_ptr<policy_server> start_server(const policy_engine& engine, metrics
   policy_server_options options;
   options.listen = "127.0.0.1:0";
   options.decision_timeout = 1000ms;
-  auto server = std::make_unique<policy_server>(options, engine, stats, log);
+  auto server = std::unique_ptr<policy_server>(
+      new policy_server(make_policy_server(options, engine, stats, log)));
   server->start();
   return server;
 }
@@ -67,7 +68,7 @@ class test_directory final : public recipient_directory {
 };
 
 struct rig {
-  explicit rig(rate_gate* limits = nullptr) : engine(directory, {}, limits) {
+  explicit rig(rate_gate* limits = nullptr) : engine(directory, {}, rate_check_for(limits)) {
     directory.addresses.add_address("known@test.example");
     directory.addresses.add_address("disabled@test.example", false);
     server = start_server(engine, stats, log);
@@ -165,7 +166,7 @@ TEST_CASE("Postfix defers the 4th RCPT of a sender over 3/60s with 4.7.1", "[pol
   ferry::test::redis_server redis;
   logger quiet{log_level::off};
   rate_limit_config limits;
-  limits.sender = parse_rate_limits("3/60s");
+  limits.sender = parse_limit_list("3/60s");
   const auto gate = open_rate_gate(limits, redis.url(), quiet);
   rig r(gate.get());
   gate->observe(r.stats);

@@ -19,9 +19,9 @@
 #include "ferry_test/servers.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
-#include "policy_server.hpp"
 #include "policy_test_client.hpp"
 #include "rate_limits.hpp"
+#include "serve_policy.hpp"
 
 using namespace ferry::apps::policy;
 using namespace std::chrono_literals;
@@ -54,16 +54,18 @@ struct limited_service {
   limited_service(const std::string& redis_url, const std::string& sender_limits,
                   const std::string& client_limits = "") {
     rate_limit_config limits;
-    limits.sender = parse_rate_limits(sender_limits);
-    limits.client = parse_rate_limits(client_limits);
+    limits.sender = parse_limit_list(sender_limits);
+    limits.client = parse_limit_list(client_limits);
     directory.add_address("known@test.example");
     gate = open_rate_gate(limits, redis_url, log);
     REQUIRE(gate);
     gate->observe(stats);
-    engine = std::make_unique<policy_engine>(directory, policy_options{}, gate.get());
+    engine =
+        std::make_unique<policy_engine>(directory, policy_options{}, rate_check_for(gate.get()));
     policy_server_options o;
     o.listen = "127.0.0.1:0";
-    server = std::make_unique<policy_server>(o, *engine, stats, log);
+    server = std::unique_ptr<policy_server>(
+        new policy_server(make_policy_server(o, *engine, stats, log)));
     server->start();
   }
 

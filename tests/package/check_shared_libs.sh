@@ -50,6 +50,7 @@ exported ferry_core '^ferry::version\(\)' "ferry::version()"
 exported ferry_core '^ferry::make_error_code\(' "ferry::errc as std::error_code"
 # ferry::error is all inline: each library that throws it carries its typeinfo, exported so that
 # the dynamic linker merges them into one and `catch (const ferry::error&)` works anywhere.
+exported ferry_core '^ferry::failure_throttle::failed\(' "ferry::failure_throttle"
 exported ferry_redis '^typeinfo for ferry::error$' "catching ferry::error"
 exported ferry_redis '^ferry::redis::client::client\(' "the Redis client"
 exported ferry_redis '^ferry::redis::parse_url\(' "Redis URLs"
@@ -62,6 +63,9 @@ exported ferry_redis '^typeinfo for ferry::queue::permanent_failure$' "thrown by
 hidden ferry_redis '^ferry::redis::detail::' "lib/redis/protocol.hpp"
 hidden ferry_redis '^ferry::queue::detail::' "lib/queue/scripts.hpp"
 hidden ferry_redis '^ferry::ratelimit::detail::' "lib/ratelimit/*.hpp"
+exported ferry_postfix '^ferry::postfix::policy_server::policy_server\(' "the policy server"
+exported ferry_postfix '^ferry::postfix::request_parser::consume\(' "the policy request parser"
+hidden ferry_postfix '^ferry::postfix::detail::' "lib/postfix/*.hpp"
 case ",$components," in *,amqp,*)
   exported ferry_amqp '^ferry::amqp::connection::connection\(' "AMQP connections"
   # rabbitmq-c conversions and the session (lib/amqp/detail/).

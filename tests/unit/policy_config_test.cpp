@@ -95,16 +95,6 @@ TEST_CASE("policy config subcommands", "[policy][config]") {
   CHECK(parse({"--init-db"}).cmd.kind == command_kind::init_db);
 }
 
-TEST_CASE("listen addresses", "[policy][config]") {
-  CHECK(parse_listen_address("127.0.0.1:10040").port == 10040);
-  CHECK(parse_listen_address("inet:127.0.0.1:10040").host == "127.0.0.1");
-  CHECK(parse_listen_address("[::1]:25").host == "::1");
-  CHECK(parse_listen_address("unix:/run/policy.sock").is_unix);
-  CHECK(parse_listen_address("/run/policy.sock").path == "/run/policy.sock");
-  CHECK_THROWS_AS(parse_listen_address("localhost"), ferry::error);
-  CHECK_THROWS_AS(parse_listen_address("host:99999"), ferry::error);
-}
-
 TEST_CASE("policy config reads the database as every app does", "[policy][config]") {
   // DATABASE_URL first (memory: is this app's own test directory), then DB_URL, then DB_*.
   std::map<std::string, std::string> env{{"DATABASE_URL", "memory:a@test.example"},
@@ -140,23 +130,6 @@ TEST_CASE("backends: memory directory, and honest errors for the rest", "[policy
   }
 }
 
-TEST_CASE("rate limit lists parse as COUNT/WINDOW items", "[policy][ratelimit]") {
-  const auto l = parse_rate_limits(" 5/300s, 100/1d ,7/2m,3/1h,9/45");
-  REQUIRE(l.size() == 5);
-  CHECK(l[0].count == 5);
-  CHECK(l[0].window == 300s);
-  CHECK(l[1].window == 24h);
-  CHECK(l[2].window == 2min);
-  CHECK(l[3].window == 1h);
-  CHECK(l[4].window == 45s);
-  CHECK(format_rate_limits(l) == "5/5m,100/1d,7/2m,3/1h,9/45s");
-  CHECK(parse_rate_limits("").empty());
-  for (const char* bad : {"5", "0/1s", "5/0s", "5/1w", "x/1s", "5/1s,", ",5/1s", "-1/5s"}) {
-    INFO(bad);
-    CHECK_THROWS_AS(parse_rate_limits(bad), std::invalid_argument);
-  }
-}
-
 TEST_CASE("policy config: near cache size and rate limits from env, flags win",
           "[policy][config][ratelimit]") {
   auto r = parse({});
@@ -180,7 +153,7 @@ TEST_CASE("policy config: near cache size and rate limits from env, flags win",
             env);
   REQUIRE_FALSE(r.exit_code);
   CHECK(r.config.near_cache_entries == 500);
-  CHECK(format_rate_limits(r.config.limits.sender) == "3/1m");
+  CHECK(format_limit_list(r.config.limits.sender) == "3/1m");
   CHECK(r.config.limits.client.empty());
 
   CHECK(parse({"--sender-limits", "lots"}).exit_code == 2);

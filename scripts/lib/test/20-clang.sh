@@ -1,6 +1,6 @@
 # clang 14 with libstdc++, Release, -Werror: the whole suite (library, apps and examples built,
 # the benchmarks being the gcc leg's; every test run against real servers). The .deb leg packages this build.
-# Then the smallest configuration, every FERRY_WITH_* off (core and redis only): its library,
+# Then the smallest configuration, every FERRY_WITH_* off (core, postfix and redis only): its library,
 # unit tests and package consumers, and that nothing of the other components is installed.
 test_clang() {
   local build=$FERRY_BUILD_ROOT/clang
@@ -10,7 +10,7 @@ test_clang() {
   ctest --test-dir "$build" --output-on-failure --parallel "${FERRY_TEST_JOBS:-2}" \
     ${FERRY_TEST_ARGS:-}
 
-  ferry_log "clang: core and redis only (FERRY_WITH_AMQP/SQL/MAIL/CELERY off)"
+  ferry_log "clang: core, postfix and redis only (FERRY_WITH_AMQP/SQL/MAIL/CELERY off)"
   local minimal=$FERRY_BUILD_ROOT/clang-minimal
   ferry_configure_clang "$minimal" -DFERRY_BUILD_APPS=OFF -DFERRY_BUILD_EXAMPLES=OFF \
     -DFERRY_WITH_AMQP=OFF -DFERRY_WITH_SQL=OFF \

@@ -45,6 +45,13 @@ int main() {
   }
 #endif
   std::cout << "ferry " << FERRY_VERSION_STRING << ": " << e.what() << "\n";
+  // ferry::postfix (always installed): a request parsed, an answer framed.
+  ferry::postfix::request_parser parser;
+  if (parser.consume("request=smtpd_access_policy\nrecipient=a@b.example\n\n").status !=
+          ferry::postfix::parse_status::request_ready ||
+      ferry::postfix::action::dunno().line() != "action=DUNNO\n\n") {
+    return 1;
+  }
 #if __has_include(<ferry/redis/url.hpp>)
   const auto options = ferry::redis::parse_url("redis://app:s3cret@127.0.0.1:6380/2");
   const auto shown = ferry::redis::to_string(options);

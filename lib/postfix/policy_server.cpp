@@ -1,15 +1,12 @@
-#include "policy_server.hpp"
+#include <ferry/postfix/policy_server.hpp>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,16 +17,19 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include <ferry/core/failure_throttle.hpp>
 #include <ferry/error.hpp>
 
-#include "descriptor_budget.hpp"
-#include "failure_throttle.hpp"
+#include "postfix/descriptor_budget.hpp"
+#include "postfix/listener.hpp"
 
-namespace ferry::apps::policy {
+namespace ferry::postfix {
 namespace {
 
 using clock = std::chrono::steady_clock;
@@ -46,10 +46,6 @@ std::string errno_text(int err) {
   throw ferry::error(errc::io_error, what + ": " + errno_text(err));
 }
 
-long long micros_between(clock::time_point from, clock::time_point to) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
-}
-
 // A descriptor held in reserve: when accept() fails for want of descriptors, closing it lets
 // one pending client be accepted and closed at once instead of waiting in the backlog.
 int open_spare_descriptor() {
@@ -62,42 +58,6 @@ std::string seconds_text(std::chrono::milliseconds d) {
 }
 
 }  // namespace
-
-listen_address parse_listen_address(const std::string& text) {
-  listen_address out;
-  std::string_view s = text;
-  if (s.rfind("unix:", 0) == 0 || (!s.empty() && s.front() == '/')) {
-    if (s.rfind("unix:", 0) == 0) s.remove_prefix(5);
-    if (s.empty()) throw ferry::error(errc::config, "listen address: empty unix socket path");
-    if (s.size() >= sizeof(sockaddr_un{}.sun_path)) {
-      throw ferry::error(errc::config, "listen address: unix socket path too long: " + text);
-    }
-    out.is_unix = true;
-    out.path = std::string(s);
-    return out;
-  }
-  if (s.rfind("inet:", 0) == 0) s.remove_prefix(5);
-  const auto colon = s.rfind(':');
-  if (colon == std::string_view::npos || colon + 1 == s.size()) {
-    throw ferry::error(errc::config, "listen address: expected host:port, got '" + text + "'");
-  }
-  auto host = s.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  const auto port_text = s.substr(colon + 1);
-  int port = 0;
-  for (const char c : port_text) {
-    if (c < '0' || c > '9' || port > 65535) {
-      throw ferry::error(errc::config, "listen address: bad port in '" + text + "'");
-    }
-    port = port * 10 + (c - '0');
-  }
-  if (port > 65535) throw ferry::error(errc::config, "listen address: bad port in '" + text + "'");
-  out.host = host.empty() ? "0.0.0.0" : std::string(host);
-  out.port = port;
-  return out;
-}
 
 struct policy_server::impl {
   struct connection {
@@ -123,19 +83,15 @@ struct policy_server::impl {
     int fd;
     std::uint64_t serial;
     std::uint64_t id;
-    std::string address;
+    blocking_decision work;
     clock::time_point deadline;
-    std::optional<verdict> known;  // the recipient verdict when the loop knew it already
-    std::string sender;            // for the rate limits
-    std::string client_address;
   };
 
   struct completion {
     int fd;
     std::uint64_t serial;
     std::uint64_t id;
-    verdict result;
-    std::chrono::seconds wait{0};  // rate_limited: seconds to wait
+    std::optional<decision> made;  // nullopt: the decision threw; answer the fallback
   };
 
   struct deadline_entry {
@@ -146,9 +102,8 @@ struct policy_server::impl {
   };
 
   policy_server_options options;
-  const policy_engine& engine;
-  metrics& stats;
-  logger& log;
+  policy_handler handler;
+  log_hook log;
   listen_address where;
   int listen_fd = -1;
   int bound_port = 0;
@@ -185,10 +140,13 @@ struct policy_server::impl {
   std::vector<completion> done_local;
   std::array<char, read_chunk> scratch{};
 
-  impl(policy_server_options o, const policy_engine& e, metrics& m, logger& l)
-      : options(std::move(o)), engine(e), stats(m), log(l) {
+  impl(policy_server_options o, policy_handler h, log_hook l)
+      : options(std::move(o)), handler(std::move(h)), log(std::move(l)) {
+    if (!handler.decide) throw std::invalid_argument("policy_server: the handler has no decide");
     where = parse_listen_address(options.listen);
-    bind_and_listen();
+    const auto bound = detail::open_listener(where, options.listen, options.unix_socket_mode);
+    listen_fd = bound.fd;
+    bound_port = bound.port;
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (epoll_fd < 0 || wake_fd < 0) {
@@ -202,16 +160,28 @@ struct policy_server::impl {
     plan_connection_limit();
   }
 
-  unsigned worker_count() const {
-    const bool blocking = engine.directory().may_block() || engine.has_rate_limits();
-    return blocking ? std::max(1U, options.workers) : 0U;
+  // Logging and hooks never take the loop down: what they throw is dropped.
+  void say(log_level level, const std::string& line) const noexcept {
+    if (!log.enabled(level)) return;
+    try {
+      log.write(level, line);
+    } catch (...) {
+    }
+  }
+
+  void event(server_event e) const noexcept {
+    if (!handler.on_event) return;
+    try {
+      handler.on_event(e);
+    } catch (...) {
+    }
   }
 
   // Serve no more connections than descriptors allow, so the last ones are refused at once
   // rather than left in the backlog by a failing accept().
   void plan_connection_limit() {
-    const auto limits = current_descriptor_limits();
-    const auto budget = plan_connections(options.max_connections, limits, worker_count());
+    const auto limits = detail::current_descriptor_limits();
+    const auto budget = detail::plan_connections(options.max_connections, limits, options.workers);
     max_connections = budget.max_connections;
     if (max_connections == 0) {
       close_fds();
@@ -222,11 +192,12 @@ struct policy_server::impl {
                              "for policy connections; raise it (ulimit -n, systemd LimitNOFILE=)");
     }
     if (budget.capped) {
-      log.warning("policy_server: the open-files limit (RLIMIT_NOFILE " +
-                  std::to_string(*limits.soft) + ") allows " + std::to_string(max_connections) +
-                  " connections, not max_connections " + std::to_string(options.max_connections) +
-                  "; further ones are refused. Raise it (ulimit -n, systemd LimitNOFILE=) to " +
-                  std::to_string(options.max_connections + limits.open + budget.reserve));
+      say(log_level::warning,
+          "policy_server: the open-files limit (RLIMIT_NOFILE " + std::to_string(*limits.soft) +
+              ") allows " + std::to_string(max_connections) + " connections, not max_connections " +
+              std::to_string(options.max_connections) +
+              "; further ones are refused. Raise it (ulimit -n, systemd LimitNOFILE=) to " +
+              std::to_string(options.max_connections + limits.open + budget.reserve));
     }
   }
 
@@ -239,65 +210,6 @@ struct policy_server::impl {
     if (spare_fd >= 0) ::close(spare_fd);
     listen_fd = epoll_fd = wake_fd = spare_fd = -1;
     if (where.is_unix && !where.path.empty()) ::unlink(where.path.c_str());
-  }
-
-  void bind_and_listen() {
-    if (where.is_unix) {
-      sockaddr_un addr{};
-      addr.sun_family = AF_UNIX;
-      std::memcpy(addr.sun_path, where.path.c_str(), where.path.size() + 1);
-      listen_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      if (listen_fd < 0) throw_io("socket", errno);
-      ::unlink(where.path.c_str());  // a stale socket from a crashed run
-      if (::bind(listen_fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-        const int err = errno;
-        ::close(listen_fd);
-        listen_fd = -1;
-        throw_io("bind " + where.path, err);
-      }
-      ::chmod(where.path.c_str(), static_cast<mode_t>(options.unix_socket_mode));
-    } else {
-      addrinfo hints{};
-      hints.ai_family = AF_UNSPEC;
-      hints.ai_socktype = SOCK_STREAM;
-      hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-      addrinfo* found = nullptr;
-      const auto port_text = std::to_string(where.port);
-      const int rc = ::getaddrinfo(where.host.c_str(), port_text.c_str(), &hints, &found);
-      if (rc != 0 || found == nullptr) {
-        throw ferry::error(errc::config, "listen address: cannot resolve '" + where.host +
-                                             "': " + ::gai_strerror(rc));
-      }
-      listen_fd = ::socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                           found->ai_protocol);
-      if (listen_fd < 0) {
-        const int err = errno;
-        ::freeaddrinfo(found);
-        throw_io("socket", err);
-      }
-      const int one = 1;
-      ::setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-      const int brc = ::bind(listen_fd, found->ai_addr, found->ai_addrlen);
-      const int err = errno;
-      ::freeaddrinfo(found);
-      if (brc != 0) {
-        ::close(listen_fd);
-        listen_fd = -1;
-        throw_io("bind " + options.listen, err);
-      }
-      sockaddr_storage bound{};
-      socklen_t len = sizeof bound;
-      ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&bound), &len);
-      bound_port = bound.ss_family == AF_INET6
-                       ? ntohs(reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port)
-                       : ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
-    }
-    if (::listen(listen_fd, SOMAXCONN) != 0) {
-      const int err = errno;
-      ::close(listen_fd);
-      listen_fd = -1;
-      throw_io("listen " + options.listen, err);
-    }
   }
 
   [[nodiscard]] std::string address() const {
@@ -329,10 +241,9 @@ struct policy_server::impl {
   void start() {
     if (started) return;
     started = true;
-    const unsigned n = worker_count();
-    for (unsigned i = 0; i < n; ++i) workers.emplace_back([this] { worker_main(); });
+    for (unsigned i = 0; i < options.workers; ++i) workers.emplace_back([this] { worker_main(); });
     loop_thread = std::thread([this] { loop_main(); });
-    log.info("policy_server: listening on " + address());
+    say(log_level::info, "policy_server: listening on " + address());
   }
 
   void stop() {
@@ -349,7 +260,7 @@ struct policy_server::impl {
     jobs_cv.notify_all();
     for (auto& w : workers) w.join();
     workers.clear();
-    log.info("policy_server: stopped");
+    say(log_level::info, "policy_server: stopped");
   }
 
   void worker_main() {
@@ -362,22 +273,23 @@ struct policy_server::impl {
         j = std::move(jobs.front());
         jobs.pop_front();
       }
-      // Already answered DEFER_IF_PERMIT by the loop: do not load the database for nothing.
+      // Already answered with the fallback by the loop: do not load a backend for nothing.
       if (clock::now() >= j.deadline) continue;
-      verdict v = j.known ? *j.known : engine.lookup(j.address);
-      std::chrono::seconds wait{0};
-      // Recipient first, then limits: only an accepted recipient is counted.
-      if (v == verdict::accept) {
-        if (const auto w = engine.check_rate_limits(j.sender, j.client_address)) {
-          v = verdict::rate_limited;
-          wait = *w;
-        }
-      }
+      completion result{j.fd, j.serial, j.id, run(j.work)};
       {
         std::lock_guard lock(done_mutex);
-        done.push_back(completion{j.fd, j.serial, j.id, v, wait});
+        done.push_back(std::move(result));
       }
       wake();
+    }
+  }
+
+  // A decision that throws is answered with the fallback, never with an accept.
+  static std::optional<decision> run(const blocking_decision& work) noexcept {
+    try {
+      return work();
+    } catch (...) {
+      return std::nullopt;
     }
   }
 
@@ -397,7 +309,7 @@ struct policy_server::impl {
       const int timeout = static_cast<int>(std::clamp<long long>(wait_ms, 0, 1000));
       const int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), timeout);
       if (n < 0 && errno != EINTR) {
-        log.error("policy_server: epoll_wait: " + errno_text(errno));
+        say(log_level::error, "policy_server: epoll_wait: " + errno_text(errno));
         break;
       }
       for (int i = 0; i < n; ++i) {
@@ -450,7 +362,8 @@ struct policy_server::impl {
         if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
           // Still out of resources: stop polling the listener (level-triggered, it would
           // spin) until the next sweep; connected clients keep being served.
-          log.warning("policy_server: accept: " + errno_text(err) + "; pausing accepts");
+          say(log_level::warning,
+              "policy_server: accept: " + errno_text(err) + "; pausing accepts");
           modify_epoll(listen_fd, 0, listen_tag);
           accept_paused = true;
         }
@@ -475,13 +388,13 @@ struct policy_server::impl {
       try {
         add_to_epoll(fd, EPOLLIN | EPOLLRDHUP, static_cast<std::uint64_t>(fd));
       } catch (const std::exception& e) {
-        log.warning(std::string("policy_server: ") + e.what());
+        say(log_level::warning, std::string("policy_server: ") + e.what());
         ::close(fd);
         continue;
       }
       connections[index] = std::move(c);
       ++open_count;
-      stats.connection_opened();
+      event(server_event::connection_opened);
     }
   }
 
@@ -503,9 +416,9 @@ struct policy_server::impl {
   // A new connection closed at once: Postfix retries once and then applies
   // smtpd_policy_service_default_action (a 4xx), so mail waits instead of being lost.
   void refusal(const std::string& why) {
-    stats.connection_refused();
+    event(server_event::connection_refused);
     if (auto line = refusals_reported.failed(why, clock::now())) {
-      log.warning("policy_server: " + *line + "; closing new connections");
+      say(log_level::warning, "policy_server: " + *line + "; closing new connections");
     }
   }
 
@@ -534,7 +447,7 @@ struct policy_server::impl {
     ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c.fd, nullptr);
     ::close(c.fd);
     --open_count;
-    stats.connection_closed();
+    event(server_event::connection_closed);
     // Keep the object alive until the end of this loop iteration: callers up the stack may
     // still hold a reference. The fd slot is free for the next accept at once.
     graveyard.push_back(std::move(connections[static_cast<std::size_t>(c.fd)]));
@@ -569,8 +482,8 @@ struct policy_server::impl {
       // The peer hung up (Postfix closing an idle connection, or a client leaving mid-request):
       // whatever is half-read or still being decided is dropped with the connection.
       if (c.in.size() > c.in_off && log.enabled(log_level::debug)) {
-        log.debug("policy_server: peer closed mid-request (" +
-                  std::to_string(c.in.size() - c.in_off) + " bytes unanswered)");
+        say(log_level::debug, "policy_server: peer closed mid-request (" +
+                                  std::to_string(c.in.size() - c.in_off) + " bytes unanswered)");
       }
       close_connection(c);
       return;
@@ -582,9 +495,11 @@ struct policy_server::impl {
   }
 
   void protocol_failure(connection& c, std::string_view reason) {
-    stats.protocol_error();
-    log.warning("policy_server: closing connection from " + peer_of(c) + ": " +
-                std::string(reason));
+    event(server_event::protocol_error);
+    if (log.enabled(log_level::warning)) {
+      say(log_level::warning,
+          "policy_server: closing connection from " + peer_of(c) + ": " + std::string(reason));
+    }
     close_connection(c);
   }
 
@@ -616,47 +531,41 @@ struct policy_server::impl {
   void handle_request(connection& c) {
     c.request_done = clock::now();
     c.request_started.reset();
-    triage_result t;
+    first_decision first;
     try {
-      t = engine.triage(c.parser.request());
+      first = handler.decide(c.parser.request());
     } catch (...) {
-      answer(c, verdict::defer);
+      answer(c, options.fallback, true);
       return;
     }
-    if (t.immediate) {
-      if (*t.immediate == verdict::missing_recipient) {
-        log.warning("policy_server: RCPT request without recipient from " + peer_of(c) +
-                    " (client_address=" + c.parser.request().client_address + "); DUNNO");
-      }
-      answer(c, *t.immediate);
+    if (auto* now = std::get_if<decision>(&first)) {
+      answer(c, *now, false);
       return;
     }
-    // Answered here, on the loop, when the directory knows without blocking (in memory, or
-    // its near cache holds the address) and no rate limit needs Redis; else a worker decides.
-    const auto known = engine.lookup_now(t.address);
-    if (known && (*known != verdict::accept || !engine.has_rate_limits())) {
-      answer(c, *known);
+    auto& work = std::get<blocking_decision>(first);
+    if (!work || options.workers == 0) {  // no pool: the decider promised not to block
+      const auto made = work ? run(work) : std::nullopt;
+      answer(c, made ? *made : options.fallback, !made);
       return;
     }
+    hand_to_worker(c, std::move(work));
+  }
+
+  void hand_to_worker(connection& c, blocking_decision work) {
     const auto deadline = c.request_done + options.decision_timeout;
     const auto id = next_job++;
     bool queued = false;
     {
       std::lock_guard lock(jobs_mutex);
-      if (jobs.size() < options.max_queued_lookups) {
-        job j{c.fd, c.serial, id, std::move(t.address), deadline, known, {}, {}};
-        if (engine.has_rate_limits()) {  // copied only when a worker needs them
-          const auto& r = c.parser.request();
-          j.sender = r.sender;
-          j.client_address = r.client_address;
-        }
-        jobs.push_back(std::move(j));
+      if (jobs.size() < options.max_queued_decisions) {
+        jobs.push_back(job{c.fd, c.serial, id, std::move(work), deadline});
         queued = true;
       }
     }
     if (!queued) {
-      log.warning("policy_server: lookup queue full; answering DEFER_IF_PERMIT");
-      answer(c, verdict::defer);
+      say(log_level::warning, "policy_server: decision queue full; answering " +
+                                  std::string(options.fallback.answer.text()));
+      answer(c, options.fallback, true);
       return;
     }
     jobs_cv.notify_one();
@@ -664,24 +573,17 @@ struct policy_server::impl {
     deadlines.push_back(deadline_entry{deadline, c.fd, c.serial, id});
   }
 
-  void answer(connection& c, verdict v, std::chrono::seconds wait = std::chrono::seconds(0)) {
+  void answer(connection& c, const decision& made, bool fallback) {
     const auto now = clock::now();
     const auto latency =
         std::chrono::duration_cast<std::chrono::microseconds>(now - c.request_done);
-    stats.record_decision(v, latency);
-    // Only a rate-limited answer is built per request (it carries the seconds to wait).
-    const std::string limited =
-        v == verdict::rate_limited ? engine.rate_limited_line(wait) : std::string();
-    const std::string_view line = limited.empty() ? engine.action_line(v) : limited;
-    if (log.enabled(log_level::debug)) {
-      const auto& r = c.parser.request();
-      const auto action = line.substr(7, line.size() - 9);  // without "action=" and "\n\n"
-      log.debug("decision state=" + r.protocol_state + " recipient=" + r.recipient +
-                " sender=" + r.sender + " client=" + r.client_address + " queue_id=" + r.queue_id +
-                " verdict=" + std::string(to_string(v)) + " action=\"" + std::string(action) +
-                "\" latency_us=" + std::to_string(micros_between(c.request_done, now)));
+    if (handler.on_answer) {
+      try {
+        handler.on_answer(answered{c.parser.request(), made, latency, fallback});
+      } catch (...) {
+      }
     }
-    c.out.append(line);
+    c.out.append(made.answer.line());
     c.parser.reset();
     c.pending_job = 0;
     c.last_active = now;
@@ -731,7 +633,7 @@ struct policy_server::impl {
     for (const auto& d : done_local) {
       connection* c = find(d.fd, d.serial, d.id);
       if (c == nullptr) continue;  // timed out already, or the client left
-      answer(*c, d.result, d.wait);
+      answer(*c, d.made ? *d.made : options.fallback, !d.made);
       if (!c->closed) process_input(*c);
     }
     done_local.clear();
@@ -743,25 +645,30 @@ struct policy_server::impl {
       deadlines.pop_front();
       connection* c = find(d.fd, d.serial, d.id);
       if (c == nullptr) continue;
-      stats.decision_timeout();
-      log.warning("policy_server: no directory answer within " +
-                  std::to_string(options.decision_timeout.count()) + " ms for " +
-                  c->parser.request().recipient + "; DEFER_IF_PERMIT");
-      answer(*c, verdict::defer);
+      event(server_event::decision_timeout);
+      if (log.enabled(log_level::warning)) {
+        const auto& r = c->parser.request();
+        say(log_level::warning, "policy_server: no decision within " +
+                                    std::to_string(options.decision_timeout.count()) +
+                                    " ms for recipient=" + r.recipient +
+                                    " client_address=" + r.client_address + "; answering " +
+                                    std::string(options.fallback.answer.text()));
+      }
+      answer(*c, options.fallback, true);
       if (!c->closed) process_input(*c);
     }
   }
 
   // Many slow peers at once are one attack: one warning a minute, the rest at debug level.
   void request_timed_out(connection& c, clock::time_point now) {
-    stats.request_timeout();
+    event(server_event::request_timeout);
     const std::string what = "closing connection from " + peer_of(c) +
                              ": request not complete within " +
                              seconds_text(options.request_timeout) + " (request_timeout)";
     if (auto line = timeouts_reported.failed(what, now)) {
-      log.warning("policy_server: " + *line);
+      say(log_level::warning, "policy_server: " + *line);
     } else {
-      log.debug("policy_server: " + what);
+      say(log_level::debug, "policy_server: " + what);
     }
     close_connection(c);
   }
@@ -776,17 +683,16 @@ struct policy_server::impl {
       if (slot->request_started) {
         if (now - *slot->request_started > options.request_timeout) request_timed_out(*slot, now);
       } else if (now - slot->last_active > options.idle_timeout) {
-        stats.idle_timeout();
-        log.debug("policy_server: closing idle connection");
+        event(server_event::idle_timeout);
+        say(log_level::debug, "policy_server: closing idle connection");
         close_connection(*slot);
       }
     }
   }
 };
 
-policy_server::policy_server(policy_server_options options, const policy_engine& engine,
-                             metrics& stats, logger& log)
-    : impl_(std::make_unique<impl>(std::move(options), engine, stats, log)) {}
+policy_server::policy_server(policy_server_options options, policy_handler handler, log_hook log)
+    : impl_(std::make_unique<impl>(std::move(options), std::move(handler), std::move(log))) {}
 
 policy_server::~policy_server() {
   try {
@@ -808,4 +714,4 @@ std::string policy_server::address() const {
   return impl_->address();
 }
 
-}  // namespace ferry::apps::policy
+}  // namespace ferry::postfix

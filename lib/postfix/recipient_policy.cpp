@@ -1,12 +1,11 @@
-#include "decision.hpp"
-
-#include "rate_limits.hpp"
+#include <ferry/postfix/recipient_policy.hpp>
 
 #include <algorithm>
 #include <mutex>
 #include <stdexcept>
+#include <utility>
 
-namespace ferry::apps::policy {
+namespace ferry::postfix {
 namespace {
 
 bool is_blank(char c) {
@@ -47,8 +46,7 @@ std::optional<recipient_status> memory_directory::lookup(std::string_view addres
   return it->second;
 }
 
-void memory_directory::add_address(std::string_view address, bool active,
-                                   std::string_view /*customer*/) {
+void memory_directory::add_address(std::string_view address, bool active) {
   auto key = normalize_address(address);
   if (!key) throw std::invalid_argument("memory_directory: empty address");
   std::unique_lock lock(mutex_);
@@ -72,14 +70,7 @@ bool memory_directory::set_active(std::string_view address, bool active) {
   return true;
 }
 
-std::optional<std::vector<std::string>> memory_directory::set_customer_tier(
-    std::string_view customer, std::string_view tier) {
-  std::unique_lock lock(mutex_);
-  tiers_[std::string(customer)] = std::string(tier);
-  return std::vector<std::string>{};  // the in-memory directory does not map addresses to customers
-}
-
-// --- policy_engine -------------------------------------------------------------------------
+// --- recipient_policy -------------------------------------------------------------------------
 
 std::string_view to_string(verdict v) noexcept {
   switch (v) {
@@ -94,34 +85,28 @@ std::string_view to_string(verdict v) noexcept {
   return "unknown";
 }
 
-policy_engine::policy_engine(recipient_directory& directory, policy_options options,
-                             rate_gate* limits)
-    : directory_(directory), options_(std::move(options)), limits_(limits) {
+recipient_policy::recipient_policy(recipient_directory& directory, recipient_policy_options options,
+                                   rate_check limits)
+    : directory_(directory), options_(std::move(options)), limits_(std::move(limits)) {
   if (options_.ok_action.empty()) throw std::invalid_argument("policy_options: empty ok_action");
-  const auto line = [](std::string_view action) {
-    return "action=" + std::string(action) + "\n\n";
-  };
-  lines_[static_cast<std::size_t>(verdict::no_opinion)] = line("DUNNO");
-  lines_[static_cast<std::size_t>(verdict::missing_recipient)] = line("DUNNO");
-  lines_[static_cast<std::size_t>(verdict::accept)] = line(options_.ok_action);
-  lines_[static_cast<std::size_t>(verdict::reject_unknown)] =
-      line("REJECT " + options_.reject_text);
-  lines_[static_cast<std::size_t>(verdict::reject_inactive)] =
-      line("REJECT " + options_.inactive_text);
-  lines_[static_cast<std::size_t>(verdict::defer)] = line("DEFER_IF_PERMIT " + options_.defer_text);
   if (options_.rate_limited_text.find("{}") == std::string::npos) {
     throw std::invalid_argument("policy_options: rate_limited_text needs a {} for the seconds");
   }
-  lines_[static_cast<std::size_t>(verdict::rate_limited)] =
-      line("DEFER_IF_PERMIT " + options_.rate_limited_text);
-  for (const auto& l : lines_) {
-    // A newline inside configured text would end the answer early and desynchronise Postfix.
-    if (l.find('\n') != l.size() - 2)
-      throw std::invalid_argument("policy_options: newline in text");
+  // action refuses a line break in configured text (it would desynchronise Postfix).
+  try {
+    actions_ = {action::dunno(),
+                action::dunno(),
+                action::custom(options_.ok_action),
+                action::reject(options_.reject_text),
+                action::reject(options_.inactive_text),
+                action::defer_if_permit(options_.defer_text),
+                action::defer_if_permit(options_.rate_limited_text)};
+  } catch (const std::invalid_argument&) {
+    throw std::invalid_argument("policy_options: newline in text");
   }
 }
 
-triage_result policy_engine::triage(const policy_request& request) const {
+triage_result recipient_policy::triage(const policy_request& request) const {
   triage_result result;
   // Only recipient validation is this service's business; every other state (and anything
   // that is not an access policy request) gets "no opinion" so later restrictions decide.
@@ -138,7 +123,7 @@ triage_result policy_engine::triage(const policy_request& request) const {
   return result;
 }
 
-verdict policy_engine::lookup(std::string_view address) const noexcept {
+verdict recipient_policy::lookup(std::string_view address) const noexcept {
   try {
     return verdict_for(directory_.lookup(address));
   } catch (...) {
@@ -147,7 +132,7 @@ verdict policy_engine::lookup(std::string_view address) const noexcept {
   }
 }
 
-std::optional<verdict> policy_engine::lookup_now(std::string_view address) const noexcept {
+std::optional<verdict> recipient_policy::lookup_now(std::string_view address) const noexcept {
   if (!directory_.may_block()) return lookup(address);
   try {
     const auto known = directory_.lookup_now(address);
@@ -158,21 +143,17 @@ std::optional<verdict> policy_engine::lookup_now(std::string_view address) const
   }
 }
 
-bool policy_engine::has_rate_limits() const noexcept {
-  return limits_ != nullptr && limits_->enabled();
-}
-
-std::optional<std::chrono::seconds> policy_engine::check_rate_limits(
+std::optional<std::chrono::seconds> recipient_policy::check_rate_limits(
     std::string_view sender, std::string_view client_address) const noexcept {
   if (!has_rate_limits()) return std::nullopt;
   try {
-    return limits_->check(sender, client_address);
+    return limits_(sender, client_address);
   } catch (...) {
     return std::nullopt;  // fail-open, as the gate itself is
   }
 }
 
-verdict policy_engine::decide(const policy_request& request) const noexcept {
+verdict recipient_policy::decide(const policy_request& request) const noexcept {
   try {
     auto t = triage(request);
     if (t.immediate) return *t.immediate;
@@ -187,21 +168,56 @@ verdict policy_engine::decide(const policy_request& request) const noexcept {
   }
 }
 
-const std::string& policy_engine::action_line(verdict v) const noexcept {
-  return lines_[static_cast<std::size_t>(v)];
+const std::string& recipient_policy::action_line(verdict v) const noexcept {
+  return actions_[static_cast<std::size_t>(v)].line();
 }
 
-std::string policy_engine::rate_limited_line(std::chrono::seconds retry_after) const {
-  std::string out = action_line(verdict::rate_limited);
-  out.replace(out.find("{}"), 2, std::to_string(std::max<long long>(1, retry_after.count())));
-  return out;
+decision recipient_policy::decision_for(verdict v) const {
+  return {actions_[static_cast<std::size_t>(v)], static_cast<unsigned>(v)};
 }
 
-std::string_view policy_engine::action_text(verdict v) const noexcept {
-  std::string_view line = action_line(v);
-  line.remove_prefix(7);  // "action="
-  line.remove_suffix(2);  // "\n\n"
-  return line;
+decision recipient_policy::rate_limited_decision(std::chrono::seconds retry_after) const {
+  std::string text(action_text(verdict::rate_limited));
+  text.replace(text.find("{}"), 2, std::to_string(std::max<long long>(1, retry_after.count())));
+  return {action::custom(text), static_cast<unsigned>(verdict::rate_limited)};
 }
 
-}  // namespace ferry::apps::policy
+std::string recipient_policy::rate_limited_line(std::chrono::seconds retry_after) const {
+  return rate_limited_decision(retry_after).answer.line();
+}
+
+std::string_view recipient_policy::action_text(verdict v) const noexcept {
+  return actions_[static_cast<std::size_t>(v)].text();
+}
+
+bool recipient_policy::may_block() const noexcept {
+  return directory_.may_block() || has_rate_limits();
+}
+
+std::function<first_decision(const policy_request&)> recipient_policy::decider() const {
+  return [this](const policy_request& request) -> first_decision {
+    auto t = triage(request);
+    if (t.immediate) return decision_for(*t.immediate);
+    const auto known = lookup_now(t.address);
+    if (known && (*known != verdict::accept || !has_rate_limits())) return decision_for(*known);
+    std::string sender;
+    std::string client;
+    if (has_rate_limits()) {  // copied only when the worker needs them
+      sender = request.sender;
+      client = request.client_address;
+    }
+    return blocking_decision([this, address = std::move(t.address), known,
+                              sender = std::move(sender), client = std::move(client)] {
+      const verdict v = known ? *known : lookup(address);
+      // Recipient first, then limits: only an accepted recipient is counted.
+      if (v == verdict::accept) {
+        if (const auto wait = check_rate_limits(sender, client)) {
+          return rate_limited_decision(*wait);
+        }
+      }
+      return decision_for(v);
+    });
+  };
+}
+
+}  // namespace ferry::postfix

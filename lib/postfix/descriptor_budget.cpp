@@ -1,11 +1,11 @@
-#include "descriptor_budget.hpp"
+#include "postfix/descriptor_budget.hpp"
 
 #include <sys/resource.h>
 
 #include <filesystem>
 #include <system_error>
 
-namespace ferry::apps::policy {
+namespace ferry::postfix::detail {
 
 descriptor_limits current_descriptor_limits() {
   descriptor_limits out;
@@ -38,4 +38,4 @@ connection_budget plan_connections(std::size_t requested, const descriptor_limit
   return out;
 }
 
-}  // namespace ferry::apps::policy
+}  // namespace ferry::postfix::detail

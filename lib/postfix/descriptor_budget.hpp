@@ -3,7 +3,7 @@
 // Each connection holds one descriptor. When RLIMIT_NOFILE is below max_connections, accept()
 // fails with EMFILE before the server's own limit is reached, and a client then waits in the
 // listen backlog with no answer. So the server serves at most what the limit leaves after the
-// descriptors already open and a reserve for those opened later (Redis and database
+// descriptors already open and a reserve for those opened later (the decide callbacks' own
 // reconnects, admin requests), and refuses the rest promptly.
 //
 //   const auto budget = plan_connections(4096, current_descriptor_limits(), 2);
@@ -15,7 +15,7 @@
 #include <cstddef>
 #include <optional>
 
-namespace ferry::apps::policy {
+namespace ferry::postfix::detail {
 
 struct descriptor_limits {
   std::optional<std::size_t> soft;  ///< RLIMIT_NOFILE's soft limit; nullopt: unlimited.
@@ -32,9 +32,9 @@ struct connection_budget {
 };
 
 /// `requested` connections within `limits`, keeping 32 descriptors plus 2 per worker thread
-/// (a database and a Redis connection each) in reserve.
+/// (room for, say, a database and a Redis connection each) in reserve.
 [[nodiscard]] connection_budget plan_connections(std::size_t requested,
                                                  const descriptor_limits& limits,
                                                  unsigned workers) noexcept;
 
-}  // namespace ferry::apps::policy
+}  // namespace ferry::postfix::detail

@@ -1,6 +1,6 @@
-#include "failure_throttle.hpp"
+#include <ferry/core/failure_throttle.hpp>
 
-namespace ferry::apps::policy {
+namespace ferry {
 
 std::optional<std::string> failure_throttle::failed(std::string_view cause, clock::time_point now) {
   std::uint64_t unreported = 0;
@@ -22,4 +22,4 @@ std::optional<std::string> failure_throttle::failed(std::string_view cause, cloc
   return line;
 }
 
-}  // namespace ferry::apps::policy
+}  // namespace ferry

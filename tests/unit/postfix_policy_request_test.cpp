@@ -5,9 +5,9 @@
 #include <iterator>
 #include <string>
 
-#include "policy_request.hpp"
+#include <ferry/postfix/policy_request.hpp>
 
-using namespace ferry::apps::policy;
+using namespace ferry::postfix;
 
 namespace {
 

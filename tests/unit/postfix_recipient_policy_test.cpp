@@ -1,14 +1,14 @@
-// Recipient normalisation, verdicts and the exact action texts Postfix receives.
+// ferry::postfix::recipient_policy: recipient normalisation, verdicts and the exact action
+// texts Postfix receives.
 #include <catch2/catch.hpp>
 
 #include <stdexcept>
 
 #include <ferry/error.hpp>
 
-#include "decision.hpp"
-#include "metrics.hpp"
+#include <ferry/postfix/recipient_policy.hpp>
 
-using namespace ferry::apps::policy;
+using namespace ferry::postfix;
 
 namespace {
 
@@ -30,7 +30,7 @@ class failing_directory final : public recipient_directory {
 
 }  // namespace
 
-TEST_CASE("addresses are trimmed, unbracketed and lower-cased", "[policy][decision]") {
+TEST_CASE("addresses are trimmed, unbracketed and lower-cased", "[postfix][recipient_policy]") {
   CHECK(normalize_address("  <Known@Test.EXAMPLE> ") == "known@test.example");
   CHECK(normalize_address("User+Tag@Example.org") == "user+tag@example.org");
   CHECK(normalize_address("< a@b >") == "a@b");
@@ -39,11 +39,11 @@ TEST_CASE("addresses are trimmed, unbracketed and lower-cased", "[policy][decisi
   CHECK_FALSE(normalize_address(""));
 }
 
-TEST_CASE("the engine maps directory answers to Postfix actions", "[policy][decision]") {
+TEST_CASE("the engine maps directory answers to Postfix actions", "[postfix][recipient_policy]") {
   memory_directory dir;
   dir.add_address("Known@Test.example");
   dir.add_address("off@test.example", false);
-  const policy_engine engine(dir);
+  const recipient_policy engine(dir);
 
   CHECK(engine.decide(rcpt("known@test.example")) == verdict::accept);
   CHECK(engine.decide(rcpt("<KNOWN@test.example>")) == verdict::accept);
@@ -58,9 +58,9 @@ TEST_CASE("the engine maps directory answers to Postfix actions", "[policy][deci
   CHECK(engine.action_text(verdict::no_opinion) == "DUNNO");
 }
 
-TEST_CASE("only RCPT access policy requests are looked up", "[policy][decision]") {
+TEST_CASE("only RCPT access policy requests are looked up", "[postfix][recipient_policy]") {
   memory_directory dir;
-  const policy_engine engine(dir);
+  const recipient_policy engine(dir);
   auto r = rcpt("nobody@test.example");
   r.protocol_state = "MAIL";
   CHECK(engine.decide(r) == verdict::no_opinion);
@@ -74,15 +74,15 @@ TEST_CASE("only RCPT access policy requests are looked up", "[policy][decision]"
   CHECK(engine.action_line(verdict::missing_recipient) == "action=DUNNO\n\n");
 }
 
-TEST_CASE("a failing directory defers, never accepts or rejects", "[policy][decision]") {
+TEST_CASE("a failing directory defers, never accepts or rejects", "[postfix][recipient_policy]") {
   failing_directory dir;
-  const policy_engine engine(dir);
+  const recipient_policy engine(dir);
   CHECK(engine.decide(rcpt("known@test.example")) == verdict::defer);
 }
 
-TEST_CASE("directory changes are visible on the next lookup", "[policy][decision]") {
+TEST_CASE("directory changes are visible on the next lookup", "[postfix][recipient_policy]") {
   memory_directory dir;
-  const policy_engine engine(dir);
+  const recipient_policy engine(dir);
   CHECK(engine.decide(rcpt("new@test.example")) == verdict::reject_unknown);
   dir.add_address("NEW@test.example");
   CHECK(engine.decide(rcpt("new@test.example")) == verdict::accept);
@@ -93,34 +93,21 @@ TEST_CASE("directory changes are visible on the next lookup", "[policy][decision
   CHECK(engine.decide(rcpt("new@test.example")) == verdict::reject_unknown);
 }
 
-TEST_CASE("ok_action is configurable and texts cannot break the framing", "[policy][decision]") {
+TEST_CASE("ok_action is configurable and texts cannot break the framing",
+          "[postfix][recipient_policy]") {
   memory_directory dir;
-  const policy_engine engine(dir, policy_options{.ok_action = "OK"});
+  const recipient_policy engine(dir, recipient_policy_options{.ok_action = "OK"});
   CHECK(engine.action_line(verdict::accept) == "action=OK\n\n");
-  CHECK_THROWS_AS(policy_engine(dir, policy_options{.ok_action = "OK\nevil"}),
+  CHECK_THROWS_AS(recipient_policy(dir, recipient_policy_options{.ok_action = "OK\nevil"}),
                   std::invalid_argument);
-  CHECK_THROWS_AS(policy_engine(dir, policy_options{.ok_action = ""}), std::invalid_argument);
+  CHECK_THROWS_AS(recipient_policy(dir, recipient_policy_options{.ok_action = ""}),
+                  std::invalid_argument);
 }
 
-TEST_CASE("metrics render counters and a cumulative histogram", "[policy][metrics]") {
-  metrics m;
-  m.record_decision(verdict::accept, std::chrono::microseconds(80));
-  m.record_decision(verdict::reject_unknown, std::chrono::microseconds(3000));
-  m.cache_hit();
-  const auto text = m.render();
-  CHECK(text.find("ferry_policy_requests_total{action=\"ok\",verdict=\"accept\"} 1") !=
-        std::string::npos);
-  CHECK(text.find("ferry_policy_requests_total{action=\"reject\",verdict=\"reject_unknown\"} 1") !=
-        std::string::npos);
-  CHECK(text.find("ferry_policy_decision_seconds_bucket{le=\"0.000100\"} 1") != std::string::npos);
-  CHECK(text.find("ferry_policy_decision_seconds_bucket{le=\"+Inf\"} 2") != std::string::npos);
-  CHECK(text.find("ferry_policy_cache_hits_total 1") != std::string::npos);
-  CHECK(text.find("ferry_policy_cache_misses_total 0") != std::string::npos);
-}
-
-TEST_CASE("a rate-limited answer says 4.7.1 and how many seconds to wait", "[policy][decision]") {
+TEST_CASE("a rate-limited answer says 4.7.1 and how many seconds to wait",
+          "[postfix][recipient_policy]") {
   memory_directory dir;
-  const policy_engine engine(dir);
+  const recipient_policy engine(dir);
   CHECK(engine.rate_limited_line(std::chrono::seconds(42)) ==
         "action=DEFER_IF_PERMIT 4.7.1 Rate limit exceeded, try again in 42 seconds\n\n");
   CHECK(engine.rate_limited_line(std::chrono::seconds(0)) ==
@@ -128,7 +115,7 @@ TEST_CASE("a rate-limited answer says 4.7.1 and how many seconds to wait", "[pol
   CHECK(to_string(verdict::rate_limited) == "rate_limited");
   CHECK_FALSE(engine.has_rate_limits());
   CHECK_FALSE(engine.check_rate_limits("a@b.example", "192.0.2.1"));
-  policy_options no_seconds;
+  recipient_policy_options no_seconds;
   no_seconds.rate_limited_text = "4.7.1 slow down";
-  CHECK_THROWS_AS(policy_engine(dir, no_seconds), std::invalid_argument);
+  CHECK_THROWS_AS(recipient_policy(dir, no_seconds), std::invalid_argument);
 }

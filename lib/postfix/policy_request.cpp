@@ -1,8 +1,8 @@
-#include "policy_request.hpp"
+#include <ferry/postfix/policy_request.hpp>
 
 #include <algorithm>
 
-namespace ferry::apps::policy {
+namespace ferry::postfix {
 
 void policy_request::clear() noexcept {
   request.clear();
@@ -153,4 +153,4 @@ stream_result parse_stream(std::string_view input, std::size_t chunk, parser_lim
   return out;
 }
 
-}  // namespace ferry::apps::policy
+}  // namespace ferry::postfix

@@ -1,10 +1,11 @@
-// policy_request.hpp — the Postfix SMTPD access policy protocol, request side (pure, no I/O).
+// ferry/postfix/policy_request.hpp — the Postfix SMTPD access policy protocol, request side
+// (pure, no I/O).
 //
 // Postfix's `check_policy_service` sends one request as `name=value` lines, each ended by
 // "\n", and ends the request with an empty line. The server answers `action=...` followed by
 // an empty line; the connection then carries the next request (Postfix keeps it open for up to
 // smtpd_policy_service_max_idle, 300 s by default). Names Postfix adds in newer versions must be
-// ignored, so only the attributes this service uses are kept; the rest are counted.
+// ignored, so only the attributes `policy_request` names are kept; the rest are counted.
 //
 // `request_parser` is incremental: give it whatever bytes arrived, it consumes complete lines
 // and stops after one complete request, so a server that answers requests in order can keep the
@@ -28,11 +29,14 @@
 #include <string_view>
 #include <vector>
 
-namespace ferry::apps::policy {
+#include <ferry/export.hpp>
 
-/// The attributes of one policy request this service reads. Absent attributes are empty;
-/// `has_*` says whether Postfix sent the attribute at all (an empty sender is the null sender).
-struct policy_request {
+namespace ferry::postfix {
+
+/// The attributes of one policy request that policy services commonly read. Absent attributes are
+/// empty; `has_*` says whether Postfix sent the attribute at all (an empty sender is the null
+/// sender).
+struct FERRY_API policy_request {
   std::string request;  ///< "smtpd_access_policy" from Postfix.
   std::string
       protocol_state;  ///< CONNECT, EHLO, HELO, MAIL, RCPT, DATA, END-OF-MESSAGE, VRFY, ETRN.
@@ -47,7 +51,7 @@ struct policy_request {
   std::string sasl_username;
   bool has_recipient = false;
   std::size_t attribute_count = 0;  ///< All attribute lines, known or not.
-  std::size_t ignored_count = 0;    ///< Attribute lines with names this service does not use.
+  std::size_t ignored_count = 0;    ///< Attribute lines with names not kept here.
 
   /// Empties every field but keeps the strings' capacity (no allocation on reuse).
   void clear() noexcept;
@@ -64,7 +68,7 @@ enum class parse_status {
 };
 
 /// Short, stable name of a status for logs ("line_too_long").
-[[nodiscard]] std::string_view to_string(parse_status status) noexcept;
+[[nodiscard]] FERRY_API std::string_view to_string(parse_status status) noexcept;
 
 struct parser_limits {
   /// Longest accepted line, without its "\n" or "\r\n".
@@ -78,7 +82,7 @@ struct parse_result {
   std::size_t consumed = 0;  ///< Bytes of the input used (complete lines only).
 };
 
-class request_parser {
+class FERRY_API request_parser {
  public:
   explicit request_parser(parser_limits limits = {}) : limits_(limits) {}
 
@@ -121,7 +125,7 @@ struct stream_result {
 /// Feeds `input` to a fresh parser `chunk` bytes at a time (0: all at once), as a server reads
 /// a connection, answering each request as it completes. The result is the same for every
 /// `chunk`; tests and fuzzers compare them.
-[[nodiscard]] stream_result parse_stream(std::string_view input, std::size_t chunk,
-                                         parser_limits limits = {});
+[[nodiscard]] FERRY_API stream_result parse_stream(std::string_view input, std::size_t chunk,
+                                                   parser_limits limits = {});
 
-}  // namespace ferry::apps::policy
+}  // namespace ferry::postfix
