@@ -53,15 +53,19 @@ exported ferry_core '^ferry::make_error_code\(' "ferry::errc as std::error_code"
 exported ferry_redis '^typeinfo for ferry::error$' "catching ferry::error"
 exported ferry_redis '^ferry::redis::client::client\(' "the Redis client"
 exported ferry_redis '^ferry::redis::parse_url\(' "Redis URLs"
-exported ferry_redis '^ferry::cache::detail::cache_core::get\(' "cache<T> calls it inline"
-exported ferry_redis '^ferry::queue::queue::enqueue(\[abi:cxx11\])?\(' "the reliable queue"
-exported ferry_redis '^typeinfo for ferry::queue::permanent_failure$' "thrown by handlers"
+exported ferry_core '^ferry::circuit_breaker::allow\(' "the circuit breaker"
+exported ferry_cache '^ferry::cache::detail::cache_core::get\(' "cache<T> calls it inline"
+exported ferry_cache '^ferry::cache::detail::near_ticket::~near_ticket\(' "cache<T> destroys tickets inline"
+exported ferry_queue '^ferry::queue::queue::enqueue(\[abi:cxx11\])?\(' "the reliable queue"
+exported ferry_queue '^typeinfo for ferry::queue::permanent_failure$' "thrown by handlers"
+exported ferry_ratelimit '^ferry::ratelimit::redis_limiter::acquire\(' "the Redis rate limiter"
 
 # lib/'s private headers: the Redis wire encoder and reply builder, the queue's and the rate
 # limiters' Lua scripts.
 hidden ferry_redis '^ferry::redis::detail::' "lib/redis/protocol.hpp"
-hidden ferry_redis '^ferry::queue::detail::' "lib/queue/scripts.hpp"
-hidden ferry_redis '^ferry::ratelimit::detail::' "lib/ratelimit/*.hpp"
+hidden ferry_queue '^ferry::queue::detail::' "lib/queue/scripts.hpp"
+hidden ferry_ratelimit '^ferry::ratelimit::detail::' "lib/ratelimit/*.hpp"
+hidden ferry_cache '^ferry::cache::detail::invalidation_tracker' "lib/cache/invalidation_tracker.hpp"
 case ",$components," in *,amqp,*)
   exported ferry_amqp '^ferry::amqp::connection::connection\(' "AMQP connections"
   # rabbitmq-c conversions and the session (lib/amqp/detail/).
