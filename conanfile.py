@@ -24,9 +24,9 @@ class FerryConan(ConanFile):
     topics = ("redis", "rabbitmq", "amqp", "celery", "cache", "rate-limiter", "queue")
     package_type = "library"
     settings = "os", "arch", "compiler", "build_type"
-    # One option per optional component. core and redis are always built. mail and apps are
-    # off by default because GMime (mail) is not on ConanCenter and the apps need mail: with
-    # the defaults every dependency resolves from ConanCenter.
+    # One option per optional component. core, redis, cache, queue and ratelimit are always
+    # built. mail and apps are off by default because GMime (mail) is not on ConanCenter and the
+    # apps need mail: with the defaults every dependency resolves from ConanCenter.
     options = {
         "shared": [True, False],
         "fPIC": [True, False],
@@ -186,6 +186,9 @@ class FerryConan(ConanFile):
             "core": ([], {"fmt": ["fmt"]}),
             "redis": (["core"], {"hiredis": ["hiredis"]}),
             "postfix": (["core"], {}),
+            "cache": (["redis"], {}),
+            "queue": (["redis"], {}),
+            "ratelimit": (["redis"], {}),
         }
         if self.options.amqp:
             components["amqp"] = (["core"], {"rabbitmq-c": ["rabbitmq-c"],
@@ -219,5 +222,6 @@ class FerryConan(ConanFile):
                     # Conan 2 rejects component requires on a platform dependency (CMakeDeps:
                     # "... is not a direct dependency"), so its libraries are named directly.
                     component.system_libs += self._platform_libs[dependency]
-        self.cpp_info.components["redis"].system_libs.append("pthread")
-        self.cpp_info.components["postfix"].system_libs.append("pthread")
+        # The Redis pool, the near cache's tracker, the queue's worker threads, the policy server.
+        for name in ("redis", "cache", "queue", "ratelimit", "postfix"):
+            self.cpp_info.components[name].system_libs.append("pthread")

@@ -1,14 +1,19 @@
 // conan create's test_package: uses each component the package was built with a little,
 // without any server, so headers, component targets and transitive link lines are proven.
+#include <ferry/cache/options.hpp>
 #include <ferry/error.hpp>
 #include <ferry/postfix/action.hpp>
 #include <ferry/postfix/policy_request.hpp>
+#include <ferry/queue/options.hpp>
+#include <ferry/ratelimit/local_limiter.hpp>
 #include <ferry/redis/connection.hpp>
 #include <ferry/redis/url.hpp>
 #include <ferry/version.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <string>
 
@@ -48,6 +53,25 @@ int main() {
       return fail(std::string("redis error: ") + e.what());
   }
   std::cout << "redis: " << shown << "\n";
+
+  // ferry::cache, ferry::queue: their options from a deployment's variables.
+  const auto env = [](const char* name) -> const char* {
+    if (std::strcmp(name, "CACHE_DEFAULT_TTL") == 0) return "90";
+    if (std::strcmp(name, "MAX_RETRY_ATTEMPTS") == 0) return "5";
+    return nullptr;
+  };
+  const auto cache = ferry::cache::cache_options::from_env(env);
+  const auto queue = ferry::queue::queue_options::from_env(env);
+  if (cache.default_ttl != std::chrono::seconds(90) || queue.retry.max_attempts != 5)
+    return fail("cache/queue options");
+  std::cout << "cache: default ttl " << cache.default_ttl.count()
+            << " ms, queue: " << queue.retry.max_attempts << " attempts\n";
+
+  // ferry::ratelimit: the in-process limiter, two per minute.
+  ferry::ratelimit::local_limiter limiter{{.limits = {{2, std::chrono::minutes(1)}}}};
+  const bool first = limiter.acquire("k").allowed, second = limiter.acquire("k").allowed;
+  if (!first || !second || limiter.acquire("k").allowed) return fail("ratelimit");
+  std::cout << "ratelimit: third call denied\n";
 
   // ferry::postfix: a policy request parsed, an answer framed.
   ferry::postfix::request_parser parser;

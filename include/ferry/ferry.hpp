@@ -1,8 +1,10 @@
-// ferry/ferry.hpp — includes every ferry component that is installed.
+// ferry/ferry.hpp — includes every ferry component that is installed; link ferry::ferry.
 //
-// Components are separate libraries (ferry::core, ferry::redis, ferry::amqp, ...); a project
-// may install or link only some of them, so each is included only when its headers exist.
-// Including single component headers (<ferry/redis/client.hpp>) keeps builds leaner.
+// Components are separate libraries (ferry::core, ferry::redis, ferry::cache, ferry::amqp, ...).
+// core, postfix, redis, cache, queue and ratelimit are always built, so their headers are always there.
+// An optional component (amqp, celery, mail, sql) is installed only when it was built, so its
+// headers are included only when the installed package has them. Including single component
+// headers (<ferry/cache/cache.hpp>) and linking only those components keeps builds leaner.
 #pragma once
 
 #include "ferry/codec.hpp"
@@ -13,25 +15,37 @@
 #include "ferry/url_encoding.hpp"
 #include "ferry/version.hpp"
 
-// The Postfix policy protocol and server (component postfix; always built: core only).
+#include "ferry/core/circuit_breaker.hpp"
+#include "ferry/core/dead_letter.hpp"
+#include "ferry/core/dead_letter_catalog.hpp"
+#include "ferry/core/delivery.hpp"
+#include "ferry/core/worker_runtime.hpp"
+
+// The Postfix policy protocol and server (component postfix).
 #include "ferry/postfix/action.hpp"
 #include "ferry/postfix/listen_address.hpp"
 #include "ferry/postfix/policy_request.hpp"
 #include "ferry/postfix/policy_server.hpp"
 
-#if __has_include("ferry/redis/client.hpp")
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/keys.hpp"
 #include "ferry/redis/pipeline.hpp"
 #include "ferry/redis/scan.hpp"
 #include "ferry/redis/script.hpp"
 #include "ferry/redis/url.hpp"
-#endif
 
-#if __has_include("ferry/cache/cache.hpp")
 #include "ferry/cache/cache.hpp"
 #include "ferry/cache/report.hpp"
-#endif
+
+#include "ferry/queue/dlq_store.hpp"
+#include "ferry/queue/queue.hpp"
+#include "ferry/queue/scheduler.hpp"
+#include "ferry/queue/worker.hpp"
+
+#include "ferry/ratelimit/coalescing_limiter.hpp"
+#include "ferry/ratelimit/limit_list.hpp"
+#include "ferry/ratelimit/local_limiter.hpp"
+#include "ferry/ratelimit/redis_limiter.hpp"
 
 #if __has_include("ferry/celery/task_request.hpp")
 #include "ferry/celery/broker.hpp"
@@ -41,14 +55,14 @@
 #endif
 
 // Celery over Redis: transport, result backend, client, worker (component celery_redis).
-#if __has_include("ferry/celery/worker.hpp") && __has_include("ferry/redis/client.hpp")
+#if __has_include("ferry/celery/worker.hpp")
 #include "ferry/celery/client.hpp"
 #include "ferry/celery/redis_broker.hpp"
 #include "ferry/celery/worker.hpp"
 #endif
 
 // Celery over RabbitMQ, open_broker(url) (component celery_amqp).
-#if __has_include("ferry/celery/amqp_broker.hpp") && __has_include("ferry/amqp/connection.hpp")
+#if __has_include("ferry/celery/amqp_broker.hpp")
 #include "ferry/celery/amqp_broker.hpp"
 #include "ferry/celery/amqp_message.hpp"
 #endif
@@ -66,6 +80,7 @@
 #include "ferry/amqp/connection.hpp"
 #include "ferry/amqp/consumer.hpp"
 #include "ferry/amqp/dead_letters.hpp"
+#include "ferry/amqp/dlq_store.hpp"
 #include "ferry/amqp/message.hpp"
 #include "ferry/amqp/publisher.hpp"
 #include "ferry/amqp/table.hpp"
@@ -73,14 +88,9 @@
 #include "ferry/amqp/url.hpp"
 #endif
 
-#if __has_include("ferry/queue/queue.hpp")
-#include "ferry/queue/queue.hpp"
-#include "ferry/queue/scheduler.hpp"
-#include "ferry/queue/worker.hpp"
-#endif
-#if __has_include("ferry/ratelimit/redis_limiter.hpp")
-#include "ferry/ratelimit/coalescing_limiter.hpp"
-#include "ferry/ratelimit/limit_list.hpp"
-#include "ferry/ratelimit/local_limiter.hpp"
-#include "ferry/ratelimit/redis_limiter.hpp"
+#if __has_include("ferry/sql/session.hpp")
+#include "ferry/sql/database_url.hpp"
+#include "ferry/sql/pool.hpp"
+#include "ferry/sql/session.hpp"
+#include "ferry/sql/value.hpp"
 #endif

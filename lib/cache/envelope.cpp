@@ -1,7 +1,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "ferry/cache/detail/core.hpp"
+#include "ferry/cache/detail/envelope.hpp"
 #include "ferry/checked_time.hpp"
 
 namespace ferry::cache::detail {

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "ferry/cache/detail/core.hpp"
+#include "ferry/cache/detail/envelope.hpp"
 #include "ferry/cache/memo_key.hpp"
 #include "ferry/cache/options.hpp"
 #include "ferry/cache/report.hpp"

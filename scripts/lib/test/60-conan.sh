@@ -29,7 +29,8 @@ test_conan() {
   "$conan" "${args[@]}" -pr:a "$profile" 2>&1 | tee "$work/create.log"
   # test_package printed its verdict and each component's line (see test_package/main.cpp).
   local line
-  for line in '^redis: redis://app:\*\*\*@127.0.0.1:1/2' '^amqp: amqps://' '^sql: sqlite says 42' \
+  for line in '^redis: redis://app:\*\*\*@127.0.0.1:1/2' '^cache: default ttl 90000 ms, queue: 5 ' \
+    '^ratelimit: third call denied' '^amqp: amqps://' '^sql: sqlite says 42' \
     '^celery: tasks.add ' '^mail: ' '^ferry [0-9.]* test_package: ok$'; do
     grep -q "$line" "$work/create.log" || { echo "error: test_package did not print /$line/" >&2; return 1; }
   done

@@ -1,27 +1,36 @@
-// ferry/cache/detail/core.hpp — the untyped engine behind cache<T>: Redis I/O with a circuit
-// breaker, the stored-entry format, XFetch, single flight, the near cache and its
-// invalidation thread, counters. cache<T> only adds codecs on top. Internal; not part of the
-// API (names here may change).
+// ferry/cache/detail/core.hpp — the untyped engine behind cache<T>: Redis I/O behind a circuit
+// breaker, single flight, the near cache and its invalidation thread, XFetch, counters.
+// cache<T> only adds codecs on top. Internal; not part of the API (names here may change).
+//
+// The parts live in their own files (ferry/core/circuit_breaker.hpp, single_flight.hpp,
+// near_cache.hpp, envelope.hpp); this class composes them behind a pimpl, so its header shows
+// only what cache<T> calls.
+//
+// Thread safety: thread-safe.
+// Errors: the constructor throws std::invalid_argument for bad options or an empty
+// namespace; Redis operations throw ferry::error only with `throw_on_error`.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
+#include <cstddef>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "ferry/cache/detail/envelope.hpp"
+#include "ferry/cache/detail/near_cache.hpp"
+#include "ferry/cache/detail/single_flight.hpp"
 #include "ferry/cache/options.hpp"
 #include "ferry/cache/stats.hpp"
 #include "ferry/export.hpp"
-#include "ferry/redis/client.hpp"
+
+namespace ferry::redis {
+class client;
+}  // namespace ferry::redis
 
 namespace ferry::cache {
 
@@ -33,88 +42,6 @@ struct entry_ttl {
 };
 
 namespace detail {
-
-using sys_time = std::chrono::system_clock::time_point;
-
-/// What is stored in Redis for one key: a small text header, then the codec's bytes.
-///   "~f1:v:<load ms>:<expiry unix ms or ->:<payload>"   a value
-///   "~f1:n:<load ms>:<expiry unix ms or ->:"            the "absent" marker
-/// The kind is in the header, so no payload can be mistaken for the absent marker; the load
-/// time and expiry are what XFetch needs to decide on an early refresh.
-struct envelope {
-  bool negative = false;
-  std::chrono::milliseconds delta{0};  ///< How long the loader took.
-  std::optional<sys_time> expiry;      ///< nullopt: never expires.
-  std::string_view payload;            ///< Codec bytes (empty for the absent marker).
-};
-[[nodiscard]] FERRY_API std::string encode_envelope(const envelope& e);
-/// nullopt when `raw` is not an entry ferry wrote.
-[[nodiscard]] FERRY_API std::optional<envelope> decode_envelope(std::string_view raw);
-
-/// XFetch (Vattani, Chierichetti, Lowenstein, VLDB 2015): refresh early when
-/// now - delta * beta * ln(u) >= expiry, u uniform in (0, 1].
-[[nodiscard]] FERRY_API bool xfetch_due(sys_time now, std::chrono::milliseconds delta, double beta,
-                                        double u, std::optional<sys_time> expiry) noexcept;
-
-/// One in-process load that concurrent callers of the same key wait for.
-class FERRY_API flight {
- public:
-  /// Blocks until the leader finishes; returns its result or rethrows its exception.
-  std::shared_ptr<const void> wait();
-  void finish(std::shared_ptr<const void> result, std::exception_ptr error);
-
- private:
-  std::mutex mu_;
-  std::condition_variable done_cv_;
-  bool done_ = false;
-  std::shared_ptr<const void> result_;
-  std::exception_ptr error_;
-};
-
-class cache_core;
-
-/// Registers a near-cache fill before its Redis read, so an invalidation that arrives while
-/// the read is in flight prevents storing the (possibly stale) value. Inert when the near
-/// cache is off.
-class FERRY_API near_ticket {
- public:
-  near_ticket() = default;
-  near_ticket(near_ticket&& o) noexcept
-      : owner_(std::exchange(o.owner_, nullptr)),
-        key_(std::move(o.key_)),
-        invalidations_(o.invalidations_),
-        epoch_(o.epoch_) {}
-  near_ticket& operator=(near_ticket&&) = delete;
-  near_ticket(const near_ticket&) = delete;
-  near_ticket& operator=(const near_ticket&) = delete;
-  ~near_ticket();
-
- private:
-  friend class cache_core;
-  cache_core* owner_ = nullptr;
-  std::string key_;
-  std::uint64_t invalidations_ = 0;
-  std::uint64_t epoch_ = 0;
-};
-
-/// A near-cache entry: the decoded value (nullptr for the absent marker) and XFetch data.
-struct near_value {
-  std::shared_ptr<const void> value;
-  std::chrono::milliseconds delta{0};
-  std::optional<sys_time> expiry;
-};
-
-/// What a near-cache hit read by `near_read` reports besides the value it copied out.
-struct near_meta {
-  bool absent = false;  ///< The entry is the "absent" marker (nothing was copied).
-  std::chrono::milliseconds delta{0};
-  std::optional<sys_time> expiry;
-};
-/// Copies the decoded value `value` (a const T*) into `out` (a std::optional<T>*); called with
-/// the near cache's lock held, so a hit costs no reference-count traffic.
-using near_copy_fn = void (*)(const void* value, void* out);
-
-struct near_state;
 
 class FERRY_API cache_core {
  public:
@@ -170,8 +97,10 @@ class FERRY_API cache_core {
   /// out through `copy` and returns its metadata; nullopt on a miss. Does not count.
   [[nodiscard]] std::optional<near_meta> near_read(std::string_view key, near_copy_fn copy,
                                                    void* out);
+  /// Starts a near-cache fill of `key` (the full key), before its Redis read.
   [[nodiscard]] near_ticket near_begin(const std::string& key);
   void near_put(near_ticket& ticket, near_value value);
+  /// Drops `key` (the full key) from the near cache.
   void near_erase(const std::string& key);
 
   // --- single flight ---------------------------------------------------------------------------
@@ -188,39 +117,11 @@ class FERRY_API cache_core {
   [[nodiscard]] cache_stats stats() const;
 
  private:
-  friend class near_ticket;
-  friend struct near_state;
+  struct impl;
 
-  template <class F>
-  auto guarded(F&& f) -> std::optional<decltype(f())>;
-  bool circuit_allows();
-  void circuit_success() noexcept;
-  void circuit_failure(const ferry::error& e);
-  void near_release(near_ticket& t) noexcept;
-  // Whether near_read/near_get can hit at all (on, and subscribed to invalidations).
-  [[nodiscard]] bool near_active() const noexcept;
-  // The time near-cache expiry is checked against: opts_.clock, else a coarse clock.
-  [[nodiscard]] sys_time near_now() const;
-  void tracker_loop();
-
-  redis::client& client_;
   std::string ns_;
   cache_options opts_;
-
-  // Circuit breaker: closed when open_until_ == 0 (steady_clock ticks otherwise).
-  std::atomic<std::int64_t> open_until_{0};
-  std::atomic<bool> probing_{false};
-
-  std::mutex flights_mu_;
-  std::unordered_map<std::string, std::shared_ptr<flight>> flights_;
-
-  std::unique_ptr<near_state> near_;
-
-  struct counters {
-    std::atomic<std::uint64_t> hits{0}, near_hits{0}, misses{0}, loads{0}, load_failures{0},
-        early_refreshes{0}, decode_failures{0}, errors{0}, circuit_trips{0}, skipped{0},
-        near_invalidations{0}, load_time_us{0};
-  } n_;
+  std::unique_ptr<impl> impl_;
 };
 
 }  // namespace detail
