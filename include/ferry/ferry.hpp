@@ -6,6 +6,7 @@
 #pragma once
 
 #include "ferry/codec.hpp"
+#include "ferry/core/observer.hpp"
 #include "ferry/error.hpp"
 #include "ferry/retry_policy.hpp"
 #include "ferry/url.hpp"

@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -50,8 +51,9 @@ struct worker::impl {
 
   std::size_t capacity() const { return opts.concurrency + opts.prefetch; }
 
-  void report(const ferry::error& e) {
+  void report(const ferry::error& e, std::string_view operation, std::string_view id = {}) {
     errors.fetch_add(1, std::memory_order_relaxed);
+    opts.observer.error(e, {.component = "queue.worker", .operation = operation, .id = id});
     notify(opts.on_error, e);
   }
 
@@ -75,7 +77,7 @@ struct worker::impl {
       try {
         ok = q.extend(j, lease);
       } catch (const ferry::error& e) {
-        report(e);
+        report(e, "extend", j.id);
         continue;
       }
       std::lock_guard lock{mutex};
@@ -170,7 +172,7 @@ struct worker::impl {
           take(std::move(r.jobs));
         }
       } catch (const ferry::error& e) {
-        report(e);
+        report(e, "fetch");
         std::unique_lock lock{mutex};
         // Keep the acks for the next try; on stop give up after a few (stale recovery will
         // redeliver those jobs: at-least-once).
@@ -217,7 +219,7 @@ struct worker::impl {
           if (r.outcome == fail_outcome::lease_lost)
             lease_lost.fetch_add(1, std::memory_order_relaxed);
         } catch (const ferry::error& e) {
-          report(e);  // the lease will expire: stale recovery counts the attempt
+          report(e, "fail", j.id);  // the lease will expire: stale recovery counts the attempt
         }
         notify(opts.on_failure, j, *error);
       }
