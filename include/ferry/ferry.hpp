@@ -47,6 +47,16 @@
 #include "ferry/celery/amqp_message.hpp"
 #endif
 
+#if __has_include("ferry/service/admin_http_server.hpp")
+#include "ferry/service/admin_http_server.hpp"
+#include "ferry/service/admission.hpp"
+#include "ferry/service/auth_lockout.hpp"
+#include "ferry/service/http_route.hpp"
+#include "ferry/service/prometheus.hpp"
+#include "ferry/service/readiness.hpp"
+#include "ferry/service/stop_signals.hpp"
+#endif
+
 #if __has_include("ferry/mail/parse.hpp")
 #include "ferry/mail/attachment_store.hpp"
 #include "ferry/mail/parse.hpp"
