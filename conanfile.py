@@ -34,6 +34,7 @@ class FerryConan(ConanFile):
         "sql": [True, False],
         "mail": [True, False],
         "celery": [True, False],
+        "service": [True, False],
         "apps": [True, False],
     }
     default_options = {
@@ -43,6 +44,7 @@ class FerryConan(ConanFile):
         "sql": True,
         "mail": False,
         "celery": True,
+        "service": True,
         "apps": False,
         # ferry::sql opens SQLite and PostgreSQL sessions; ferry::amqp speaks amqps://.
         "soci/*:with_sqlite3": True,
@@ -87,12 +89,15 @@ class FerryConan(ConanFile):
             # with [platform_requires] (docs/packaging.md).
             self.requires("gmime/[>=3.2 <4]")
             self.requires("gumbo-parser/[>=0.10.1 <1]")
-        if self.options.celery:
-            self.requires("nlohmann_json/[>=3.11 <4]", transitive_headers=True)
+        if self.options.celery or self.options.service:
+            # Public for celery (args/kwargs are JSON); ferry::service uses it privately.
+            self.requires("nlohmann_json/[>=3.11 <4]", transitive_headers=bool(self.options.celery))
+        if self.options.service:
+            # Behind ferry::service's pimpl: no httplib header in ferry's.
+            self.requires("cpp-httplib/[>=0.11 <1]")
         if self.options.apps:
-            # Only the executables use them; nothing reaches ferry's consumers.
+            # Only the executables use it; nothing reaches ferry's consumers.
             self.requires("cli11/[>=2.1 <3]", visible=False)
-            self.requires("cpp-httplib/[>=0.11 <1]", visible=False)
 
     def validate(self):
         check_min_cppstd(self, 20)
@@ -100,7 +105,8 @@ class FerryConan(ConanFile):
             # ferry's AMQP consumer wakes its poll loop through eventfd(2).
             raise ConanInvalidConfiguration("ferry supports Linux only")
         if self.options.apps:
-            missing = [c for c in ("amqp", "sql", "mail", "celery") if not self.options.get_safe(c)]
+            missing = [c for c in ("amqp", "sql", "mail", "celery", "service")
+                       if not self.options.get_safe(c)]
             if missing:
                 raise ConanInvalidConfiguration(
                     f"ferry/*:apps=True needs the components {', '.join(missing)}: "
@@ -131,6 +137,7 @@ class FerryConan(ConanFile):
         tc.cache_variables["FERRY_WITH_SQL"] = bool(self.options.sql)
         tc.cache_variables["FERRY_WITH_MAIL"] = bool(self.options.mail)
         tc.cache_variables["FERRY_WITH_CELERY"] = bool(self.options.celery)
+        tc.cache_variables["FERRY_WITH_SERVICE"] = bool(self.options.service)
         tc.cache_variables["FERRY_BUILD_APPS"] = bool(self.options.apps)
         tc.cache_variables["FERRY_BUILD_TESTS"] = False
         tc.cache_variables["FERRY_BUILD_EXAMPLES"] = False
@@ -171,6 +178,8 @@ class FerryConan(ConanFile):
         "gmime": ["gmime-3.0", "gio-2.0", "gobject-2.0", "glib-2.0"],
         "gumbo-parser": ["gumbo"],
         "nlohmann_json": [],
+        # Debian's libcpp-httplib-dev is a compiled library (ConanCenter's is header-only).
+        "cpp-httplib": ["cpp-httplib"],
     }
 
     def _from_platform(self, dependency):
@@ -203,6 +212,9 @@ class FerryConan(ConanFile):
             components["celery_redis"] = (["celery", "redis"], {})
             if self.options.amqp:
                 components["celery_amqp"] = (["celery_redis", "amqp"], {})
+        if self.options.service:
+            components["service"] = (["core"], {"cpp-httplib": ["cpp-httplib"],
+                                                "nlohmann_json": ["nlohmann_json"]})
         return components
 
     def package_info(self):

@@ -67,3 +67,25 @@ if(FERRY_WITH_AMQP)
   endif()
   find_package(OpenSSL REQUIRED)
 endif()
+
+# --- service: cpp-httplib serves the admin HTTP server; nlohmann_json writes its JSON answers.
+# Both are private. httplib's own CMake package (httplib::httplib, the header-only build that
+# vcpkg and Conan ship) is preferred. Debian's libcpp-httplib-dev ships a compiled library and a
+# .pc file, no CMake config; its Cflags (OpenSSL/zlib/brotli switches) must match how the
+# library was built, so it comes in through pkg-config. FERRY_HTTPLIB_TARGET names the target
+# found (the tests' HTTP clients link it too); ferryConfig.cmake finds the same one again.
+set(FERRY_HTTPLIB_FROM_CONFIG FALSE)
+if(FERRY_WITH_SERVICE)
+  find_package(nlohmann_json 3 REQUIRED)
+  find_package(httplib CONFIG QUIET)
+  if(TARGET httplib::httplib)
+    set(FERRY_HTTPLIB_TARGET httplib::httplib)
+    set(FERRY_HTTPLIB_FROM_CONFIG TRUE)
+  else()
+    find_package(PkgConfig REQUIRED)
+    pkg_check_modules(FERRY_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+    set(FERRY_HTTPLIB_TARGET PkgConfig::FERRY_HTTPLIB)
+    set(FERRY_HTTPLIB_FROM_CONFIG FALSE)
+    set_property(GLOBAL APPEND PROPERTY FERRY_PC_REQUIRES cpp-httplib)
+  endif()
+endif()

@@ -24,7 +24,8 @@ endforeach()
 # With every component built, every header must belong to one: a header no component claims
 # would silently be missing from the install. (A check, not a source list: nothing is built
 # from this glob.)
-if(FERRY_WITH_AMQP AND FERRY_WITH_SQL AND FERRY_WITH_MAIL AND FERRY_WITH_CELERY)
+if(FERRY_WITH_AMQP AND FERRY_WITH_SQL AND FERRY_WITH_MAIL AND FERRY_WITH_CELERY
+    AND FERRY_WITH_SERVICE)
   set(_ferry_claimed "")
   foreach(c IN LISTS FERRY_INSTALLED_COMPONENTS)
     get_property(_ferry_headers GLOBAL PROPERTY FERRY_HEADERS_${c})
@@ -60,8 +61,8 @@ install(EXPORT ferryTargets NAMESPACE ferry:: DESTINATION "${FERRY_CMAKE_DIR}"
   COMPONENT development)
 
 # Shared libraries (FERRY_SHARED_LIBS, set after lib/) carry their private dependencies
-# (hiredis, rabbitmq-c, SOCI, GMime, gumbo): neither ferryConfig.cmake nor ferry.pc makes
-# consumers find them then.
+# (hiredis, rabbitmq-c, SOCI, GMime, gumbo, cpp-httplib): neither ferryConfig.cmake nor ferry.pc
+# makes consumers find them then.
 
 # The component graph as CMake links it: for each component, the ferry components it links
 # directly. ferryConfig.cmake walks it to find only what the requested components need.

@@ -23,7 +23,7 @@ class FerryTestPackageConan(ConanFile):
         ferry = self.dependencies["ferry"]
         tc = CMakeToolchain(self)
         tc.user_presets_path = False  # nothing written into the source tree beside this file
-        for component in ("amqp", "sql", "mail", "celery"):
+        for component in ("amqp", "sql", "mail", "celery", "service"):
             tc.cache_variables[f"FERRY_TEST_{component.upper()}"] = bool(
                 ferry.options.get_safe(component))
         tc.generate()

@@ -30,6 +30,10 @@
 #if FERRY_TEST_CELERY
 #include <ferry/celery/task_request.hpp>
 #endif
+#if FERRY_TEST_SERVICE
+#include <ferry/service/admin_http_server.hpp>
+#include <ferry/service/prometheus.hpp>
+#endif
 
 namespace {
 
@@ -113,6 +117,22 @@ int main() {
   if (safe.find("onclick") != std::string::npos || safe.find("script") != std::string::npos)
     return fail("mail: " + safe);
   std::cout << "mail: " << safe << "\n";
+#endif
+
+#if FERRY_TEST_SERVICE
+  // The admin server on a free loopback port (cpp-httplib linked and running), then one
+  // Prometheus scrape without a socket.
+  ferry::service::metrics_registry metrics;
+  metrics.add([](ferry::service::metrics_writer& out) { out.gauge("test_up", "Up.", 1); });
+  ferry::service::http_router routes;
+  routes.add("GET", "/metrics", ferry::service::route_access::probe, 0, metrics.handler());
+  ferry::service::admin_http_server http{{.listen = "127.0.0.1:0"}, std::move(routes)};
+  http.start();
+  const bool listening = http.port() > 0;
+  http.stop();
+  const auto scraped = metrics.handler()(ferry::service::http_request{}).body;
+  if (!listening || scraped.find("test_up 1\n") == std::string::npos) return fail("service");
+  std::cout << "service: admin server listened; " << scraped.substr(scraped.rfind("test_up"));
 #endif
 
   std::cout << "ferry " << FERRY_VERSION_STRING << " test_package: ok\n";

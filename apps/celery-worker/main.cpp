@@ -2,7 +2,6 @@
 // (Redis or RabbitMQ, by URL scheme) and Redis result backend as the Python workers. Glue only:
 // env/flags → options → worker.
 // Exit codes: usage 2, transient ferry::error 75, other failures 1.
-#include <csignal>
 #include <iostream>
 #include <memory>
 
@@ -12,6 +11,7 @@
 #include <ferry/celery/worker.hpp>
 #include <ferry/error.hpp>
 #include <ferry/redis/client.hpp>
+#include <ferry/service/stop_signals.hpp>
 #include <ferry/sql/database_url.hpp>
 
 #include "common/env.hpp"
@@ -19,14 +19,9 @@
 
 namespace fc = ferry::celery;
 
-namespace {
-fc::worker* g_worker = nullptr;
-extern "C" void on_signal(int) {
-  if (g_worker) g_worker->stop();
-}
-}  // namespace
-
 int main(int argc, char** argv) {
+  // Before any thread starts; SIGPIPE is ignored from here on too.
+  const auto stop_signals = ferry::service::stop_signals::block();
   CLI::App cli{
       "ferry-celery-worker: a C++ Celery worker (Redis or RabbitMQ broker, Redis result backend)"};
   using ferry::apps::env;
@@ -104,13 +99,9 @@ int main(int argc, char** argv) {
     if (!db_url.empty()) ts.db_url = db_url;
     ts.test_tasks = test_tasks;
     ferry::apps::celery_worker::register_tasks(w, ts);
-    g_worker = &w;
-    std::signal(SIGTERM, on_signal);
-    std::signal(SIGINT, on_signal);
-    // run() throws after a fatal broker error (e.g. WRONGPASS); the handler must not outlive w.
-    struct forget_worker {
-      ~forget_worker() { g_worker = nullptr; }
-    } forget;
+    // run() throws after a fatal broker error (e.g. WRONGPASS); the watcher, declared after
+    // w, is gone before it.
+    const auto watcher = stop_signals.call_on_stop([&w](int) { w.stop(); });
     w.run();
     return 0;
   } catch (const ferry::error& e) {

@@ -7,14 +7,14 @@
 
 namespace ferry::apps {
 
-dependency_check redis_check(redis::client* client) {
-  dependency_check c{"redis", {}};
+service::readiness_check redis_check(redis::client* client) {
+  service::readiness_check c{"redis", {}};
   if (client) c.test = [client] { (void)client->ping(); };
   return c;
 }
 
-dependency_check amqp_check(const std::optional<amqp::url>& url) {
-  dependency_check c{"rabbitmq", {}};
+service::readiness_check amqp_check(const std::optional<amqp::url>& url) {
+  service::readiness_check c{"rabbitmq", {}};
   if (url) {
     c.test = [u = *url] {
       amqp::connection conn{u};
@@ -24,8 +24,8 @@ dependency_check amqp_check(const std::optional<amqp::url>& url) {
   return c;
 }
 
-dependency_check database_check(const std::optional<sql::database_url>& url) {
-  dependency_check c{"database", {}};
+service::readiness_check database_check(const std::optional<sql::database_url>& url) {
+  service::readiness_check c{"database", {}};
   if (url) {
     c.test = [u = *url] {
       sql::session_options o;

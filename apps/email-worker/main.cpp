@@ -1,12 +1,11 @@
 // ferry-email-worker — consumes the email queue (manual ack, prefetch 1). Glue only: config →
 // consumer + email_processor; exit codes in one place (usage 2, transient ferry::error 75,
 // other failures 1). SIGTERM/SIGINT stop gracefully: the current message finishes and is acked.
-#include <signal.h>
-
 #include <iostream>
 
 #include <ferry/amqp/consumer.hpp>
 #include <ferry/error.hpp>
+#include <ferry/service/stop_signals.hpp>
 #include <ferry/sql/session.hpp>
 
 #include "config.hpp"
@@ -16,12 +15,6 @@ namespace worker = ferry::apps::worker;
 
 namespace {
 
-ferry::amqp::consumer* running = nullptr;
-
-void on_stop_signal(int) {
-  if (running != nullptr) running->stop();  // async-signal-safe: sets an atomic flag
-}
-
 void log_line(const char* level, const std::string& text) {
   std::cerr << "ferry-email-worker: " << level << ": " << text << "\n";
 }
@@ -29,7 +22,8 @@ void log_line(const char* level, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  signal(SIGPIPE, SIG_IGN);
+  // Before any thread starts; SIGPIPE is ignored from here on too.
+  const auto stop_signals = ferry::service::stop_signals::block();
   auto parsed = worker::parse_command_line(argc, argv);
   if (parsed.exit_code) return *parsed.exit_code;
   const worker::config& cfg = parsed.cfg;
@@ -51,12 +45,11 @@ int main(int argc, char** argv) {
     { ferry::sql::session probe(cfg.db, {.query_timeout = cfg.db_timeout}); }
     worker::email_processor processor(cfg, log_line);
     ferry::amqp::consumer consumer(ferry::amqp::url::parse(cfg.amqp_url), o);
-    running = &consumer;
-    signal(SIGTERM, on_stop_signal);
-    signal(SIGINT, on_stop_signal);
-    log_line("info", "consuming " + cfg.queue);
-    consumer.run([&](const ferry::delivery& d) { return processor.handle(d); });
-    running = nullptr;
+    {
+      const auto watcher = stop_signals.call_on_stop([&consumer](int) { consumer.stop(); });
+      log_line("info", "consuming " + cfg.queue);
+      consumer.run([&](const ferry::delivery& d) { return processor.handle(d); });
+    }
     const auto& s = processor.stats();
     log_line("info", "stopped: processed " + std::to_string(s.processed) + ", already processed " +
                          std::to_string(s.already_processed) + ", dead-lettered " +

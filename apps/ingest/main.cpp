@@ -3,7 +3,6 @@
 // exit code is a delivery status: 0 = queued, 75 (EX_TEMPFAIL) = Postfix keeps the mail and
 // retries, 2 = usage error (bounced: fix master.cf). `serve` answers POST /ingest over HTTP.
 #include <signal.h>
-#include <unistd.h>
 
 #include <iostream>
 #include <iterator>
@@ -13,10 +12,11 @@
 #include <ferry/amqp/url.hpp>
 #include <ferry/error.hpp>
 
-#include "common/admin_http_server.hpp"
+#include <ferry/service/admin_http_server.hpp>
+#include <ferry/service/readiness.hpp>
+#include <ferry/service/stop_signals.hpp>
+
 #include "common/dependency_checks.hpp"
-#include "common/readiness.hpp"
-#include "common/stop_signals.hpp"
 #include "config.hpp"
 #include "ingest.hpp"
 
@@ -47,31 +47,31 @@ int pipe_mode(const ingest::config& cfg) {
   }
 }
 
-std::string param_or_header(const ferry::apps::http_request& req, const char* param,
+std::string param_or_header(const ferry::service::http_request& req, const char* param,
                             const char* header) {
   if (auto v = req.param(param)) return *v;
   return req.header(header);
 }
 
 int serve_mode(const ingest::config& cfg) {
-  namespace apps = ferry::apps;
+  namespace svc = ferry::service;
   // Before any thread starts, so only the wait below sees them.
-  const sigset_t stop_signals = apps::block_stop_signals();
+  const auto stop_signals = svc::stop_signals::block();
   std::mutex lock;  // the ingestor is one-per-thread; HTTP requests share it in turn
   std::unique_ptr<ingest::ingestor> in;
-  apps::http_router routes;
+  svc::http_router routes;
   routes.add("POST", "/ingest",
-             cfg.token.empty() ? apps::route_access::open : apps::route_access::token,
-             cfg.max_message_bytes, [&](const apps::http_request& req) {
+             cfg.token.empty() ? svc::route_access::open : svc::route_access::token,
+             cfg.max_message_bytes, [&](const svc::http_request& req) {
                const auto sender = param_or_header(req, "sender", "X-Sender");
                const auto recipient = param_or_header(req, "recipient", "X-Recipient");
-               if (recipient.empty()) return apps::json_error(400, "recipient missing");
+               if (recipient.empty()) return svc::json_error(400, "recipient missing");
                std::lock_guard guard(lock);
                try {
                  if (!in) in = std::make_unique<ingest::ingestor>(cfg);
                  const auto r = in->ingest(req.body, sender, recipient);
                  if (cfg.verbose) std::cerr << "ferry-ingest: " << describe(r) << "\n";
-                 apps::http_response ok;
+                 svc::http_response ok;
                  ok.body = "{\"message_id\":" + std::to_string(r.message_id) +
                            ",\"created\":" + (r.created ? "true" : "false") + "}\n";
                  return ok;
@@ -79,28 +79,30 @@ int serve_mode(const ingest::config& cfg) {
                  in.reset();  // reconnect on the next request
                  std::cerr << "ferry-ingest: " << e.what() << "\n";
                  // The caller retries, as Postfix does on 75.
-                 return apps::json_error(503, "temporarily unavailable");
+                 return svc::json_error(503, "temporarily unavailable");
                }
              });
-  const std::optional<ferry::amqp::url> amqp = ferry::amqp::url::parse(cfg.amqp_url);
-  const std::optional<ferry::sql::database_url> db = cfg.db;
-  routes.add("GET", "/health", apps::route_access::probe, 0,
-             [](const apps::http_request&) { return apps::liveness(); });
-  routes.add("GET", "/ready", apps::route_access::probe, 0, [amqp, db](const apps::http_request&) {
-    return apps::check_readiness({apps::amqp_check(amqp), apps::database_check(db)});
-  });
-  apps::admin_http_options o;
+  svc::readiness ready;
+  ready.add(ferry::apps::amqp_check(ferry::amqp::url::parse(cfg.amqp_url)));
+  ready.add(ferry::apps::database_check(cfg.db));
+  routes.add("GET", "/health", svc::route_access::probe, 0,
+             [](const svc::http_request&) { return svc::liveness(); });
+  routes.add("GET", "/ready", svc::route_access::probe, 0, ready.handler());
+  svc::admin_http_options o;
   o.listen = cfg.listen;
   o.probe_listen = cfg.probe_listen;
   o.token = cfg.token;
   o.realm = "ferry-ingest";
   o.body_timeout = std::chrono::minutes(5);  // a large mail over a slow link
-  apps::admin_http_server http{std::move(o), std::move(routes)};
+  o.observer =
+      ferry::observer::errors_to([](const std::exception& e, const ferry::error_context& ctx) {
+        std::cerr << "ferry-ingest: " << ctx.message << ": " << e.what() << "\n";
+      });
+  svc::admin_http_server http{std::move(o), std::move(routes)};
   http.start();
   std::cerr << "ferry-ingest: listening on " << cfg.listen << " (messages up to "
             << cfg.max_message_bytes << " bytes)\n";
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  (void)stop_signals.wait();
   http.stop();
   return 0;
 }

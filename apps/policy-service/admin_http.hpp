@@ -1,7 +1,8 @@
 // admin_http.hpp — the policy service's probe endpoint: GET /health (liveness), GET /ready
 // (readiness), GET /metrics (Prometheus text).
 //
-// Served by the common hardened server (common/admin_http_server.hpp) as a probe listener: no
+// Served by ferry::service's hardened server (ferry/service/admin_http_server.hpp) as a probe
+// listener: no
 // token, nothing but these three routes, no request body (413 before a byte of it is read),
 // one request per connection. It runs on its own small thread pool, apart from the policy
 // event loop, so a slow scraper never delays a Postfix answer. /health answers 200 "ok" while
@@ -18,12 +19,11 @@
 #include <optional>
 #include <string>
 
+#include <ferry/service/admin_http_server.hpp>
+#include <ferry/service/prometheus.hpp>
+
 #include "log.hpp"
 #include "metrics.hpp"
-
-namespace ferry::apps {
-class admin_http_server;
-}
 
 namespace ferry::apps::policy {
 
@@ -44,7 +44,8 @@ class admin_server {
   [[nodiscard]] int port() const noexcept;
 
  private:
-  std::unique_ptr<admin_http_server> http_;
+  service::metrics_registry registry_;  // before http_: its handler serves the registry
+  std::unique_ptr<service::admin_http_server> http_;
   logger& log_;
 };
 

@@ -7,11 +7,11 @@
 #include <memory>
 
 #include <ferry/error.hpp>
+#include <ferry/service/stop_signals.hpp>
 
 #include "admin_http.hpp"
 #include "backend.hpp"
 #include "caching_directory.hpp"
-#include "common/stop_signals.hpp"
 #include "config.hpp"
 #include "decision.hpp"
 #include "log.hpp"
@@ -61,7 +61,7 @@ int run_admin_command(const policy::command& cmd, policy::recipient_admin& admin
 int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
           policy::logger& log) {
   // Before any thread starts, so only the wait below sees them.
-  const sigset_t stop_signals = ferry::apps::block_stop_signals();
+  const auto stop_signals = ferry::service::stop_signals::block();
 
   // Each Postfix smtpd process holds one policy connection: allow as many descriptors as the
   // hard limit permits, as Postfix's own daemons do.
@@ -91,9 +91,8 @@ int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
     admin->start();
   }
   server.start();
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  log.info(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+  const int signal_number = stop_signals.wait();
+  log.info("received " + std::string(ferry::service::stop_signals::name(signal_number)) +
            ", stopping");
   server.stop();
   if (admin) admin->stop();

@@ -1,9 +1,6 @@
 #include "metrics.hpp"
 
-#include <cstdio>
 #include <utility>
-
-#include "common/prometheus.hpp"
 
 namespace ferry::apps::policy {
 namespace {
@@ -22,15 +19,8 @@ const char* action_label(verdict v) {
   return "unknown";
 }
 
-// Histogram bucket bounds are labels: seconds with microsecond precision.
-std::string seconds(std::uint64_t micros) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f", static_cast<double>(micros) / 1e6);
-  return buf;
-}
-
-std::int64_t value(const std::atomic<std::uint64_t>& a) {
-  return static_cast<std::int64_t>(a.load(std::memory_order_relaxed));
+std::uint64_t value(const std::atomic<std::uint64_t>& a) {
+  return a.load(std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -45,29 +35,31 @@ void metrics::record_decision(verdict v, std::chrono::microseconds latency) noex
 }
 
 std::string metrics::render() const {
-  prometheus_text t;
-  t.family("ferry_policy_requests_total", "counter",
-           "Policy requests answered, by Postfix action and verdict.");
+  service::metrics_writer out;
+  collect(out);
+  return out.text();
+}
+
+void metrics::collect(service::metrics_writer& out) const {
   for (std::size_t i = 0; i < verdict_count; ++i) {
     const auto v = static_cast<verdict>(i);
-    t.sample("ferry_policy_requests_total",
-             {{"action", action_label(v)}, {"verdict", to_string(v)}}, value(by_verdict_[i]));
+    out.counter("ferry_policy_requests_total",
+                "Policy requests answered, by Postfix action and verdict.", value(by_verdict_[i]),
+                {{"action", action_label(v)}, {"verdict", to_string(v)}});
   }
-  t.family("ferry_policy_decision_seconds", "histogram",
-           "Time from a complete request to its answer.");
-  std::int64_t cumulative = 0;
-  for (std::size_t i = 0; i <= latency_bounds_us.size(); ++i) {
+  service::histogram_data latency;
+  latency.le_decimals = 6;  // seconds with microsecond precision, as the series always had
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < latency_bounds_us.size(); ++i) {
     cumulative += value(latency_buckets_[i]);
-    const std::string le =
-        i < latency_bounds_us.size() ? seconds(latency_bounds_us[i]) : std::string("+Inf");
-    t.sample("ferry_policy_decision_seconds_bucket", {{"le", le}}, cumulative);
+    latency.buckets.emplace_back(static_cast<double>(latency_bounds_us[i]) / 1e6, cumulative);
   }
-  t.sample("ferry_policy_decision_seconds_sum", {},
-           static_cast<double>(latency_sum_us_.load(std::memory_order_relaxed)) / 1e6);
-  t.sample("ferry_policy_decision_seconds_count", {}, cumulative);
-  const auto counter = [&t](const char* name, const char* help, std::int64_t v) {
-    t.family(name, "counter", help);
-    t.sample(name, {}, v);
+  latency.count = cumulative + value(latency_buckets_[latency_bounds_us.size()]);
+  latency.sum = static_cast<double>(value(latency_sum_us_)) / 1e6;
+  out.histogram("ferry_policy_decision_seconds", "Time from a complete request to its answer.",
+                latency);
+  const auto counter = [&out](const char* name, const char* help, std::uint64_t v) {
+    out.counter(name, help, v);
   };
   counter("ferry_policy_cache_hits_total", "Directory lookups answered by the Redis cache.",
           value(cache_hits_));
@@ -79,11 +71,13 @@ std::string metrics::render() const {
   counter("ferry_policy_cache_errors_total",
           "Cache operations that failed (Redis down: answered from the database).",
           value(cache_errors_));
-  t.family("ferry_policy_rate_limited_total", "counter",
-           "Requests answered DEFER_IF_PERMIT 4.7.1 because the sender or the client address "
-           "was over a rate limit.");
-  t.sample("ferry_policy_rate_limited_total", {{"limit", "sender"}}, value(rate_limited_sender_));
-  t.sample("ferry_policy_rate_limited_total", {{"limit", "client"}}, value(rate_limited_client_));
+  const char* const rate_limited_help =
+      "Requests answered DEFER_IF_PERMIT 4.7.1 because the sender or the client address was "
+      "over a rate limit.";
+  out.counter("ferry_policy_rate_limited_total", rate_limited_help, value(rate_limited_sender_),
+              {{"limit", "sender"}});
+  out.counter("ferry_policy_rate_limited_total", rate_limited_help, value(rate_limited_client_),
+              {{"limit", "client"}});
   counter("ferry_policy_rate_limit_errors_total",
           "Rate-limit checks the limiter could not make (Redis down): admitted (fail-open).",
           value(rate_limit_errors_));
@@ -103,9 +97,8 @@ std::string metrics::render() const {
   counter("ferry_policy_request_timeouts_total",
           "Connections closed because a request was not complete within request_timeout.",
           value(request_timeouts_));
-  t.family("ferry_policy_connections_open", "gauge", "Policy connections open now.");
-  t.sample("ferry_policy_connections_open", {}, value(connections_open_));
-  return std::move(t).str();
+  out.gauge("ferry_policy_connections_open", "Policy connections open now.",
+            value(connections_open_));
 }
 
 }  // namespace ferry::apps::policy

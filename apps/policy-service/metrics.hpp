@@ -1,11 +1,12 @@
-// metrics.hpp — counters and a latency histogram, rendered as Prometheus text for /metrics.
+// metrics.hpp — counters and a latency histogram, collected into ferry::service's Prometheus
+// registry for /metrics.
 //
 // Everything is a relaxed atomic, so the event loop and worker threads record without locks.
 // Cache counters are fed by the caching directory, rate-limit counters by the rate gate.
 //
 //   metrics m;
 //   m.record_decision(verdict::accept, std::chrono::microseconds(80));
-//   std::string text = m.render();   // "ferry_policy_requests_total{action=\"dunno\"} 1" ...
+//   registry.add([&m](service::metrics_writer& out) { m.collect(out); });
 //
 // Thread safety: thread-safe. Errors: none.
 #pragma once
@@ -16,6 +17,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include <ferry/service/prometheus.hpp>
 
 #include "decision.hpp"
 
@@ -66,7 +69,10 @@ class metrics {
     return decision_timeouts_.load(std::memory_order_relaxed);
   }
 
-  /// Prometheus text exposition format (version 0.0.4).
+  /// Writes every counter, the latency histogram and the open-connections gauge: the
+  /// collector the admin endpoint's Prometheus registry runs at each scrape.
+  void collect(service::metrics_writer& out) const;
+  /// collect() alone, as Prometheus text (format 0.0.4).
   [[nodiscard]] std::string render() const;
 
  private:

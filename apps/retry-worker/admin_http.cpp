@@ -1,19 +1,26 @@
 #include "admin_http.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 
 #include <ferry/cache/report.hpp>
 #include <ferry/error.hpp>
 #include <ferry/redis/scan.hpp>
 
+#include <ferry/service/prometheus.hpp>
+#include <ferry/service/readiness.hpp>
+
 #include "common/dependency_checks.hpp"
-#include "common/prometheus.hpp"
-#include "common/readiness.hpp"
 #include "views.hpp"
 
 namespace ferry::apps::retry {
 namespace {
+
+using service::http_request;
+using service::http_response;
+using service::http_router;
+using service::route_access;
 
 http_response reply(int status, const nlohmann::json& body) {
   return {.status = status,
@@ -39,17 +46,22 @@ std::size_t query_number(const http_request& req, const char* name, std::size_t 
 }
 
 // Runs a handler and maps what it throws to a JSON error answer.
-http_response guarded(const admin_options& opts, const std::function<http_response()>& fn) {
+http_response guarded(const admin_options& opts, const http_request& req,
+                      const std::function<http_response()>& fn) {
+  const auto report = [&](const std::exception& e) {
+    const std::string what = req.method + " " + req.path;
+    opts.observer.error(e, {.component = "retry.admin", .operation = what});
+  };
   try {
     return fn();
   } catch (const std::invalid_argument& e) {
     return reply(400, error_view(e.what()));
   } catch (const ferry::error& e) {
     if (e.code() == errc::not_found) return reply(404, error_view(e.what()));
-    if (opts.log) opts.log(e.what());
+    report(e);
     return reply(e.is_transient() ? 503 : 500, error_view(e.what()));
   } catch (const std::exception& e) {
-    if (opts.log) opts.log(e.what());
+    report(e);
     return reply(500, error_view(e.what()));
   }
 }
@@ -83,18 +95,23 @@ http_response clear_cache(const http_request& req, const admin_options& opts,
   return reply(200, {{"namespace", ns}, {"deleted", n}});
 }
 
-http_response metrics_text(dlq_admin& dlq, const worker_metrics& metrics) {
-  std::vector<dlq_summary> stats;
-  bool have = false;
-  try {
-    stats = dlq.stats();
-    have = true;
-  } catch (const std::exception&) {  // shown as ferry_retry_stats_up 0
-  }
-  return {.status = 200,
-          .content_type = std::string(prometheus_text::content_type),
-          .body = metrics.render(have ? &stats : nullptr),
-          .headers = {}};
+// GET /metrics: the worker's counters, then the DLQ and queue gauges read at each scrape.
+service::http_handler metrics_route(dlq_admin& dlq, const worker_metrics& metrics) {
+  auto registry = std::make_shared<service::metrics_registry>();
+  registry->add([&metrics](service::metrics_writer& out) { metrics.collect(out); });
+  registry->add([&dlq](service::metrics_writer& out) {
+    std::vector<dlq_summary> stats;
+    bool have = false;
+    try {
+      stats = dlq.stats();
+      have = true;
+    } catch (const std::exception&) {  // shown as ferry_retry_stats_up 0
+    }
+    collect_dlq_stats(out, have ? &stats : nullptr);
+  });
+  // The handler keeps the registry alive: the routes outlive this call.
+  return
+      [registry, handler = registry->handler()](const http_request& req) { return handler(req); };
 }
 
 }  // namespace
@@ -106,7 +123,7 @@ http_router admin_routes(const admin_options& opts, const admin_deps& d) {
   // Each handler copies what it needs: the routes outlive this call.
   const auto route = [&](const char* method, const char* pattern, auto fn) {
     r.add(method, pattern, token, limit, [opts, d, fn](const http_request& req) {
-      return guarded(opts, [&] { return fn(req); });
+      return guarded(opts, req, [&] { return fn(req); });
     });
   };
   // Registered before "/admin/dlq/<queue>", which would match "stats" too.
@@ -135,12 +152,14 @@ http_router admin_routes(const admin_options& opts, const admin_deps& d) {
   route("DELETE", "/admin/cache/clear",
         [opts, d](const http_request& req) { return clear_cache(req, opts, *d.redis); });
 
-  r.add("GET", "/health", route_access::probe, 0, [](const http_request&) { return liveness(); });
-  r.add("GET", "/ready", route_access::probe, 0, [h = d.health](const http_request&) {
-    return check_readiness({redis_check(h.redis), amqp_check(h.amqp), database_check(h.db)});
-  });
-  r.add("GET", "/metrics", route_access::probe, 0,
-        [d](const http_request&) { return metrics_text(*d.dlq, *d.metrics); });
+  service::readiness ready;
+  ready.add(redis_check(d.health.redis));
+  ready.add(amqp_check(d.health.amqp));
+  ready.add(database_check(d.health.db));
+  r.add("GET", "/health", route_access::probe, 0,
+        [](const http_request&) { return service::liveness(); });
+  r.add("GET", "/ready", route_access::probe, 0, ready.handler());
+  r.add("GET", "/metrics", route_access::probe, 0, metrics_route(*d.dlq, *d.metrics));
   return r;
 }
 
@@ -151,7 +170,7 @@ admin_server::admin_server(admin_options options, admin_deps deps) {
   }
   auto routes = admin_routes(options, deps);
   worker_metrics* metrics = deps.metrics;
-  admin_http_options o;
+  service::admin_http_options o;
   o.listen = options.listen;
   o.probe_listen = options.probe_listen;
   o.token = options.token;
@@ -159,13 +178,13 @@ admin_server::admin_server(admin_options options, admin_deps deps) {
   o.auth_failures_per_minute = options.auth_failures_per_minute;
   o.realm = "ferry-retry-worker";
   o.body_timeout = std::chrono::seconds(10);  // /admin bodies are a few bytes at most
-  o.observe = [metrics](const http_event& e) {
+  o.observe = [metrics](const service::http_event& e) {
     metrics->request(e.status);
     if (e.auth_failed) metrics->auth_failure();
     if (e.locked_out) metrics->rate_limited();
   };
-  o.log = options.log;
-  http_ = std::make_unique<admin_http_server>(std::move(o), std::move(routes));
+  o.observer = options.observer;
+  http_ = std::make_unique<service::admin_http_server>(std::move(o), std::move(routes));
 }
 
 admin_server::~admin_server() = default;

@@ -2,9 +2,9 @@
 // stats and clear under /admin (bearer token), and the probes /health, /ready, /metrics. See
 // docs/retry-worker.md for the endpoints and their JSON.
 //
-// Served by the common hardened server (common/admin_http_server.hpp): the token is checked
-// before a body is read; /admin bodies are limited to `max_body` bytes; an address that keeps
-// failing gets 429 on its failing requests only — the valid token is always served. The
+// Served by ferry::service's hardened server (ferry/service/admin_http_server.hpp): the token is
+// checked before a body is read; /admin bodies are limited to `max_body` bytes; an address that
+// keeps failing gets 429 on its failing requests only — the valid token is always served. The
 // probes answer without the token on `probe_listen` and, by default, on a loopback `listen`.
 // Errors are JSON {"error": "..."}: 400 malformed name/id/offset/limit, 404 unknown queue, id
 // or endpoint, 503 when Redis or RabbitMQ cannot be reached, 500 otherwise.
@@ -27,12 +27,13 @@
 #include <vector>
 
 #include <ferry/amqp/url.hpp>
+#include <ferry/core/observer.hpp>
 #include <ferry/redis/client.hpp>
+#include <ferry/service/admin_http_server.hpp>
+#include <ferry/service/http_route.hpp>
 #include <ferry/sql/database_url.hpp>
 
-#include "common/admin_http_server.hpp"
 #include "common/dlq_admin.hpp"
-#include "common/http_route.hpp"
 #include "metrics.hpp"
 
 namespace ferry::apps::retry {
@@ -43,10 +44,12 @@ struct admin_options {
   int auth_failures_per_minute = 5;
   /// Key prefixes DELETE /admin/cache/clear?namespace= accepts.
   std::vector<std::string> cache_namespaces;
-  /// Told about 5xx answers (with the reason); must not throw.
-  std::function<void(std::string_view)> log;
+  /// Its error hook is told about 5xx answers (component "retry.admin", operation
+  /// "<method> <path>") and handler exceptions.
+  ferry::observer observer{};
   std::string probe_listen;  ///< host:port of the token-free probe listener; "" = none
-  probe_exposure probes = probe_exposure::automatic;  ///< probes on `listen` without token?
+  service::probe_exposure probes =
+      service::probe_exposure::automatic;  ///< probes on `listen` without token?
   std::size_t max_body = 4096;  ///< bytes an /admin request body may have (none needs one)
 };
 
@@ -66,7 +69,8 @@ struct admin_deps {
 };
 
 /// The API's routes, callable without a socket (tests, fuzzing).
-[[nodiscard]] http_router admin_routes(const admin_options& options, const admin_deps& deps);
+[[nodiscard]] service::http_router admin_routes(const admin_options& options,
+                                                const admin_deps& deps);
 
 class admin_server {
  public:
@@ -83,7 +87,7 @@ class admin_server {
   [[nodiscard]] int probe_port() const noexcept;
 
  private:
-  std::unique_ptr<admin_http_server> http_;
+  std::unique_ptr<service::admin_http_server> http_;
 };
 
 }  // namespace ferry::apps::retry

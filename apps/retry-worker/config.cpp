@@ -111,7 +111,7 @@ cli_outcome parse_command_line(int argc, const char* const* argv) {
     c.queues = split_list(queues);
     c.amqp_queues = split_list(amqp_queues);
     if (!c.amqp_url) c.amqp_queues.clear();  // no broker, no RabbitMQ DLQs
-    c.probes = parse_probe_exposure(probes, "--probes (ADMIN_PROBES)");
+    c.probes = service::parse_probe_exposure(probes, "--probes (ADMIN_PROBES)");
     if (!namespaces.empty()) c.cache_namespaces = split_list(namespaces);
     if (!max_sleep.empty()) {
       c.max_sleep =

@@ -17,9 +17,8 @@
 #include <vector>
 
 #include <ferry/queue/options.hpp>
+#include <ferry/service/admin_http_server.hpp>
 #include <ferry/sql/database_url.hpp>
-
-#include "common/admin_http_server.hpp"
 
 namespace ferry::apps::retry {
 
@@ -50,7 +49,7 @@ struct config {
   /// PROBE_LISTEN: host:port serving /health, /ready, /metrics without the token ("" = none).
   std::string probe_listen;
   /// ADMIN_PROBES: do the probes on ADMIN_LISTEN need the token? auto = not on loopback.
-  probe_exposure probes = probe_exposure::automatic;
+  service::probe_exposure probes = service::probe_exposure::automatic;
   /// ADMIN_AUTH_FAILURES_PER_MINUTE: failed logins per address before 429.
   int auth_failures_per_minute = 5;
   /// CACHE_NAMESPACES: the key prefixes DELETE /admin/cache/clear may clear.

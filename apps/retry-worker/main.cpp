@@ -2,23 +2,23 @@
 // jobs, trim DLQs) plus the admin HTTP API and the `dlq` CLI. Glue only: configuration →
 // handles → library; failures map to exit codes here (usage 2, transient ferry::error 75,
 // else 1).
-#include <signal.h>
-
-#include <ctime>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include <ferry/amqp/url.hpp>
 #include <ferry/error.hpp>
 #include <ferry/queue/queue.hpp>
 #include <ferry/queue/scheduler.hpp>
 #include <ferry/redis/client.hpp>
+#include <ferry/service/stop_signals.hpp>
 
 #include "admin_http.hpp"
 #include "cli.hpp"
 #include "common/dlq_admin.hpp"
-#include "common/stop_signals.hpp"
 #include "config.hpp"
 #include "metrics.hpp"
 
@@ -30,29 +30,21 @@ void log(std::string_view line) {
   std::cerr << "ferry-retry-worker: " << line << std::endl;
 }
 
-// The queues one scheduler serves; rebuilt when QUEUES is unset and new queues appear.
-struct scheduled_queues {
-  std::vector<std::unique_ptr<ferry::queue::queue>> queues;
-  std::unique_ptr<ferry::queue::scheduler> sched;
-};
-
 std::string joined(const std::vector<std::string>& names) {
   std::string s;
   for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
   return s.empty() ? "(none yet)" : s;
 }
 
-void start_scheduler(scheduled_queues& s, const std::vector<std::string>& names,
-                     const retry::config& cfg, ferry::redis::client& redis,
+// The queues QUEUES names, or with QUEUES unset every queue ever used, which the scheduler
+// looks up again every minute so new ones are picked up.
+struct scheduled_queues {
+  std::vector<std::unique_ptr<ferry::queue::queue>> queues;
+  std::unique_ptr<ferry::queue::scheduler> sched;
+};
+
+void start_scheduler(scheduled_queues& s, const retry::config& cfg, ferry::redis::client& redis,
                      retry::worker_metrics& metrics) {
-  if (s.sched) s.sched->stop();
-  s.sched.reset();
-  s.queues.clear();
-  std::vector<ferry::queue::queue*> ptrs;
-  for (const auto& n : names) {
-    s.queues.push_back(std::make_unique<ferry::queue::queue>(redis, n, cfg.queue));
-    ptrs.push_back(s.queues.back().get());
-  }
   ferry::queue::scheduler_options o;
   o.max_sleep = cfg.max_sleep;
   o.on_error = [&metrics](const std::exception& e) {
@@ -66,15 +58,30 @@ void start_scheduler(scheduled_queues& s, const std::vector<std::string>& names,
           std::to_string(r.recovered) + ", trimmed " + std::to_string(r.trimmed));
     }
   };
-  s.sched = std::make_unique<ferry::queue::scheduler>(std::move(ptrs), std::move(o));
+  if (cfg.queues.empty()) {
+    o.discovery_interval = std::chrono::minutes(1);
+    o.on_discover = [](const std::vector<std::string>& names) {
+      log("scheduling queues: " + joined(names));
+    };
+    s.sched = std::make_unique<ferry::queue::scheduler>(redis, cfg.queue, std::move(o));
+    // The first listing and pass here: Redis unreachable at start-up is exit 75, not a loop.
+    metrics.record_pass(s.sched->run_once());
+  } else {
+    std::vector<ferry::queue::queue*> ptrs;
+    for (const auto& n : cfg.queues) {
+      s.queues.push_back(std::make_unique<ferry::queue::queue>(redis, n, cfg.queue));
+      ptrs.push_back(s.queues.back().get());
+    }
+    s.sched = std::make_unique<ferry::queue::scheduler>(std::move(ptrs), std::move(o));
+    log("scheduling queues: " + joined(cfg.queues));
+  }
   s.sched->start();
-  log("scheduling queues: " + joined(names));
 }
 
 int serve(const retry::config& cfg, ferry::redis::client& redis, ferry::apps::dlq_admin& admin,
           const std::optional<ferry::amqp::url>& amqp) {
   // Before any thread starts, so only the wait below sees them.
-  const sigset_t stop_signals = ferry::apps::block_stop_signals();
+  const auto stop_signals = ferry::service::stop_signals::block();
 
   retry::worker_metrics metrics;
   std::unique_ptr<retry::admin_server> http;
@@ -86,7 +93,10 @@ int serve(const retry::config& cfg, ferry::redis::client& redis, ferry::apps::dl
     ao.cache_namespaces = cfg.cache_namespaces;
     ao.probe_listen = cfg.probe_listen;
     ao.probes = cfg.probes;
-    ao.log = [](std::string_view what) { log(std::string("admin API: ") + std::string(what)); };
+    ao.observer =
+        ferry::observer::errors_to([](const std::exception& e, const ferry::error_context& ctx) {
+          log("admin API: " + std::string(ctx.operation) + ": " + e.what());
+        });
     retry::admin_deps deps{.dlq = &admin,
                            .redis = &redis,
                            .metrics = &metrics,
@@ -101,26 +111,9 @@ int serve(const retry::config& cfg, ferry::redis::client& redis, ferry::apps::dl
     }
   }
 
-  // With QUEUES unset, serve every queue ever used; new ones are picked up within a minute.
-  const bool discover = cfg.queues.empty();
-  auto names = discover ? ferry::queue::known_queues(redis, cfg.queue.key_prefix) : cfg.queues;
   scheduled_queues sched;
-  start_scheduler(sched, names, cfg, redis, metrics);
-  for (;;) {
-    const timespec rescan{60, 0};
-    const int sig = sigtimedwait(&stop_signals, nullptr, &rescan);
-    if (sig == SIGINT || sig == SIGTERM) break;
-    if (!discover) continue;
-    try {
-      auto now = ferry::queue::known_queues(redis, cfg.queue.key_prefix);
-      if (now != names) {
-        names = std::move(now);
-        start_scheduler(sched, names, cfg, redis, metrics);
-      }
-    } catch (const std::exception& e) {
-      log(std::string("queue discovery: ") + e.what());
-    }
-  }
+  start_scheduler(sched, cfg, redis, metrics);
+  (void)stop_signals.wait();
   log("stopping");
   if (sched.sched) sched.sched->stop();
   if (http) http->stop();

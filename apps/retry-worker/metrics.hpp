@@ -1,12 +1,13 @@
-// metrics.hpp — the retry worker's counters and GET /metrics (Prometheus text).
+// metrics.hpp — the retry worker's counters and the DLQ gauges of GET /metrics, as collectors
+// of ferry::service's Prometheus registry.
 //
-// Counters are relaxed atomics fed by the scheduler thread and the HTTP threads; render() adds
-// live gauges (DLQ depth per queue, queue job counts and counters) from a dlq_admin::stats()
-// snapshot taken by the caller.
+// Counters are relaxed atomics fed by the scheduler thread and the HTTP threads; collect()
+// writes them. collect_dlq_stats() writes live gauges (DLQ depth per queue, queue job counts
+// and counters) from a dlq_admin::stats() snapshot taken by the caller.
 //
 //   worker_metrics m;
 //   m.record_pass(report);
-//   std::string text = m.render(&stats);   // "ferry_dlq_depth{queue=\"emails\",...} 3" ...
+//   registry.add([&m](metrics_writer& out) { m.collect(out); });
 //
 // Thread safety: thread-safe. Errors: none.
 #pragma once
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include <ferry/queue/scheduler.hpp>
+#include <ferry/service/prometheus.hpp>
 
 #include "common/dlq_admin.hpp"
 
@@ -36,7 +38,8 @@ class worker_metrics {
 
   /// Prometheus text. `stats` = nullptr when they could not be read (Redis down): the
   /// ferry_retry_backend_up gauge then says so and the per-queue gauges are left out.
-  [[nodiscard]] std::string render(const std::vector<dlq_summary>* stats) const;
+  /// The counters (ferry_retry_*_total).
+  void collect(service::metrics_writer& out) const;
 
  private:
   static void inc(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
@@ -51,5 +54,9 @@ class worker_metrics {
   std::atomic<std::uint64_t> rate_limited_{0};
   std::atomic<std::uint64_t> requests_[5] = {};  // 1xx .. 5xx
 };
+
+/// ferry_retry_stats_up (0 when `stats` is null: the figures could not be read), then per
+/// queue ferry_dlq_depth, ferry_queue_jobs and ferry_queue_events_total.
+void collect_dlq_stats(service::metrics_writer& out, const std::vector<dlq_summary>* stats);
 
 }  // namespace ferry::apps::retry

@@ -9,6 +9,7 @@
 
 #include "ferry/codec.hpp"
 #include "ferry/core/failure_throttle.hpp"
+#include "ferry/core/observer.hpp"
 #include "ferry/error.hpp"
 #include "ferry/retry_policy.hpp"
 #include "ferry/url.hpp"
@@ -65,6 +66,16 @@
 #if __has_include("ferry/celery/amqp_broker.hpp")
 #include "ferry/celery/amqp_broker.hpp"
 #include "ferry/celery/amqp_message.hpp"
+#endif
+
+#if __has_include("ferry/service/admin_http_server.hpp")
+#include "ferry/service/admin_http_server.hpp"
+#include "ferry/service/admission.hpp"
+#include "ferry/service/auth_lockout.hpp"
+#include "ferry/service/http_route.hpp"
+#include "ferry/service/prometheus.hpp"
+#include "ferry/service/readiness.hpp"
+#include "ferry/service/stop_signals.hpp"
 #endif
 
 #if __has_include("ferry/mail/parse.hpp")

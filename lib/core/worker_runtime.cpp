@@ -113,8 +113,7 @@ struct worker_runtime::impl {
       take(source.exchange(batch, want, wait));
       round_trips.fetch_add(1, std::memory_order_relaxed);
     } catch (const ferry::error& e) {
-      errors.fetch_add(1, std::memory_order_relaxed);
-      notify(opts.on_error, e);
+      report(e, "fetch");
       std::unique_lock lock{mutex};
       if (!stopping || ++stop_failures < 3) {
         done.insert(done.begin(), std::make_move_iterator(batch.begin()),
@@ -125,12 +124,17 @@ struct worker_runtime::impl {
     }
   }
 
+  void report(const ferry::error& e, std::string_view operation) {
+    errors.fetch_add(1, std::memory_order_relaxed);
+    opts.observer.error(e, {.component = opts.component, .operation = operation});
+    notify(opts.on_error, e);
+  }
+
   void upkeep() {
     try {
       source.upkeep();
     } catch (const ferry::error& e) {
-      errors.fetch_add(1, std::memory_order_relaxed);
-      notify(opts.on_error, e);
+      report(e, "upkeep");
     }
   }
 

@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "ferry/queue/queue.hpp"
 #include "ferry/redis/client.hpp"
@@ -19,8 +23,19 @@ using detail::notify;
 using std::chrono::milliseconds;
 
 struct scheduler::impl {
+  // Guards the queues (and the discovery state below): pass() may run on a caller's thread
+  // (run_once) while the loop thread reads the wake keys.
+  std::mutex queues_mutex;
   std::vector<queue*> queues;
+  std::vector<std::string> wake_keys;
   scheduler_options opts;
+  // A discovering scheduler (the second constructor) opens the queues it finds itself.
+  redis::client* discovery_client = nullptr;
+  queue_options discovery_options;
+  std::vector<std::unique_ptr<queue>> owned;
+  std::vector<std::string> names;
+  bool discovered = false;
+  std::chrono::steady_clock::time_point next_discovery{};
   // A plain thread and a stop flag rather than std::jthread/std::stop_token, which libc++
   // lacks before 18. The flag is set under `mutex`, so a sleeper on `cv` cannot miss it.
   std::mutex mutex;
@@ -31,13 +46,37 @@ struct scheduler::impl {
   std::atomic<long long> blocked_client{0};
   std::atomic<bool> finished{false};
   long long conn_id = 0;  // CLIENT ID of the loop's connection (loop thread only)
-  // Built once (the queues do not change): "BLPOP" + every queue's wake_key() + a slot for the
-  // timeout, and "DEL" + the same keys.
-  std::vector<std::string_view> blpop_args{"BLPOP"};
-  std::string blpop_timeout;  // blpop_args' last element views it (loop thread only)
-  std::vector<std::string_view> del_args{"DEL"};
 
-  redis::client& client() const { return queues.front()->client(); }
+  redis::client& client() const {
+    return discovery_client != nullptr ? *discovery_client : queues.front()->client();
+  }
+
+  void set_queues(std::vector<queue*> qs) {
+    queues = std::move(qs);
+    wake_keys.clear();
+    for (auto* q : queues) wake_keys.push_back(q->wake_key());
+  }
+
+  // A discovering scheduler lists the known queues when the interval has passed and opens them
+  // anew when the list changed (under queues_mutex).
+  void discover() {
+    if (discovery_client == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (discovered && now < next_discovery) return;
+    auto found = known_queues(*discovery_client, discovery_options.key_prefix);
+    next_discovery = now + opts.discovery_interval;
+    if (discovered && found == names) return;
+    discovered = true;
+    names = std::move(found);
+    owned.clear();
+    std::vector<queue*> ptrs;
+    for (const auto& n : names) {
+      owned.push_back(std::make_unique<queue>(*discovery_client, n, discovery_options));
+      ptrs.push_back(owned.back().get());
+    }
+    set_queues(std::move(ptrs));
+    notify(opts.on_discover, names);
+  }
 
   // Sleeps for `d`, or less when stop() is requested meanwhile.
   void sleep_unless_stopped(milliseconds d) {
@@ -55,6 +94,8 @@ struct scheduler::impl {
 
   // Runs one pass; report.next_sleep says how long to sleep before the next.
   void pass(maintenance_report& report) {
+    std::lock_guard lock{queues_mutex};
+    discover();
     auto sleep = opts.max_sleep;
     for (auto* q : queues) {
       report.promoted += q->promote_due();
@@ -70,7 +111,12 @@ struct scheduler::impl {
   // The wake lists are emptied after a wake-up: the pass that follows reads the due times
   // fresh, so the rings are consumed by it and must not wake us again.
   void wait_for_wake(std::optional<redis::lease>& conn, milliseconds sleep) {
-    if (queues.empty()) {
+    std::vector<std::string> keys;
+    {
+      std::lock_guard lock{queues_mutex};
+      keys = wake_keys;
+    }
+    if (keys.empty()) {
       sleep_unless_stopped(sleep);
       return;
     }
@@ -78,8 +124,15 @@ struct scheduler::impl {
       conn.emplace(client().acquire());
       conn_id = (*conn)->command({"CLIENT", "ID"}).as_integer();
     }
-    blpop_timeout = detail::seconds_text(sleep);
-    blpop_args.back() = blpop_timeout;
+    // "BLPOP" + every queue's wake_key() + the timeout, and "DEL" + the same keys.
+    const std::string timeout = detail::seconds_text(sleep);
+    std::vector<std::string_view> blpop_args{"BLPOP"};
+    std::vector<std::string_view> del_args{"DEL"};
+    for (const auto& k : keys) {
+      blpop_args.push_back(k);
+      del_args.push_back(k);
+    }
+    blpop_args.push_back(timeout);
     blocked_client.store(conn_id);
     if (stop_requested.load()) {
       blocked_client.store(0);
@@ -130,13 +183,18 @@ scheduler::scheduler(std::vector<queue*> queues, scheduler_options options)
     throw std::invalid_argument("scheduler: all queues must share one redis::client");
   }
   if (options.max_sleep.count() <= 0) throw std::invalid_argument("scheduler: max_sleep <= 0");
-  impl_->queues = std::move(queues);
+  impl_->set_queues(std::move(queues));
   impl_->opts = std::move(options);
-  for (auto* q : impl_->queues) {
-    impl_->blpop_args.push_back(q->wake_key());
-    impl_->del_args.push_back(q->wake_key());
-  }
-  impl_->blpop_args.emplace_back();  // the timeout, set per wait
+}
+
+scheduler::scheduler(redis::client& client, queue_options queues, scheduler_options options)
+    : impl_(std::make_unique<impl>()) {
+  if (options.max_sleep.count() <= 0) throw std::invalid_argument("scheduler: max_sleep <= 0");
+  if (options.discovery_interval.count() < 0)
+    throw std::invalid_argument("scheduler: discovery_interval < 0");
+  impl_->discovery_client = &client;
+  impl_->discovery_options = std::move(queues);
+  impl_->opts = std::move(options);
 }
 
 scheduler::~scheduler() {

@@ -24,6 +24,8 @@ worker_runtime_options runtime_options(const worker_options& o) {
   r.max_ack_delay = o.max_ack_delay;
   r.error_backoff = o.error_backoff;
   r.unexpected_exception = outcome::kind::retry;  // the queue's retry policy bounds it
+  r.observer = o.observer;
+  r.component = "queue.worker";
   r.on_error = o.on_error;
   if (o.on_failure) {
     r.on_failure = [f = o.on_failure](const delivery& d, std::string_view reason) {

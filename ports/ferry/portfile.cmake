@@ -40,6 +40,7 @@ vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
         sql     FERRY_WITH_SQL
         mail    FERRY_WITH_MAIL
         celery  FERRY_WITH_CELERY
+        service FERRY_WITH_SERVICE
         apps    FERRY_BUILD_APPS
 )
 

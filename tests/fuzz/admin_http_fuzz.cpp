@@ -1,5 +1,5 @@
 // Fuzz target: the admin HTTP servers' decisions on request input, all without a socket —
-// admission (apps/common/admission: routing, the bearer token and its lockout, the body's
+// admission (ferry::service's admission: routing, the bearer token and its lockout, the body's
 // announced framing, size and encoding, decided before a body byte is read), the queue names
 // and message ids taken from the path (dlq_admin's checks), and the JSON answers that echo
 // them or carry dead letters' bytes (views: error_view, page_view, dump).
@@ -28,10 +28,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/admission.hpp"
-#include "common/auth_lockout.hpp"
+#include <ferry/service/admission.hpp>
+#include <ferry/service/auth_lockout.hpp>
+#include <ferry/service/http_route.hpp>
+
 #include "common/dlq_admin.hpp"
-#include "common/http_route.hpp"
 #include "fuzz_check.hpp"
 #include "views.hpp"
 
@@ -109,11 +110,13 @@ constexpr std::string_view token = "s3cret-T0ken";
 
 // The shape of the apps' route tables: token routes with and without a body, an open upload,
 // the probes.
-const ferry::apps::http_router& routes() {
-  using ferry::apps::route_access;
-  static const ferry::apps::http_router r = [] {
-    ferry::apps::http_router t;
-    const auto none = [](const ferry::apps::http_request&) { return ferry::apps::http_response{}; };
+const ferry::service::http_router& routes() {
+  using ferry::service::route_access;
+  static const ferry::service::http_router r = [] {
+    ferry::service::http_router t;
+    const auto none = [](const ferry::service::http_request&) {
+      return ferry::service::http_response{};
+    };
     t.add("GET", "/admin/dlq/stats", route_access::token, 0, none);
     t.add("GET", R"(/admin/dlq/([^/]+))", route_access::token, 0, none);
     t.add("POST", R"(/admin/dlq/([^/]+)/requeue/([^/]+))", route_access::token, 1024, none);
@@ -130,23 +133,24 @@ const ferry::apps::http_router& routes() {
 std::string lower_trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return ferry::apps::ascii_lower(s);
+  return ferry::service::ascii_lower(s);
 }
 
-void check_admitted(const ferry::apps::admission& a, const ferry::apps::request_head& head,
-                    const ferry::apps::admission_policy& policy) {
-  using ferry::apps::route_access;
+void check_admitted(const ferry::service::admission& a, const ferry::service::request_head& head,
+                    const ferry::service::admission_policy& policy) {
+  using ferry::service::route_access;
   const auto& route = *a.route;
   const std::string method(head.method);
   check(route.method == method || (method == "HEAD" && route.method == "GET"),
         "admitted to a route of another method", method + " " + head.path);
   const bool needs_token =
       route.access == route_access::token ||
-      (route.access == route_access::probe && policy.listener == ferry::apps::listener_kind::main &&
-       !policy.probes_open);
+      (route.access == route_access::probe &&
+       policy.listener == ferry::service::listener_kind::main && !policy.probes_open);
   check(!needs_token || head.authorization == "Bearer " + std::string(token),
         "admitted without the token", head.path);
-  check(policy.listener != ferry::apps::listener_kind::probe || route.access == route_access::probe,
+  check(policy.listener != ferry::service::listener_kind::probe ||
+            route.access == route_access::probe,
         "the probe listener admitted a non-probe route", head.path);
   const bool chunked = !head.transfer_encoding.empty();
   check(!chunked || (lower_trimmed(head.transfer_encoding) == "chunked" && !head.content_length &&
@@ -161,11 +165,11 @@ void check_admitted(const ferry::apps::admission& a, const ferry::apps::request_
   const std::string enc = lower_trimmed(head.content_encoding);
   check(enc.empty() || enc == "identity" || enc == "gzip" || enc == "deflate",
         "admitted an unsupported Content-Encoding", head.content_encoding);
-  check(ferry::apps::ascii_lower(head.content_type).rfind("multipart/", 0) != 0,
+  check(ferry::service::ascii_lower(head.content_type).rfind("multipart/", 0) != 0,
         "admitted a multipart body");
 }
 
-void check_refused(const ferry::apps::admission& a, const ferry::apps::request_head& head) {
+void check_refused(const ferry::service::admission& a, const ferry::service::request_head& head) {
   const auto& r = *a.refusal;
   const std::string_view allowed_statuses[] = {"400", "401", "404", "405", "413", "415", "429"};
   const std::string status = std::to_string(r.status);
@@ -185,13 +189,13 @@ void check_refused(const ferry::apps::admission& a, const ferry::apps::request_h
 
 // A few requests from a few addresses against one lockout, each admitted or refused.
 void check_admission(FuzzedDataProvider& in) {
-  ferry::apps::auth_lockout lockout{{.failures = 3, .window = std::chrono::seconds(60)}};
-  ferry::apps::admission_policy policy;
+  ferry::service::auth_lockout lockout{{.failures = 3, .window = std::chrono::seconds(60)}};
+  ferry::service::admission_policy policy;
   policy.token = token;
   policy.listener =
-      in.ConsumeBool() ? ferry::apps::listener_kind::probe : ferry::apps::listener_kind::main;
+      in.ConsumeBool() ? ferry::service::listener_kind::probe : ferry::service::listener_kind::main;
   policy.probes_open = in.ConsumeBool();
-  auto now = ferry::apps::auth_lockout::clock::time_point{};
+  auto now = ferry::service::auth_lockout::clock::time_point{};
   static constexpr std::string_view methods[] = {"GET", "POST", "DELETE", "HEAD", "PUT", "get"};
   static constexpr std::string_view addresses[] = {"127.0.0.1", "10.0.0.7", "::1"};
   const int requests = in.ConsumeIntegralInRange(1, 8);
@@ -208,7 +212,7 @@ void check_admission(FuzzedDataProvider& in) {
     const std::string transfer = in.ConsumeBool() ? in.ConsumeRandomLengthString(12) : "";
     const std::string encoding = in.ConsumeBool() ? in.ConsumeRandomLengthString(12) : "";
     const std::string type = in.ConsumeRandomLengthString(24);
-    ferry::apps::request_head head;
+    ferry::service::request_head head;
     head.method = in.PickValueInArray(methods);
     head.path = path;
     head.remote_addr = in.PickValueInArray(addresses);
@@ -218,7 +222,7 @@ void check_admission(FuzzedDataProvider& in) {
     head.content_encoding = encoding;
     head.content_type = type;
     now += std::chrono::seconds(in.ConsumeIntegralInRange(0, 90));
-    const auto a = ferry::apps::admit(routes(), head, policy, lockout, now);
+    const auto a = ferry::service::admit(routes(), head, policy, lockout, now);
     check(a.route == nullptr ? a.refusal.has_value() : !a.refusal.has_value(),
           "admitted and refused at once (or neither)", path);
     if (a.route != nullptr) {

@@ -521,6 +521,39 @@ TEST_CASE("until_next_due is measured on the server clock", "[queue][scheduler]"
   CHECK(*d <= 5s);
 }
 
+TEST_CASE("a discovering scheduler serves queues first used after it started",
+          "[queue][scheduler]") {
+  fq::queue_options o = fast_options();
+  o.key_prefix = ferry::test::unique_name("ferry:disc");
+  std::vector<std::vector<std::string>> seen;
+  fq::scheduler sched{
+      shared_client(),
+      o,
+      {.max_sleep = 50ms,
+       .discovery_interval = 0ms,
+       .on_discover = [&seen](const std::vector<std::string>& names) { seen.push_back(names); }}};
+  CHECK(sched.run_once().promoted == 0);  // nothing known under the prefix yet
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].empty());
+
+  scoped_queue a{shared_client(), o};
+  a.q.enqueue("later", {.delay = 50ms});
+  std::this_thread::sleep_for(150ms);
+  CHECK(sched.run_once().promoted == 1);
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[1] == std::vector<std::string>{a.q.name()});
+  CHECK(a.q.stats().ready == 1);
+
+  // In the background too, and an unchanged list is not reported again.
+  a.q.enqueue("bg", {.delay = 50ms});
+  sched.start();
+  CHECK(ferry::test::wait_until([&] { return a.q.stats().ready == 2; }, 3s));
+  sched.stop();
+  CHECK(seen.size() == 2);
+  CHECK_THROWS_AS((fq::scheduler{shared_client(), o, {.discovery_interval = -1ms}}),
+                  std::invalid_argument);
+}
+
 TEST_CASE("two schedulers promote each due job exactly once", "[queue][scheduler]") {
   scoped_queue s{shared_client()};
   constexpr std::size_t n = 300;

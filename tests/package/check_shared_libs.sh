@@ -48,6 +48,7 @@ done
 exported ferry_core '^ferry::error_category\(\)' "error category"
 exported ferry_core '^ferry::version\(\)' "ferry::version()"
 exported ferry_core '^ferry::make_error_code\(' "ferry::errc as std::error_code"
+exported ferry_core '^ferry::observer::error\(' "the observer components report to"
 # ferry::error is all inline: each library that throws it carries its typeinfo, exported so that
 # the dynamic linker merges them into one and `catch (const ferry::error&)` works anywhere.
 exported ferry_core '^ferry::failure_throttle::failed\(' "ferry::failure_throttle"
@@ -86,6 +87,12 @@ esac
 case ",$components," in *,celery,*)
   exported ferry_celery '^ferry::celery::build_message\(' "Celery messages"
   hidden ferry_celery '^ferry::celery::detail::' "lib/celery/unicode.hpp, float_repr.hpp"
+esac
+case ",$components," in *,service,*)
+  exported ferry_service '^ferry::service::admin_http_server::admin_http_server\(' "admin server"
+  exported ferry_service '^ferry::service::metrics_registry::scrape\(' "Prometheus exposition"
+  # The head reader and the listener on cpp-httplib (lib/service/*.hpp).
+  hidden ferry_service '^ferry::service::(detail::|http_listener::)' "lib/service/*.hpp"
 esac
 
 exit $failed

@@ -1,5 +1,5 @@
 // ferry-retry-worker's pure parts: command line + environment, name/id validation, the
-// Prometheus writer, the JSON views, RabbitMQ dead-letter ids.
+// JSON views, RabbitMQ dead-letter ids.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "common/dlq_admin.hpp"
-#include "common/prometheus.hpp"
 #include "ferry/amqp/dead_letters.hpp"
 #include "retry-worker/config.hpp"
 #include "retry-worker/views.hpp"
@@ -114,23 +113,12 @@ TEST_CASE("queue names and ids are checked before any server is asked", "[retry]
   CHECK_THROWS_AS(dlq_admin::check_id(dlq_backend::amqp, ""), std::invalid_argument);
 }
 
-TEST_CASE("prometheus_text escapes label values and writes HELP/TYPE", "[retry]") {
-  ferry::apps::prometheus_text t;
-  t.family("x_total", "counter", "Things.");
-  t.sample("x_total", {{"q", "a\"b\\c\nd"}}, std::int64_t{3});
-  t.sample("x_total", {}, std::int64_t{-1});
-  CHECK(t.str() ==
-        "# HELP x_total Things.\n# TYPE x_total counter\n"
-        "x_total{q=\"a\\\"b\\\\c\\nd\"} 3\nx_total -1\n");
-}
-
 TEST_CASE("views: ISO 8601 times, invalid UTF-8 payloads, page shape", "[retry]") {
   using namespace std::chrono;
   CHECK(retry::iso8601(system_clock::time_point{milliseconds{1700000000123}}) ==
         "2023-11-14T22:13:20.123Z");
   // Before 1970 the fraction counts forward from the whole second (found by fuzzing: ".-959Z").
-  CHECK(retry::iso8601(system_clock::time_point{milliseconds{-959}}) ==
-        "1969-12-31T23:59:59.041Z");
+  CHECK(retry::iso8601(system_clock::time_point{milliseconds{-959}}) == "1969-12-31T23:59:59.041Z");
   ferry::apps::dlq_page page;
   page.queue = "q";
   page.total = 1;
@@ -165,10 +153,10 @@ TEST_CASE("retry worker config: probe listener and probe exposure", "[retry]") {
   auto out = parse({});
   REQUIRE_FALSE(out.exit_code);
   CHECK(out.cfg.probe_listen == "0.0.0.0:8091");
-  CHECK(out.cfg.probes == ferry::apps::probe_exposure::token);
+  CHECK(out.cfg.probes == ferry::service::probe_exposure::token);
   out = parse({"--probes", "open", "--probe-listen", "127.0.0.1:9"});
   REQUIRE_FALSE(out.exit_code);
-  CHECK(out.cfg.probes == ferry::apps::probe_exposure::open);
+  CHECK(out.cfg.probes == ferry::service::probe_exposure::open);
   CHECK(out.cfg.probe_listen == "127.0.0.1:9");
   CHECK(parse({"--probes", "sometimes"}).exit_code == 2);
 }

@@ -23,8 +23,8 @@
 // Thread safety: start/stop/stats from any thread; the handler runs on `concurrency` threads
 // at once and must be thread-safe. The source must outlive the runtime.
 // Errors: the constructor throws std::invalid_argument for concurrency 0, an empty handler or a
-// non-positive wait; transport errors in the loop go to `on_error` and are retried after
-// `error_backoff`.
+// non-positive wait; transport errors in the loop go to the observer (and `on_error`) and are
+// retried after `error_backoff`.
 #pragma once
 
 #include <chrono>
@@ -32,10 +32,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "ferry/core/delivery.hpp"
 #include "ferry/core/delivery_source.hpp"
+#include "ferry/core/observer.hpp"
 #include "ferry/error.hpp"
 #include "ferry/export.hpp"
 
@@ -63,7 +65,11 @@ struct worker_runtime_options {
   /// Called on a handler thread when a handler did not ack (threw, or asked for a retry or a
   /// dead letter), with the reason.
   std::function<void(const delivery&, std::string_view reason)> on_failure{};
-  /// Called on the fetch thread with each transport error the loop survived.
+  /// Told each transport error the loop survived (operation "fetch" or "upkeep"), on the
+  /// fetch thread, as `component`.
+  ferry::observer observer{};
+  std::string component = "worker";
+  /// Also called with each transport error the loop survived, after the observer.
   std::function<void(const ferry::error&)> on_error{};
 };
 

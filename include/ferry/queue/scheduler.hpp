@@ -19,6 +19,11 @@
 //   ferry::queue::scheduler sched{{&emails, &reports}};
 //   sched.start();      // background thread; stop() or the destructor ends it
 //
+// Or let it find the queues itself: every queue ever used under a key prefix (known_queues),
+// looked up again every `discovery_interval`, so a queue first used after start is served too.
+//
+//   ferry::queue::scheduler all{redis, queue_options{}, {.discovery_interval = 1min}};
+//
 // The rule a reader would otherwise get wrong: while running, the scheduler holds one pooled
 // connection of the queues' client for its blocking wait (and stop() borrows another briefly to
 // send CLIENT UNBLOCK), so the pool needs room for it. All queues must share one client.
@@ -26,7 +31,8 @@
 // Thread safety: thread-safe; start/stop from any thread. The queues must outlive it.
 // Errors: run_once() throws like the queue; the background thread reports errors to
 // `on_error` and retries after `error_backoff`. The constructor throws std::invalid_argument
-// for a null queue, queues on different clients, or a non-positive max_sleep.
+// for a null queue, queues on different clients, a non-positive max_sleep or a negative
+// discovery_interval.
 #pragma once
 
 #include <chrono>
@@ -34,9 +40,15 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "ferry/export.hpp"
+#include "ferry/queue/options.hpp"
+
+namespace ferry::redis {
+class client;
+}
 
 namespace ferry::queue {
 
@@ -60,11 +72,20 @@ struct scheduler_options {
   std::function<void(const std::exception&)> on_error{};
   /// Called from the background thread after each successful pass (e.g. to feed metrics).
   std::function<void(const maintenance_report&)> on_pass{};
+  /// Discovering scheduler only: how often the known queues are listed again (0: every pass).
+  std::chrono::milliseconds discovery_interval = std::chrono::seconds(60);
+  /// Discovering scheduler only: told the queue names served whenever they change (the first
+  /// listing included), from the thread running the pass.
+  std::function<void(const std::vector<std::string>&)> on_discover{};
 };
 
 class FERRY_API scheduler {
  public:
   explicit scheduler(std::vector<queue*> queues, scheduler_options options = {});
+  /// Serves every queue known under `queues.key_prefix` (known_queues), opened with `queues`
+  /// on `client`, which must outlive the scheduler. The list is read at the first pass and
+  /// again at the first pass after each `discovery_interval`.
+  scheduler(redis::client& client, queue_options queues, scheduler_options options = {});
   ~scheduler();
   scheduler(const scheduler&) = delete;
   scheduler& operator=(const scheduler&) = delete;

@@ -25,7 +25,8 @@
 // Thread safety: start/stop/stats from any thread; the handler runs on `concurrency` threads
 // at once and must be thread-safe. The queue (and its client) must outlive the worker.
 // Errors: the constructor throws std::invalid_argument for concurrency 0 or an empty
-// handler; Redis errors in the loop go to `on_error` and are retried after `error_backoff`.
+// handler; Redis errors in the loop go to the observer's error hook (component "queue.worker",
+// operation "fetch" or "upkeep") and are retried after `error_backoff`.
 #pragma once
 
 #include <chrono>
@@ -38,6 +39,7 @@
 #include <string_view>
 
 #include "ferry/core/delivery.hpp"
+#include "ferry/core/observer.hpp"
 #include "ferry/error.hpp"
 #include "ferry/export.hpp"
 #include "ferry/queue/job.hpp"
@@ -67,7 +69,9 @@ struct worker_options {
   std::chrono::milliseconds error_backoff = std::chrono::milliseconds(200);
   /// Called (on a handler thread) when a handler threw; the job was failed already.
   std::function<void(const job&, std::string_view error)> on_failure{};
-  /// Called (on the pump or a handler thread) with each Redis error the loop survived.
+  /// Told (on the pump or a handler thread) each Redis error the loop survived.
+  ferry::observer observer{};
+  /// Deprecated: set `observer` instead. Still called with each error, after the observer.
   std::function<void(const ferry::error&)> on_error{};
 };
 

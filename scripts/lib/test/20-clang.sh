@@ -10,16 +10,16 @@ test_clang() {
   ctest --test-dir "$build" --output-on-failure --parallel "${FERRY_TEST_JOBS:-2}" \
     ${FERRY_TEST_ARGS:-}
 
-  ferry_log "clang: core, postfix and redis only (FERRY_WITH_AMQP/SQL/MAIL/CELERY off)"
+  ferry_log "clang: core, postfix, redis, cache, queue, ratelimit only (FERRY_WITH_AMQP/SQL/MAIL/CELERY/SERVICE off)"
   local minimal=$FERRY_BUILD_ROOT/clang-minimal
   ferry_configure_clang "$minimal" -DFERRY_BUILD_APPS=OFF -DFERRY_BUILD_EXAMPLES=OFF \
     -DFERRY_WITH_AMQP=OFF -DFERRY_WITH_SQL=OFF \
-    -DFERRY_WITH_MAIL=OFF -DFERRY_WITH_CELERY=OFF
+    -DFERRY_WITH_MAIL=OFF -DFERRY_WITH_CELERY=OFF -DFERRY_WITH_SERVICE=OFF
   ferry_build "$minimal" ferry_unit_tests
   ctest --test-dir "$minimal" --output-on-failure --parallel "${FERRY_TEST_JOBS:-2}" \
     -L '^(unit|package)$'
   local dir
-  for dir in amqp sql mail celery; do
+  for dir in amqp sql mail celery service; do
     if [ -e "$minimal/package-stage/include/ferry/$dir" ]; then
       echo "error: include/ferry/$dir was installed with its component off" >&2
       return 1

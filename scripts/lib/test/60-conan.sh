@@ -19,7 +19,7 @@ test_conan() {
   local args=(create "$FERRY_ROOT" --build=missing -c "tools.build:jobs=$FERRY_JOBS"
     -c "tools.cmake.cmake_layout:test_folder=$work/test_package"
     -o 'ferry/*:amqp=True' -o 'ferry/*:sql=True' -o 'ferry/*:mail=True'
-    -o 'ferry/*:celery=True' -o 'ferry/*:apps=True')
+    -o 'ferry/*:celery=True' -o 'ferry/*:service=True' -o 'ferry/*:apps=True')
 
   "$conan" --version
   "$conan" profile detect
@@ -31,7 +31,8 @@ test_conan() {
   local line
   for line in '^redis: redis://app:\*\*\*@127.0.0.1:1/2' '^cache: default ttl 90000 ms, queue: 5 ' \
     '^ratelimit: third call denied' '^amqp: amqps://' '^sql: sqlite says 42' \
-    '^celery: tasks.add ' '^mail: ' '^ferry [0-9.]* test_package: ok$'; do
+    '^celery: tasks.add ' '^mail: ' '^service: admin server listened; test_up 1$' \
+    '^ferry [0-9.]* test_package: ok$'; do
     grep -q "$line" "$work/create.log" || { echo "error: test_package did not print /$line/" >&2; return 1; }
   done
 

@@ -52,10 +52,10 @@ test_vcpkg() {
   export XDG_CACHE_HOME=$work/cache VCPKG_MAX_CONCURRENCY=$FERRY_JOBS FERRY_SOURCE_DIR=$FERRY_ROOT
 
   # --- vcpkg install, every feature ------------------------------------------------------------
-  ferry_log "vcpkg install ferry[core,amqp,sql,mail,celery,apps]:$triplet"
+  ferry_log "vcpkg install ferry[core,amqp,sql,mail,celery,service,apps]:$triplet"
   (
     cd "$work"  # outside the checkout, whose vcpkg.json would mean manifest mode
-    "$vcpkg" install "ferry[core,amqp,sql,mail,celery,apps]" --classic \
+    "$vcpkg" install "ferry[core,amqp,sql,mail,celery,service,apps]" --classic \
       --overlay-ports="$work/overlay-ports" --overlay-triplets="$triplets" \
       --triplet="$triplet" --host-triplet="$triplet" --enforce-port-checks \
       --clean-buildtrees-after-build --clean-packages-after-build
@@ -78,7 +78,7 @@ test_vcpkg() {
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_TOOLCHAIN_FILE="$VCPKG_ROOT/scripts/buildsystems/vcpkg.cmake" \
     -DVCPKG_TARGET_TRIPLET="$triplet" -DVCPKG_MANIFEST_MODE=OFF -DVCPKG_INSTALLED_DIR="$installed" \
-    "-DFERRY_COMPONENTS=core;redis;cache;queue;ratelimit;postfix;amqp;sql;mail;celery;celery_redis;celery_amqp"
+    "-DFERRY_COMPONENTS=core;redis;cache;queue;ratelimit;postfix;amqp;sql;mail;celery;celery_redis;celery_amqp;service"
   grep -q "^ferry_DIR:PATH=$installed/$triplet/share/ferry\$" "$work/consumer/CMakeCache.txt" || {
     echo "error: the consumer did not take ferry from $installed/$triplet" >&2
     return 1

@@ -44,6 +44,22 @@ int main() {
     return 1;
   }
 #endif
+#if __has_include(<ferry/service/admin_http_server.hpp>)
+  // cpp-httplib must come along through ferry::service: serve on a free loopback port.
+  {
+    ferry::service::metrics_registry metrics;
+    metrics.add([](ferry::service::metrics_writer& out) { out.gauge("consumer_up", "Up.", 1); });
+    ferry::service::http_router routes;
+    routes.add("GET", "/metrics", ferry::service::route_access::probe, 0, metrics.handler());
+    ferry::service::admin_http_server http{{.listen = "127.0.0.1:0"}, std::move(routes)};
+    http.start();
+    if (http.port() <= 0 || metrics.scrape() !=
+                                "# HELP consumer_up Up.\n# TYPE consumer_up "
+                                "gauge\nconsumer_up 1\n")
+      return 1;
+    http.stop();
+  }
+#endif
   std::cout << "ferry " << FERRY_VERSION_STRING << ": " << e.what() << "\n";
   // ferry::postfix (always installed): a request parsed, an answer framed.
   ferry::postfix::request_parser parser;

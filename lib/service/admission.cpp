@@ -1,10 +1,10 @@
-#include "common/admission.hpp"
+#include "ferry/service/admission.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <string>
 
-namespace ferry::apps {
+namespace ferry::service {
 namespace {
 
 std::string_view trimmed(std::string_view s) {
@@ -139,4 +139,4 @@ admission admit(const http_router& routes, const request_head& head, const admis
   return a;
 }
 
-}  // namespace ferry::apps
+}  // namespace ferry::service

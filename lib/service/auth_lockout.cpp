@@ -1,9 +1,9 @@
-#include "common/auth_lockout.hpp"
+#include "ferry/service/auth_lockout.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace ferry::apps {
+namespace ferry::service {
 
 auth_lockout::auth_lockout(auth_lockout_options options) : opts_(options) {
   if (opts_.failures < 1) throw std::invalid_argument("auth lockout: failures must be >= 1");
@@ -34,4 +34,4 @@ auth_lockout::verdict auth_lockout::record_failure(const std::string& address,
   return {.locked = true, .retry_after = std::max(wait, std::chrono::seconds(1))};
 }
 
-}  // namespace ferry::apps
+}  // namespace ferry::service

@@ -1,5 +1,6 @@
-// http_route.hpp — the admin HTTP server's routes as plain values: a request, a response, and a
-// route table that says for each route who may call it and how large its body may be.
+// ferry/service/http_route.hpp — the admin HTTP server's routes as plain values: a request, a
+// response, and a route table that says for each route who may call it and how large its body
+// may be.
 //
 // Nothing here touches a socket or cpp-httplib, so a handler (and a fuzz target) can be called
 // with a hand-made `http_request`. The one thing a reader gets wrong: a route's `max_body` is
@@ -26,17 +27,19 @@
 #include <utility>
 #include <vector>
 
-namespace ferry::apps {
+#include "ferry/export.hpp"
+
+namespace ferry::service {
 
 /// Who may call a route.
 enum class route_access {
-  open,   ///< anyone who reaches the listener (ferry-ingest's /ingest without a token)
+  open,   ///< anyone who reaches the listener (an ingest endpoint without a token)
   probe,  ///< /health, /ready, /metrics: no token on a probe listener or when probes are open
   token,  ///< only with `Authorization: Bearer <token>`
 };
 
 /// A request as the handlers see it: the body is complete and within the route's limit.
-struct http_request {
+struct FERRY_API http_request {
   std::string method;
   std::string path;
   std::vector<std::string> path_params;                    ///< the pattern's capture groups
@@ -59,10 +62,10 @@ struct http_response {
 };
 
 /// `s` with ASCII letters in lower case: HTTP's names and tokens compare case-insensitively.
-[[nodiscard]] std::string ascii_lower(std::string_view s);
+[[nodiscard]] FERRY_API std::string ascii_lower(std::string_view s);
 
 /// {"error": "<message>"} with `status` — the shape of every error answer.
-[[nodiscard]] http_response json_error(int status, std::string_view message);
+[[nodiscard]] FERRY_API http_response json_error(int status, std::string_view message);
 
 using http_handler = std::function<http_response(const http_request&)>;
 
@@ -74,7 +77,7 @@ struct http_route {
   http_handler handler;
 };
 
-class http_router {
+class FERRY_API http_router {
  public:
   /// Routes match in the order added: add "/admin/dlq/stats" before "/admin/dlq/([^/]+)".
   void add(std::string method, const std::string& pattern, route_access access,
@@ -94,4 +97,4 @@ class http_router {
   std::vector<http_route> routes_;
 };
 
-}  // namespace ferry::apps
+}  // namespace ferry::service

@@ -1,4 +1,4 @@
-#include "common/http_head_reader.hpp"
+#include "service/http_head_reader.hpp"
 
 #include <netdb.h>
 #include <poll.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace ferry::apps::detail {
+namespace ferry::service::detail {
 namespace {
 
 constexpr std::size_t read_chunk = 4096;
@@ -110,4 +110,4 @@ void head_stream::get_local_ip_and_port(std::string& ip, int& port) const {
   address_of(false, sock_, ip, port);
 }
 
-}  // namespace ferry::apps::detail
+}  // namespace ferry::service::detail

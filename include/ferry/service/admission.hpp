@@ -1,5 +1,5 @@
-// admission.hpp — decides, from the request line and headers alone, whether the admin server
-// reads a request's body and runs its handler, or refuses it at once.
+// ferry/service/admission.hpp — decides, from the request line and headers alone, whether the
+// admin server reads a request's body and runs its handler, or refuses it at once.
 //
 // The server calls admit() before a single body byte is read (and before it answers
 // `Expect: 100-continue`), so an unauthenticated or oversized request costs no memory
@@ -22,10 +22,11 @@
 #include <string_view>
 #include <vector>
 
-#include "common/auth_lockout.hpp"
-#include "common/http_route.hpp"
+#include "ferry/export.hpp"
+#include "ferry/service/auth_lockout.hpp"
+#include "ferry/service/http_route.hpp"
 
-namespace ferry::apps {
+namespace ferry::service {
 
 /// What the server knows about a request before reading its body.
 struct request_head {
@@ -61,11 +62,12 @@ struct admission {
 };
 
 /// Constant-time check of an `Authorization: Bearer <token>` header value against `token`.
-[[nodiscard]] bool bearer_matches(std::string_view authorization, std::string_view token) noexcept;
+[[nodiscard]] FERRY_API bool bearer_matches(std::string_view authorization,
+                                            std::string_view token) noexcept;
 
 /// The decision for one request; `now` feeds the lockout.
-[[nodiscard]] admission admit(const http_router& routes, const request_head& head,
-                              const admission_policy& policy, auth_lockout& lockout,
-                              auth_lockout::clock::time_point now);
+[[nodiscard]] FERRY_API admission admit(const http_router& routes, const request_head& head,
+                                        const admission_policy& policy, auth_lockout& lockout,
+                                        auth_lockout::clock::time_point now);
 
-}  // namespace ferry::apps
+}  // namespace ferry::service

@@ -1,4 +1,4 @@
-#include "common/http_listener.hpp"
+#include "service/http_listener.hpp"
 
 #include <httplib.h>
 
@@ -6,7 +6,7 @@
 
 #include <ferry/error.hpp>
 
-namespace ferry::apps {
+namespace ferry::service {
 
 http_listener::http_listener(httplib::Server& server, const std::string& host, int port,
                              const std::string& what)
@@ -42,4 +42,4 @@ void http_listener::stop() {
   thread_.join();
 }
 
-}  // namespace ferry::apps
+}  // namespace ferry::service

@@ -1,6 +1,6 @@
-// http_listener — serves a configured cpp-httplib server on a background thread: the one piece
-// of plumbing every ferry app with an HTTP admin endpoint needs (bind first so a bad address
-// fails at start-up, listen on a thread, stop and join on destruction).
+// http_listener.hpp — (internal to admin_http_server.cpp) serves a configured cpp-httplib server
+// on a background thread: bind first so a bad address fails at start-up, listen on a thread,
+// stop and join on destruction.
 //
 // Thread safety: start()/stop() from one owner thread; port() from any.
 // Errors: the constructor throws ferry::error(io_error) when the address cannot be bound.
@@ -13,7 +13,7 @@ namespace httplib {
 class Server;
 }
 
-namespace ferry::apps {
+namespace ferry::service {
 
 class http_listener {
  public:
@@ -37,4 +37,4 @@ class http_listener {
   std::thread thread_;
 };
 
-}  // namespace ferry::apps
+}  // namespace ferry::service

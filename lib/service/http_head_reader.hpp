@@ -17,7 +17,7 @@
 #include <cstddef>
 #include <string>
 
-namespace ferry::apps::detail {
+namespace ferry::service::detail {
 
 class head_stream final : public httplib::Stream {
  public:
@@ -46,4 +46,4 @@ class head_stream final : public httplib::Stream {
   std::size_t offset_ = 0;
 };
 
-}  // namespace ferry::apps::detail
+}  // namespace ferry::service::detail

@@ -6,13 +6,13 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "common/admin_http_server.hpp"
-#include "common/admission.hpp"
-#include "common/auth_lockout.hpp"
-#include "common/http_route.hpp"
-#include "common/readiness.hpp"
+#include "ferry/service/admin_http_server.hpp"
+#include "ferry/service/admission.hpp"
+#include "ferry/service/auth_lockout.hpp"
+#include "ferry/service/http_route.hpp"
+#include "ferry/service/readiness.hpp"
 
-using namespace ferry::apps;
+using namespace ferry::service;
 using namespace std::chrono_literals;
 
 namespace {

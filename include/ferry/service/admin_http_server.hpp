@@ -1,5 +1,6 @@
-// admin_http_server.hpp — the HTTP server every ferry app uses for its admin API and its probes
-// (/health, /ready, /metrics): cpp-httplib behind limits an open network needs.
+// ferry/service/admin_http_server.hpp — the HTTP server for a service's admin API and its probes
+// (/health, /ready, /metrics): cpp-httplib behind limits an open network needs. The service
+// registers its routes in an http_router (http_route.hpp) and hands it over.
 //
 // A request's head (request line and headers) must arrive within `max_head_bytes` and
 // `read_timeout` (else 431 or 408), and is judged on it first (admission.hpp): route, token,
@@ -34,9 +35,11 @@
 #include <string_view>
 #include <utility>
 
-#include "common/http_route.hpp"
+#include "ferry/core/observer.hpp"
+#include "ferry/export.hpp"
+#include "ferry/service/http_route.hpp"
 
-namespace ferry::apps {
+namespace ferry::service {
 
 /// Whether the probe routes on the main listener answer without the token (always, when no
 /// token is configured).
@@ -48,14 +51,15 @@ enum class probe_exposure {
 
 /// "auto", "open" or "token" (also "yes"/"no", "true"/"false", "on"/"off"); throws
 /// std::invalid_argument naming `what` otherwise.
-[[nodiscard]] probe_exposure parse_probe_exposure(std::string_view text, std::string_view what);
+[[nodiscard]] FERRY_API probe_exposure parse_probe_exposure(std::string_view text,
+                                                            std::string_view what);
 
 /// "host:port" or "[v6]:port" split; port 0-65535. Throws std::invalid_argument naming `what`.
-[[nodiscard]] std::pair<std::string, int> split_host_port(std::string_view listen,
-                                                          std::string_view what);
+[[nodiscard]] FERRY_API std::pair<std::string, int> split_host_port(std::string_view listen,
+                                                                    std::string_view what);
 
 /// 127.0.0.0/8, ::1 and "localhost".
-[[nodiscard]] bool is_loopback_host(std::string_view host) noexcept;
+[[nodiscard]] FERRY_API bool is_loopback_host(std::string_view host) noexcept;
 
 /// One answered request, for metrics and logs.
 struct http_event {
@@ -81,11 +85,12 @@ struct admin_http_options {
   std::size_t threads = 4;  ///< per listener
   /// Told about every answer; must not throw.
   std::function<void(const http_event&)> observe;
-  /// Told about handler exceptions (answered 500); must not throw.
-  std::function<void(std::string_view)> log;
+  /// Its error hook is told about handler exceptions (answered 500): component
+  /// "service.admin_http", operation "handler", message "<method> <path>".
+  ferry::observer observer{};
 };
 
-class admin_http_server {
+class FERRY_API admin_http_server {
  public:
   admin_http_server(admin_http_options options, http_router routes);
   ~admin_http_server();
@@ -108,4 +113,4 @@ class admin_http_server {
   std::unique_ptr<impl> impl_;
 };
 
-}  // namespace ferry::apps
+}  // namespace ferry::service

@@ -1,11 +1,12 @@
-#include "common/readiness.hpp"
+#include "ferry/service/readiness.hpp"
 
 #include <chrono>
 #include <exception>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
-namespace ferry::apps {
+namespace ferry::service {
 namespace {
 
 http_response json_answer(int status, const nlohmann::json& body) {
@@ -17,7 +18,7 @@ http_response json_answer(int status, const nlohmann::json& body) {
 
 }  // namespace
 
-http_response check_readiness(const std::vector<dependency_check>& checks) {
+http_response check_readiness(const std::vector<readiness_check>& checks) {
   bool ready = true;
   nlohmann::json results = nlohmann::json::object();
   for (const auto& c : checks) {
@@ -45,4 +46,16 @@ http_response liveness() {
   return json_answer(200, {{"status", "ok"}});
 }
 
-}  // namespace ferry::apps
+void readiness::add(std::string name, std::function<void()> test) {
+  checks_.push_back({std::move(name), std::move(test)});
+}
+
+void readiness::add(readiness_check check) {
+  checks_.push_back(std::move(check));
+}
+
+http_handler readiness::handler() const {
+  return [checks = checks_](const http_request&) { return check_readiness(checks); };
+}
+
+}  // namespace ferry::service

@@ -1,11 +1,11 @@
-#include "common/http_route.hpp"
+#include "ferry/service/http_route.hpp"
 
 #include <algorithm>
 #include <cctype>
 
 #include <nlohmann/json.hpp>
 
-namespace ferry::apps {
+namespace ferry::service {
 namespace {
 
 bool same_name(std::string_view a, std::string_view b) {
@@ -79,4 +79,4 @@ http_router::match_result http_router::match(std::string_view method,
   return out;
 }
 
-}  // namespace ferry::apps
+}  // namespace ferry::service

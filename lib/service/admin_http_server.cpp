@@ -1,4 +1,4 @@
-#include "common/admin_http_server.hpp"
+#include "ferry/service/admin_http_server.hpp"
 
 #include <httplib.h>
 #include <sys/socket.h>
@@ -9,11 +9,11 @@
 #include <optional>
 #include <stdexcept>
 
-#include "common/admission.hpp"
-#include "common/http_head_reader.hpp"
-#include "common/http_listener.hpp"
+#include "ferry/service/admission.hpp"
+#include "service/http_head_reader.hpp"
+#include "service/http_listener.hpp"
 
-namespace ferry::apps {
+namespace ferry::service {
 namespace {
 
 std::optional<std::string_view> header_of(const httplib::Request& req, const char* name) {
@@ -247,7 +247,9 @@ struct admin_http_server::impl {
     try {
       write(m.route->handler(request_of(req, m.params, std::move(body))), res);
     } catch (const std::exception& e) {
-      if (opts.log) opts.log(req.method + " " + req.path + ": " + e.what());
+      const std::string what = req.method + " " + req.path;
+      opts.observer.error(
+          e, {.component = "service.admin_http", .operation = "handler", .message = what});
       write(json_error(500, "internal error"), res);
     }
   }
@@ -372,4 +374,4 @@ bool admin_http_server::probes_open() const noexcept {
   return impl_->probes_open;
 }
 
-}  // namespace ferry::apps
+}  // namespace ferry::service

@@ -1,5 +1,5 @@
-// auth_lockout.hpp — counts failed authentications per client address, so the admin server can
-// answer 429 to an address that keeps guessing tokens.
+// ferry/service/auth_lockout.hpp — counts failed authentications per client address, so the
+// admin server can answer 429 to an address that keeps guessing tokens.
 //
 // Only failures are counted and only a failing request is ever refused: the server checks the
 // token first and asks the lockout nothing when it is right, so a neighbour behind the same
@@ -19,7 +19,9 @@
 #include <string>
 #include <unordered_map>
 
-namespace ferry::apps {
+#include "ferry/export.hpp"
+
+namespace ferry::service {
 
 struct auth_lockout_options {
   int failures = 5;  ///< failures allowed per address within `window`; the next is locked
@@ -27,7 +29,7 @@ struct auth_lockout_options {
   std::size_t max_addresses = 10000;  ///< tracked at once; the oldest entries go first
 };
 
-class auth_lockout {
+class FERRY_API auth_lockout {
  public:
   using clock = std::chrono::steady_clock;
 
@@ -48,4 +50,4 @@ class auth_lockout {
   std::unordered_map<std::string, std::deque<clock::time_point>> failures_;
 };
 
-}  // namespace ferry::apps
+}  // namespace ferry::service
