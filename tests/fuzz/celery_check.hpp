@@ -7,7 +7,7 @@
 #include <chrono>
 #include <string>
 
-#include <ferry/celery/task_request.hpp>
+#include <ferry/celery/protocol/task_request.hpp>
 #include <ferry/error.hpp>
 
 #include "fuzz_check.hpp"

@@ -1,6 +1,7 @@
 // ferry/celery/worker.hpp — a Celery worker in C++: runs registered handlers for tasks that
-// Python (or ferry) clients send over Redis or RabbitMQ (any ferry::celery::broker), and stores
-// results in the Redis result backend, where Python's AsyncResult reads them.
+// Python (or ferry) clients send over any ferry::celery::broker (Redis, RabbitMQ, in memory),
+// and stores results in any ferry::celery::result_backend (with Celery's Redis result backend,
+// Python's AsyncResult reads them).
 //
 // Behaviour follows Celery 5.2.6 (celery/worker/request.py, app/trace.py):
 // * early ack (default): the message is acked when a handler thread takes it; a crash during
@@ -64,10 +65,8 @@
 #include <vector>
 
 #include "ferry/celery/broker.hpp"
-#include "ferry/celery/json.hpp"
-#include "ferry/celery/redis_backend.hpp"
-#include "ferry/celery/task_request.hpp"
-#include "ferry/celery/task_result.hpp"
+#include "ferry/celery/result_backend.hpp"
+#include "ferry/celery/types.hpp"
 #include "ferry/export.hpp"
 
 namespace ferry::celery {
@@ -158,7 +157,7 @@ struct worker_options {
 
 class FERRY_API worker {
  public:
-  worker(std::shared_ptr<broker> broker, std::shared_ptr<redis_backend> backend,
+  worker(std::shared_ptr<broker> broker, std::shared_ptr<result_backend> backend,
          worker_options options = {});
   ~worker();
   worker(const worker&) = delete;
