@@ -3,7 +3,9 @@
 // and stores results in any ferry::celery::result_backend (with Celery's Redis result backend,
 // Python's AsyncResult reads them).
 //
-// Behaviour follows Celery 5.2.6 (celery/worker/request.py, app/trace.py):
+// Behaviour follows Celery 5.2.6 (celery/worker/request.py, app/trace.py); the rules are the pure
+// functions of task_semantics.hpp (what to store, publish, ack for each outcome), which the
+// worker carries out:
 // * early ack (default): the message is acked when a handler thread takes it; a crash during
 //   the task loses it. The ack is sent by the consumer thread together with its next fetch
 //   (Redis: the same round trip), or on its own when the consumer has no room to fetch (at
@@ -66,6 +68,7 @@
 
 #include "ferry/celery/broker.hpp"
 #include "ferry/celery/result_backend.hpp"
+#include "ferry/celery/task_semantics.hpp"
 #include "ferry/celery/types.hpp"
 #include "ferry/export.hpp"
 
@@ -115,8 +118,6 @@ class FERRY_API task_context {
 
 /// A task implementation: returns the result (any JSON); throws to fail.
 using task_handler = std::function<json(const json& args, const json& kwargs, task_context&)>;
-
-enum class log_level { debug, info, warning, error };
 
 struct worker_options {
   /// Queues consumed (on Redis each with its four priority lists).
