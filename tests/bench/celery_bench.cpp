@@ -64,8 +64,8 @@ struct settings {
   std::size_t concurrency = 1;
   std::size_t prefetch = 0;  // 0 = 4 x concurrency
   bool store_results = false;
-  // send: send_task does not wait (RabbitMQ: amqp_transport_options::wait_for_confirm off;
-  // Redis: redis_transport_options::wait_for_reply off)
+  // send: send_task does not wait (RabbitMQ: amqp::transport_options::wait_for_confirm off;
+  // Redis: redis::transport_options::wait_for_reply off)
   bool pipelined = false;
   double max_seconds = 30;
   // drain: the server processes (broker, backend) whose CPU time per task is reported
