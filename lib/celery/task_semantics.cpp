@@ -94,7 +94,8 @@ task_effects succeeded(const task_request& req, const task_origin& origin, json 
     r.group_id = req.group;
     out.emplace_back(store_effect{std::move(r), false});
   }
-  out.emplace_back(log_effect{log_level::info, "Task " + task_name(req) + " succeeded"});
+  if (policy.info_lines)
+    out.emplace_back(log_effect{log_level::info, "Task " + task_name(req) + " succeeded"});
   return out;
 }
 
@@ -158,8 +159,9 @@ task_effects retried(const task_request& req, const task_origin& origin,
     r.parent_id = req.parent_id;
     out.emplace_back(store_effect{std::move(r), false});
   }
-  out.emplace_back(log_effect{log_level::info,
-                              "Task " + task_name(req) + " retry " + std::to_string(n.retries)});
+  if (policy.info_lines)
+    out.emplace_back(log_effect{log_level::info,
+                                "Task " + task_name(req) + " retry " + std::to_string(n.retries)});
   return out;
 }
 
@@ -202,11 +204,10 @@ receive_decision on_receive(const task_request& req, bool registered,
   return d;
 }
 
-task_effects on_outcome(const task_request& req, const task_origin& origin,
-                        const handler_outcome& outcome, const task_policy& policy,
-                        sys_clock::time_point now) {
-  if (const auto* s = std::get_if<task_succeeded>(&outcome))
-    return succeeded(req, origin, s->value, policy, now);
+task_effects on_outcome(const task_request& req, const task_origin& origin, handler_outcome outcome,
+                        const task_policy& policy, sys_clock::time_point now) {
+  if (auto* s = std::get_if<task_succeeded>(&outcome))
+    return succeeded(req, origin, std::move(s->value), policy, now);
   if (const auto* f = std::get_if<task_raised>(&outcome))
     return failed(req, origin, f->exc, f->traceback, policy, now);
   return retried(req, origin, std::get<task_retry_requested>(outcome), policy, now);

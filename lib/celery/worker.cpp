@@ -61,7 +61,8 @@ worker::impl::impl(std::shared_ptr<celery::broker> b, std::shared_ptr<result_bac
     : broker(std::move(b)),
       backend(std::move(r)),
       opt(checked(std::move(o))),
-      policy{opt.hostname, opt.default_retry_delay, opt.max_retries, {}},
+      policy{
+          opt.hostname, opt.default_retry_delay, opt.max_retries, {}, static_cast<bool>(opt.log)},
       log{opt.log},
       tasks(opt.prefetch, opt.acks_late),
       finisher(*broker, *backend, std::max<std::size_t>(64, 4 * opt.prefetch), log) {}
@@ -124,7 +125,8 @@ void worker::impl::run_task(detail::job& j, const std::atomic<bool>& soft,
     log(log_level::warning, "Task " + j.request.id + " returned after its hard time limit");
     return;
   }
-  auto effects = on_outcome(j.request, j.origin, outcome, policy, std::chrono::system_clock::now());
+  auto effects =
+      on_outcome(j.request, j.origin, std::move(outcome), policy, std::chrono::system_clock::now());
   carry_out(effects, &j);
   if (opt.acks_late) j.ack_after_results = true;
 }

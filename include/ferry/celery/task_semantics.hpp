@@ -50,6 +50,9 @@ struct task_policy {
   std::int64_t max_retries = 3;
   /// Task ids for published signatures without a `task_id` option; empty = protocol::new_task_id.
   std::function<std::string()> new_id{};
+  /// false: no info-level log effects (the worker clears it when nothing listens, so a busy
+  /// worker does not build a line per task for nobody).
+  bool info_lines = true;
 };
 
 /// Where the task came from: the queue (routing key) retries and callbacks go to by default,
@@ -122,9 +125,9 @@ struct receive_decision {
                                                     std::chrono::system_clock::time_point now);
 
 /// The effects of a finished handler (see the file comment for the order).
+/// `outcome` is taken by value: a success's value moves into the stored result.
 [[nodiscard]] FERRY_API task_effects on_outcome(const task_request& request,
-                                                const task_origin& origin,
-                                                const handler_outcome& outcome,
+                                                const task_origin& origin, handler_outcome outcome,
                                                 const task_policy& policy,
                                                 std::chrono::system_clock::time_point now);
 
