@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const std::exception& e) {
     fail("from_amqp_message threw", e.what());
   }
-  const auto again = ferry::celery::amqp::from_amqp_message(ferry::celery::amqp::to_amqp_message(tm));
+  const auto again =
+      ferry::celery::amqp::from_amqp_message(ferry::celery::amqp::to_amqp_message(tm));
   check(again.body == tm.body, "body changed through to_amqp_message");
   check(json_text(again.headers) == json_text(tm.headers),
         "headers changed through to_amqp_message → from_amqp_message", json_text(tm.headers));
