@@ -208,10 +208,11 @@ class FerryConan(ConanFile):
         if self.options.mail:
             components["mail"] = (["core"], {"gmime": ["gmime"], "gumbo-parser": ["gumbo-parser"]})
         if self.options.celery:
-            components["celery"] = (["core"], {"nlohmann_json": ["nlohmann_json"]})
+            components["celery_protocol"] = (["core"], {"nlohmann_json": ["nlohmann_json"]})
+            components["celery"] = (["celery_protocol", "core"], {})
             components["celery_redis"] = (["celery", "redis"], {})
             if self.options.amqp:
-                components["celery_amqp"] = (["celery_redis", "amqp"], {})
+                components["celery_amqp"] = (["celery", "amqp"], {})
         if self.options.service:
             components["service"] = (["core"], {"cpp-httplib": ["cpp-httplib"],
                                                 "nlohmann_json": ["nlohmann_json"]})

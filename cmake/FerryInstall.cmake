@@ -10,11 +10,12 @@ foreach(c IN LISTS FERRY_INSTALLED_COMPONENTS)
   get_property(_ferry_headers GLOBAL PROPERTY FERRY_HEADERS_${c})
   foreach(h IN LISTS _ferry_headers)
     set(_ferry_src "${PROJECT_SOURCE_DIR}/include/ferry/${h}")
+    # A directory (e.g. celery/protocol) goes under its parent, as a file does.
+    get_filename_component(_ferry_sub "${h}" DIRECTORY)
     if(IS_DIRECTORY "${_ferry_src}")
-      install(DIRECTORY "${_ferry_src}" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/ferry"
+      install(DIRECTORY "${_ferry_src}" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/ferry/${_ferry_sub}"
         COMPONENT development)
     else()
-      get_filename_component(_ferry_sub "${h}" DIRECTORY)
       install(FILES "${_ferry_src}" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/ferry/${_ferry_sub}"
         COMPONENT development)
     endif()

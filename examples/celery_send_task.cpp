@@ -8,10 +8,11 @@
 #include <iostream>
 #include <string>
 
-#include <ferry/celery/amqp_broker.hpp>
+#include <ferry/celery/amqp/plugin.hpp>
+#include <ferry/celery/redis/plugin.hpp>
+#include <ferry/celery/registry.hpp>
 #include <ferry/celery/client.hpp>
 #include <ferry/error.hpp>
-#include <ferry/redis/client.hpp>
 
 int main(int argc, char** argv) {
   namespace fc = ferry::celery;
@@ -22,10 +23,10 @@ int main(int argc, char** argv) {
   const std::string queue = argc > 1 ? argv[1] : "celery";
   const long long x = argc > 2 ? std::stoll(argv[2]) : 2, y = argc > 3 ? std::stoll(argv[3]) : 3;
   try {
-    // open_broker picks the transport from the scheme: redis:// or amqp://.
-    fc::client app{
-        fc::open_broker(broker_url),
-        std::make_shared<fc::redis_backend>(std::make_shared<ferry::redis::client>(backend_url))};
+    // The plug-ins serve their URL schemes; the client picks them by scheme.
+    fc::redis::register_plugin();
+    fc::amqp::register_plugin();
+    fc::client app{broker_url, backend_url};
 
     // Runs no earlier than in 1 s; a worker receiving it after 60 s stores REVOKED instead.
     fc::send_options options;

@@ -4,12 +4,12 @@
 #include <chrono>
 #include <iostream>
 
-#include <ferry/celery/kombu_redis.hpp>
-#include <ferry/celery/task_request.hpp>
+#include <ferry/celery/protocol/kombu_redis.hpp>
+#include <ferry/celery/protocol/task_request.hpp>
 #include <ferry/error.hpp>
 
 int main() {
-  namespace fc = ferry::celery;
+  namespace fc = ferry::celery::protocol;
   fc::task_request request;
   request.task = "tasks.add";
   request.id = fc::new_task_id();

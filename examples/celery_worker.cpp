@@ -7,10 +7,11 @@
 #include <iostream>
 #include <string>
 
-#include <ferry/celery/amqp_broker.hpp>
+#include <ferry/celery/amqp/plugin.hpp>
+#include <ferry/celery/redis/plugin.hpp>
+#include <ferry/celery/registry.hpp>
 #include <ferry/celery/worker.hpp>
 #include <ferry/error.hpp>
-#include <ferry/redis/client.hpp>
 
 namespace fc = ferry::celery;
 
@@ -31,10 +32,9 @@ int main(int argc, char** argv) {
     options.queues = {argc > 1 ? argv[1] : "celery"};
     options.concurrency = 2;
     options.log = [](fc::log_level, std::string_view line) { std::clog << line << std::endl; };
-    fc::worker w{
-        fc::open_broker(broker_url),
-        std::make_shared<fc::redis_backend>(std::make_shared<ferry::redis::client>(backend_url)),
-        options};
+    fc::redis::register_plugin();  // redis:// brokers and result backends
+    fc::amqp::register_plugin();   // amqp:// brokers
+    fc::worker w{fc::open_broker(broker_url), fc::open_backend(backend_url), options};
     // A handler gets args and kwargs as JSON and returns the result; throwing stores FAILURE.
     w.register_task("tasks.add", [](const fc::json& a, const fc::json&, fc::task_context&) {
       return fc::json(a.at(0).get<long long>() + a.at(1).get<long long>());

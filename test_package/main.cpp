@@ -28,7 +28,7 @@
 #include <ferry/mail/sanitize.hpp>
 #endif
 #if FERRY_TEST_CELERY
-#include <ferry/celery/task_request.hpp>
+#include <ferry/celery/protocol/task_request.hpp>
 #endif
 #if FERRY_TEST_SERVICE
 #include <ferry/service/admin_http_server.hpp>
@@ -102,12 +102,12 @@ int main() {
 #endif
 
 #if FERRY_TEST_CELERY
-  ferry::celery::task_request request;
+  ferry::celery::protocol::task_request request;
   request.task = "tasks.add";
-  request.id = ferry::celery::new_task_id();
+  request.id = ferry::celery::protocol::new_task_id();
   request.args = {2, 3};
-  const auto message = ferry::celery::build_message(request);
-  if (ferry::celery::parse_message(message).args != request.args) return fail("celery");
+  const auto message = ferry::celery::protocol::build_message(request);
+  if (ferry::celery::protocol::parse_message(message).args != request.args) return fail("celery");
   std::cout << "celery: " << message.headers["task"].get<std::string>() << " " << message.body
             << "\n";
 #endif

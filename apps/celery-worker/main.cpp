@@ -6,11 +6,11 @@
 #include <memory>
 
 #include <CLI/CLI.hpp>
-#include <ferry/celery/amqp_broker.hpp>
-#include <ferry/celery/redis_broker.hpp>
+#include <ferry/celery/amqp/plugin.hpp>
+#include <ferry/celery/redis/plugin.hpp>
+#include <ferry/celery/registry.hpp>
 #include <ferry/celery/worker.hpp>
 #include <ferry/error.hpp>
-#include <ferry/redis/client.hpp>
 #include <ferry/service/stop_signals.hpp>
 #include <ferry/sql/database_url.hpp>
 
@@ -68,18 +68,13 @@ int main(int argc, char** argv) {
     backend = broker;
   }
   try {
-    auto rc = std::make_shared<ferry::redis::client>(backend);
-    std::shared_ptr<fc::broker> b;
-    if (amqp) {
-      fc::amqp_transport_options ao;
-      if (max_priority >= 0) ao.max_priority = static_cast<std::uint8_t>(max_priority);
-      b = fc::open_broker(broker, ao);
-    } else {
-      fc::redis_transport_options to;
-      to.visibility_timeout = std::chrono::milliseconds(static_cast<long long>(visibility * 1000));
-      auto bc = backend == broker ? rc : std::make_shared<ferry::redis::client>(broker);
-      b = std::make_shared<fc::redis_broker>(bc, to);
-    }
+    fc::amqp::transport_options ao;
+    if (max_priority >= 0) ao.max_priority = static_cast<std::uint8_t>(max_priority);
+    fc::amqp::register_plugin(ao);
+    fc::redis::transport_options to;
+    to.visibility_timeout = std::chrono::milliseconds(static_cast<long long>(visibility * 1000));
+    fc::redis::register_plugin(to);
+    std::shared_ptr<fc::broker> b = fc::open_broker(broker);
     fc::worker_options wo;
     wo.queues = queues;
     wo.concurrency = concurrency;
@@ -93,7 +88,7 @@ int main(int argc, char** argv) {
       static const char* names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
       std::clog << "[" << names[static_cast<int>(l)] << "] " << line << std::endl;
     };
-    fc::worker w{b, std::make_shared<fc::redis_backend>(rc), wo};
+    fc::worker w{b, fc::open_backend(backend), wo};
     ferry::apps::celery_worker::task_settings ts;
     if (db_url.empty()) db_url = ferry::sql::database_url_text_from_env().value_or("");
     if (!db_url.empty()) ts.db_url = db_url;

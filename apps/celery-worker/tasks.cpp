@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include <ferry/celery/iso8601.hpp>
+#include <ferry/celery/protocol/iso8601.hpp>
 #include <ferry/error.hpp>
 #include <ferry/mail/parse.hpp>
 #include <ferry/mail/sanitize.hpp>
@@ -40,7 +40,7 @@ json parse_message_summary(const std::string& raw) {
   j["from"] = m.from ? mailbox_json(*m.from) : json(nullptr);
   j["to"] = mailboxes(m.to);
   j["cc"] = mailboxes(m.cc);
-  j["date"] = m.date ? json(fc::format_isoformat(*m.date)) : json(nullptr);
+  j["date"] = m.date ? json(fc::protocol::format_isoformat(*m.date)) : json(nullptr);
   j["text_body"] = m.text_body;
   j["html_body"] = mail::sanitize_html(m.html_body);
   json atts = json::array();

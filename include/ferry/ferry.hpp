@@ -48,24 +48,31 @@
 #include "ferry/ratelimit/local_limiter.hpp"
 #include "ferry/ratelimit/redis_limiter.hpp"
 
-#if __has_include("ferry/celery/task_request.hpp")
-#include "ferry/celery/broker.hpp"
-#include "ferry/celery/kombu_redis.hpp"
-#include "ferry/celery/task_request.hpp"
-#include "ferry/celery/task_result.hpp"
+// Celery protocol (component celery_protocol): messages, kombu envelope, result metas.
+#if __has_include("ferry/celery/protocol/task_request.hpp")
+#include "ferry/celery/protocol/kombu_redis.hpp"
+#include "ferry/celery/protocol/task_request.hpp"
+#include "ferry/celery/protocol/task_result.hpp"
 #endif
 
-// Celery over Redis: transport, result backend, client, worker (component celery_redis).
+// Celery runtime (component celery): worker, client, open_broker, in-memory broker/backend.
 #if __has_include("ferry/celery/worker.hpp")
 #include "ferry/celery/client.hpp"
-#include "ferry/celery/redis_broker.hpp"
+#include "ferry/celery/memory_backend.hpp"
+#include "ferry/celery/memory_broker.hpp"
+#include "ferry/celery/registry.hpp"
 #include "ferry/celery/worker.hpp"
 #endif
 
-// Celery over RabbitMQ, open_broker(url) (component celery_amqp).
-#if __has_include("ferry/celery/amqp_broker.hpp")
-#include "ferry/celery/amqp_broker.hpp"
-#include "ferry/celery/amqp_message.hpp"
+// Celery over Redis: transport and result backend (component celery_redis).
+#if __has_include("ferry/celery/redis/plugin.hpp")
+#include "ferry/celery/redis/plugin.hpp"
+#endif
+
+// Celery over RabbitMQ (component celery_amqp).
+#if __has_include("ferry/celery/amqp/plugin.hpp")
+#include "ferry/celery/amqp/message.hpp"
+#include "ferry/celery/amqp/plugin.hpp"
 #endif
 
 #if __has_include("ferry/service/admin_http_server.hpp")

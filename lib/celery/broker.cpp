@@ -2,19 +2,9 @@
 
 #include <stdexcept>
 
-#include "ferry/celery/iso8601.hpp"
+#include "ferry/celery/result_backend.hpp"
 
 namespace ferry::celery {
-
-json dead_letter_entry(std::string_view err, std::string_view queue, std::string_view raw) {
-  json j = json::object();
-  j["error"] = std::string(err);
-  j["queue"] = std::string(queue);
-  j["time"] = format_isoformat(std::chrono::system_clock::now());
-  // Kept as text: the envelope may not even be JSON.
-  j["envelope"] = std::string(raw);
-  return j;
-}
 
 void broker::publish_many(std::span<const outgoing_message> messages) {
   for (const auto& m : messages) {
@@ -31,6 +21,13 @@ std::vector<broker_delivery> broker::fetch_many(const std::vector<std::string>& 
   std::vector<broker_delivery> out;
   if (auto d = fetch(queues, wait)) out.push_back(std::move(*d));
   return out;
+}
+
+std::vector<bool> result_backend::store_many(std::span<const task_result> results) {
+  std::vector<bool> written;
+  written.reserve(results.size());
+  for (const auto& r : results) written.push_back(store(r));
+  return written;
 }
 
 void broker::ack_many(std::span<const std::string> delivery_tags) {

@@ -26,7 +26,9 @@
 // n=.. seconds=.. [...]
 #include <ferry/amqp/connection.hpp>
 #include <ferry/amqp/topology.hpp>
-#include <ferry/celery/amqp_broker.hpp>
+#include <ferry/celery/amqp/broker.hpp>
+#include <ferry/celery/redis/backend.hpp>
+#include <ferry/celery/redis/broker.hpp>
 #include <ferry/celery/client.hpp>
 #include <ferry/celery/worker.hpp>
 #include <ferry/redis/client.hpp>
@@ -62,8 +64,8 @@ struct settings {
   std::size_t concurrency = 1;
   std::size_t prefetch = 0;  // 0 = 4 x concurrency
   bool store_results = false;
-  // send: send_task does not wait (RabbitMQ: amqp_transport_options::wait_for_confirm off;
-  // Redis: redis_transport_options::wait_for_reply off)
+  // send: send_task does not wait (RabbitMQ: amqp::transport_options::wait_for_confirm off;
+  // Redis: redis::transport_options::wait_for_reply off)
   bool pipelined = false;
   double max_seconds = 30;
   // drain: the server processes (broker, backend) whose CPU time per task is reported
@@ -84,14 +86,14 @@ void clear_broker(const settings& s, fc::broker& b) {
     ferry::redis::client{s.broker_url}.command({"FLUSHDB"}).throw_if_error();
     return;
   }
-  dynamic_cast<fc::amqp_broker&>(b).declare_queue(s.queue);
+  dynamic_cast<fc::amqp::broker&>(b).declare_queue(s.queue);
   ferry::amqp::connection c{ferry::amqp::url::parse(s.broker_url)};
   (void)ferry::amqp::purge_queue(c, s.queue);
 }
 
 std::size_t queued(const settings& s, fc::broker& b) {
-  if (auto* r = dynamic_cast<fc::redis_broker*>(&b)) return r->size(s.queue);
-  return dynamic_cast<fc::amqp_broker&>(b).size(s.queue);
+  if (auto* r = dynamic_cast<fc::redis::broker*>(&b)) return r->size(s.queue);
+  return dynamic_cast<fc::amqp::broker&>(b).size(s.queue);
 }
 
 void print_line(const char* bench, std::size_t n, double seconds, const std::string& extra = {}) {
@@ -119,10 +121,10 @@ void run_send(fc::client& app, fc::broker& b, const settings& s) {
     if ((sent & 255) == 0 && clock_type::now() > deadline) break;
   }
   if (s.pipelined) {
-    if (auto* a = dynamic_cast<fc::amqp_broker*>(&b))
+    if (auto* a = dynamic_cast<fc::amqp::broker*>(&b))
       a->wait_confirms();
     else
-      dynamic_cast<fc::redis_broker&>(b).wait_replies();
+      dynamic_cast<fc::redis::broker&>(b).wait_replies();
   }
   const double seconds = seconds_since(t0);
   // Every task sent is in the queue (a pipelined send that lost some would show here).
@@ -210,7 +212,7 @@ void run_drain(fc::client& app, const settings& s) {
   // ignore_result on every call, which is how a ferry client says it.
   o.ignore_result = !s.store_results;
   fill(app, s, o);
-  const std::string sentinel_id = "bench-sentinel-" + fc::new_task_id();
+  const std::string sentinel_id = "bench-sentinel-" + fc::protocol::new_task_id();
   auto so = o;
   so.task_id = sentinel_id;
   (void)app.send_task("bench.done", fc::json::array(), fc::json::object(), so);
@@ -317,15 +319,16 @@ int main(int argc, char** argv) {
     std::shared_ptr<fc::broker> broker;
     if (s.pipelined && !is_amqp(s.broker_url))
       broker =
-          std::make_shared<fc::redis_broker>(std::make_shared<ferry::redis::client>(s.broker_url),
-                                             fc::redis_transport_options{.wait_for_reply = false});
+          std::make_shared<fc::redis::broker>(std::make_shared<ferry::redis::client>(s.broker_url),
+                                             fc::redis::transport_options{.wait_for_reply = false});
     else
-      broker = fc::open_broker(s.broker_url, {.wait_for_confirm = !s.pipelined});
+      broker = std::make_shared<fc::amqp::broker>(
+          s.broker_url, fc::amqp::transport_options{.wait_for_confirm = !s.pipelined});
     auto results = std::make_shared<ferry::redis::client>(s.backend_url);
     const auto flush_results = [&] { results->command({"FLUSHDB"}).throw_if_error(); };
     clear_broker(s, *broker);
     flush_results();
-    fc::client app{broker, std::make_shared<fc::redis_backend>(results)};
+    fc::client app{broker, std::make_shared<fc::redis::backend>(results)};
     if (s.shape == "send")
       run_send(app, *broker, s);
     else if (s.shape == "send_batched")

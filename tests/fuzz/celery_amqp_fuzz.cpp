@@ -1,6 +1,6 @@
 // Fuzz target: Celery over RabbitMQ as the worker reads it — the content header's basic
 // properties and headers table (rabbitmq-c's decoder, then ferry's conversion) and the body,
-// turned into a Celery task message (ferry::celery::from_amqp_message) and parsed.
+// turned into a Celery task message (ferry::celery::amqp::from_amqp_message) and parsed.
 //
 // Input: two bytes (big-endian) giving the length of the encoded properties, the properties,
 // then the body. Properties: from_amqp_message never throws; the message survives
@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include <ferry/celery/amqp_message.hpp>
+#include <ferry/celery/amqp/message.hpp>
 
 #include "amqp_codec.hpp"
 #include "celery_check.hpp"
@@ -23,8 +23,8 @@ namespace {
 using ferry::fuzz::check;
 using ferry::fuzz::fail;
 
-std::string json_text(const ferry::celery::json& j) {
-  return j.dump(-1, ' ', false, ferry::celery::json::error_handler_t::replace);
+std::string json_text(const ferry::celery::protocol::json& j) {
+  return j.dump(-1, ' ', false, ferry::celery::protocol::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -40,13 +40,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   m.props = *props;
   m.body = std::string(rest.substr(length));
 
-  ferry::celery::task_message tm;
+  ferry::celery::protocol::task_message tm;
   try {
-    tm = ferry::celery::from_amqp_message(m);
+    tm = ferry::celery::amqp::from_amqp_message(m);
   } catch (const std::exception& e) {
     fail("from_amqp_message threw", e.what());
   }
-  const auto again = ferry::celery::from_amqp_message(ferry::celery::to_amqp_message(tm));
+  const auto again =
+      ferry::celery::amqp::from_amqp_message(ferry::celery::amqp::to_amqp_message(tm));
   check(again.body == tm.body, "body changed through to_amqp_message");
   check(json_text(again.headers) == json_text(tm.headers),
         "headers changed through to_amqp_message → from_amqp_message", json_text(tm.headers));

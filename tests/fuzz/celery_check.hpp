@@ -7,7 +7,7 @@
 #include <chrono>
 #include <string>
 
-#include <ferry/celery/task_request.hpp>
+#include <ferry/celery/protocol/task_request.hpp>
 #include <ferry/error.hpp>
 
 #include "fuzz_check.hpp"
@@ -20,10 +20,10 @@ inline bool celery_input_error(const ferry::error& e) {
 }
 
 /// Checks the property in the file comment for one task message.
-inline void check_task_message(const celery::task_message& message) {
-  celery::task_request r;
+inline void check_task_message(const celery::protocol::task_message& message) {
+  celery::protocol::task_request r;
   try {
-    r = celery::parse_message(message);
+    r = celery::protocol::parse_message(message);
   } catch (const ferry::error& e) {
     check(celery_input_error(e), "unexpected error code from parse_message", e.what());
     return;
@@ -31,20 +31,20 @@ inline void check_task_message(const celery::task_message& message) {
   if (r.task.empty() || r.id.empty()) return;  // build_message refuses these (misuse)
 
   const auto now = std::chrono::system_clock::time_point{};
-  celery::task_message built;
+  celery::protocol::task_message built;
   try {
-    built = celery::build_message(r, {.now = now});
+    built = celery::protocol::build_message(r, {.now = now});
   } catch (const std::invalid_argument& e) {
     fail("build_message refused a parsed request", e.what());
   }
-  celery::task_request back;
+  celery::protocol::task_request back;
   try {
-    back = celery::parse_message(built);
+    back = celery::protocol::parse_message(built);
   } catch (const ferry::error& e) {
     fail("parse_message refused what build_message wrote", e.what());
   }
   // What build_message fills in or cannot express.
-  celery::task_request expected = r;
+  celery::protocol::task_request expected = r;
   expected.protocol = 2;
   if (!expected.root_id || expected.root_id->empty()) expected.root_id = expected.id;
   expected.argsrepr = built.headers["argsrepr"].get<std::string>();
@@ -59,7 +59,7 @@ inline void check_task_message(const celery::task_message& message) {
   if (expected.expires) expected.expires = micros(*expected.expires);
   if (!(back == expected)) {
     fail("task_request changed through build_message → parse_message",
-         "before: " + celery::python_json_dumps(built.headers) + "\nbody: " + built.body);
+         "before: " + celery::protocol::python_json_dumps(built.headers) + "\nbody: " + built.body);
   }
 }
 

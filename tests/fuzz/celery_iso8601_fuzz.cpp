@@ -1,5 +1,5 @@
 // Fuzz target: the ISO 8601 times of Celery messages and results (`eta`, `expires`,
-// `date_done`), ferry::celery::parse_iso8601, whose input is the sender's text.
+// `date_done`), ferry::celery::protocol::parse_iso8601, whose input is the sender's text.
 //
 // Properties: only decode_error is thrown; a parsed time formats (format_isoformat and the
 // naive form) to text that parses back to the same instant at microsecond precision, and that
@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include <ferry/celery/iso8601.hpp>
+#include <ferry/celery/protocol/iso8601.hpp>
 #include <ferry/error.hpp>
 
 #include "fuzz_check.hpp"
@@ -35,11 +35,11 @@ bool isoformat_shape(std::string_view s, std::string_view suffix) {
 
 void round_trip(std::chrono::system_clock::time_point t, bool naive) {
   const std::string text =
-      naive ? ferry::celery::format_isoformat_naive(t) : ferry::celery::format_isoformat(t);
+      naive ? ferry::celery::protocol::format_isoformat_naive(t) : ferry::celery::protocol::format_isoformat(t);
   check(isoformat_shape(text, naive ? "" : "+00:00"), "not isoformat()'s shape", text);
   std::chrono::system_clock::time_point back;
   try {
-    back = ferry::celery::parse_iso8601(text);
+    back = ferry::celery::protocol::parse_iso8601(text);
   } catch (const ferry::error& e) {
     fail("parse_iso8601 refused what format_isoformat wrote", std::string(e.what()));
   }
@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   std::chrono::system_clock::time_point t;
   try {
-    t = ferry::celery::parse_iso8601(text);
+    t = ferry::celery::protocol::parse_iso8601(text);
   } catch (const ferry::error& e) {
     check(e.code() == ferry::errc::decode_error, "unexpected error code", e.what());
     return 0;

@@ -1,4 +1,4 @@
-// Fuzz target: the JSON every Celery path starts with (ferry::celery::parse_json), Python's
+// Fuzz target: the JSON every Celery path starts with (ferry::celery::protocol::parse_json), Python's
 // json.dumps / repr / Celery's saferepr of what was read, and the result meta a worker stores
 // (task_result::from_json, read back by clients).
 //
@@ -13,9 +13,9 @@
 #include <string>
 #include <string_view>
 
-#include <ferry/celery/json.hpp>
-#include <ferry/celery/python_repr.hpp>
-#include <ferry/celery/task_result.hpp>
+#include <ferry/celery/protocol/json.hpp>
+#include <ferry/celery/protocol/python_repr.hpp>
+#include <ferry/celery/protocol/task_result.hpp>
 #include <ferry/error.hpp>
 
 #include "celery_check.hpp"
@@ -23,7 +23,7 @@
 
 namespace {
 
-using namespace ferry::celery;
+using namespace ferry::celery::protocol;
 using ferry::fuzz::check;
 using ferry::fuzz::fail;
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include <ferry/celery/json.hpp>
-#include <ferry/celery/kombu_redis.hpp>
+#include <ferry/celery/protocol/json.hpp>
+#include <ferry/celery/protocol/kombu_redis.hpp>
 #include <ferry/error.hpp>
 
 #include "celery_check.hpp"
@@ -21,7 +21,7 @@
 
 namespace {
 
-using namespace ferry::celery;
+using namespace ferry::celery::protocol;
 using ferry::fuzz::check;
 using ferry::fuzz::fail;
 

@@ -18,7 +18,9 @@
 #include <string_view>
 
 #include <ferry/amqp/url.hpp>
-#include <ferry/celery/amqp_broker.hpp>
+#include <ferry/celery/amqp/plugin.hpp>
+#include <ferry/celery/redis/plugin.hpp>
+#include <ferry/celery/registry.hpp>
 #include <ferry/error.hpp>
 #include <ferry/redis/url.hpp>
 #include <ferry/sql/database_url.hpp>
@@ -136,10 +138,16 @@ void database_url(const std::string& url) {
 // `url` with its "://" mistyped as ":/" (CELERY_BROKER_URL=amqp:/user:pw@host): open_broker
 // must refuse it without quoting the password. URLs it would accept are skipped: it connects.
 void mistyped_broker_url(const std::string& url) {
+  static const bool registered = [] {
+    ferry::celery::amqp::register_plugin();
+    ferry::celery::redis::register_plugin();
+    return true;
+  }();
+  (void)registered;
   std::string typo = url;
   typo.erase(typo.find("://") + 2, 1);
   const std::string scheme = typo.substr(0, typo.find("://"));
-  for (const char* known : {"amqp", "amqps", "pyamqp", "redis", "rediss", "unix"}) {
+  for (const char* known : {"amqp", "amqps", "pyamqp", "redis", "rediss", "unix", "memory"}) {
     if (scheme == known) return;
   }
   try {

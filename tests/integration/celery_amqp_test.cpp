@@ -10,9 +10,11 @@
 #include "celery_test_util.hpp"
 #include "ferry/amqp/basic_consumer.hpp"
 #include "ferry/amqp/publisher.hpp"
-#include "ferry/celery/amqp_broker.hpp"
-#include "ferry/celery/amqp_message.hpp"
+#include "ferry/celery/amqp/plugin.hpp"
+#include "ferry/celery/amqp/message.hpp"
 #include "ferry/celery/client.hpp"
+#include "ferry/celery/redis/plugin.hpp"
+#include "ferry/celery/registry.hpp"
 #include "ferry/error.hpp"
 #include "ferry/redis/client.hpp"
 
@@ -30,14 +32,14 @@ struct world {
   ferry::test::redis_server redis;
   std::string amqp_url = ferry::test::shared_amqp_url();
   std::string queue = ferry::test::unique_name("cq");
-  std::shared_ptr<fc::amqp_broker> broker;
-  std::shared_ptr<fc::redis_backend> backend;
+  std::shared_ptr<fc::amqp::broker> broker;
+  std::shared_ptr<fc::redis::backend> backend;
 
   explicit world(std::optional<std::uint8_t> priority = {}) {
-    broker = std::make_shared<fc::amqp_broker>(
-        amqp_url, fc::amqp_transport_options{.max_priority = priority});
+    broker = std::make_shared<fc::amqp::broker>(
+        amqp_url, fc::amqp::transport_options{.max_priority = priority});
     backend =
-        std::make_shared<fc::redis_backend>(std::make_shared<ferry::redis::client>(redis.url()));
+        std::make_shared<fc::redis::backend>(std::make_shared<ferry::redis::client>(redis.url()));
   }
   ~world() {
     try {
@@ -124,9 +126,9 @@ TEST_CASE("RabbitMQ: malformed messages go to <queue>.dlq with x-ferry-error; th
   const auto good = [&] {
     fc::task_request r;
     r.task = "tasks.add";
-    r.id = fc::new_task_id();
+    r.id = fc::protocol::new_task_id();
     r.args = {1, 2};
-    return fc::to_amqp_message(fc::build_message(r));
+    return fc::amqp::to_amqp_message(fc::protocol::build_message(r));
   };
   std::vector<std::string> names;
   const auto send = [&](std::string name, ferry::amqp::message m) {
@@ -228,11 +230,11 @@ TEST_CASE("RabbitMQ: the ferry worker holds eta tasks unacked and keeps running 
 TEST_CASE("RabbitMQ: with pipelined confirms every task sent is queued once wait_confirms returns",
           "[celery][amqp]") {
   const auto queue = ferry::test::unique_name("q");
-  auto broker = std::make_shared<fc::amqp_broker>(
-      ferry::test::shared_amqp_url(), fc::amqp_transport_options{.wait_for_confirm = false});
+  auto broker = std::make_shared<fc::amqp::broker>(
+      ferry::test::shared_amqp_url(), fc::amqp::transport_options{.wait_for_confirm = false});
   ferry::test::redis_server r;
   fc::client app{
-      broker, std::make_shared<fc::redis_backend>(std::make_shared<ferry::redis::client>(r.url()))};
+      broker, std::make_shared<fc::redis::backend>(std::make_shared<ferry::redis::client>(r.url()))};
   constexpr int n = 600;  // more than the publisher's window of unconfirmed messages
   for (int i = 0; i < n; ++i)
     (void)app.send_task("tasks.add", {i, i}, {}, {.queue = queue, .ignore_result = true});
@@ -242,9 +244,13 @@ TEST_CASE("RabbitMQ: with pipelined confirms every task sent is queued once wait
 }
 
 TEST_CASE("open_broker picks the transport by URL scheme", "[celery][amqp]") {
+  fc::amqp::register_plugin();
+  fc::redis::register_plugin();
   CHECK(fc::open_broker(ferry::test::shared_amqp_url())->transport() == "amqp");
   ferry::test::redis_server r;
   CHECK(fc::open_broker(r.url())->transport() == "redis");
   CHECK_THROWS_AS(fc::open_broker("kafka://x"), ferry::error);
-  CHECK_THROWS_AS((fc::client{ferry::test::shared_amqp_url(), r.url()}), ferry::error);
+  // The client's URL constructor opens through the same registry: RabbitMQ included.
+  fc::client app{ferry::test::shared_amqp_url(), r.url()};
+  CHECK(app.broker()->transport() == "amqp");
 }

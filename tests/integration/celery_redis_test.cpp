@@ -14,7 +14,8 @@
 
 #include "celery_test_util.hpp"
 #include "ferry/celery/client.hpp"
-#include "ferry/celery/redis_broker.hpp"
+#include "ferry/celery/redis/broker.hpp"
+#include "ferry/celery/redis/plugin.hpp"
 #include "ferry/celery/worker.hpp"
 #include "ferry/error.hpp"
 #include "ferry/redis/client.hpp"
@@ -53,11 +54,13 @@ struct redis_world {
   std::string url = srv.url();
   std::string queue = ferry::test::unique_name("q");
   std::shared_ptr<ferry::redis::client> c = std::make_shared<ferry::redis::client>(url);
-  std::shared_ptr<fc::redis_broker> broker = std::make_shared<fc::redis_broker>(c);
-  std::shared_ptr<fc::redis_backend> backend = std::make_shared<fc::redis_backend>(c);
+  std::shared_ptr<fc::redis::broker> broker = std::make_shared<fc::redis::broker>(c);
+  std::shared_ptr<fc::redis::backend> backend = std::make_shared<fc::redis::backend>(c);
 };
 
+// The URL constructor opens through open_broker()/open_backend(): the Redis plug-in serves them.
 fc::client make_client(const std::string& url) {
+  fc::redis::register_plugin();
   return fc::client{url, url};
 }
 
@@ -66,15 +69,15 @@ class ferry_worker {
  public:
   ferry_worker(const std::string& url, fc::worker_options o) {
     auto c = std::make_shared<ferry::redis::client>(url);
-    broker_ = std::make_shared<fc::redis_broker>(c);
+    broker_ = std::make_shared<fc::redis::broker>(c);
     w_ = std::make_unique<ferry_celery_test::ferry_worker>(
-        broker_, std::make_shared<fc::redis_backend>(c), std::move(o));
+        broker_, std::make_shared<fc::redis::backend>(c), std::move(o));
   }
   std::string log() { return w_->log(); }
-  fc::redis_broker& broker() { return *broker_; }
+  fc::redis::broker& broker() { return *broker_; }
 
  private:
-  std::shared_ptr<fc::redis_broker> broker_;
+  std::shared_ptr<fc::redis::broker> broker_;
   std::unique_ptr<ferry_celery_test::ferry_worker> w_;
 };
 
@@ -140,10 +143,10 @@ TEST_CASE("expires 9999-12-31 never expires and eta 9999-12-31 is held, not run"
   auto app = make_client(url);
   // Python code writes year 9999 for "never"; it used to wrap to 1816 (UBSan: overflow).
   const auto send = [&](const char* field) {
-    const fc::task_request r{.task = "tasks.add", .id = fc::new_task_id(), .args = {2, 3}};
-    auto m = fc::build_message(r);
+    const fc::task_request r{.task = "tasks.add", .id = fc::protocol::new_task_id(), .args = {2, 3}};
+    auto m = fc::protocol::build_message(r);
     m.headers[field] = "9999-12-31T23:59:59+00:00";
-    fw.broker().push_raw(queue, fc::to_kombu_redis_json(m, "", queue));
+    fw.broker().push_raw(queue, fc::protocol::to_kombu_redis_json(m, "", queue));
     return app.result(r.id);
   };
   auto held = send("eta");
@@ -164,9 +167,9 @@ TEST_CASE("malformed envelopes go to the dead-letter list; the worker keeps runn
   fw.broker().push_raw(queue, "{not json");
   // valid envelope, no task header
   fc::task_message m;
-  m.headers = json{{"id", fc::new_task_id()}};
+  m.headers = json{{"id", fc::protocol::new_task_id()}};
   m.body = R"([[], {}, {}])";
-  fw.broker().push_raw(queue, fc::to_kombu_redis_json(m, "", queue));
+  fw.broker().push_raw(queue, fc::protocol::to_kombu_redis_json(m, "", queue));
   // unknown task: also FAILURE NotRegistered, like Celery
   auto unknown = app.send_task("tasks.does_not_exist", {1}, {}, {.queue = queue});
   {
@@ -360,7 +363,7 @@ TEST_CASE("ferry worker: time limits, errbacks, ignore_result, STARTED, eta does
   CHECK(rh.state() == "FAILURE");
 
   // errback: published with the failed id prepended
-  auto eb_id = fc::new_task_id();
+  auto eb_id = fc::protocol::new_task_id();
   auto rf = app.send_task(
       "tasks.throw", {}, {},
       {.queue = queue,
@@ -460,7 +463,7 @@ TEST_CASE("ferry worker consumes kombu's priority lists in order (0 first) and F
     rs.push_back(app.send_task("tasks.rec", {p, static_cast<int>(rs.size())}, {},
                                {.priority = p, .queue = queue}));
   CHECK(c->command({"SISMEMBER", "_kombu.binding." + queue,
-                    fc::kombu_redis_binding_member(queue, "", queue)})
+                    fc::protocol::kombu_redis_binding_member(queue, "", queue)})
             .as_integer() == 1);
   CHECK(broker->size(queue) == 6);
 
@@ -521,14 +524,14 @@ TEST_CASE(
 }
 
 // The args of every message in `queue`, in the order a worker takes them (popped).
-std::vector<json> drain_args(fc::redis_broker& b, const std::string& queue) {
+std::vector<json> drain_args(fc::redis::broker& b, const std::string& queue) {
   std::vector<json> out;
   for (;;) {
     auto got = b.get_many({queue}, 500, 0ms);
     if (got.empty()) return out;
     for (auto& d : got) {
       REQUIRE(d.delivery);
-      out.push_back(fc::parse_message(d.delivery->message).args);
+      out.push_back(fc::protocol::parse_message(d.delivery->message).args);
     }
   }
 }
@@ -539,8 +542,8 @@ TEST_CASE(
     "[celery][redis]") {
   redis_world rw;
   auto& [srv, url, queue, c, broker, backend] = rw;
-  auto pb = std::make_shared<fc::redis_broker>(
-      c, fc::redis_transport_options{.wait_for_reply = false, .max_unreplied = 100});
+  auto pb = std::make_shared<fc::redis::broker>(
+      c, fc::redis::transport_options{.wait_for_reply = false, .max_unreplied = 100});
   fc::client app{pb, backend};
   // wait_replies() went through (while Redis comes back it fails transiently).
   const auto replies_read = [&] {
@@ -570,7 +573,7 @@ TEST_CASE(
   pb->wait_replies();
   CHECK(broker->size(queue) == want.size());
   CHECK(c->command({"SISMEMBER", "_kombu.binding." + queue,
-                    fc::kombu_redis_binding_member(queue, "", queue)})
+                    fc::protocol::kombu_redis_binding_member(queue, "", queue)})
             .as_integer() == 1);
   CHECK(drain_args(*broker, queue) == want);
 
@@ -656,15 +659,15 @@ TEST_CASE(
       CHECK_FALSE(d.error.empty());
       continue;
     }
-    auto req = fc::parse_message(d.delivery->message);
+    auto req = fc::protocol::parse_message(d.delivery->message);
     args.push_back(req.args);
     tags.push_back(d.delivery->delivery_tag);
     // recorded exactly as kombu's QoS.append: readable back as [envelope, exchange, rk]
     auto entry = c->command({"HGET", "unacked", d.delivery->delivery_tag});
     REQUIRE_FALSE(entry.is_nil());
-    auto parsed = fc::parse_kombu_redis_unacked_value(entry.as_string());
+    auto parsed = fc::protocol::parse_kombu_redis_unacked_value(entry.as_string());
     CHECK(parsed.routing_key == queue);
-    CHECK(fc::from_kombu_redis_json(parsed.envelope).delivery_tag == d.delivery->delivery_tag);
+    CHECK(fc::protocol::from_kombu_redis_json(parsed.envelope).delivery_tag == d.delivery->delivery_tag);
   }
   CHECK(args == std::vector<json>{{0, 1}, {0, 3}, {5, 2}, {9, 0}});
   CHECK(c->command({"HLEN", "unacked"}).as_integer() == 4);

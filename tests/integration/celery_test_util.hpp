@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ferry/celery/client.hpp"
+#include "ferry/celery/redis/backend.hpp"
 #include "ferry/celery/worker.hpp"
 #include "ferry_test/process.hpp"
 #include "ferry_test/servers.hpp"
@@ -147,7 +148,7 @@ inline void register_test_tasks(fc::worker& w) {
 // A ferry worker on a thread, with the test tasks registered; its log kept in memory.
 class ferry_worker {
  public:
-  ferry_worker(std::shared_ptr<fc::broker> broker, std::shared_ptr<fc::redis_backend> backend,
+  ferry_worker(std::shared_ptr<fc::broker> broker, std::shared_ptr<fc::result_backend> backend,
                fc::worker_options o) {
     o.log = [this](fc::log_level, std::string_view line) {
       std::lock_guard lk(mu_);
@@ -216,7 +217,7 @@ inline void ferry_sends_common_cases(fc::client& app, const std::string& queue) 
 
   // chain: add(1,2) | mul(10) | add(5) → 35; embed.chain holds the NEXT step LAST
   auto och = o;
-  auto last_id = fc::new_task_id();
+  auto last_id = fc::protocol::new_task_id();
   och.chain = {
       fc::signature{
           .task = "tasks.add", .args = {5}, .options = {{"queue", queue}, {"task_id", last_id}}},

@@ -84,9 +84,10 @@ case ",$components," in *,mail,*)
   exported ferry_mail '^ferry::mail::parse_message\(' "MIME parsing"
   hidden ferry_mail '^ferry::mail::detail::' "lib/mail/charset.hpp, gmime_handles.hpp"
 esac
-case ",$components," in *,celery,*)
-  exported ferry_celery '^ferry::celery::build_message\(' "Celery messages"
-  hidden ferry_celery '^ferry::celery::detail::' "lib/celery/unicode.hpp, float_repr.hpp"
+case ",$components," in *,celery_protocol,*)
+  exported ferry_celery_protocol '^ferry::celery::protocol::build_message\(' "Celery messages"
+  hidden ferry_celery_protocol '^ferry::celery::protocol::detail::' \
+    "lib/celery_protocol/unicode.hpp, float_repr.hpp"
 esac
 case ",$components," in *,service,*)
   exported ferry_service '^ferry::service::admin_http_server::admin_http_server\(' "admin server"

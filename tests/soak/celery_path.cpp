@@ -7,9 +7,9 @@
 #include <regex>
 #include <thread>
 
-#include <ferry/celery/json.hpp>
-#include <ferry/celery/redis_backend.hpp>
-#include <ferry/celery/redis_broker.hpp>
+#include <ferry/celery/protocol/json.hpp>
+#include <ferry/celery/redis/backend.hpp>
+#include <ferry/celery/redis/broker.hpp>
 #include <ferry/error.hpp>
 #include <ferry/redis/client.hpp>
 
@@ -33,8 +33,8 @@ std::shared_ptr<ferry::redis::client> redis_at(const std::string& url) {
 celery_path::celery_path(const std::string& broker_url, const std::string& backend_url,
                          std::string queue, std::size_t tasks)
     : backend_redis_(redis_at(backend_url)),
-      client_(std::make_shared<fc::redis_broker>(redis_at(broker_url)),
-              std::make_shared<fc::redis_backend>(backend_redis_)),
+      client_(std::make_shared<fc::redis::broker>(redis_at(broker_url)),
+              std::make_shared<fc::redis::backend>(backend_redis_)),
       queue_(std::move(queue)),
       accepted_(tasks) {
   char salt[9];
@@ -92,7 +92,7 @@ std::vector<int> celery_path::results() {
     for (std::size_t k = 0; k < values.size(); ++k) {
       const auto text = values[k].as_optional_string();
       if (!text) continue;
-      const auto meta = fc::parse_json(*text, "result meta");
+      const auto meta = fc::protocol::parse_json(*text, "result meta");
       const auto status = meta.value("status", std::string());
       if (status == "SUCCESS" &&
           meta.value("result", fc::json()) == fc::json(static_cast<long long>(from + k) + addend)) {

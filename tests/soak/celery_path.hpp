@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <ferry/celery/client.hpp>
+#include <ferry/redis/client.hpp>
 
 #include "tally.hpp"
 

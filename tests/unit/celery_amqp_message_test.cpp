@@ -9,10 +9,11 @@
 
 #include "amqp/detail/c_types.hpp"
 #include "amqp/detail/rabbitmq_c.hpp"
-#include "ferry/celery/amqp_message.hpp"
-#include "ferry/celery/task_request.hpp"
+#include "ferry/celery/amqp/message.hpp"
+#include "ferry/celery/protocol/task_request.hpp"
 
-namespace fc = ferry::celery;
+namespace fc = ferry::celery::protocol;
+namespace fca = ferry::celery::amqp;
 using fc::json;
 
 namespace {
@@ -97,7 +98,7 @@ TEST_CASE("a Celery message encodes to the content header py-amqp wrote, byte fo
     const json v = load(name);
     for (const auto& published : v.at("published")) {
       const fc::task_message m = message_of(published);
-      const ferry::amqp::message am = fc::to_amqp_message(m);
+      const ferry::amqp::message am = fca::to_amqp_message(m);
       CHECK(am.body == m.body);
       ferry::amqp::detail::arena a;
       amqp_basic_properties_t c;
@@ -131,7 +132,7 @@ TEST_CASE("a content header RabbitMQ delivered decodes to the headers Celery sen
       am.props = ferry::amqp::detail::from_c(*decoded);
       am.body = delivered.at("body_text").get<std::string>();
       empty_amqp_pool(&pool);
-      const fc::task_message m = fc::from_amqp_message(am);
+      const fc::task_message m = fca::from_amqp_message(am);
       CHECK(m.headers == delivered.at("headers_plain"));
       CHECK(m.properties.content_type == "application/json");
       CHECK(m.properties.delivery_mode == 2);
@@ -144,10 +145,10 @@ TEST_CASE("a content header RabbitMQ delivered decodes to the headers Celery sen
 TEST_CASE("header integers use py-amqp's tags: I within 32 bits, L (signed 64) beyond",
           "[celery][amqp]") {
   const json h = json::parse(R"({"small": -5, "big": 1099511627776, "neg": -1099511627776})");
-  const auto t = fc::to_amqp_table(h);
+  const auto t = fca::to_amqp_table(h);
   CHECK(std::holds_alternative<std::int32_t>(t.find("small")->value()));
   CHECK(std::holds_alternative<std::uint64_t>(t.find("big")->value()));
-  CHECK(fc::from_amqp_table(t) == h);
+  CHECK(fca::from_amqp_table(t) == h);
 }
 
 TEST_CASE("expiration travels as milliseconds; a missing content_type stays missing",
@@ -155,10 +156,10 @@ TEST_CASE("expiration travels as milliseconds; a missing content_type stays miss
   fc::task_message m;
   m.properties.expiration = "1500";
   m.properties.content_type.reset();
-  const auto am = fc::to_amqp_message(m);
+  const auto am = fca::to_amqp_message(m);
   REQUIRE(am.props.expiration);
   CHECK(am.props.expiration->count() == 1500);
-  const auto back = fc::from_amqp_message(am);
+  const auto back = fca::from_amqp_message(am);
   CHECK(back.properties.expiration == "1500");
   CHECK_FALSE(back.properties.content_type);
 }

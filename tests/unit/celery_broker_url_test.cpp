@@ -2,11 +2,15 @@
 
 #include <string>
 
-#include "ferry/celery/amqp_broker.hpp"
+#include "ferry/celery/amqp/plugin.hpp"
+#include "ferry/celery/redis/plugin.hpp"
+#include "ferry/celery/registry.hpp"
 #include "ferry/error.hpp"
 #include "url_marker.hpp"
 
 TEST_CASE("celery open_broker: no piece of a password shows in its errors", "[celery][url]") {
+  ferry::celery::amqp::register_plugin();
+  ferry::celery::redis::register_plugin();
   const std::string m(ferry_test::marker_in_url);
   // Each is refused before any connection is tried.
   for (const std::string& url :

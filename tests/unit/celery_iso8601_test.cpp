@@ -2,14 +2,14 @@
 
 #include <chrono>
 
-#include "ferry/celery/iso8601.hpp"
+#include "ferry/celery/protocol/iso8601.hpp"
 #include "ferry/checked_time.hpp"
 #include "ferry/error.hpp"
 
 using namespace std::chrono;
-using ferry::celery::format_isoformat;
-using ferry::celery::format_isoformat_naive;
-using ferry::celery::parse_iso8601;
+using ferry::celery::protocol::format_isoformat;
+using ferry::celery::protocol::format_isoformat_naive;
+using ferry::celery::protocol::parse_iso8601;
 
 namespace {
 system_clock::time_point at(int y, unsigned mo, unsigned d, int h, int mi, int s, long us = 0) {

@@ -4,12 +4,12 @@
 #include <limits>
 #include <string>
 
-#include "ferry/celery/json.hpp"
+#include "ferry/celery/protocol/json.hpp"
 #include "ferry/error.hpp"
 
-using ferry::celery::json;
-using ferry::celery::parse_json;
-using ferry::celery::python_json_dumps;
+using ferry::celery::protocol::json;
+using ferry::celery::protocol::parse_json;
+using ferry::celery::protocol::python_json_dumps;
 
 TEST_CASE("python_json_dumps uses Python's separators and key order", "[celery][json]") {
   json j = json::object();

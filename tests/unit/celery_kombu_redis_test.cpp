@@ -3,10 +3,10 @@
 #include <string>
 
 #include "celery_test_data.hpp"
-#include "ferry/celery/kombu_redis.hpp"
+#include "ferry/celery/protocol/kombu_redis.hpp"
 #include "ferry/error.hpp"
 
-using namespace ferry::celery;
+using namespace ferry::celery::protocol;
 
 TEST_CASE("kombu Redis envelopes round-trip byte for byte", "[celery][kombu][vectors]") {
   int count = 0;

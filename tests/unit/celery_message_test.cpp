@@ -6,12 +6,12 @@
 #include <string>
 
 #include "celery_test_data.hpp"
-#include "ferry/celery/iso8601.hpp"
-#include "ferry/celery/kombu_redis.hpp"
-#include "ferry/celery/task_request.hpp"
+#include "ferry/celery/protocol/iso8601.hpp"
+#include "ferry/celery/protocol/kombu_redis.hpp"
+#include "ferry/celery/protocol/task_request.hpp"
 #include "ferry/error.hpp"
 
-using namespace ferry::celery;
+using namespace ferry::celery::protocol;
 
 namespace {
 

@@ -5,12 +5,12 @@
 #include <string>
 
 #include "celery_test_data.hpp"
-#include "ferry/celery/python_repr.hpp"
-#include "ferry/celery/task_request.hpp"
+#include "ferry/celery/protocol/python_repr.hpp"
+#include "ferry/celery/protocol/task_request.hpp"
 
-using ferry::celery::celery_saferepr;
-using ferry::celery::json;
-using ferry::celery::python_repr;
+using ferry::celery::protocol::celery_saferepr;
+using ferry::celery::protocol::json;
+using ferry::celery::protocol::python_repr;
 
 TEST_CASE("python_repr chooses quotes and escapes like Python", "[celery][repr]") {
   CHECK(python_repr("it's") == R"("it's")");

@@ -4,11 +4,11 @@
 #include <string>
 
 #include "celery_test_data.hpp"
-#include "ferry/celery/iso8601.hpp"
-#include "ferry/celery/task_result.hpp"
+#include "ferry/celery/protocol/iso8601.hpp"
+#include "ferry/celery/protocol/task_result.hpp"
 #include "ferry/error.hpp"
 
-using namespace ferry::celery;
+using namespace ferry::celery::protocol;
 
 TEST_CASE("every result meta the Celery worker wrote reads and re-encodes byte for byte",
           "[celery][result][vectors]") {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "ferry/celery/json.hpp"
+#include "ferry/celery/protocol/json.hpp"
 
 namespace celery_test {
 
@@ -16,12 +16,12 @@ inline std::filesystem::path data_dir() {
   return FERRY_CELERY_TEST_DATA_DIR;
 }
 
-inline ferry::celery::json load(const std::string& name) {
+inline ferry::celery::protocol::json load(const std::string& name) {
   std::ifstream in(data_dir() / name, std::ios::binary);
   if (!in) throw std::runtime_error("missing test vector " + name);
   std::stringstream ss;
   ss << in.rdbuf();
-  return ferry::celery::json::parse(ss.str());
+  return ferry::celery::protocol::json::parse(ss.str());
 }
 
 inline std::vector<std::string> files(const std::string& prefix) {

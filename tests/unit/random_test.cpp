@@ -14,7 +14,7 @@
 // Set by tests/unit/CMakeLists.txt when the celery component is built: its headers sit in the
 // same include directory either way, so __has_include cannot tell.
 #ifdef FERRY_TEST_CELERY_IDS
-#include "ferry/celery/task_request.hpp"
+#include "ferry/celery/protocol/task_request.hpp"
 #endif
 
 namespace {
@@ -80,7 +80,7 @@ TEST_CASE("random_hex128: forked children never repeat each other's or the paren
 TEST_CASE("new_task_id: unique across forked processes, uuid4 form", "[celery][random]") {
   const int children = 6, per_child = 200;
   const auto ids =
-      ids_across_forks([] { return ferry::celery::new_task_id(); }, children, per_child);
+      ids_across_forks([] { return ferry::celery::protocol::new_task_id(); }, children, per_child);
   REQUIRE(ids.size() == static_cast<std::size_t>(1 + (children + 1) * per_child));
   CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == ids.size());
   for (const auto& id : ids) {

@@ -1,6 +1,6 @@
 // ferry/celery/async_result.hpp — a handle on one task's result, like Celery's AsyncResult.
 //
-// get() blocks until the task is ready, without polling (see redis_backend::wait), and returns
+// get() blocks until the task is ready, without polling (see result_backend::wait), and returns
 // the task's return value; a FAILURE or REVOKED state is thrown as `task_failed`, which carries
 // the stored meta and the exception's type/message/module — for a Python task
 // `raise ValueError("bad", 42)` that is type "ValueError", message ["bad", 42], module "builtins".
@@ -10,7 +10,7 @@
 //
 // Thread safety: thread-compatible value; its backend is thread-safe.
 // Errors: get()/wait(): errc::timeout when not ready in time; task_failed for FAILURE/REVOKED;
-// other ferry::error from Redis.
+// other ferry::error from the result backend.
 #pragma once
 
 #include <chrono>
@@ -19,13 +19,11 @@
 #include <stdexcept>
 #include <string>
 
-#include "ferry/celery/json.hpp"
-#include "ferry/celery/task_result.hpp"
+#include "ferry/celery/result_backend.hpp"
+#include "ferry/celery/types.hpp"
 #include "ferry/export.hpp"
 
 namespace ferry::celery {
-
-class redis_backend;
 
 /// Thrown by async_result::get() when the task failed or was revoked.
 class FERRY_API task_failed : public std::runtime_error {
@@ -43,7 +41,7 @@ class FERRY_API task_failed : public std::runtime_error {
 
 class FERRY_API async_result {
  public:
-  async_result(std::string task_id, std::shared_ptr<redis_backend> backend);
+  async_result(std::string task_id, std::shared_ptr<result_backend> backend);
 
   [[nodiscard]] const std::string& id() const noexcept { return id_; }
   /// The ready meta (SUCCESS, FAILURE or REVOKED), waiting up to `timeout`.
@@ -60,7 +58,7 @@ class FERRY_API async_result {
 
  private:
   std::string id_;
-  std::shared_ptr<redis_backend> backend_;
+  std::shared_ptr<result_backend> backend_;
 };
 
 }  // namespace ferry::celery

@@ -2,9 +2,11 @@
 //
 // A broker moves task_messages: publish() to a queue, fetch() the next delivery from some
 // queues, then exactly one of ack(), requeue() or dead_letter()+ack() per delivery tag.
-// Implementations: redis_broker (kombu's Redis transport, ferry::celery_redis) and amqp_broker
-// (RabbitMQ with Celery's exchange/queue conventions, ferry::celery_amqp); open_broker() picks
-// one from a URL scheme.
+// Implementations: memory_broker (in-process, for tests; "memory://"), redis::broker (kombu's
+// Redis transport, ferry::celery_redis) and amqp::broker (RabbitMQ with Celery's exchange/queue
+// conventions, ferry::celery_amqp); open_broker() (registry.hpp) picks one by URL scheme.
+// The worker reaches the broker only through fetch_many() and the ack/requeue/dead_letter
+// calls, so another fetch source can stand in for it.
 //
 // The one behaviour a reader would get wrong: a fetched delivery may carry no message
 // (`message` is nullopt) when the transport could not even read an envelope; it is still
@@ -27,8 +29,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ferry/celery/json.hpp"
-#include "ferry/celery/task_message.hpp"
+#include "ferry/celery/types.hpp"
 #include "ferry/export.hpp"
 
 namespace ferry::celery {
@@ -123,10 +124,5 @@ class FERRY_API broker {
   /// A short name for logs, e.g. "redis" or "amqp".
   [[nodiscard]] virtual std::string_view transport() const noexcept = 0;
 };
-
-/// The JSON a Redis dead-letter entry holds: {"error", "queue", "time" (ISO 8601, UTC),
-/// "envelope" (the raw text, which may not be JSON)}.
-[[nodiscard]] FERRY_API json dead_letter_entry(std::string_view error, std::string_view queue,
-                                               std::string_view raw_envelope);
 
 }  // namespace ferry::celery

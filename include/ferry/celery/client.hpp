@@ -1,20 +1,21 @@
-// ferry/celery/client.hpp — send Celery tasks over Redis or RabbitMQ and get their results
-// from the Redis result backend (the C++ side of `app.send_task(...)` / `AsyncResult.get()`
-// with CELERY_BROKER_URL=redis://... or amqp://... and CELERY_RESULT_BACKEND=redis://...).
+// ferry/celery/client.hpp — send Celery tasks over any broker and get their results from any
+// result backend (the C++ side of `app.send_task(...)` / `AsyncResult.get()`).
 //
-// send_task builds the exact protocol-2 message Celery 5.2 sends (build_message) and hands it
-// to the broker: redis_broker wraps it in kombu's envelope and LPUSHes it; amqp_broker
-// publishes it persistent to the default exchange with routing key = queue. Priority follows
-// the broker's meaning: on Redis 0 is served first, on RabbitMQ 9 (x-max-priority queues only).
+// send_task builds the exact protocol-2 message Celery 5.2 sends (protocol::build_message) and
+// hands it to the broker: redis::broker wraps it in kombu's envelope and LPUSHes it;
+// amqp::broker publishes it persistent to the default exchange with routing key = queue.
+// Priority follows the broker's meaning: on Redis 0 is served first, on RabbitMQ 9
+// (x-max-priority queues only).
 //
+//   ferry::celery::redis::register_plugin();   // ferry::celery_redis: redis:// URLs
 //   ferry::celery::client app{"redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/1"};
-//   // RabbitMQ: ferry::celery::client app{ferry::celery::open_broker("amqp://..."), backend};
 //   auto r = app.send_task("tasks.add", {2, 3}, {}, {.countdown = std::chrono::seconds(5)});
 //   ferry::celery::json five = r.get(std::chrono::seconds(30));
 //
 // Thread safety: thread-safe.
-// Errors: ferry::error from the broker and Redis; std::invalid_argument for an empty task name or
-// args that are not an array / kwargs that are not an object (null means empty for both).
+// Errors: ferry::error from the broker and the result backend; std::invalid_argument for an
+// empty task name or args that are not an array / kwargs that are not an object (null means
+// empty for both).
 #pragma once
 
 #include <chrono>
@@ -27,10 +28,8 @@
 
 #include "ferry/celery/async_result.hpp"
 #include "ferry/celery/broker.hpp"
-#include "ferry/celery/json.hpp"
-#include "ferry/celery/redis_backend.hpp"
-#include "ferry/celery/redis_broker.hpp"
-#include "ferry/celery/signature.hpp"
+#include "ferry/celery/result_backend.hpp"
+#include "ferry/celery/types.hpp"
 #include "ferry/export.hpp"
 
 namespace ferry::celery {
@@ -70,18 +69,12 @@ struct task_call {
   send_options options{};
 };
 
-struct client_options {
-  redis_transport_options transport{};
-  redis_backend_options backend{};
-};
-
 class FERRY_API client {
  public:
-  /// Redis broker and backend: opens one pool on each URL (one pool when both URLs are equal).
-  /// For an amqp:// broker use the other constructor with open_broker() (ferry::celery_amqp);
-  /// here it throws errc::unsupported.
-  client(std::string_view broker_url, std::string_view backend_url, client_options options = {});
-  client(std::shared_ptr<celery::broker> broker, std::shared_ptr<redis_backend> backend);
+  /// open_broker(broker_url) and open_backend(backend_url) (registry.hpp): the plug-ins of
+  /// those schemes must be registered.
+  client(std::string_view broker_url, std::string_view backend_url);
+  client(std::shared_ptr<celery::broker> broker, std::shared_ptr<result_backend> backend);
 
   /// Publishes the task; returns the handle on its result.
   async_result send_task(std::string_view name, json args = json::array(),
@@ -96,11 +89,11 @@ class FERRY_API client {
   [[nodiscard]] async_result result(std::string task_id) const;
 
   [[nodiscard]] const std::shared_ptr<celery::broker>& broker() const noexcept { return broker_; }
-  [[nodiscard]] const std::shared_ptr<redis_backend>& backend() const noexcept { return backend_; }
+  [[nodiscard]] const std::shared_ptr<result_backend>& backend() const noexcept { return backend_; }
 
  private:
   std::shared_ptr<celery::broker> broker_;
-  std::shared_ptr<redis_backend> backend_;
+  std::shared_ptr<result_backend> backend_;
 };
 
 }  // namespace ferry::celery

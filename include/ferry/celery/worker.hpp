@@ -1,8 +1,11 @@
 // ferry/celery/worker.hpp — a Celery worker in C++: runs registered handlers for tasks that
-// Python (or ferry) clients send over Redis or RabbitMQ (any ferry::celery::broker), and stores
-// results in the Redis result backend, where Python's AsyncResult reads them.
+// Python (or ferry) clients send over any ferry::celery::broker (Redis, RabbitMQ, in memory),
+// and stores results in any ferry::celery::result_backend (with Celery's Redis result backend,
+// Python's AsyncResult reads them).
 //
-// Behaviour follows Celery 5.2.6 (celery/worker/request.py, app/trace.py):
+// Behaviour follows Celery 5.2.6 (celery/worker/request.py, app/trace.py); the rules are the pure
+// functions of task_semantics.hpp (what to store, publish, ack for each outcome), which the
+// worker carries out:
 // * early ack (default): the message is acked when a handler thread takes it; a crash during
 //   the task loses it. The ack is sent by the consumer thread together with its next fetch
 //   (Redis: the same round trip), or on its own when the consumer has no room to fetch (at
@@ -64,10 +67,9 @@
 #include <vector>
 
 #include "ferry/celery/broker.hpp"
-#include "ferry/celery/json.hpp"
-#include "ferry/celery/redis_backend.hpp"
-#include "ferry/celery/task_request.hpp"
-#include "ferry/celery/task_result.hpp"
+#include "ferry/celery/result_backend.hpp"
+#include "ferry/celery/task_semantics.hpp"
+#include "ferry/celery/types.hpp"
 #include "ferry/export.hpp"
 
 namespace ferry::celery {
@@ -117,8 +119,6 @@ class FERRY_API task_context {
 /// A task implementation: returns the result (any JSON); throws to fail.
 using task_handler = std::function<json(const json& args, const json& kwargs, task_context&)>;
 
-enum class log_level { debug, info, warning, error };
-
 struct worker_options {
   /// Queues consumed (on Redis each with its four priority lists).
   std::vector<std::string> queues{"celery"};
@@ -158,7 +158,7 @@ struct worker_options {
 
 class FERRY_API worker {
  public:
-  worker(std::shared_ptr<broker> broker, std::shared_ptr<redis_backend> backend,
+  worker(std::shared_ptr<broker> broker, std::shared_ptr<result_backend> backend,
          worker_options options = {});
   ~worker();
   worker(const worker&) = delete;

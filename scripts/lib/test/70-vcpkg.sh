@@ -78,7 +78,7 @@ test_vcpkg() {
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_TOOLCHAIN_FILE="$VCPKG_ROOT/scripts/buildsystems/vcpkg.cmake" \
     -DVCPKG_TARGET_TRIPLET="$triplet" -DVCPKG_MANIFEST_MODE=OFF -DVCPKG_INSTALLED_DIR="$installed" \
-    "-DFERRY_COMPONENTS=core;redis;cache;queue;ratelimit;postfix;amqp;sql;mail;celery;celery_redis;celery_amqp;service"
+    "-DFERRY_COMPONENTS=core;redis;cache;queue;ratelimit;postfix;amqp;sql;mail;celery_protocol;celery;celery_redis;celery_amqp;service"
   grep -q "^ferry_DIR:PATH=$installed/$triplet/share/ferry\$" "$work/consumer/CMakeCache.txt" || {
     echo "error: the consumer did not take ferry from $installed/$triplet" >&2
     return 1

@@ -23,17 +23,17 @@ int main() {
       return 1;
   }
 #endif
-#if __has_include(<ferry/celery/task_request.hpp>)
-  ferry::celery::task_request request;
+#if __has_include(<ferry/celery/protocol/task_request.hpp>)
+  ferry::celery::protocol::task_request request;
   request.task = "tasks.add";
-  request.id = ferry::celery::new_task_id();
+  request.id = ferry::celery::protocol::new_task_id();
   request.args = {2, 3};
-  const auto message = ferry::celery::build_message(request);
-  if (ferry::celery::parse_message(message).args != request.args) return 1;
-#if __has_include(<ferry/celery/amqp_message.hpp>)
+  const auto message = ferry::celery::protocol::build_message(request);
+  if (ferry::celery::protocol::parse_message(message).args != request.args) return 1;
+#if __has_include(<ferry/celery/amqp/message.hpp>)
   // ferry::celery_amqp: a task message as py-amqp would publish it, and back.
-  if (ferry::celery::from_amqp_message(ferry::celery::to_amqp_message(message)).headers !=
-      message.headers)
+  if (ferry::celery::amqp::from_amqp_message(ferry::celery::amqp::to_amqp_message(message))
+          .headers != message.headers)
     return 1;
 #endif
 #endif
