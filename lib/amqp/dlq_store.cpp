@@ -19,9 +19,9 @@ std::optional<time_point> as_time_point(std::optional<std::chrono::sys_seconds> 
 
 }  // namespace
 
-dead_letter_record to_record(std::string_view queue, dead_message m) {
+dead_letter_record to_record(std::string_view queue, dead_message m, std::string_view source) {
   dead_letter_record r;
-  r.source = "amqp";
+  r.source = std::string(source);
   r.queue = std::string(queue);
   r.id = std::move(m.id);
   r.payload = std::move(m.msg.body);
@@ -72,7 +72,7 @@ std::vector<dead_letter_queue_info> dlq_store::queues() {
   connection conn{opts_.broker};  // one connection for every depth
   for (const auto& q : opts_.queues) {
     const auto depth = inspect_queue(conn, q + ".dlq");
-    out.push_back({.source = "amqp",
+    out.push_back({.source = opts_.source,
                    .queue = q,
                    .count = depth ? static_cast<std::int64_t>(depth->message_count) : 0,
                    .exists = depth.has_value()});
@@ -86,7 +86,8 @@ std::vector<dead_letter_record> dlq_store::page(std::string_view queue, std::siz
   const auto depth = dlq.depth();  // a DLQ not there yet holds nothing (basic.get would 404)
   std::vector<dead_letter_record> out;
   if (!depth || *depth == 0) return out;
-  for (auto& m : dlq.peek(offset, limit)) out.push_back(to_record(queue, std::move(m)));
+  for (auto& m : dlq.peek(offset, limit))
+    out.push_back(to_record(queue, std::move(m), opts_.source));
   return out;
 }
 
@@ -96,7 +97,7 @@ std::optional<dead_letter_record> dlq_store::find(std::string_view queue, std::s
   if (!dlq.depth()) return std::nullopt;
   auto m = dlq.find(id);
   if (!m) return std::nullopt;
-  return to_record(queue, std::move(*m));
+  return to_record(queue, std::move(*m), opts_.source);
 }
 
 bool dlq_store::requeue(std::string_view queue, std::string_view id) {

@@ -245,7 +245,15 @@ void broker::dead_letter(const broker_delivery& d, std::string_view err, std::st
   std::string e{err.substr(0, max_error_header)};
   m.props.headers.set("x-ferry-error", e);
   m.props.headers.set("x-ferry-queue", d.queue);
-  m.props.headers.set("x-ferry-time", protocol::format_isoformat(std::chrono::system_clock::now()));
+  const auto now = std::chrono::system_clock::now();
+  m.props.headers.set("x-ferry-time", protocol::format_isoformat(now));
+  // The same failure headers as the AMQP consumer's dead letters, so one dead-letter store
+  // (amqp::dlq_store, source "celery-amqp") reads both: times for trim, the task id as the id.
+  const ferry::amqp::timestamp when{std::chrono::time_point_cast<std::chrono::seconds>(now)};
+  if (!m.props.headers.contains("x-ferry-first-failure"))
+    m.props.headers.set("x-ferry-first-failure", when);
+  m.props.headers.set("x-ferry-last-failure", when);
+  if (!m.props.message_id && m.props.correlation_id) m.props.message_id = m.props.correlation_id;
   m.props.persistent = true;
   m.props.expiration.reset();  // a dead letter must not expire
   const std::string dlq = d.queue + std::string(suffix);

@@ -9,9 +9,10 @@
 
 #include "celery_test_util.hpp"
 #include "ferry/amqp/basic_consumer.hpp"
+#include "ferry/amqp/dlq_store.hpp"
 #include "ferry/amqp/publisher.hpp"
-#include "ferry/celery/amqp/plugin.hpp"
 #include "ferry/celery/amqp/message.hpp"
+#include "ferry/celery/amqp/plugin.hpp"
 #include "ferry/celery/client.hpp"
 #include "ferry/celery/redis/plugin.hpp"
 #include "ferry/celery/registry.hpp"
@@ -188,6 +189,25 @@ TEST_CASE("RabbitMQ: malformed messages go to <queue>.dlq with x-ferry-error; th
   // still alive, and it ran nothing malformed
   CHECK(app.send_task("tasks.add", {1, 2}, {}, {.queue = w.queue}).get(30s) == 3);
 
+  // The letters through the dead-letter store (source celery-amqp): named by task id, with
+  // failure times; requeue puts one back in the work queue, where the worker dead-letters the
+  // unknown task again.
+  ferry::amqp::dlq_store store{{.broker = ferry::amqp::url::parse(w.amqp_url),
+                                .source = "celery-amqp",
+                                .queues = {w.queue}}};
+  REQUIRE(ferry::test::wait_until(
+      [&] { return store.queues().at(0).count == static_cast<std::int64_t>(names.size()); }, 20s,
+      20ms));
+  const auto letter = store.find(w.queue, unknown.id());
+  REQUIRE(letter);
+  CHECK(letter->source == "celery-amqp");
+  CHECK(letter->last_failure.has_value());
+  CHECK_FALSE(letter->error.empty());
+  CHECK(store.requeue(w.queue, unknown.id()));
+  CHECK(ferry::test::wait_until([&] { return store.find(w.queue, unknown.id()).has_value(); }, 30s,
+                                50ms));
+  CHECK(store.trim(w.queue, std::chrono::hours(1)) == 0);  // all failed just now
+
   auto dead = drain(w.amqp_url, w.queue + ".dlq", names.size(), 20s);
   REQUIRE(dead.size() == names.size());
   std::set<std::string> seen;
@@ -233,8 +253,8 @@ TEST_CASE("RabbitMQ: with pipelined confirms every task sent is queued once wait
   auto broker = std::make_shared<fc::amqp::broker>(
       ferry::test::shared_amqp_url(), fc::amqp::transport_options{.wait_for_confirm = false});
   ferry::test::redis_server r;
-  fc::client app{
-      broker, std::make_shared<fc::redis::backend>(std::make_shared<ferry::redis::client>(r.url()))};
+  fc::client app{broker, std::make_shared<fc::redis::backend>(
+                             std::make_shared<ferry::redis::client>(r.url()))};
   constexpr int n = 600;  // more than the publisher's window of unconfirmed messages
   for (int i = 0; i < n; ++i)
     (void)app.send_task("tasks.add", {i, i}, {}, {.queue = queue, .ignore_result = true});

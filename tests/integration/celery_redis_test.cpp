@@ -15,6 +15,7 @@
 #include "celery_test_util.hpp"
 #include "ferry/celery/client.hpp"
 #include "ferry/celery/redis/broker.hpp"
+#include "ferry/celery/redis/dlq_store.hpp"
 #include "ferry/celery/redis/plugin.hpp"
 #include "ferry/celery/worker.hpp"
 #include "ferry/error.hpp"
@@ -143,7 +144,8 @@ TEST_CASE("expires 9999-12-31 never expires and eta 9999-12-31 is held, not run"
   auto app = make_client(url);
   // Python code writes year 9999 for "never"; it used to wrap to 1816 (UBSan: overflow).
   const auto send = [&](const char* field) {
-    const fc::task_request r{.task = "tasks.add", .id = fc::protocol::new_task_id(), .args = {2, 3}};
+    const fc::task_request r{
+        .task = "tasks.add", .id = fc::protocol::new_task_id(), .args = {2, 3}};
     auto m = fc::protocol::build_message(r);
     m.headers[field] = "9999-12-31T23:59:59+00:00";
     fw.broker().push_raw(queue, fc::protocol::to_kombu_redis_json(m, "", queue));
@@ -201,6 +203,33 @@ TEST_CASE("malformed envelopes go to the dead-letter list; the worker keeps runn
         return redis->command({"HLEN", "unacked"}).as_integer() == 0;
       },
       5s, 10ms));
+
+  // The same letters through the dead-letter store: ids, requeue into the work queue (the
+  // worker dead-letters the unknown task again), remove, trim by age, purge.
+  fc::redis::dlq_store store{redis, {.queues = {queue}}};
+  REQUIRE(store.queues().at(0).count == 3);
+  const auto letters = store.page(queue, 0, 10);
+  REQUIRE(letters.size() == 3);
+  std::string bad_json_id;
+  for (const auto& d : letters) {
+    CHECK(d.source == "celery-redis");
+    CHECK(d.dead_at.has_value());
+    CHECK_FALSE(d.error.empty());
+    if (d.payload == "{not json") bad_json_id = d.id;
+  }
+  CHECK(bad_json_id.size() == 17);  // "h" + 16 hex digits: no task id to name it by
+  const auto unknown_letter = store.find(queue, unknown.id());
+  REQUIRE(unknown_letter);
+  CHECK(unknown_letter->payload.find("tasks.does_not_exist") != std::string::npos);
+  CHECK(store.requeue(queue, unknown.id()));
+  CHECK_FALSE(store.find(queue, unknown.id()).has_value());
+  CHECK(ferry::test::wait_until([&] { return store.find(queue, unknown.id()).has_value(); }, 30s,
+                                20ms));  // ran again, and was dead-lettered again
+  CHECK(store.remove(queue, bad_json_id));
+  CHECK_FALSE(store.remove(queue, bad_json_id));
+  CHECK(store.trim(queue, 1h) == 0);
+  CHECK(store.trim(queue, 0s) == 2);
+  CHECK(store.purge(queue) == 0);
 }
 
 namespace {
@@ -667,7 +696,8 @@ TEST_CASE(
     REQUIRE_FALSE(entry.is_nil());
     auto parsed = fc::protocol::parse_kombu_redis_unacked_value(entry.as_string());
     CHECK(parsed.routing_key == queue);
-    CHECK(fc::protocol::from_kombu_redis_json(parsed.envelope).delivery_tag == d.delivery->delivery_tag);
+    CHECK(fc::protocol::from_kombu_redis_json(parsed.envelope).delivery_tag ==
+          d.delivery->delivery_tag);
   }
   CHECK(args == std::vector<json>{{0, 1}, {0, 3}, {5, 2}, {9, 0}});
   CHECK(c->command({"HLEN", "unacked"}).as_integer() == 4);

@@ -33,6 +33,9 @@ namespace ferry::amqp {
 
 struct dlq_store_options {
   url broker;
+  /// dead_letter_record::source of its records: "amqp" for the consumer's DLQs,
+  /// "celery-amqp" for Celery on RabbitMQ (its worker writes the same x-ferry-* headers).
+  std::string source = "amqp";
   /// Work queues whose `<queue>.dlq` is served.
   std::vector<std::string> queues{};
   /// Deepest a page, a search for one id or a trim reaches (messages taken at once).
@@ -46,7 +49,7 @@ class FERRY_API dlq_store final : public dead_letter_store {
   /// Does not connect. std::invalid_argument for an empty queue name or max_scan 0.
   explicit dlq_store(dlq_store_options options);
 
-  [[nodiscard]] std::string_view source() const noexcept override { return "amqp"; }
+  [[nodiscard]] std::string_view source() const noexcept override { return opts_.source; }
   [[nodiscard]] std::vector<dead_letter_queue_info> queues() override;
   [[nodiscard]] bool serves(std::string_view queue) override;
   [[nodiscard]] std::vector<dead_letter_record> page(std::string_view queue, std::size_t offset,
@@ -69,6 +72,7 @@ class FERRY_API dlq_store final : public dead_letter_store {
 };
 
 /// The record of a message taken from `<queue>.dlq`.
-[[nodiscard]] FERRY_API dead_letter_record to_record(std::string_view queue, dead_message m);
+[[nodiscard]] FERRY_API dead_letter_record to_record(std::string_view queue, dead_message m,
+                                                     std::string_view source = "amqp");
 
 }  // namespace ferry::amqp
