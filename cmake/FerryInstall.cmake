@@ -69,13 +69,7 @@ install(EXPORT ferryTargets NAMESPACE ferry:: DESTINATION "${FERRY_CMAKE_DIR}"
 # directly. ferryConfig.cmake walks it to find only what the requested components need.
 set(FERRY_COMPONENT_GRAPH "")
 foreach(c IN LISTS FERRY_INSTALLED_COMPONENTS)
-  get_target_property(_ferry_links ferry_${c} LINK_LIBRARIES)
-  set(_ferry_requires "")
-  foreach(l IN LISTS _ferry_links)
-    if(l MATCHES "^ferry::(.+)$" AND CMAKE_MATCH_1 IN_LIST FERRY_INSTALLED_COMPONENTS)
-      list(APPEND _ferry_requires ${CMAKE_MATCH_1})
-    endif()
-  endforeach()
+  ferry_component_links(${c} _ferry_requires)
   string(APPEND FERRY_COMPONENT_GRAPH "set(_ferry_requires_${c} ${_ferry_requires})\n")
 endforeach()
 

@@ -107,3 +107,20 @@ function(ferry_component_headers name)
   endforeach()
   set_property(GLOBAL APPEND PROPERTY FERRY_HEADERS_${name} ${ARGN})
 endfunction()
+
+# ferry_component_links(<component> <out-var>)
+#   The ferry components <component> links directly, as its target says (sorted). The one
+#   source of the component graph: ferryConfig.cmake walks it, tests/architecture checks
+#   docs/architecture.md against it.
+function(ferry_component_links component out)
+  get_property(_components GLOBAL PROPERTY FERRY_COMPONENTS)
+  get_target_property(_links ferry_${component} LINK_LIBRARIES)
+  set(_requires "")
+  foreach(l IN LISTS _links)
+    if(l MATCHES "^ferry::(.+)$" AND CMAKE_MATCH_1 IN_LIST _components)
+      list(APPEND _requires ${CMAKE_MATCH_1})
+    endif()
+  endforeach()
+  list(SORT _requires)
+  set(${out} "${_requires}" PARENT_SCOPE)
+endfunction()

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "amqp/consumer_source.hpp"
+#include "core/notify.hpp"
 #include "ferry/core/worker_runtime.hpp"
 #include "ferry/error.hpp"
 
@@ -15,11 +16,7 @@ namespace {
 using std::chrono::milliseconds;
 
 void report(const consumer_options& o, std::exception_ptr e, const delivery* d) noexcept {
-  if (!o.on_error) return;
-  try {
-    o.on_error(e, d);
-  } catch (...) {  // a throwing callback must not kill the loop
-  }
+  ferry::detail::notify(o.on_error, e, d);
 }
 
 // A handler written against amqp::delivery, as a delivery_handler. Its exceptions are reported

@@ -1,10 +1,10 @@
 #include "ferry/amqp/dead_letters.hpp"
 
-#include <cstdio>
 #include <functional>
 #include <stdexcept>
 #include <utility>
 
+#include "core/fnv1a.hpp"
 #include "ferry/amqp/basic_get.hpp"
 #include "ferry/amqp/topology.hpp"
 
@@ -41,21 +41,13 @@ dead_message describe(delivery d) {
 }  // namespace
 
 std::string dead_message_id(const message& m) {
-  std::uint64_t h = 14695981039346656037ULL;  // FNV-1a 64
-  const auto mix = [&h](std::string_view s) {
-    for (char c : s) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 1099511628211ULL;
-    }
-  };
-  mix(m.body);
-  mix(std::string_view("\0", 1));
+  ferry::detail::fnv1a64 h;
+  h.mix(m.body);
+  h.mix(std::string_view("\0", 1));
   if (auto t = header_time(m.props.headers, "x-ferry-first-failure")) {
-    mix(std::to_string(t->time_since_epoch().count()));
+    h.mix(std::to_string(t->time_since_epoch().count()));
   }
-  char buf[18];
-  std::snprintf(buf, sizeof buf, "h%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return h.id();
 }
 
 struct dead_letter_queue::impl {

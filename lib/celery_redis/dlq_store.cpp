@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
+
+#include "core/fnv1a.hpp"
 
 #include "ferry/celery/protocol/iso8601.hpp"
 #include "ferry/error.hpp"
@@ -40,14 +41,9 @@ return n
 }
 
 std::string entry_hash(std::string_view text) {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: stable across processes and runs
-  for (const char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "h%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  ferry::detail::fnv1a64 h;
+  h.mix(text);
+  return h.id();
 }
 
 std::string string_at(const json& j, const char* key) {

@@ -5,6 +5,9 @@
 
 #include "ferry/error.hpp"
 #include "ferry/queue/queue.hpp"
+#include "ferry/redis/client.hpp"
+#include "ferry/redis/keys.hpp"
+#include "ferry/redis/pipeline.hpp"
 
 namespace ferry::queue {
 namespace {
@@ -79,13 +82,16 @@ queue dlq_store::open(std::string_view name) {
 }
 
 std::vector<dead_letter_queue_info> dlq_store::queues() {
-  const auto counts = dead_counts(redis_, opts_.queue.key_prefix);  // one pipeline
+  const auto all = names();
   std::vector<dead_letter_queue_info> out;
-  for (auto& n : names()) {
-    const auto it = counts.find(n);
-    const std::int64_t count =
-        it == counts.end() ? queue{redis_, n, opts_.queue}.dead_count() : it->second;
-    out.push_back({.source = "redis", .queue = std::move(n), .count = count, .exists = true});
+  if (all.empty()) return out;
+  redis::pipeline p;  // one round trip for every count
+  for (const auto& n : all)
+    p.add({"ZCARD", redis::key_space(opts_.queue.key_prefix, n).key("dead")});
+  const auto counts = redis_.exec(p);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    out.push_back(
+        {.source = "redis", .queue = all[i], .count = counts[i].as_integer(), .exists = true});
   }
   return out;
 }

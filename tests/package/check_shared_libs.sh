@@ -49,9 +49,9 @@ exported ferry_core '^ferry::error_category\(\)' "error category"
 exported ferry_core '^ferry::version\(\)' "ferry::version()"
 exported ferry_core '^ferry::make_error_code\(' "ferry::errc as std::error_code"
 exported ferry_core '^ferry::observer::error\(' "the observer components report to"
+exported ferry_core '^ferry::failure_throttle::failed(\[abi:cxx11\])?\(' "ferry::failure_throttle"
 # ferry::error is all inline: each library that throws it carries its typeinfo, exported so that
 # the dynamic linker merges them into one and `catch (const ferry::error&)` works anywhere.
-exported ferry_core '^ferry::failure_throttle::failed\(' "ferry::failure_throttle"
 exported ferry_redis '^typeinfo for ferry::error$' "catching ferry::error"
 exported ferry_redis '^ferry::redis::client::client\(' "the Redis client"
 exported ferry_redis '^ferry::redis::parse_url\(' "Redis URLs"
@@ -59,7 +59,7 @@ exported ferry_core '^ferry::circuit_breaker::allow\(' "the circuit breaker"
 exported ferry_cache '^ferry::cache::detail::cache_core::get\(' "cache<T> calls it inline"
 exported ferry_cache '^ferry::cache::detail::near_ticket::~near_ticket\(' "cache<T> destroys tickets inline"
 exported ferry_queue '^ferry::queue::queue::enqueue(\[abi:cxx11\])?\(' "the reliable queue"
-exported ferry_queue '^typeinfo for ferry::queue::permanent_failure$' "thrown by handlers"
+exported ferry_core '^typeinfo for ferry::permanent_failure$' "thrown by handlers"
 exported ferry_ratelimit '^ferry::ratelimit::redis_limiter::acquire\(' "the Redis rate limiter"
 
 # lib/'s private headers: the Redis wire encoder and reply builder, the queue's and the rate
@@ -91,7 +91,8 @@ case ",$components," in *,celery_protocol,*)
 esac
 case ",$components," in *,service,*)
   exported ferry_service '^ferry::service::admin_http_server::admin_http_server\(' "admin server"
-  exported ferry_service '^ferry::service::metrics_registry::scrape\(' "Prometheus exposition"
+  exported ferry_service '^ferry::service::metrics_registry::scrape(\[abi:cxx11\])?\(' \
+    "Prometheus exposition"
   # The head reader and the listener on cpp-httplib (lib/service/*.hpp).
   hidden ferry_service '^ferry::service::(detail::|http_listener::)' "lib/service/*.hpp"
 esac
