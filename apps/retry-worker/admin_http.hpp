@@ -1,5 +1,6 @@
-// admin_http.hpp — the retry worker's admin HTTP API: DLQs of Redis and RabbitMQ queues, cache
-// stats and clear under /admin (bearer token), and the probes /health, /ready, /metrics. See
+// admin_http.hpp — the retry worker's admin HTTP API: the dead letters of every source
+// (ferry::service's dead-letter routes over the deployment's catalog), cache stats and clear
+// under /admin (bearer token), and the probes /health, /ready, /metrics. See
 // docs/retry-worker.md for the endpoints and their JSON.
 //
 // Served by ferry::service's hardened server (ferry/service/admin_http_server.hpp): the token is
@@ -27,13 +28,13 @@
 #include <vector>
 
 #include <ferry/amqp/url.hpp>
+#include <ferry/core/dead_letter_catalog.hpp>
 #include <ferry/core/observer.hpp>
 #include <ferry/redis/client.hpp>
 #include <ferry/service/admin_http_server.hpp>
 #include <ferry/service/http_route.hpp>
 #include <ferry/sql/database_url.hpp>
 
-#include "common/dlq_admin.hpp"
 #include "metrics.hpp"
 
 namespace ferry::apps::retry {
@@ -62,7 +63,7 @@ struct health_targets {
 
 /// What the handlers work on; all must outlive the server.
 struct admin_deps {
-  dlq_admin* dlq = nullptr;
+  std::shared_ptr<const dead_letter_catalog> dead_letters;
   redis::client* redis = nullptr;  ///< for cache stats/clear
   worker_metrics* metrics = nullptr;
   health_targets health;

@@ -4,7 +4,10 @@
 //   ferry-retry-worker [serve]                         scheduler + admin HTTP (default)
 //   ferry-retry-worker dlq list [QUEUE] [--offset N] [--limit N] [--json]
 //   ferry-retry-worker dlq requeue QUEUE (ID | --all)
+//   ferry-retry-worker dlq remove QUEUE ID
 //   ferry-retry-worker dlq purge QUEUE [ID]            all dead letters, or just ID
+// Every dlq command takes --source redis|amqp|celery-redis|celery-amqp where two sources hold
+// a queue of the same name.
 //
 // Thread safety: plain values and functions.
 // Errors: parse_command_line prints usage errors and --help itself and returns the exit code.
@@ -18,21 +21,10 @@
 
 #include <ferry/queue/options.hpp>
 #include <ferry/service/admin_http_server.hpp>
+#include <ferry/service/dead_letter_admin.hpp>
 #include <ferry/sql/database_url.hpp>
 
 namespace ferry::apps::retry {
-
-enum class command_kind { serve, dlq_list, dlq_requeue, dlq_purge };
-
-struct command {
-  command_kind kind = command_kind::serve;
-  std::string queue;  ///< "" = every queue (dlq list only)
-  std::string id;     ///< "" = all (requeue --all, purge)
-  bool all = false;
-  std::size_t offset = 0;
-  std::size_t limit = 50;
-  bool json = false;
-};
 
 struct config {
   std::string redis_url = "redis://127.0.0.1:6379/0";  ///< REDIS_URL
@@ -41,6 +33,11 @@ struct config {
   std::vector<std::string> queues;
   /// RABBITMQ_QUEUES (or RABBITMQ_QUEUE): work queues whose `<queue>.dlq` is served.
   std::vector<std::string> amqp_queues;
+  /// CELERY_BROKER_URL, or --celery-broker-url once per broker: the Celery brokers whose
+  /// dead letters are served (redis:// and amqp:// may both be given; none: no Celery DLQs).
+  std::vector<std::string> celery_brokers;
+  /// CELERY_QUEUES: the Celery queues whose dead letters are served.
+  std::vector<std::string> celery_queues{"celery"};
   /// DATABASE_URL / DB_URL / DB_*: only checked by /ready.
   std::optional<sql::database_url> db;
   std::string admin_token;                      ///< ADMIN_TOKEN (required by serve)
@@ -59,7 +56,8 @@ struct config {
   queue::queue_options queue = {};
   /// SCHEDULER_MAX_SLEEP_SECONDS: longest sleep when nothing is due.
   std::chrono::milliseconds max_sleep = std::chrono::seconds(10);
-  command cmd;
+  /// Without a `dlq` command: serve.
+  std::optional<service::dead_letter_command> dlq;
 };
 
 struct cli_outcome {

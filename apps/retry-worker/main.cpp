@@ -1,7 +1,7 @@
 // ferry-retry-worker — scheduler for ferry's Redis queues (promote due retries, recover stale
-// jobs, trim DLQs) plus the admin HTTP API and the `dlq` CLI. Glue only: configuration →
-// handles → library; failures map to exit codes here (usage 2, transient ferry::error 75,
-// else 1).
+// jobs, trim DLQs) plus the admin HTTP API and the `dlq` CLI over every dead-letter source. Glue
+// only: configuration → handles → library; failures map to exit codes here (usage 2, transient
+// ferry::error 75, else 1).
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -17,9 +17,8 @@
 #include <ferry/service/stop_signals.hpp>
 
 #include "admin_http.hpp"
-#include "cli.hpp"
-#include "common/dlq_admin.hpp"
 #include "config.hpp"
+#include "dead_letters.hpp"
 #include "metrics.hpp"
 
 namespace retry = ferry::apps::retry;
@@ -78,7 +77,21 @@ void start_scheduler(scheduled_queues& s, const retry::config& cfg, ferry::redis
   s.sched->start();
 }
 
-int serve(const retry::config& cfg, ferry::redis::client& redis, ferry::apps::dlq_admin& admin,
+void trim_dead_letters(const ferry::dead_letter_catalog& dead_letters, const retry::config& cfg,
+                       retry::worker_metrics& metrics) {
+  try {
+    const auto n = dead_letters.trim(
+        std::chrono::duration_cast<std::chrono::seconds>(cfg.queue.dlq_retention));
+    metrics.record_trim(n);
+    if (n > 0) log("retention: removed " + std::to_string(n) + " old dead letter(s)");
+  } catch (const std::exception& e) {
+    metrics.scheduler_error();
+    log(std::string("retention: ") + e.what());
+  }
+}
+
+int serve(const retry::config& cfg, ferry::redis::client& redis,
+          std::shared_ptr<const ferry::dead_letter_catalog> dead_letters,
           const std::optional<ferry::amqp::url>& amqp) {
   // Before any thread starts, so only the wait below sees them.
   const auto stop_signals = ferry::service::stop_signals::block();
@@ -97,7 +110,7 @@ int serve(const retry::config& cfg, ferry::redis::client& redis, ferry::apps::dl
         ferry::observer::errors_to([](const std::exception& e, const ferry::error_context& ctx) {
           log("admin API: " + std::string(ctx.operation) + ": " + e.what());
         });
-    retry::admin_deps deps{.dlq = &admin,
+    retry::admin_deps deps{.dead_letters = dead_letters,
                            .redis = &redis,
                            .metrics = &metrics,
                            .health = {.redis = &redis, .amqp = amqp, .db = cfg.db}};
@@ -113,7 +126,11 @@ int serve(const retry::config& cfg, ferry::redis::client& redis, ferry::apps::dl
 
   scheduled_queues sched;
   start_scheduler(sched, cfg, redis, metrics);
-  (void)stop_signals.wait();
+  // The scheduler trims the Redis queues' DLQs; every other source's dead letters age out on
+  // the same retention here, at start and then hourly.
+  do {
+    trim_dead_letters(*dead_letters, cfg, metrics);
+  } while (!stop_signals.wait_for(std::chrono::hours(1)));
   log("stopping");
   if (sched.sched) sched.sched->stop();
   if (http) http->stop();
@@ -130,15 +147,9 @@ int main(int argc, char** argv) {
     std::optional<ferry::amqp::url> amqp;
     if (cfg.amqp_url) amqp = ferry::amqp::url::parse(*cfg.amqp_url);
     ferry::redis::client redis{cfg.redis_url};
-    ferry::apps::dlq_admin admin{redis,
-                                 {.redis_queues = cfg.queues,
-                                  .queue = cfg.queue,
-                                  .amqp = amqp,
-                                  .amqp_queues = cfg.amqp_queues}};
-    if (cfg.cmd.kind != retry::command_kind::serve) {
-      return retry::run_dlq_command(cfg.cmd, admin, std::cout);
-    }
-    return serve(cfg, redis, admin, amqp);
+    auto dead_letters = retry::open_dead_letters(cfg, redis);
+    if (cfg.dlq) return ferry::service::run_dead_letter_command(*dead_letters, *cfg.dlq, std::cout);
+    return serve(cfg, redis, std::move(dead_letters), amqp);
   } catch (const std::invalid_argument& e) {  // malformed queue name, id, offset ...
     log(e.what());
     return 2;

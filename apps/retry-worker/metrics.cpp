@@ -1,5 +1,9 @@
 #include "metrics.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <string_view>
+
 namespace ferry::apps::retry {
 namespace {
 
@@ -44,34 +48,33 @@ void worker_metrics::collect(service::metrics_writer& out) const {
   }
 }
 
-void collect_dlq_stats(service::metrics_writer& out, const std::vector<dlq_summary>* stats) {
+void collect_dlq_stats(service::metrics_writer& out,
+                       const std::vector<dead_letter_queue_info>* stats) {
   out.gauge("ferry_retry_stats_up", "1 when the DLQ and queue figures below could be read.",
             stats != nullptr ? 1 : 0);
   if (stats == nullptr) return;
   for (const auto& s : *stats) {
-    out.gauge("ferry_dlq_depth", "Dead letters per queue.", s.dead,
-              {{"queue", s.queue}, {"backend", to_string(s.backend)}});
+    out.gauge("ferry_dlq_depth", "Dead letters per queue.", s.count,
+              {{"queue", s.queue}, {"source", s.source}});
   }
+  // The Redis queues' own counts: the states are gauges, the rest events since creation.
+  static constexpr std::string_view states[] = {"ready", "in_flight", "scheduled"};
   for (const auto& s : *stats) {
-    if (!s.stats) continue;
-    const std::pair<const char*, std::int64_t> states[] = {{"ready", s.stats->ready},
-                                                           {"in_flight", s.stats->in_flight},
-                                                           {"scheduled", s.stats->scheduled},
-                                                           {"dead", s.stats->dead}};
-    for (const auto& [state, n] : states) {
+    if (s.source != "redis") continue;
+    for (const auto& [name, n] : s.counts) {
+      if (std::find(std::begin(states), std::end(states), name) == std::end(states)) continue;
       out.gauge("ferry_queue_jobs", "Jobs of a Redis queue by state.", n,
-                {{"queue", s.queue}, {"state", state}});
+                {{"queue", s.queue}, {"state", name}});
     }
+    out.gauge("ferry_queue_jobs", "Jobs of a Redis queue by state.", s.count,
+              {{"queue", s.queue}, {"state", "dead"}});
   }
   for (const auto& s : *stats) {
-    if (!s.stats) continue;
-    const std::pair<const char*, std::int64_t> events[] = {
-        {"enqueued", s.stats->enqueued},   {"processed", s.stats->processed},
-        {"failed", s.stats->failed},       {"retried", s.stats->retried},
-        {"recovered", s.stats->recovered}, {"dead_lettered", s.stats->dead_lettered}};
-    for (const auto& [event, n] : events) {
+    if (s.source != "redis") continue;
+    for (const auto& [name, n] : s.counts) {
+      if (std::find(std::begin(states), std::end(states), name) != std::end(states)) continue;
       out.counter("ferry_queue_events_total", "Job events of a Redis queue since creation.", n,
-                  {{"queue", s.queue}, {"event", event}});
+                  {{"queue", s.queue}, {"event", name}});
     }
   }
 }

@@ -2,8 +2,9 @@
 // of ferry::service's Prometheus registry.
 //
 // Counters are relaxed atomics fed by the scheduler thread and the HTTP threads; collect()
-// writes them. collect_dlq_stats() writes live gauges (DLQ depth per queue, queue job counts
-// and counters) from a dlq_admin::stats() snapshot taken by the caller.
+// writes them. collect_dlq_stats() writes live gauges (DLQ depth per source and queue, the Redis
+// queues' job counts and counters) from a dead_letter_catalog::queues() snapshot taken by the
+// caller.
 //
 //   worker_metrics m;
 //   m.record_pass(report);
@@ -20,7 +21,7 @@
 #include <ferry/queue/scheduler.hpp>
 #include <ferry/service/prometheus.hpp>
 
-#include "common/dlq_admin.hpp"
+#include <ferry/core/dead_letter.hpp>
 
 namespace ferry::apps::retry {
 
@@ -28,6 +29,8 @@ class worker_metrics {
  public:
   void record_pass(const queue::maintenance_report& r) noexcept;
   void scheduler_error() noexcept { inc(scheduler_errors_); }
+  /// Dead letters removed by the retention pass over every source.
+  void record_trim(std::size_t n) noexcept { inc(trimmed_, n); }
   void auth_failure() noexcept { inc(auth_failures_); }
   void rate_limited() noexcept { inc(rate_limited_); }
   /// One answered admin request with HTTP `status`.
@@ -36,8 +39,6 @@ class worker_metrics {
   [[nodiscard]] std::uint64_t promoted() const noexcept { return promoted_.load(); }
   [[nodiscard]] std::uint64_t passes() const noexcept { return passes_.load(); }
 
-  /// Prometheus text. `stats` = nullptr when they could not be read (Redis down): the
-  /// ferry_retry_backend_up gauge then says so and the per-queue gauges are left out.
   /// The counters (ferry_retry_*_total).
   void collect(service::metrics_writer& out) const;
 
@@ -55,8 +56,10 @@ class worker_metrics {
   std::atomic<std::uint64_t> requests_[5] = {};  // 1xx .. 5xx
 };
 
-/// ferry_retry_stats_up (0 when `stats` is null: the figures could not be read), then per
-/// queue ferry_dlq_depth, ferry_queue_jobs and ferry_queue_events_total.
-void collect_dlq_stats(service::metrics_writer& out, const std::vector<dlq_summary>* stats);
+/// ferry_retry_stats_up (0 when `stats` is null: the figures could not be read), then
+/// ferry_dlq_depth per source and queue, and the Redis queues' ferry_queue_jobs and
+/// ferry_queue_events_total.
+void collect_dlq_stats(service::metrics_writer& out,
+                       const std::vector<dead_letter_queue_info>* stats);
 
 }  // namespace ferry::apps::retry

@@ -80,6 +80,11 @@ std::vector<dead_letter_queue_info> dlq_store::queues() {
   return out;
 }
 
+std::int64_t dlq_store::count(std::string_view queue) {
+  const auto depth = open(queue).depth();
+  return depth ? static_cast<std::int64_t>(*depth) : 0;
+}
+
 std::vector<dead_letter_record> dlq_store::page(std::string_view queue, std::size_t offset,
                                                 std::size_t limit) {
   auto dlq = open(queue);

@@ -118,6 +118,10 @@ std::vector<dead_letter_queue_info> dlq_store::queues() {
   return out;
 }
 
+std::int64_t dlq_store::count(std::string_view queue) {
+  return redis_->command({"LLEN", list_key(queue)}).as_integer();
+}
+
 std::vector<dlq_store::entry> dlq_store::read(std::string_view queue, std::size_t offset,
                                               std::size_t limit) {
   std::vector<entry> out;

@@ -26,6 +26,16 @@ std::vector<dead_letter_queue_info> dead_letter_catalog::queues() const {
   return all;
 }
 
+std::size_t dead_letter_catalog::trim(std::chrono::seconds max_age) const {
+  std::size_t n = 0;
+  for (const auto& s : stores_) {
+    for (const auto& q : s->queues()) {
+      if (q.exists && q.count > 0) n += s->trim(q.queue, max_age);
+    }
+  }
+  return n;
+}
+
 dead_letter_store* dead_letter_catalog::find_source(std::string_view source) const noexcept {
   for (const auto& s : stores_) {
     if (s->source() == source) return s.get();

@@ -6,8 +6,6 @@
 #include "ferry/error.hpp"
 #include "ferry/queue/queue.hpp"
 #include "ferry/redis/client.hpp"
-#include "ferry/redis/keys.hpp"
-#include "ferry/redis/pipeline.hpp"
 
 namespace ferry::queue {
 namespace {
@@ -82,18 +80,30 @@ queue dlq_store::open(std::string_view name) {
 }
 
 std::vector<dead_letter_queue_info> dlq_store::queues() {
-  const auto all = names();
   std::vector<dead_letter_queue_info> out;
-  if (all.empty()) return out;
-  redis::pipeline p;  // one round trip for every count
-  for (const auto& n : all)
-    p.add({"ZCARD", redis::key_space(opts_.queue.key_prefix, n).key("dead")});
-  const auto counts = redis_.exec(p);
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    out.push_back(
-        {.source = "redis", .queue = all[i], .count = counts[i].as_integer(), .exists = true});
+  for (const auto& n : names()) {
+    // One script per queue reads the DLQ's size with the queue's own counts, which an
+    // operator looking at dead letters wants beside them.
+    const auto s = queue{redis_, n, opts_.queue}.stats();
+    out.push_back({.source = "redis",
+                   .queue = n,
+                   .count = s.dead,
+                   .exists = true,
+                   .counts = {{"ready", s.ready},
+                              {"in_flight", s.in_flight},
+                              {"scheduled", s.scheduled},
+                              {"enqueued", s.enqueued},
+                              {"processed", s.processed},
+                              {"failed", s.failed},
+                              {"retried", s.retried},
+                              {"recovered", s.recovered},
+                              {"dead_lettered", s.dead_lettered}}});
   }
   return out;
+}
+
+std::int64_t dlq_store::count(std::string_view name) {
+  return open(name).dead_count();
 }
 
 std::vector<dead_letter_record> dlq_store::page(std::string_view name, std::size_t offset,

@@ -1,8 +1,9 @@
 // Fuzz target: the admin HTTP servers' decisions on request input, all without a socket —
 // admission (ferry::service's admission: routing, the bearer token and its lockout, the body's
 // announced framing, size and encoding, decided before a body byte is read), the queue names
-// and message ids taken from the path (dlq_admin's checks), and the JSON answers that echo
-// them or carry dead letters' bytes (views: error_view, page_view, dump).
+// and message ids taken from the path (the dead-letter API's and the stores' checks), and the
+// JSON answers that echo them or carry dead letters' bytes (json_error, dead_letter_page_json,
+// dead_letter_queues_json).
 //
 // Properties: a request is admitted or refused, never both; an admitted request matched a route
 // of its method, carried the exact token where the route needs one, is on a listener that
@@ -28,32 +29,24 @@
 
 #include <nlohmann/json.hpp>
 
+#include <ferry/amqp/dlq_store.hpp>
+#include <ferry/queue/dlq_store.hpp>
 #include <ferry/service/admission.hpp>
 #include <ferry/service/auth_lockout.hpp>
+#include <ferry/service/dead_letter_admin.hpp>
 #include <ferry/service/http_route.hpp>
 
-#include "common/dlq_admin.hpp"
 #include "fuzz_check.hpp"
-#include "views.hpp"
 
 namespace {
 
-using ferry::apps::dlq_admin;
-using ferry::apps::dlq_backend;
 using ferry::fuzz::check;
 
-bool accepted_queue(std::string_view name) {
+// Whether `check_fn(text)` accepts `text` (it throws std::invalid_argument when not).
+template <typename Check>
+bool accepted(Check check_fn, std::string_view text) {
   try {
-    dlq_admin::check_queue_name(name);
-    return true;
-  } catch (const std::invalid_argument&) {
-    return false;
-  }
-}
-
-bool accepted_id(dlq_backend b, std::string_view id) {
-  try {
-    dlq_admin::check_id(b, id);
+    check_fn(text);
     return true;
   } catch (const std::invalid_argument&) {
     return false;
@@ -83,10 +76,6 @@ nlohmann::json reparse_text(std::string_view line) {
   } catch (const std::exception& e) {
     ferry::fuzz::fail("an answer is not JSON", text);
   }
-}
-
-nlohmann::json reparse(const nlohmann::json& j) {
-  return reparse_text(ferry::apps::retry::dump(j));
 }
 
 void same_if_utf8(const nlohmann::json& j, const std::string& original, std::string_view what) {
@@ -249,34 +238,41 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           -2'000'000'000'000, 7'000'000'000'000))};  // 1906 .. 2191
   const std::string payload = in.ConsumeRemainingBytesAsString();
 
-  if (accepted_queue(queue)) check_inert(queue, "queue name", glob_or_separator);
-  if (accepted_id(dlq_backend::redis, id)) check_inert(id, "Redis job id", glob_or_separator);
-  if (accepted_id(dlq_backend::amqp, id)) check_inert(id, "RabbitMQ message id", "");
+  if (accepted(ferry::service::check_dead_letter_queue_name, queue)) {
+    check_inert(queue, "queue name", glob_or_separator);
+  }
+  if (accepted(ferry::queue::dlq_store::check_id, id)) {
+    check_inert(id, "Redis job id", glob_or_separator);
+  }
+  if (accepted(ferry::amqp::dlq_store::check_id, id)) check_inert(id, "RabbitMQ message id", "");
 
   // 404/400 answers quote the path's queue and id.
-  const auto err = reparse(
-      ferry::apps::retry::error_view("no dead letter '" + id + "' in queue '" + queue + "'"));
+  const auto err = reparse_text(
+      ferry::service::json_error(404, "no dead letter '" + id + "' in queue '" + queue + "'").body);
   check(err.is_object() && err.contains("error") && err["error"].is_string(),
         "error answer without an error string");
 
-  ferry::apps::dlq_page page;
-  page.queue = queue;
-  page.backend = (size & 1u) != 0 ? dlq_backend::amqp : dlq_backend::redis;
-  ferry::apps::dlq_entry e;
-  e.id = id;
-  e.payload = payload;
-  e.error = error_text;
-  e.worker = queue;
-  e.enqueued_at = when;
-  e.dead_at = when;
-  page.entries.push_back(e);
-  const auto j = reparse(ferry::apps::retry::page_view(page));
+  ferry::dead_letter_record r;
+  r.source = (size & 1u) != 0 ? "amqp" : "redis";
+  r.queue = queue;
+  r.id = id;
+  r.payload = payload;
+  r.error = error_text;
+  r.first_failure = when;
+  r.dead_at = when;
+  r.details.emplace_back("worker", queue);
+  const auto j = reparse_text(ferry::service::dead_letter_page_json(
+      {.source = r.source, .queue = queue, .total = 1, .offset = 0, .limit = 1, .letters = {r}}));
   const auto& m = j["messages"][0];
   same_if_utf8(j["queue"], queue, "queue name");
   same_if_utf8(m["id"], id, "message id");
   same_if_utf8(m["payload"], payload, "payload");
   same_if_utf8(m["error"], error_text, "error text");
-  check(m["enqueued_at"].is_string() && iso_shape(m["enqueued_at"].get<std::string>()),
-        "time not rendered as YYYY-MM-DDTHH:MM:SS.mmmZ", m["enqueued_at"].dump());
+  same_if_utf8(m["details"]["worker"], queue, "a detail");
+  check(m["first_failure"].is_string() && iso_shape(m["first_failure"].get<std::string>()),
+        "time not rendered as YYYY-MM-DDTHH:MM:SS.mmmZ", m["first_failure"].dump());
+  const auto q = reparse_text(ferry::service::dead_letter_queues_json(
+      {{.source = r.source, .queue = queue, .count = 3, .exists = true, .counts = {}}}));
+  same_if_utf8(q["queues"][0]["queue"], queue, "queue name");
   return 0;
 }

@@ -1,14 +1,17 @@
 // ferry-retry-worker's admin API over real HTTP (httplib::Client against the in-process server
 // on a free port) and its `dlq` CLI (the real binary): auth and rate limiting, every endpoint,
-// malformed input → 4xx JSON, Redis and RabbitMQ DLQ round trips, cache clear of one
-// namespace, /ready with a dead Redis, /metrics format.
+// malformed input → 4xx JSON, Redis and RabbitMQ DLQ round trips, one API call and one command
+// over all four dead-letter sources, cache clear of one namespace, /ready with a dead Redis,
+// /metrics format.
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -16,16 +19,21 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/dlq_admin.hpp"
 #include "ferry/amqp/basic_get.hpp"
 #include "ferry/amqp/connection.hpp"
+#include "ferry/amqp/dlq_store.hpp"
 #include "ferry/amqp/publisher.hpp"
 #include "ferry/amqp/topology.hpp"
+#include "ferry/celery/amqp/broker.hpp"
+#include "ferry/celery/protocol/task_request.hpp"
+#include "ferry/celery/redis/broker.hpp"
+#include "ferry/queue/dlq_store.hpp"
 #include "ferry/queue/queue.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry_test/process.hpp"
 #include "ferry_test/servers.hpp"
 #include "retry-worker/admin_http.hpp"
+#include "retry-worker/dead_letters.hpp"
 #include "retry-worker/metrics.hpp"
 
 using namespace std::chrono_literals;
@@ -73,12 +81,26 @@ struct dead_queue {
   std::vector<std::string> ids;
 };
 
+// The Redis queues' dead letters, and with `amqp_queues` those queues' `<queue>.dlq`.
+std::shared_ptr<ferry::dead_letter_catalog> dead_letters(
+    ferry::redis::client& redis, std::optional<ferry::amqp::url> amqp = std::nullopt,
+    std::vector<std::string> amqp_queues = {}) {
+  auto c = std::make_shared<ferry::dead_letter_catalog>();
+  c->add(std::make_shared<fq::dlq_store>(redis, fq::dlq_store_options{}));
+  if (amqp) {
+    c->add(std::make_shared<ferry::amqp::dlq_store>(
+        ferry::amqp::dlq_store_options{.broker = *amqp, .queues = std::move(amqp_queues)}));
+  }
+  return c;
+}
+
 // The admin server on a free port with its dependencies.
 struct admin_fixture {
-  explicit admin_fixture(ferry::redis::client& redis, ferry::apps::dlq_admin_options o = {},
+  explicit admin_fixture(ferry::redis::client& redis,
+                         std::shared_ptr<ferry::dead_letter_catalog> catalog = nullptr,
                          retry::health_targets health = {},
-                         std::vector<std::string> namespaces = {"ns-unused:"})
-      : dlq(redis, std::move(o)) {
+                         std::vector<std::string> namespaces = {"ns-unused:"}) {
+    if (!catalog) catalog = dead_letters(redis);
     if (!health.redis) health.redis = &redis;
     retry::admin_options ao;
     ao.listen = "127.0.0.1:0";
@@ -87,13 +109,13 @@ struct admin_fixture {
     ao.cache_namespaces = std::move(namespaces);
     server = std::make_unique<retry::admin_server>(
         std::move(ao),
-        retry::admin_deps{.dlq = &dlq, .redis = &redis, .metrics = &metrics, .health = health});
+        retry::admin_deps{
+            .dead_letters = catalog, .redis = &redis, .metrics = &metrics, .health = health});
     server->start();
     http = std::make_unique<httplib::Client>("127.0.0.1", server->port());
     http->set_read_timeout(30, 0);
     http->set_default_headers({{"Authorization", "Bearer " + token}});
   }
-  ferry::apps::dlq_admin dlq;
   retry::worker_metrics metrics;
   std::unique_ptr<retry::admin_server> server;
   std::unique_ptr<httplib::Client> http;
@@ -177,7 +199,7 @@ TEST_CASE("Redis DLQ: stats, paging, requeue one, delete one, requeue all", "[re
   for (const auto& e : stats["queues"]) {
     if (e["queue"] == q) {
       found = true;
-      CHECK(e["backend"] == "redis");
+      CHECK(e["source"] == "redis");
       CHECK(e["dead"] == 3);
       CHECK(e["ready"] == 0);
     }
@@ -190,7 +212,7 @@ TEST_CASE("Redis DLQ: stats, paging, requeue one, delete one, requeue all", "[re
   REQUIRE(r->status == 200);
   auto page = json::parse(r->body);
   CHECK(page["queue"] == q);
-  CHECK(page["backend"] == "redis");
+  CHECK(page["source"] == "redis");
   CHECK(page["total"] == 3);
   CHECK(page["offset"] == 1);
   CHECK(page["limit"] == 1);
@@ -201,7 +223,7 @@ TEST_CASE("Redis DLQ: stats, paging, requeue one, delete one, requeue all", "[re
   CHECK(m["error"] == "error 1");
   CHECK(m["attempts"] == 1);
   CHECK(m["max_attempts"] == 1);
-  CHECK(m["worker"] == "test-worker");
+  CHECK(m["details"]["worker"] == "test-worker");
   CHECK(std::regex_match(m["dead_at"].get<std::string>(),
                          std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
   r = f.http->Get("/admin/dlq/" + q);  // defaults: offset 0, limit 50
@@ -259,7 +281,8 @@ TEST_CASE("malformed queue names, ids, offsets, limits and paths get 4xx with a 
       {"GET", "/admin/dlq/" + q + "?limit=0", 400, "limit"},
       {"GET", "/admin/dlq/" + q + "?limit=100000", 400, "limit"},
       {"GET", "/admin/dlq/" + q + "?limit=1e3", 400, "limit"},
-      {"GET", "/admin/dlq/no-such-queue-" + q, 404, "unknown queue"},
+      {"GET", "/admin/dlq/no-such-queue-" + q, 404, "no dead-letter queue"},
+      {"GET", "/admin/dlq/" + q + "?source=amqp", 404, "no dead-letter queue"},
       {"GET", "/admin/dlq/bad%7Bname%7D", 400, "queue name"},
       {"GET", "/admin/dlq/" + std::string(201, 'a'), 400, "queue name"},
       {"POST", "/admin/dlq/" + q + "/requeue/not-hex", 400, "job id"},
@@ -296,7 +319,7 @@ TEST_CASE("cache clear deletes one namespace only; cache stats shows Redis", "[r
   for (int i = 0; i < 120; ++i) (void)redis.command({"SET", ns + std::to_string(i), "v"});
   (void)redis.command({"SET", other + "1", "v"});
   (void)redis.command({"SET", ns.substr(0, ns.size() - 1) + "X", "v"});  // same start, no ':'
-  admin_fixture f{redis, {}, {}, {ns, other}};
+  admin_fixture f{redis, nullptr, {}, {ns, other}};
 
   auto r = f.http->Delete("/admin/cache/clear?namespace=" + ns);
   REQUIRE(r);
@@ -324,7 +347,7 @@ TEST_CASE("/ready reports Redis, RabbitMQ and the database; a dead Redis is 503"
   retry::health_targets h;
   h.redis = &redis;
   h.db = ferry::sql::database_url::parse("sqlite://" + dir.path() + "/health.db");
-  admin_fixture f{redis, {}, h};
+  admin_fixture f{redis, nullptr, h};
 
   auto r = f.http->Get("/ready");
   REQUIRE(r);
@@ -366,7 +389,7 @@ TEST_CASE("/metrics is Prometheus text with DLQ depths and queue gauges", "[retr
   CHECK(r->get_header_value("Content-Type").find("text/plain; version=0.0.4") == 0);
   const std::string& text = r->body;
   CHECK(text.find("# TYPE ferry_dlq_depth gauge\n") != std::string::npos);
-  CHECK(text.find("ferry_dlq_depth{queue=\"" + d.q.name() + "\",backend=\"redis\"} 2\n") !=
+  CHECK(text.find("ferry_dlq_depth{queue=\"" + d.q.name() + "\",source=\"redis\"} 2\n") !=
         std::string::npos);
   CHECK(text.find("ferry_queue_jobs{queue=\"" + d.q.name() + "\",state=\"dead\"} 2\n") !=
         std::string::npos);
@@ -411,7 +434,7 @@ TEST_CASE("RabbitMQ DLQ: depth, peek keeps messages, requeue one and all, delete
       pub.publish("", work + ".dlq", m);
     }
   }
-  admin_fixture f{shared_client(), {.amqp = url, .amqp_queues = {work}}};
+  admin_fixture f{shared_client(), dead_letters(shared_client(), url, {work})};
   const auto depth = [&](const std::string& q) {
     return ferry::amqp::inspect_queue(conn, q).value().message_count;
   };
@@ -424,9 +447,9 @@ TEST_CASE("RabbitMQ DLQ: depth, peek keeps messages, requeue one and all, delete
   for (const auto& e : amqp_stats["queues"]) {
     if (e["queue"] == work) {
       found = true;
-      CHECK(e["backend"] == "amqp");
+      CHECK(e["source"] == "amqp");
       CHECK(e["dead"] == 3);
-      CHECK(e["dlq"] == work + ".dlq");
+      CHECK(e["exists"] == true);
     }
   }
   CHECK(found);
@@ -435,7 +458,7 @@ TEST_CASE("RabbitMQ DLQ: depth, peek keeps messages, requeue one and all, delete
   REQUIRE(r);
   REQUIRE(r->status == 200);
   auto page = json::parse(r->body);
-  CHECK(page["backend"] == "amqp");
+  CHECK(page["source"] == "amqp");
   CHECK(page["total"] == 3);
   REQUIRE(page["messages"].size() == 3);
   CHECK(page["messages"][0]["id"] == "mid-0");
@@ -453,7 +476,7 @@ TEST_CASE("RabbitMQ DLQ: depth, peek keeps messages, requeue one and all, delete
   page = json::parse(r->body);
   REQUIRE(page["messages"].size() == 1);
   CHECK(page["messages"][0]["id"] == "mid-1");
-  CHECK(page["messages"][0]["redelivered"] == true);
+  CHECK(page["messages"][0]["details"]["redelivered"] == "true");
 
   // Requeue one by id: in the work queue without its attempt count, out of the DLQ.
   r = f.http->Post("/admin/dlq/" + work + "/requeue/mid-1");
@@ -565,4 +588,156 @@ TEST_CASE("serve without ADMIN_TOKEN is a usage error", "[retry][cli]") {
   const auto out = ferry::test::run_command({FERRY_RETRY_WORKER_PATH, "serve"},
                                             {{"ADMIN_TOKEN", ""}, {"RABBITMQ_URL", ""}}, false);
   CHECK(out.find("ADMIN_TOKEN must be set") != std::string::npos);
+}
+
+namespace {
+
+// A Celery task dead-lettered by `broker`'s own dead_letter(), as the Celery worker does after
+// its last failure; returns the task id.
+std::string celery_dead_letter(ferry::celery::broker& broker, const std::string& queue) {
+  ferry::celery::protocol::task_request req;
+  req.task = "tasks.fail";
+  req.id = ferry::celery::protocol::new_task_id();
+  req.args = json::array({1});
+  broker.publish(ferry::celery::protocol::build_message(req), queue, 0);
+  auto d = broker.fetch({queue}, 10s);
+  REQUIRE(d);
+  broker.dead_letter(*d, "ValueError('no')", ".dlq");
+  broker.ack(d->delivery_tag);
+  return req.id;
+}
+
+// What ferry::amqp::consumer publishes to `<work>.dlq` after a message's last attempt.
+void amqp_dead_letter(const ferry::amqp::url& url, const std::string& work, const std::string& id) {
+  ferry::amqp::publisher pub{url};
+  ferry::amqp::message m;
+  m.body = "body of " + id;
+  m.props.message_id = id;
+  m.props.headers.set("x-ferry-error", "failed").set("x-ferry-attempts", std::int64_t{3});
+  pub.publish("", work + ".dlq", m);
+}
+
+}  // namespace
+
+TEST_CASE("one API and one dlq command list, requeue and remove dead letters of all four sources",
+          "[retry][redis][amqp][celery][cli]") {
+  auto& redis = shared_client();
+  const auto amqp_url = ferry::amqp::url::parse(ferry::test::shared_amqp_url());
+  ferry::amqp::connection conn{amqp_url};
+  const auto depth = [&](const std::string& q) {
+    return ferry::amqp::inspect_queue(conn, q).value().message_count;
+  };
+  // Two dead letters in each source; the Celery queue has the same name on both brokers.
+  dead_queue redis_q{redis, 2};
+  const std::string work = ferry::test::unique_name("rw.four");
+  const std::string celery_q = ferry::test::unique_name("rw.celery");
+  for (const auto& q : {work, work + ".dlq"}) {
+    ferry::amqp::queue_spec spec;
+    spec.name = q;
+    ferry::amqp::declare_queue(conn, spec);
+  }
+  amqp_dead_letter(amqp_url, work, "mid-a");
+  amqp_dead_letter(amqp_url, work, "mid-b");
+  std::map<std::string, std::vector<std::string>> ids{{"redis", redis_q.ids},
+                                                      {"amqp", {"mid-a", "mid-b"}},
+                                                      {"celery-redis", {}},
+                                                      {"celery-amqp", {}}};
+  {  // The brokers go before the requeue: the AMQP one would consume what comes back.
+    auto celery_redis_client =
+        std::make_shared<ferry::redis::client>(ferry::test::shared_redis_url());
+    ferry::celery::redis::broker on_redis{celery_redis_client};
+    ferry::celery::amqp::broker on_rabbit{ferry::test::shared_amqp_url()};
+    for (int i = 0; i < 2; ++i) {
+      ids["celery-redis"].push_back(celery_dead_letter(on_redis, celery_q));
+      ids["celery-amqp"].push_back(celery_dead_letter(on_rabbit, celery_q));
+    }
+  }
+  const std::map<std::string, std::string> queue_of{{"redis", redis_q.q.name()},
+                                                    {"amqp", work},
+                                                    {"celery-redis", celery_q},
+                                                    {"celery-amqp", celery_q}};
+
+  retry::config cfg;
+  cfg.queues = {redis_q.q.name()};
+  cfg.amqp_url = ferry::test::shared_amqp_url();
+  cfg.amqp_queues = {work};
+  cfg.celery_brokers = {ferry::test::shared_redis_url(), ferry::test::shared_amqp_url()};
+  cfg.celery_queues = {celery_q};
+  admin_fixture f{redis, retry::open_dead_letters(cfg, redis)};
+
+  // One call lists them all.
+  auto r = f.http->Get("/admin/dlq/stats");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  std::map<std::string, std::int64_t> dead;
+  const auto stats = json::parse(r->body);
+  for (const auto& e : stats["queues"]) {
+    if (e["queue"] == queue_of.at(e["source"].get<std::string>())) dead[e["source"]] = e["dead"];
+  }
+  CHECK(dead == std::map<std::string, std::int64_t>{
+                    {"amqp", 2}, {"celery-amqp", 2}, {"celery-redis", 2}, {"redis", 2}});
+  // The Celery queue is in two sources: without ?source= that is a 400 naming them.
+  r = f.http->Get("/admin/dlq/" + celery_q);
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(error_of(r).find("name the source") != std::string::npos);
+
+  // The API pages and requeues one letter of each source.
+  for (const auto& [source, q] : queue_of) {
+    INFO(source);
+    r = f.http->Get("/admin/dlq/" + q + "?source=" + source);
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    const auto page = json::parse(r->body);
+    CHECK(page["total"] == 2);
+    std::set<std::string> listed;
+    for (const auto& m : page["messages"]) listed.insert(m["id"].get<std::string>());
+    CHECK(listed == std::set<std::string>(ids[source].begin(), ids[source].end()));
+    r = f.http->Post("/admin/dlq/" + q + "/requeue/" + ids[source][0] + "?source=" + source);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  CHECK(redis_q.q.stats().ready == 1);
+  CHECK(depth(work) == 1);
+  CHECK(redis.command({"LLEN", celery_q}).as_integer() == 1);
+  CHECK(depth(celery_q) == 1);
+
+  // One command lists them all and removes the other letter of each source.
+  const std::string bin = FERRY_RETRY_WORKER_PATH;
+  const std::map<std::string, std::string> env{{"REDIS_URL", ferry::test::shared_redis_url()},
+                                               {"RABBITMQ_URL", ferry::test::shared_amqp_url()},
+                                               {"RABBITMQ_QUEUES", work},
+                                               {"QUEUES", redis_q.q.name()},
+                                               {"CELERY_QUEUES", celery_q}};
+  const std::vector<std::string> brokers{bin, "--celery-broker-url",
+                                         ferry::test::shared_redis_url(), "--celery-broker-url",
+                                         ferry::test::shared_amqp_url()};
+  const auto command = [&](std::vector<std::string> args, bool check = true) {
+    auto argv = brokers;
+    argv.insert(argv.end(), args.begin(), args.end());
+    return ferry::test::run_command(argv, env, check);
+  };
+  auto out = command({"dlq", "list"});
+  for (const auto& [source, q] : queue_of) {
+    INFO(out);
+    CHECK(std::regex_search(
+        out,
+        std::regex(source + " +" + std::regex_replace(q, std::regex(R"(\.)"), R"(\.)") + " +1\n")));
+  }
+  for (const auto& [source, q] : queue_of) {
+    out = command({"dlq", "remove", q, ids[source][1], "--source", source});
+    CHECK(out.find("deleted " + ids[source][1]) != std::string::npos);
+  }
+  out = command({"dlq", "list", "--json"});
+  const auto after = json::parse(out);
+  for (const auto& e : after["queues"]) {
+    if (e["queue"] == queue_of.at(e["source"].get<std::string>())) CHECK(e["dead"] == 0);
+  }
+  out = command({"dlq", "remove", celery_q, ids["celery-redis"][1]}, false);
+  CHECK(out.find("name the source") != std::string::npos);
+
+  (void)redis.command({"DEL", celery_q, celery_q + ".dlq"});
+  for (const auto& q : {work, work + ".dlq", celery_q, celery_q + ".dlq"}) {
+    (void)ferry::amqp::delete_queue(conn, q);
+  }
 }

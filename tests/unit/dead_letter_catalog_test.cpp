@@ -28,6 +28,7 @@ class listed_store final : public ferry::dead_letter_store {
     }
     return false;
   }
+  std::int64_t count(std::string_view) override { return 0; }
   std::vector<ferry::dead_letter_record> page(std::string_view, std::size_t, std::size_t) override {
     return {};
   }

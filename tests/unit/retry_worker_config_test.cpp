@@ -1,19 +1,15 @@
-// ferry-retry-worker's pure parts: command line + environment, name/id validation, the
-// JSON views, RabbitMQ dead-letter ids.
+// ferry-retry-worker's command line + environment, and RabbitMQ dead-letter ids.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <string>
 #include <vector>
 
-#include "common/dlq_admin.hpp"
 #include "ferry/amqp/dead_letters.hpp"
 #include "retry-worker/config.hpp"
-#include "retry-worker/views.hpp"
 
 namespace retry = ferry::apps::retry;
-using ferry::apps::dlq_admin;
-using ferry::apps::dlq_backend;
+using ferry::service::dead_letter_verb;
 
 namespace {
 
@@ -51,10 +47,14 @@ TEST_CASE("retry worker config: environment defaults, flags override", "[retry]"
                   {"RABBITMQ_QUEUES", ""},
                   {"RABBITMQ_QUEUE", "email_processing"},
                   {"SCHEDULER_MAX_SLEEP_SECONDS", "3"},
-                  {"MAX_RETRY_ATTEMPTS", "4"}}};
+                  {"MAX_RETRY_ATTEMPTS", "4"},
+                  {"CELERY_BROKER_URL", ""},
+                  {"CELERY_QUEUES", ""}}};
   auto out = parse({});
   REQUIRE_FALSE(out.exit_code);
-  CHECK(out.cfg.cmd.kind == retry::command_kind::serve);
+  CHECK_FALSE(out.cfg.dlq);  // serve
+  CHECK(out.cfg.celery_brokers.empty());
+  CHECK(out.cfg.celery_queues == std::vector<std::string>{"celery"});
   CHECK(out.cfg.queues == std::vector<std::string>{"a", "b", "c"});
   CHECK(out.cfg.amqp_queues == std::vector<std::string>{"email_processing"});
   CHECK(out.cfg.max_sleep == std::chrono::seconds(3));
@@ -72,20 +72,29 @@ TEST_CASE("retry worker config: dlq subcommands and usage errors", "[retry]") {
   scoped_env env{{{"ADMIN_TOKEN", ""}, {"SCHEDULER_MAX_SLEEP_SECONDS", ""}}};
   auto out = parse({"dlq", "list", "emails", "--offset", "5", "--limit", "7", "--json"});
   REQUIRE_FALSE(out.exit_code);
-  CHECK(out.cfg.cmd.kind == retry::command_kind::dlq_list);
-  CHECK(out.cfg.cmd.queue == "emails");
-  CHECK(out.cfg.cmd.offset == 5);
-  CHECK(out.cfg.cmd.limit == 7);
-  CHECK(out.cfg.cmd.json);
+  REQUIRE(out.cfg.dlq);
+  CHECK(out.cfg.dlq->verb == dead_letter_verb::list);
+  CHECK(out.cfg.dlq->queue == "emails");
+  CHECK(out.cfg.dlq->offset == 5);
+  CHECK(out.cfg.dlq->limit == 7);
+  CHECK(out.cfg.dlq->json);
+  CHECK_FALSE(out.cfg.dlq->source);
 
-  out = parse({"dlq", "requeue", "emails", "--all"});
+  out = parse({"dlq", "requeue", "emails", "--all", "--source", "amqp"});
   REQUIRE_FALSE(out.exit_code);
-  CHECK(out.cfg.cmd.kind == retry::command_kind::dlq_requeue);
-  CHECK(out.cfg.cmd.all);
+  CHECK(out.cfg.dlq->verb == dead_letter_verb::requeue);
+  CHECK(out.cfg.dlq->all);
+  CHECK(out.cfg.dlq->source == "amqp");
   out = parse({"dlq", "purge", "emails", "abc"});
   REQUIRE_FALSE(out.exit_code);
-  CHECK(out.cfg.cmd.kind == retry::command_kind::dlq_purge);
-  CHECK(out.cfg.cmd.id == "abc");
+  CHECK(out.cfg.dlq->verb == dead_letter_verb::purge);
+  CHECK(out.cfg.dlq->id == "abc");
+  out = parse({"--celery-broker-url", "redis://a", "--celery-broker-url", "amqp://b", "dlq",
+               "remove", "celery", "abc"});
+  REQUIRE_FALSE(out.exit_code);
+  CHECK(out.cfg.dlq->verb == dead_letter_verb::remove);
+  CHECK(out.cfg.celery_brokers == std::vector<std::string>{"redis://a", "amqp://b"});
+  CHECK(parse({"dlq", "remove", "emails"}).exit_code == 2);  // no id
 
   CHECK(parse({"dlq", "requeue", "emails"}).exit_code == 2);                // neither id nor --all
   CHECK(parse({"dlq", "requeue", "emails", "x", "--all"}).exit_code == 2);  // both
@@ -95,43 +104,6 @@ TEST_CASE("retry worker config: dlq subcommands and usage errors", "[retry]") {
   CHECK(parse({"--no-admin", "--max-sleep-seconds", "0"}).exit_code == 2);
   CHECK(parse({"--no-admin", "--auth-failures-per-minute", "x"}).exit_code == 2);
   CHECK(parse({"--help"}).exit_code == 0);
-}
-
-TEST_CASE("queue names and ids are checked before any server is asked", "[retry]") {
-  CHECK_NOTHROW(dlq_admin::check_queue_name("emails.high:v2-x_y"));
-  CHECK_THROWS_AS(dlq_admin::check_queue_name(""), std::invalid_argument);
-  CHECK_THROWS_AS(dlq_admin::check_queue_name("a b"), std::invalid_argument);
-  CHECK_THROWS_AS(dlq_admin::check_queue_name("a{b}"), std::invalid_argument);
-  CHECK_THROWS_AS(dlq_admin::check_queue_name(std::string(201, 'a')), std::invalid_argument);
-  CHECK_NOTHROW(dlq_admin::check_id(dlq_backend::redis, std::string(32, 'f')));
-  CHECK_THROWS_AS(dlq_admin::check_id(dlq_backend::redis, std::string(32, 'F')),
-                  std::invalid_argument);
-  CHECK_THROWS_AS(dlq_admin::check_id(dlq_backend::redis, std::string(31, 'a')),
-                  std::invalid_argument);
-  CHECK_NOTHROW(dlq_admin::check_id(dlq_backend::amqp, "order-42/retry"));
-  CHECK_THROWS_AS(dlq_admin::check_id(dlq_backend::amqp, "a b"), std::invalid_argument);
-  CHECK_THROWS_AS(dlq_admin::check_id(dlq_backend::amqp, ""), std::invalid_argument);
-}
-
-TEST_CASE("views: ISO 8601 times, invalid UTF-8 payloads, page shape", "[retry]") {
-  using namespace std::chrono;
-  CHECK(retry::iso8601(system_clock::time_point{milliseconds{1700000000123}}) ==
-        "2023-11-14T22:13:20.123Z");
-  // Before 1970 the fraction counts forward from the whole second (found by fuzzing: ".-959Z").
-  CHECK(retry::iso8601(system_clock::time_point{milliseconds{-959}}) == "1969-12-31T23:59:59.041Z");
-  ferry::apps::dlq_page page;
-  page.queue = "q";
-  page.total = 1;
-  page.limit = 50;
-  ferry::apps::dlq_entry e;
-  e.id = "id";
-  e.payload = std::string("ok\xff", 3);
-  e.max_attempts = 3;
-  page.entries.push_back(e);
-  const auto text = retry::dump(retry::page_view(page));
-  CHECK(text.find("\"payload\":\"ok\xEF\xBF\xBD\"") != std::string::npos);  // U+FFFD
-  CHECK(text.find(R"("dead_at":null)") != std::string::npos);
-  CHECK(text.find(R"("backend":"redis")") != std::string::npos);
 }
 
 TEST_CASE("RabbitMQ dead letters without message_id get a stable hash id", "[retry][amqp]") {

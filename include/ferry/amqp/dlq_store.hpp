@@ -52,6 +52,7 @@ class FERRY_API dlq_store final : public dead_letter_store {
   [[nodiscard]] std::string_view source() const noexcept override { return opts_.source; }
   [[nodiscard]] std::vector<dead_letter_queue_info> queues() override;
   [[nodiscard]] bool serves(std::string_view queue) override;
+  [[nodiscard]] std::int64_t count(std::string_view queue) override;
   [[nodiscard]] std::vector<dead_letter_record> page(std::string_view queue, std::size_t offset,
                                                      std::size_t limit) override;
   [[nodiscard]] std::optional<dead_letter_record> find(std::string_view queue,

@@ -61,6 +61,9 @@ struct dead_letter_queue_info {
   std::string queue;       ///< The work queue (not the name of its dead-letter list or queue).
   std::int64_t count = 0;  ///< Letters held now.
   bool exists = true;      ///< false: nothing was dead-lettered yet (the DLQ is not there).
+  /// The work queue's own counts where the store reads them with the same call (ferry::queue:
+  /// ready, in_flight, scheduled, then its event counters), in a stable order.
+  std::vector<std::pair<std::string, std::int64_t>> counts{};
 };
 
 /// A place dead letters are kept. Every operation names the work queue; see the file comment.
@@ -74,6 +77,8 @@ class dead_letter_store {
   [[nodiscard]] virtual std::vector<dead_letter_queue_info> queues() = 0;
   /// Whether `queue` is one of those (a store that discovers its queues asks the server).
   [[nodiscard]] virtual bool serves(std::string_view queue) = 0;
+  /// How many letters `queue` holds now (0 when its dead-letter queue is not there yet).
+  [[nodiscard]] virtual std::int64_t count(std::string_view queue) = 0;
   /// Letters of `queue` from `offset`, at most `limit` (the store's natural order: newest
   /// first for Redis lists, oldest first for AMQP queues).
   [[nodiscard]] virtual std::vector<dead_letter_record> page(std::string_view queue,

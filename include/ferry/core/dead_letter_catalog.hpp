@@ -19,6 +19,8 @@
 // stores' errors through (a broker that cannot be reached throws).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -44,6 +46,11 @@ class FERRY_API dead_letter_catalog {
 
   /// The store of `source` (nullptr when none was added).
   [[nodiscard]] dead_letter_store* find_source(std::string_view source) const noexcept;
+
+  /// Deletes the letters dead for longer than `max_age` from every queue of every store (a
+  /// deployment's retention); returns how many. The first store error is thrown, after the
+  /// stores before it were trimmed.
+  std::size_t trim(std::chrono::seconds max_age) const;
 
   /// The store serving `queue`; see Errors in the file comment.
   [[nodiscard]] dead_letter_store& store_for(std::optional<std::string_view> source,
