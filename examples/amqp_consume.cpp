@@ -29,13 +29,9 @@ int main() {
     options.declare.queues.push_back(queue);
     // 3 attempts, 5 s then 10 s apart; then email_processing.dlq with the error in headers.
     options.retry.policy.base = std::chrono::seconds(5);
-    options.on_error = [](std::exception_ptr e, const ferry::amqp::delivery*) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        std::fprintf(stderr, "consumer: %s\n", ex.what());
-      }
-    };
+    options.observer = ferry::observer::errors_to([](const std::exception& e, const auto&) {
+      std::fprintf(stderr, "consumer: %s\n", e.what());
+    });
 
     ferry::amqp::consumer consumer(ferry::amqp::url::parse(env ? env : "amqp://localhost/"),
                                    options);

@@ -31,7 +31,10 @@ int main(int argc, char** argv) {
     fc::worker_options options;
     options.queues = {argc > 1 ? argv[1] : "celery"};
     options.concurrency = 2;
-    options.log = [](fc::log_level, std::string_view line) { std::clog << line << std::endl; };
+    options.observer = ferry::observer{
+        ferry::log_level::info, [](ferry::log_level, std::string_view, std::string_view line) {
+          std::clog << line << std::endl;
+        }};
     fc::redis::register_plugin();  // redis:// brokers and result backends
     fc::amqp::register_plugin();   // amqp:// brokers
     fc::worker w{fc::open_broker(broker_url), fc::open_backend(backend_url), options};

@@ -2,6 +2,7 @@
 // (Redis or RabbitMQ, by URL scheme) and Redis result backend as the Python workers. Glue only:
 // env/flags → options → worker.
 // Exit codes: usage 2, transient ferry::error 75, other failures 1.
+#include <cctype>
 #include <iostream>
 #include <memory>
 
@@ -83,11 +84,14 @@ int main(int argc, char** argv) {
     wo.hostname = hostname;
     wo.restore_interval =
         std::chrono::milliseconds(static_cast<long long>(restore_interval * 1000));
-    wo.log = [quiet](fc::log_level l, std::string_view line) {
-      if (quiet && l < fc::log_level::warning) return;
-      static const char* names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
-      std::clog << "[" << names[static_cast<int>(l)] << "] " << line << std::endl;
-    };
+    wo.observer =
+        ferry::observer{quiet ? ferry::log_level::warning : ferry::log_level::info,
+                        [](ferry::log_level l, std::string_view, std::string_view line) {
+                          std::string level(ferry::to_string(l));
+                          for (char& c : level)
+                            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                          std::clog << "[" << level << "] " << line << std::endl;
+                        }};
     fc::worker w{b, fc::open_backend(backend), wo};
     ferry::apps::celery_worker::task_settings ts;
     if (db_url.empty()) db_url = ferry::sql::database_url_text_from_env().value_or("");

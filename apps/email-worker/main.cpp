@@ -33,14 +33,12 @@ int main(int argc, char** argv) {
     o.prefetch = 1;
     o.declare.queues.emplace_back().name = cfg.queue;  // durable, as ingest declares it
     o.retry.policy = cfg.retry;
-    o.on_error = [](std::exception_ptr e, const ferry::amqp::delivery* d) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log_line(d ? "error" : "warning",
-                 std::string(d ? "message failed: " : "broker connection: ") + ex.what());
-      }
-    };
+    o.observer =
+        ferry::observer::errors_to([](const std::exception& e, const ferry::error_context& c) {
+          const bool handler = c.operation == "handler";
+          log_line(handler ? "error" : "warning",
+                   std::string(handler ? "message failed: " : "broker connection: ") + e.what());
+        });
     // A database that cannot be opened fails the start, naming it, instead of every message.
     { ferry::sql::session probe(cfg.db, {.query_timeout = cfg.db_timeout}); }
     worker::email_processor processor(cfg, log_line);

@@ -19,14 +19,14 @@ caching_directory::caching_directory(directory_backend inner, const std::string&
         cache::cache_options o;
         o.near.enabled = options.near_entries > 0;
         o.near.max_entries = std::max<std::size_t>(1, options.near_entries);
-        o.on_error = [this](const ferry::error& e) {
+        o.observer = ferry::observer::errors_to([this](const std::exception& e, const auto&) {
           if (auto* m = metrics_.load()) m->cache_error();
           auto* log = log_.load();
           if (log == nullptr) return;
           if (auto line = failures_.failed(e.what(), failure_throttle::clock::now())) {
             log->warning("Redis cache: " + *line + "; answering from the directory meanwhile");
           }
-        };
+        });
         return cache::cache<std::string>(redis_, "policy:", std::move(o));
       }()) {}
 

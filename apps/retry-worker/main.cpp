@@ -46,10 +46,10 @@ void start_scheduler(scheduled_queues& s, const retry::config& cfg, ferry::redis
                      retry::worker_metrics& metrics) {
   ferry::queue::scheduler_options o;
   o.max_sleep = cfg.max_sleep;
-  o.on_error = [&metrics](const std::exception& e) {
+  o.observer = ferry::observer::errors_to([&metrics](const std::exception& e, const auto&) {
     metrics.scheduler_error();
     log(std::string("scheduler: ") + e.what());
-  };
+  });
   o.on_pass = [&metrics](const ferry::queue::maintenance_report& r) {
     metrics.record_pass(r);
     if (r.promoted + r.recovered + r.trimmed > 0) {

@@ -6,7 +6,6 @@
 #include <thread>
 
 #include "amqp/consumer_source.hpp"
-#include "core/notify.hpp"
 #include "ferry/core/worker_runtime.hpp"
 #include "ferry/error.hpp"
 
@@ -14,10 +13,6 @@ namespace ferry::amqp {
 namespace {
 
 using std::chrono::milliseconds;
-
-void report(const consumer_options& o, std::exception_ptr e, const delivery* d) noexcept {
-  ferry::detail::notify(o.on_error, e, d);
-}
 
 // A handler written against amqp::delivery, as a delivery_handler. Its exceptions are reported
 // with the delivery, then become outcomes by the runtime's rule (transient: retry; else DLQ).
@@ -32,8 +27,8 @@ delivery_handler adapt(const handler& h, const consumer_options& o) {
         case outcome::retry_later: break;
       }
       return ferry::outcome::retry("handler asked to retry later");
-    } catch (...) {
-      report(o, std::current_exception(), &native);
+    } catch (const std::exception& e) {
+      o.observer.error(e, {.component = "amqp.consumer", .operation = "handler", .id = d.id});
       throw;
     }
   };
@@ -61,9 +56,8 @@ struct consumer::impl {
     r.error_backoff = milliseconds(50);  // the source keeps the reconnect backoff
     r.unexpected_exception = ferry::outcome::kind::dead_letter;
     r.run_prefetched_on_stop = false;  // closing the channel gives them back at once
-    r.on_error = [this](const ferry::error& e) {
-      report(opts, std::make_exception_ptr(e), nullptr);
-    };
+    r.observer = opts.observer;
+    r.component = "amqp.consumer";
     return r;
   }
 

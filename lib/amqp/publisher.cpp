@@ -127,7 +127,7 @@ struct publisher::impl {
   }
 
   void reconnect(const ferry::error& cause) {
-    if (opts.on_error) opts.on_error(std::make_exception_ptr(cause));
+    opts.observer.error(cause, {.component = "amqp.publisher", .operation = "reconnect"});
     const auto deadline = clock::now() + opts.reconnect_deadline;
     std::string last = cause.what();
     for (int attempt = 1;; ++attempt) {

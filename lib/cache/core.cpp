@@ -113,12 +113,7 @@ bool cache_core::refresh_early(milliseconds delta, const std::optional<sys_time>
 
 void cache_core::impl::report(const cache_core& core, const ferry::error& e) {
   ++n.errors;
-  if (core.opts_.on_error) {
-    try {
-      core.opts_.on_error(e);
-    } catch (...) {  // a logging callback must not break the cache
-    }
-  }
+  core.opts_.observer.error(e, {.component = "cache", .operation = "redis"});
 }
 
 void cache_core::impl::failed(const cache_core& core, const ferry::error& e) {

@@ -2,15 +2,6 @@
 
 namespace ferry::celery::detail {
 
-void worker_log::operator()(log_level l, const std::string& text) const noexcept {
-  if (!fn) return;
-  try {
-    fn(l, text);
-  } catch (...) {
-    // A log callback that throws must not take a worker thread down.
-  }
-}
-
 void result_finisher::start() {
   {
     std::lock_guard lk(mu_);

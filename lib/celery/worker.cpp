@@ -61,9 +61,12 @@ worker::impl::impl(std::shared_ptr<celery::broker> b, std::shared_ptr<result_bac
     : broker(std::move(b)),
       backend(std::move(r)),
       opt(checked(std::move(o))),
-      policy{
-          opt.hostname, opt.default_retry_delay, opt.max_retries, {}, static_cast<bool>(opt.log)},
-      log{opt.log},
+      policy{opt.hostname,
+             opt.default_retry_delay,
+             opt.max_retries,
+             {},
+             opt.observer.enabled(log_level::info)},
+      log{opt.observer},
       tasks(opt.prefetch, opt.acks_late),
       finisher(*broker, *backend, std::max<std::size_t>(64, 4 * opt.prefetch), log) {}
 

@@ -25,9 +25,10 @@ namespace ferry::celery::detail {
 
 /// The worker's log callback; never throws (a throwing callback is ignored).
 struct worker_log {
-  std::function<void(log_level, std::string_view)> fn;
-  void operator()(log_level l, const std::string& text) const noexcept;
-  [[nodiscard]] bool enabled() const noexcept { return static_cast<bool>(fn); }
+  ferry::observer to;
+  void operator()(log_level l, const std::string& text) const noexcept {
+    to.log(l, "celery.worker", text);
+  }
 };
 
 /// One task on its way through the worker.

@@ -127,7 +127,6 @@ struct worker_runtime::impl {
   void report(const ferry::error& e, std::string_view operation) {
     errors.fetch_add(1, std::memory_order_relaxed);
     opts.observer.error(e, {.component = opts.component, .operation = operation});
-    notify(opts.on_error, e);
   }
 
   void upkeep() {

@@ -163,7 +163,7 @@ struct scheduler::impl {
         wait_for_wake(conn, report.next_sleep);
       } catch (const std::exception& e) {
         conn.reset();
-        notify(opts.on_error, e);
+        opts.observer.error(e, {.component = "queue.scheduler", .operation = "pass"});
         sleep_unless_stopped(opts.error_backoff);
       }
     }

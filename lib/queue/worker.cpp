@@ -26,7 +26,6 @@ worker_runtime_options runtime_options(const worker_options& o) {
   r.unexpected_exception = outcome::kind::retry;  // the queue's retry policy bounds it
   r.observer = o.observer;
   r.component = "queue.worker";
-  r.on_error = o.on_error;
   if (o.on_failure) {
     r.on_failure = [f = o.on_failure](const delivery& d, std::string_view reason) {
       f(job_of(d), reason);

@@ -92,7 +92,7 @@ rate_decision redis_limiter::decode(const std::vector<redis::reply>& e, std::siz
 rate_decision redis_limiter::degraded(const ferry::error& err) {
   if (!err.is_transient()) throw err;
   errors_.fetch_add(1, std::memory_order_relaxed);
-  if (opts_.on_error) opts_.on_error(err);
+  opts_.observer.error(err, {.component = "ratelimit", .operation = "acquire"});
   rate_decision d;
   d.degraded = true;
   d.limit = opts_.limits.front().count;

@@ -27,9 +27,9 @@
 #include <ferry/amqp/connection.hpp>
 #include <ferry/amqp/topology.hpp>
 #include <ferry/celery/amqp/broker.hpp>
+#include <ferry/celery/client.hpp>
 #include <ferry/celery/redis/backend.hpp>
 #include <ferry/celery/redis/broker.hpp>
-#include <ferry/celery/client.hpp>
 #include <ferry/celery/worker.hpp>
 #include <ferry/redis/client.hpp>
 
@@ -227,11 +227,12 @@ void run_drain(fc::client& app, const settings& s) {
   wo.concurrency = s.concurrency;
   wo.prefetch = drain_prefetch(s);
   std::atomic<std::size_t> errors{0};
-  wo.log = [&errors](fc::log_level l, std::string_view line) {
-    if (l < fc::log_level::warning) return;
-    if (errors.fetch_add(1) < 5)
-      std::fprintf(stderr, "# worker: %.*s\n", static_cast<int>(line.size()), line.data());
-  };
+  wo.observer = ferry::observer{
+      ferry::log_level::warning,
+      [&errors](ferry::log_level, std::string_view, std::string_view line) {
+        if (errors.fetch_add(1) < 5)
+          std::fprintf(stderr, "# worker: %.*s\n", static_cast<int>(line.size()), line.data());
+      }};
   fc::worker w{app.broker(), app.backend(), wo};
   w.register_task("bench.add", [&executed](const fc::json& a, const fc::json&, fc::task_context&) {
     executed.fetch_add(1, std::memory_order_relaxed);
@@ -318,9 +319,9 @@ int main(int argc, char** argv) {
   try {
     std::shared_ptr<fc::broker> broker;
     if (s.pipelined && !is_amqp(s.broker_url))
-      broker =
-          std::make_shared<fc::redis::broker>(std::make_shared<ferry::redis::client>(s.broker_url),
-                                             fc::redis::transport_options{.wait_for_reply = false});
+      broker = std::make_shared<fc::redis::broker>(
+          std::make_shared<ferry::redis::client>(s.broker_url),
+          fc::redis::transport_options{.wait_for_reply = false});
     else
       broker = std::make_shared<fc::amqp::broker>(
           s.broker_url, fc::amqp::transport_options{.wait_for_confirm = !s.pipelined});

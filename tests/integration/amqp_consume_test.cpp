@@ -83,7 +83,7 @@ TEST_CASE("heartbeats keep an idle consumer alive past two heartbeat intervals",
   u.heartbeat = std::chrono::seconds(2);
   std::atomic<int> errors{0};
   consumer_options o = options_for(q);
-  o.on_error = [&](std::exception_ptr, const delivery*) { ++errors; };
+  o.observer = ferry::observer::errors_to([&](const std::exception&, const auto&) { ++errors; });
   collector got;
   {
     background_consumer bc(u, o, [&](const delivery& d) {
@@ -144,9 +144,10 @@ TEST_CASE("a handler exception never loses the message", "[amqp][consumer][retry
   declare(q);
   std::atomic<int> reported{0};
   consumer_options o = options_for(q);
-  o.on_error = [&](std::exception_ptr, const delivery* d) {
-    if (d != nullptr) ++reported;
-  };
+  o.observer =
+      ferry::observer::errors_to([&](const std::exception&, const ferry::error_context& c) {
+        if (c.operation == "handler") ++reported;
+      });
   collector calls;
   {
     background_consumer bc(shared(), o, [&](const delivery& d) -> outcome {

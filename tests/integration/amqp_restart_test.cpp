@@ -56,7 +56,7 @@ TEST_CASE("a consumer resumes by itself after a broker restart", "[amqp][restart
   const std::string q = ferry::test::unique_name("ferry_resume_");
   std::atomic<int> errors{0};
   consumer_options o = options_for(q);
-  o.on_error = [&](std::exception_ptr, const delivery*) { ++errors; };
+  o.observer = ferry::observer::errors_to([&](const std::exception&, const auto&) { ++errors; });
   {
     connection c(plain());
     declare_queue(c, durable_queue(q));
@@ -99,7 +99,7 @@ TEST_CASE("a publisher reconnects and re-sends after the broker restarts", "[amq
   std::atomic<int> errors{0};
   publisher_options o;
   o.reconnect_deadline = std::chrono::seconds(60);
-  o.on_error = [&](std::exception_ptr) { ++errors; };
+  o.observer = ferry::observer::errors_to([&](const std::exception&, const auto&) { ++errors; });
   publisher pub(plain(), o);
   pub.publish("", q, text("1"));
   node().stop();

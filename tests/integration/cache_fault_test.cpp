@@ -44,7 +44,8 @@ TEST_CASE("degradation: Redis killed -> loader results, errors counted, recovery
   fc::cache_options o;
   o.circuit_cooldown = 500ms;
   int errors_reported = 0;
-  o.on_error = [&](const ferry::error&) { ++errors_reported; };
+  o.observer =
+      ferry::observer::errors_to([&](const std::exception&, const auto&) { ++errors_reported; });
   fc::cache<int> c{redis, "degrade:", o};
   int loads = 0;
   auto loader = [&] { return ++loads; };

@@ -150,10 +150,11 @@ class ferry_worker {
  public:
   ferry_worker(std::shared_ptr<fc::broker> broker, std::shared_ptr<fc::result_backend> backend,
                fc::worker_options o) {
-    o.log = [this](fc::log_level, std::string_view line) {
-      std::lock_guard lk(mu_);
-      log_ += std::string(line) + "\n";
-    };
+    o.observer = ferry::observer{ferry::log_level::debug,
+                                 [this](ferry::log_level, std::string_view, std::string_view line) {
+                                   std::lock_guard lk(mu_);
+                                   log_ += std::string(line) + "\n";
+                                 }};
     w_ = std::make_unique<fc::worker>(std::move(broker), std::move(backend), std::move(o));
     register_test_tasks(*w_);
     thread_ = std::thread([this] { w_->run(); });

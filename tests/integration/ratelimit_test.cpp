@@ -234,7 +234,10 @@ TEST_CASE("fail-open and fail-closed when Redis is unreachable", "[ratelimit][fa
   ferry::redis::client c{copts};
   auto open_opts = make({{1, 10s}}, rl::algorithm::sliding_log);
   int callbacks = 0;
-  open_opts.on_error = [&](const ferry::error&) { ++callbacks; };
+  open_opts.observer = ferry::observer::errors_to([&](const std::exception& e, const auto&) {
+    CHECK(dynamic_cast<const ferry::error*>(&e) != nullptr);
+    ++callbacks;
+  });
   rl::redis_limiter open{c, open_opts};
   auto closed_opts = make({{1, 10s}}, rl::algorithm::sliding_log);
   closed_opts.on_failure = rl::failure_mode::closed;

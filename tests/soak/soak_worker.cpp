@@ -132,9 +132,9 @@ int main(int argc, char** argv) {
         {.concurrency = 2,
          .prefetch = 4,
          .lease = soak::queue_lease,
-         .on_error = [](const ferry::error& e) {
+         .observer = ferry::observer::errors_to([](const std::exception& e, const auto&) {
            std::cerr << "ferry-soak-worker: redis: " << e.what() << std::endl;
-         }}};
+         })}};
     w.start();
     int signal = 0;
     sigwait(&stop_signals, &signal);

@@ -154,15 +154,16 @@ TEST_CASE("worker_runtime: unexpected exceptions can dead-letter instead of retr
 TEST_CASE("worker_runtime: a failing round trip loses and repeats no settlement", "[runtime]") {
   memory_source src{50};
   std::atomic<int> errors{0};
-  ferry::worker_runtime w{
-      src,
-      [&](const ferry::delivery& d) {
-        if (d.payload == "10") src.fail_next(3);
-        return ferry::outcome::ack();
-      },
-      {.concurrency = 2, .prefetch = 4, .error_backoff = 5ms, .on_error = [&](const ferry::error&) {
-         ++errors;
-       }}};
+  ferry::worker_runtime w{src,
+                          [&](const ferry::delivery& d) {
+                            if (d.payload == "10") src.fail_next(3);
+                            return ferry::outcome::ack();
+                          },
+                          {.concurrency = 2,
+                           .prefetch = 4,
+                           .error_backoff = 5ms,
+                           .observer = ferry::observer::errors_to(
+                               [&](const std::exception&, const auto&) { ++errors; })}};
   w.start();
   REQUIRE(src.wait_settled(50));
   w.stop();

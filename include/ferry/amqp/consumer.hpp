@@ -59,6 +59,7 @@
 #include "ferry/amqp/topology.hpp"
 #include "ferry/amqp/url.hpp"
 #include "ferry/core/delivery.hpp"
+#include "ferry/core/observer.hpp"
 #include "ferry/export.hpp"
 #include "ferry/retry_policy.hpp"
 
@@ -95,9 +96,10 @@ struct consumer_options {
                          .cap = std::chrono::seconds(10),
                          .multiplier = 2.0,
                          .jitter = jitter_mode::equal};
-  /// Told about handler exceptions (with the delivery) and recovered connection losses
-  /// (delivery = nullptr). Called on the consumer's thread; must not throw.
-  std::function<void(std::exception_ptr, const delivery*)> on_error;
+  /// Told about handler exceptions (component "amqp.consumer", operation "handler", the
+  /// delivery's id) and the connection losses it recovered from (operation "fetch"). Called
+  /// on the consumer's threads.
+  ferry::observer observer{};
 };
 
 /// A manual-ack consumer with retries, a DLQ and automatic reconnects. See the file comment.

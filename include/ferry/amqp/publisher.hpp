@@ -35,6 +35,7 @@
 #include "ferry/amqp/message.hpp"
 #include "ferry/amqp/topology.hpp"
 #include "ferry/amqp/url.hpp"
+#include "ferry/core/observer.hpp"
 #include "ferry/export.hpp"
 #include "ferry/retry_policy.hpp"
 
@@ -62,9 +63,9 @@ struct publisher_options {
                          .jitter = jitter_mode::equal};
   /// Declared after every (re)connect, e.g. the exchange the publisher writes to.
   topology declare;
-  /// Told about connection losses the publisher recovered from (never called for errors it
-  /// throws). Must not throw.
-  std::function<void(std::exception_ptr)> on_error;
+  /// Told about connection losses the publisher recovers from (component "amqp.publisher",
+  /// operation "reconnect"; never about errors it throws).
+  ferry::observer observer{};
 };
 
 /// A confirming, reconnecting AMQP publisher. See the file comment.

@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "ferry/core/observer.hpp"
 #include "ferry/error.hpp"
 #include "ferry/export.hpp"
 
@@ -64,9 +65,9 @@ struct FERRY_API cache_options {
   double early_refresh_beta = 1.0;
   /// The in-process near cache.
   near_cache_options near;
-  /// Called (outside any lock) for every Redis failure the cache absorbs or rethrows, with the
-  /// error; for logs and metrics. Must not throw.
-  std::function<void(const ferry::error&)> on_error;
+  /// Told (outside any lock) every Redis failure the cache absorbs or rethrows, as a
+  /// ferry::error (component "cache", operation "redis"); for logs and metrics.
+  ferry::observer observer{};
   /// Wall clock for entry expiry and early refresh; tests inject a fake one. Empty = system.
   /// Like `random`, called from any thread that uses the cache: must be thread-safe.
   std::function<std::chrono::system_clock::time_point()> clock;

@@ -34,12 +34,13 @@
 #include <vector>
 
 #include "ferry/celery/types.hpp"
+#include "ferry/core/observer.hpp"
 #include "ferry/export.hpp"
 
 namespace ferry::celery {
 
-/// Severity of the worker's log lines.
-enum class log_level { debug, info, warning, error };
+/// Severity of the worker's log lines: ferry's (debug, info, warning, error are used).
+using log_level = ferry::log_level;
 
 /// The worker settings Celery's rules depend on.
 struct task_policy {

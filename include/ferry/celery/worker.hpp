@@ -150,8 +150,8 @@ struct worker_options {
   parse_options parse{};
   /// Dead letters go to `<queue><suffix>` (see broker::dead_letter).
   std::string dead_letter_suffix = ".dlq";
-  /// Log lines (the library never prints). Called from several threads.
-  std::function<void(log_level, std::string_view)> log{};
+  /// Log lines (component "celery.worker"; the library never prints), from several threads.
+  ferry::observer observer{};
   /// Called after a hard time limit has been recorded; default std::_Exit(70).
   std::function<void()> on_hard_time_limit{};
 };

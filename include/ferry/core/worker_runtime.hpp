@@ -69,8 +69,6 @@ struct worker_runtime_options {
   /// fetch thread, as `component`.
   ferry::observer observer{};
   std::string component = "worker";
-  /// Also called with each transport error the loop survived, after the observer.
-  std::function<void(const ferry::error&)> on_error{};
 };
 
 /// Counters since the runtime was made (they add up over start/stop cycles); a snapshot.
@@ -95,7 +93,8 @@ class FERRY_API worker_runtime {
   /// Starts the fetch and handler threads. No-op if running.
   void start();
   /// Stops fetching, lets the handlers finish every delivery already held (or only the
-  /// running ones: run_prefetched_on_stop), settles them and joins. Waits up to about idle_wait for a blocking fetch to return. No-op if not running.
+  /// running ones: run_prefetched_on_stop), settles them and joins. Waits up to about idle_wait for
+  /// a blocking fetch to return. No-op if not running.
   void stop();
   [[nodiscard]] bool running() const noexcept;
   [[nodiscard]] worker_runtime_stats stats() const;

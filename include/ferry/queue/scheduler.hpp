@@ -43,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "ferry/core/observer.hpp"
 #include "ferry/export.hpp"
 #include "ferry/queue/options.hpp"
 
@@ -68,8 +69,9 @@ struct scheduler_options {
   std::chrono::milliseconds max_sleep = std::chrono::seconds(10);
   /// Sleep after a failed pass (Redis unreachable ...).
   std::chrono::milliseconds error_backoff = std::chrono::seconds(1);
-  /// Called from the background thread with each error; never called concurrently.
-  std::function<void(const std::exception&)> on_error{};
+  /// Told each failed pass (component "queue.scheduler", operation "pass"), from the
+  /// background thread.
+  ferry::observer observer{};
   /// Called from the background thread after each successful pass (e.g. to feed metrics).
   std::function<void(const maintenance_report&)> on_pass{};
   /// Discovering scheduler only: how often the known queues are listed again (0: every pass).

@@ -71,8 +71,6 @@ struct worker_options {
   std::function<void(const job&, std::string_view error)> on_failure{};
   /// Told (on the pump or a handler thread) each Redis error the loop survived.
   ferry::observer observer{};
-  /// Deprecated: set `observer` instead. Still called with each error, after the observer.
-  std::function<void(const ferry::error&)> on_error{};
 };
 
 /// Counters since the worker was made (they add up over start/stop cycles); a snapshot.

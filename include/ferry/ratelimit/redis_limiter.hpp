@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/core/observer.hpp"
 #include "ferry/error.hpp"
 #include "ferry/export.hpp"
 #include "ferry/ratelimit/rate_limiter.hpp"
@@ -50,8 +51,9 @@ struct redis_limiter_options {
   failure_mode on_failure = failure_mode::open;
   /// retry_after of a fail-closed denial.
   std::chrono::milliseconds closed_retry_after = std::chrono::seconds(1);
-  /// Called with each store error that was turned into a degraded decision.
-  std::function<void(const ferry::error&)> on_error{};
+  /// Told each store error that was turned into a degraded decision (a ferry::error,
+  /// component "ratelimit", operation "acquire").
+  ferry::observer observer{};
 };
 
 /// One decision of a batch (redis_limiter::acquire_many).
