@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <deque>
 #include <ostream>
+#include <stdexcept>
 #include <utility>
 
 namespace ferry::apps::policy {
@@ -195,9 +196,11 @@ std::optional<std::string> apply(const raw_settings& raw, app_config& cfg) {
   cfg.server.idle_timeout = std::chrono::seconds(raw.idle_s);
   cfg.server.request_timeout = std::chrono::seconds(raw.request_s);
   cfg.server.max_connections = static_cast<std::size_t>(raw.max_connections);
-  const auto level = parse_log_level(raw.level_name);
-  if (!level) return "bad log level '" + raw.level_name + "'";
-  cfg.level = *level;
+  try {
+    cfg.level = parse_log_level(raw.level_name);
+  } catch (const std::invalid_argument&) {
+    return "bad log level '" + raw.level_name + "'";
+  }
   cfg.near_cache_entries = static_cast<std::size_t>(raw.near_entries);
   try {
     cfg.limits.sender = parse_limit_list(raw.sender_limits);

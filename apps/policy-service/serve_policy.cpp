@@ -39,15 +39,18 @@ void count(postfix::server_event e, metrics& stats) {
 }  // namespace
 
 postfix::log_hook log_hook_for(logger& log) {
+  // The server's levels are ferry's without trace and off.
+  static constexpr log_level ours[] = {log_level::debug, log_level::info, log_level::warning,
+                                       log_level::error};
   postfix::log_hook hook;
   for (const auto level : {postfix::log_level::debug, postfix::log_level::info,
                            postfix::log_level::warning, postfix::log_level::error}) {
     hook.level = level;
-    if (log.enabled(static_cast<log_level>(level))) break;
+    if (log.enabled(ours[static_cast<int>(level)])) break;
   }
   if (!log.enabled(log_level::error)) return hook;  // off: no function, nothing is built
   hook.write = [&log](postfix::log_level level, std::string_view line) {
-    log.write(static_cast<log_level>(level), line);
+    log.write(ours[static_cast<int>(level)], line);
   };
   return hook;
 }
