@@ -7,9 +7,8 @@ namespace ferry::apps::policy {
 
 namespace {
 
-void report(const postfix::answered& a, metrics& stats, logger& log) {
+void report(const postfix::answered& a, logger& log) {
   const auto v = static_cast<verdict>(a.made.kind);
-  stats.record_decision(v, a.latency);
   const auto& r = a.request;
   if (v == verdict::missing_recipient) {
     log.warning("RCPT request without recipient (client_address=" + r.client_address + "); DUNNO");
@@ -20,19 +19,6 @@ void report(const postfix::answered& a, metrics& stats, logger& log) {
               " verdict=" + std::string(to_string(v)) + " action=\"" +
               std::string(a.made.answer.text()) +
               "\" latency_us=" + std::to_string(a.latency.count()));
-  }
-}
-
-void count(postfix::server_event e, metrics& stats) {
-  using postfix::server_event;
-  switch (e) {
-    case server_event::connection_opened: stats.connection_opened(); break;
-    case server_event::connection_closed: stats.connection_closed(); break;
-    case server_event::connection_refused: stats.connection_refused(); break;
-    case server_event::protocol_error: stats.protocol_error(); break;
-    case server_event::idle_timeout: stats.idle_timeout(); break;
-    case server_event::request_timeout: stats.request_timeout(); break;
-    case server_event::decision_timeout: stats.decision_timeout(); break;
   }
 }
 
@@ -62,8 +48,8 @@ postfix::policy_server make_policy_server(postfix::policy_server_options options
   options.fallback = engine.decision_for(verdict::defer);
   postfix::policy_handler handler;
   handler.decide = engine.decider();
-  handler.on_answer = [&stats, &log](const postfix::answered& a) { report(a, stats, log); };
-  handler.on_event = [&stats](postfix::server_event e) { count(e, stats); };
+  handler.on_answer = [&log](const postfix::answered& a) { report(a, log); };
+  stats.server().attach(handler);
   return postfix::policy_server(std::move(options), std::move(handler), log_hook_for(log));
 }
 

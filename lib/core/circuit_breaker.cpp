@@ -23,6 +23,10 @@ std::int64_t circuit_breaker::now_ticks() const {
   return t == 0 ? 1 : static_cast<std::int64_t>(t);  // 0 means "closed"
 }
 
+bool circuit_breaker::allow() {
+  return admit() != circuit_admission::refused;
+}
+
 circuit_admission circuit_breaker::admit() {
   const auto until = open_until_.load(std::memory_order_acquire);
   if (until == 0) return circuit_admission::admitted;

@@ -66,7 +66,7 @@ class FERRY_API circuit_breaker {
 
   /// Whether to make the call: always when closed, never when open; when half-open, true for
   /// exactly one caller (the probe) until it reports.
-  [[nodiscard]] bool allow() { return admit() != circuit_admission::refused; }
+  [[nodiscard]] bool allow();
   /// allow(), saying whether the caller is the probe. A probe's failure opens the circuit
   /// again without being a trip (record_failure returns false): the caller that wants to
   /// report every new cool-down reports when its probe fails.
