@@ -1,24 +1,13 @@
 #include "rate_limits.hpp"
 
+#include <ferry/postfix/rate_keys.hpp>
 #include <ferry/ratelimit/local_limiter.hpp>
 #include <ferry/ratelimit/redis_limiter.hpp>
 #include <ferry/redis/client.hpp>
-#include <ferry/url_encoding.hpp>
-
-#include <stdexcept>
 
 #include "decision.hpp"
 
 namespace ferry::apps::policy {
-namespace {
-
-// Limiter keys may not contain '{' or '}' (the limiter's hash tag); '%' is encoded too so
-// two addresses never share a key.
-std::string key_text(std::string_view text) {
-  return percent_encode(text, "@+!$&'*=^`|~#/?");
-}
-
-}  // namespace
 
 postfix::rate_check rate_check_for(rate_gate* gate) {
   if (gate == nullptr || !gate->enabled()) return {};
@@ -73,15 +62,13 @@ std::unique_ptr<rate_gate> open_rate_gate(const rate_limit_config& config,
 
 std::optional<std::chrono::seconds> rate_gate::check(std::string_view sender,
                                                      std::string_view client_address) {
-  if (sender_) {
-    // The null sender is every bounce from everywhere: one shared quota would throttle them
-    // all, so it has none.
-    if (const auto who = normalize_address(sender)) {
-      if (auto wait = ask(*sender_, "sender:" + key_text(*who))) return wait;
-    }
+  // The null sender (bounces) has no key, so no sender limit; see rate_keys.hpp.
+  const auto keys = postfix::rate_keys_for(sender, client_address);
+  if (sender_ && keys.sender) {
+    if (auto wait = ask(*sender_, *keys.sender)) return wait;
   }
-  if (client_ && !client_address.empty()) {
-    if (auto wait = ask(*client_, "client:" + key_text(client_address))) return wait;
+  if (client_ && keys.client) {
+    if (auto wait = ask(*client_, *keys.client)) return wait;
   }
   return std::nullopt;
 }

@@ -1,9 +1,10 @@
 // rate_limits.hpp — per-sender and per-client-address rate limits for accepted recipients.
 //
 // Configured as lists of "COUNT/WINDOW" (POLICY_SENDER_LIMITS="5/300s,100/1d"); every limit of
-// a list is enforced together on one key (the sender address, or the client IP). The counting
-// is done by a ferry::ratelimit limiter: redis_limiter (sliding log, shared by every
-// ferry-policyd on the same Redis) in production, any rate_limiter in tests.
+// a list is enforced together on one key (ferry::postfix::rate_keys_for: the normalised
+// sender, or the client IP). The counting is done by a ferry::ratelimit limiter: redis_limiter
+// (sliding log, shared by every ferry-policyd on the same Redis) in production, any rate_limiter in
+// tests.
 //
 //   rate_limit_config limits;
 //   limits.sender = parse_limit_list("3/60s");
