@@ -1,5 +1,7 @@
 #include "metrics.hpp"
 
+#include <ferry/service/histogram_export.hpp>
+
 #include <utility>
 
 namespace ferry::apps::policy {
@@ -38,13 +40,8 @@ void metrics::collect(service::metrics_writer& out) const {
                 "Policy requests answered, by Postfix action and verdict.", server_.answers(i),
                 {{"action", action_label(v)}, {"verdict", to_string(v)}});
   }
-  // Seconds with microsecond precision in `le`, as the series always had.
-  const auto l = server_.latency();
-  service::histogram_data latency{
-      .buckets = {}, .sum = static_cast<double>(l.sum) / 1e6, .count = l.count, .le_decimals = 6};
-  for (const auto& [bound_us, n] : l.buckets) {
-    latency.buckets.emplace_back(static_cast<double>(bound_us) / 1e6, n);
-  }
+  // Seconds, with microsecond precision in `le` as the series always had.
+  const auto latency = service::histogram_export(server_.latency(), 1e6, 6);
   out.histogram("ferry_policy_decision_seconds", "Time from a complete request to its answer.",
                 latency);
   const auto counter = [&out](const char* name, const char* help, std::uint64_t v) {
