@@ -1,39 +1,18 @@
 #include "config.hpp"
 
 #include <ferry/error.hpp>
+#include <ferry/service/env_reader.hpp>
 #include <ferry/sql/database_url.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <cstdlib>
 #include <deque>
 #include <ostream>
+#include <stdexcept>
 #include <utility>
 
 namespace ferry::apps::policy {
-namespace {
-
-long long env_number(const env_lookup& env, const std::string& name, long long fallback) {
-  const auto value = env(name);
-  if (!value || value->empty()) return fallback;
-  char* end = nullptr;
-  const long long n = std::strtoll(value->c_str(), &end, 10);
-  if (end == nullptr || *end != '\0' || n < 0) {
-    throw CLI::ValidationError(name, "must be a non-negative integer, got '" + *value + "'");
-  }
-  return n;
-}
-
-}  // namespace
-
-env_lookup process_environment() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
-}
 
 std::string database_url_from(const env_lookup& env) {
   std::deque<std::string> values;  // keeps the pointers handed to ferry::sql valid
@@ -72,26 +51,27 @@ struct subcommands {
   CLI::App* set_tier = nullptr;
 };
 
-void read_environment(const env_lookup& env, app_config& cfg, raw_settings& raw) {
-  cfg.server.listen = env("POLICY_LISTEN").value_or(cfg.server.listen);
-  cfg.admin_listen = env("POLICY_ADMIN_LISTEN").value_or(cfg.admin_listen);
-  cfg.redis_url = env("REDIS_URL").value_or("");
-  cfg.db_url = database_url_from(env);
-  raw.ok_ttl = env_number(env, "REDIS_CACHE_TTL", cfg.cache_ok_ttl.count());
-  raw.reject_ttl = env_number(env, "REDIS_REJECT_TTL", cfg.cache_reject_ttl.count());
-  raw.decision_ms =
-      env_number(env, "POLICY_DECISION_TIMEOUT_MS", cfg.server.decision_timeout.count());
-  raw.idle_s = env_number(env, "POLICY_IDLE_TIMEOUT", cfg.server.idle_timeout.count());
-  raw.request_s = env_number(
-      env, "POLICY_REQUEST_TIMEOUT",
+void read_environment(const env_lookup& lookup, app_config& cfg, raw_settings& raw) {
+  // Texts as set ("" included); numbers: unset or "" keeps the default.
+  const service::env_reader env(lookup);
+  cfg.server.listen = env.raw("POLICY_LISTEN").value_or(cfg.server.listen);
+  cfg.admin_listen = env.raw("POLICY_ADMIN_LISTEN").value_or(cfg.admin_listen);
+  cfg.redis_url = env.raw("REDIS_URL").value_or("");
+  cfg.db_url = database_url_from(lookup);
+  raw.ok_ttl = env.integer("REDIS_CACHE_TTL", cfg.cache_ok_ttl.count());
+  raw.reject_ttl = env.integer("REDIS_REJECT_TTL", cfg.cache_reject_ttl.count());
+  raw.decision_ms = env.integer("POLICY_DECISION_TIMEOUT_MS", cfg.server.decision_timeout.count());
+  raw.idle_s = env.integer("POLICY_IDLE_TIMEOUT", cfg.server.idle_timeout.count());
+  raw.request_s = env.integer(
+      "POLICY_REQUEST_TIMEOUT",
       std::chrono::duration_cast<std::chrono::seconds>(cfg.server.request_timeout).count());
   raw.max_connections =
-      env_number(env, "POLICY_MAX_CONNECTIONS", static_cast<long long>(cfg.server.max_connections));
-  raw.level_name = env("POLICY_LOG_LEVEL").value_or("info");
+      env.integer("POLICY_MAX_CONNECTIONS", static_cast<long long>(cfg.server.max_connections));
+  raw.level_name = env.raw("POLICY_LOG_LEVEL").value_or("info");
   raw.near_entries =
-      env_number(env, "POLICY_NEAR_CACHE_ENTRIES", static_cast<long long>(cfg.near_cache_entries));
-  raw.sender_limits = env("POLICY_SENDER_LIMITS").value_or("");
-  raw.client_limits = env("POLICY_CLIENT_LIMITS").value_or("");
+      env.integer("POLICY_NEAR_CACHE_ENTRIES", static_cast<long long>(cfg.near_cache_entries));
+  raw.sender_limits = env.raw("POLICY_SENDER_LIMITS").value_or("");
+  raw.client_limits = env.raw("POLICY_CLIENT_LIMITS").value_or("");
 }
 
 void add_flags(CLI::App& app, app_config& cfg, raw_settings& raw) {
@@ -195,9 +175,11 @@ std::optional<std::string> apply(const raw_settings& raw, app_config& cfg) {
   cfg.server.idle_timeout = std::chrono::seconds(raw.idle_s);
   cfg.server.request_timeout = std::chrono::seconds(raw.request_s);
   cfg.server.max_connections = static_cast<std::size_t>(raw.max_connections);
-  const auto level = parse_log_level(raw.level_name);
-  if (!level) return "bad log level '" + raw.level_name + "'";
-  cfg.level = *level;
+  try {
+    cfg.level = parse_log_level(raw.level_name);
+  } catch (const std::invalid_argument&) {
+    return "bad log level '" + raw.level_name + "'";
+  }
   cfg.near_cache_entries = static_cast<std::size_t>(raw.near_entries);
   try {
     cfg.limits.sender = parse_limit_list(raw.sender_limits);
@@ -255,9 +237,7 @@ cli_outcome parse_command_line(const std::vector<std::string>& argv, const env_l
   raw_settings raw;
   try {
     read_environment(env, cfg, raw);
-  } catch (const CLI::Error& e) {
-    return usage_error(e.what());
-  } catch (const ferry::error& e) {  // DB_* that make no database URL
+  } catch (const ferry::error& e) {  // a bad number, or DB_* that make no database URL
     return usage_error(e.what());
   }
   add_flags(app, cfg, raw);

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include <ferry/postfix/policy_server.hpp>
+#include <ferry/service/env_reader.hpp>
 
 #include "decision.hpp"
 #include "log.hpp"
@@ -74,11 +75,9 @@ struct cli_outcome {
   std::optional<int> exit_code;  ///< Set when the program should exit now (--help: 0, usage: 2).
 };
 
-/// Looks up an environment variable; nullopt when unset.
-using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
-
-/// The process environment.
-[[nodiscard]] env_lookup process_environment();
+/// Looks up an environment variable (nullopt when unset); the process environment.
+using service::env_lookup;
+using service::process_environment;
 
 /// Builds the configuration from `env`, then `argv` (flags win). Help and usage errors are
 /// written to `out` / `err`.

@@ -5,11 +5,17 @@
 
 #include <iostream>
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 #include <ferry/error.hpp>
+#include <ferry/postfix/listen_address.hpp>
+#include <ferry/service/admin_http_server.hpp>
+#include <ferry/service/probe_routes.hpp>
+#include <ferry/service/prometheus.hpp>
+#include <ferry/service/readiness.hpp>
 #include <ferry/service/stop_signals.hpp>
 
-#include "admin_http.hpp"
 #include "backend.hpp"
 #include "caching_directory.hpp"
 #include "config.hpp"
@@ -20,6 +26,7 @@
 #include "serve_policy.hpp"
 
 namespace policy = ferry::apps::policy;
+namespace service = ferry::service;
 
 namespace {
 
@@ -58,6 +65,37 @@ int run_admin_command(const policy::command& cmd, policy::recipient_admin& admin
   return 0;
 }
 
+// The probe endpoint: /health, /ready (Redis and the database answer and accept their
+// credentials) and /metrics, without a token, on a probe listener with 2 threads of its own,
+// so a slow scraper never delays a Postfix answer.
+std::unique_ptr<service::admin_http_server> start_probes(const std::string& listen,
+                                                         service::metrics_registry& metrics,
+                                                         policy::recipient_directory& directory,
+                                                         policy::logger& log) {
+  const auto where = ferry::postfix::parse_listen_address(listen);
+  if (where.is_unix) {
+    throw ferry::error(ferry::errc::config, "admin listen address must be host:port");
+  }
+  service::readiness ready;
+  ready.add("backends", [&directory] {
+    if (auto problem = directory.readiness_problem()) throw std::runtime_error(*problem);
+  });
+  service::http_router routes;
+  service::add_probe_routes(
+      routes, {.health = [](const service::http_request&) { return service::plain_ok(); },
+               .ready = ready.handler(),
+               .metrics = metrics.handler()});
+  service::admin_http_options o;
+  o.probe_listen = where.host + ":" + std::to_string(where.port);
+  o.realm = "ferry-policyd";
+  o.threads = 2;
+  auto http = std::make_unique<service::admin_http_server>(std::move(o), std::move(routes));
+  http->start();
+  log.info("admin endpoint: http://127.0.0.1:" + std::to_string(http->probe_port()) +
+           "/health, /ready and /metrics");
+  return http;
+}
+
 int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
           policy::logger& log) {
   // Before any thread starts, so only the wait below sees them.
@@ -83,19 +121,16 @@ int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
   }
   const policy::policy_engine engine(directory, cfg.policy, policy::rate_check_for(limits.get()));
   auto server = policy::make_policy_server(cfg.server, engine, stats, log);
-  std::unique_ptr<policy::admin_server> admin;
-  if (!cfg.admin_listen.empty()) {
-    // Readiness: Redis and the database answer and accept their credentials.
-    admin = std::make_unique<policy::admin_server>(
-        cfg.admin_listen, stats, [&directory] { return directory.readiness_problem(); }, log);
-    admin->start();
-  }
+  service::metrics_registry metrics;  // outlives the probe server that serves it
+  metrics.add([&stats](service::metrics_writer& out) { stats.collect(out); });
+  std::unique_ptr<service::admin_http_server> probes;
+  if (!cfg.admin_listen.empty()) probes = start_probes(cfg.admin_listen, metrics, directory, log);
   server.start();
   const int signal_number = stop_signals.wait();
   log.info("received " + std::string(ferry::service::stop_signals::name(signal_number)) +
            ", stopping");
   server.stop();
-  if (admin) admin->stop();
+  if (probes) probes->stop();
   return 0;
 }
 

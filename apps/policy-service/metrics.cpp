@@ -1,5 +1,7 @@
 #include "metrics.hpp"
 
+#include <ferry/service/histogram_export.hpp>
+
 #include <utility>
 
 namespace ferry::apps::policy {
@@ -25,15 +27,6 @@ std::uint64_t value(const std::atomic<std::uint64_t>& a) {
 
 }  // namespace
 
-void metrics::record_decision(verdict v, std::chrono::microseconds latency) noexcept {
-  inc(by_verdict_[static_cast<std::size_t>(v)]);
-  const auto us = static_cast<std::uint64_t>(latency.count() < 0 ? 0 : latency.count());
-  std::size_t bucket = 0;
-  while (bucket < latency_bounds_us.size() && us > latency_bounds_us[bucket]) ++bucket;
-  inc(latency_buckets_[bucket]);
-  latency_sum_us_.fetch_add(us, std::memory_order_relaxed);
-}
-
 std::string metrics::render() const {
   service::metrics_writer out;
   collect(out);
@@ -44,23 +37,18 @@ void metrics::collect(service::metrics_writer& out) const {
   for (std::size_t i = 0; i < verdict_count; ++i) {
     const auto v = static_cast<verdict>(i);
     out.counter("ferry_policy_requests_total",
-                "Policy requests answered, by Postfix action and verdict.", value(by_verdict_[i]),
+                "Policy requests answered, by Postfix action and verdict.", server_.answers(i),
                 {{"action", action_label(v)}, {"verdict", to_string(v)}});
   }
-  service::histogram_data latency;
-  latency.le_decimals = 6;  // seconds with microsecond precision, as the series always had
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < latency_bounds_us.size(); ++i) {
-    cumulative += value(latency_buckets_[i]);
-    latency.buckets.emplace_back(static_cast<double>(latency_bounds_us[i]) / 1e6, cumulative);
-  }
-  latency.count = cumulative + value(latency_buckets_[latency_bounds_us.size()]);
-  latency.sum = static_cast<double>(value(latency_sum_us_)) / 1e6;
+  // Seconds, with microsecond precision in `le` as the series always had.
+  const auto latency = service::histogram_export(server_.latency(), 1e6, 6);
   out.histogram("ferry_policy_decision_seconds", "Time from a complete request to its answer.",
                 latency);
   const auto counter = [&out](const char* name, const char* help, std::uint64_t v) {
     out.counter(name, help, v);
   };
+  const auto events = [this](postfix::server_event e) { return server_.events(e); };
+  using postfix::server_event;
   counter("ferry_policy_cache_hits_total", "Directory lookups answered by the Redis cache.",
           value(cache_hits_));
   counter("ferry_policy_cache_near_hits_total",
@@ -83,22 +71,23 @@ void metrics::collect(service::metrics_writer& out) const {
           value(rate_limit_errors_));
   counter("ferry_policy_decision_timeouts_total",
           "Requests answered DEFER_IF_PERMIT because the directory was too slow.",
-          value(decision_timeouts_));
+          events(server_event::decision_timeout));
   counter("ferry_policy_connections_total", "Policy connections accepted.",
-          value(connections_total_));
+          events(server_event::connection_opened));
   counter("ferry_policy_connections_refused_total",
           "Policy connections closed at once because max_connections (or the open-files "
           "limit) was reached.",
-          value(connections_refused_));
+          events(server_event::connection_refused));
   counter("ferry_policy_protocol_errors_total",
-          "Connections closed for malformed or oversized input.", value(protocol_errors_));
+          "Connections closed for malformed or oversized input.",
+          events(server_event::protocol_error));
   counter("ferry_policy_idle_timeouts_total", "Connections closed after idle_timeout.",
-          value(idle_timeouts_));
+          events(server_event::idle_timeout));
   counter("ferry_policy_request_timeouts_total",
           "Connections closed because a request was not complete within request_timeout.",
-          value(request_timeouts_));
+          events(server_event::request_timeout));
   out.gauge("ferry_policy_connections_open", "Policy connections open now.",
-            value(connections_open_));
+            server_.open_connections());
 }
 
 }  // namespace ferry::apps::policy

@@ -1,24 +1,13 @@
 #include "rate_limits.hpp"
 
+#include <ferry/postfix/rate_keys.hpp>
 #include <ferry/ratelimit/local_limiter.hpp>
 #include <ferry/ratelimit/redis_limiter.hpp>
 #include <ferry/redis/client.hpp>
-#include <ferry/url_encoding.hpp>
-
-#include <stdexcept>
 
 #include "decision.hpp"
 
 namespace ferry::apps::policy {
-namespace {
-
-// Limiter keys may not contain '{' or '}' (the limiter's hash tag); '%' is encoded too so
-// two addresses never share a key.
-std::string key_text(std::string_view text) {
-  return percent_encode(text, "@+!$&'*=^`|~#/?");
-}
-
-}  // namespace
 
 postfix::rate_check rate_check_for(rate_gate* gate) {
   if (gate == nullptr || !gate->enabled()) return {};
@@ -29,9 +18,12 @@ postfix::rate_check rate_check_for(rate_gate* gate) {
 
 rate_gate::rate_gate(rate_limit_config config, const limiter_factory& make, logger& log,
                      std::shared_ptr<void> keep)
-    : keep_(std::move(keep)), config_(std::move(config)), log_(log), breaker_(config_.cooldown) {
-  if (!config_.sender.empty()) sender_ = make(config_.sender);
-  if (!config_.client.empty()) client_ = make(config_.client);
+    : keep_(std::move(keep)),
+      config_(std::move(config)),
+      log_(log),
+      gate_({.cooldown = config_.cooldown}) {
+  if (!config_.sender.empty()) sender_ = gate_.add("sender", make(config_.sender));
+  if (!config_.client.empty()) client_ = gate_.add("client", make(config_.client));
 }
 
 rate_gate::~rate_gate() = default;
@@ -70,52 +62,36 @@ std::unique_ptr<rate_gate> open_rate_gate(const rate_limit_config& config,
 
 std::optional<std::chrono::seconds> rate_gate::check(std::string_view sender,
                                                      std::string_view client_address) {
-  if (sender_) {
-    // The null sender is every bounce from everywhere: one shared quota would throttle them
-    // all, so it has none.
-    if (const auto who = normalize_address(sender)) {
-      if (auto wait = ask(*sender_, "sender", "sender:" + key_text(*who))) return wait;
-    }
+  // The null sender (bounces) has no key, so no sender limit; see rate_keys.hpp.
+  const auto keys = postfix::rate_keys_for(sender, client_address);
+  if (sender_ && keys.sender) {
+    if (auto wait = ask(*sender_, *keys.sender)) return wait;
   }
-  if (client_ && !client_address.empty()) {
-    if (auto wait = ask(*client_, "client", "client:" + key_text(client_address))) return wait;
+  if (client_ && keys.client) {
+    if (auto wait = ask(*client_, *keys.client)) return wait;
   }
   return std::nullopt;
 }
 
-std::optional<std::chrono::seconds> rate_gate::ask(ratelimit::rate_limiter& limiter,
-                                                   const char* which, std::string key) {
+std::optional<std::chrono::seconds> rate_gate::ask(std::size_t limiter, const std::string& key) {
+  const auto r = gate_.check(limiter, key);
   auto* m = metrics_.load();
-  if (breaker_.is_open()) {
-    if (m != nullptr) m->rate_limit_error();
-    return std::nullopt;  // cooling down after a failure: admit without asking
+  switch (r.status) {
+    case ratelimit::gate_status::admitted: return std::nullopt;
+    case ratelimit::gate_status::limited:
+      if (m != nullptr) m->rate_limited(r.limiter);
+      return r.retry_after;
+    case ratelimit::gate_status::failed:
+    case ratelimit::gate_status::skipped: break;  // fail-open: admitted, counted
   }
-  try {
-    const auto d = limiter.acquire(key);
-    if (d.degraded) {
-      failed(which, "the limiter's store is unavailable");
-      return std::nullopt;
-    }
-    if (d.allowed) return std::nullopt;
-    if (m != nullptr) m->rate_limited(which);
-    const auto retry = d.retry_after == std::chrono::milliseconds::max()
-                           ? std::chrono::seconds(86400)
-                           : std::chrono::ceil<std::chrono::seconds>(d.retry_after);
-    return std::max(retry, std::chrono::seconds(1));
-  } catch (const std::exception& e) {
-    failed(which, e.what());
-    return std::nullopt;
-  }
-}
-
-void rate_gate::failed(const char* which, const std::string& why) {
-  if (auto* m = metrics_.load()) m->rate_limit_error();
+  if (m != nullptr) m->rate_limit_error();
   // Log once per cool-down: only the failure that starts one says so.
-  if (breaker_.trip()) {
-    log_.warning(std::string("rate limits: ") + which + " check failed (" + why +
+  if (r.report) {
+    log_.warning("rate limits: " + std::string(r.limiter) + " check failed (" + r.error +
                  "); admitting without limits for " + std::to_string(config_.cooldown.count()) +
                  " ms");
   }
+  return std::nullopt;
 }
 
 }  // namespace ferry::apps::policy

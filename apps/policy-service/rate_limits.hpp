@@ -1,9 +1,10 @@
 // rate_limits.hpp — per-sender and per-client-address rate limits for accepted recipients.
 //
 // Configured as lists of "COUNT/WINDOW" (POLICY_SENDER_LIMITS="5/300s,100/1d"); every limit of
-// a list is enforced together on one key (the sender address, or the client IP). The counting
-// is done by a ferry::ratelimit limiter: redis_limiter (sliding log, shared by every
-// ferry-policyd on the same Redis) in production, any rate_limiter in tests.
+// a list is enforced together on one key (ferry::postfix::rate_keys_for: the normalised
+// sender, or the client IP). The counting is done by a ferry::ratelimit limiter: redis_limiter
+// (sliding log, shared by every ferry-policyd on the same Redis) in production, any rate_limiter in
+// tests.
 //
 //   rate_limit_config limits;
 //   limits.sender = parse_limit_list("3/60s");
@@ -16,9 +17,10 @@
 // already used one unit of its sender's quota. The null sender (bounces) has no sender limit;
 // its client limit still applies.
 //
-// The one behaviour to know: the limiter's store failing never defers mail (fail-open). The
-// request is admitted and counted in `errors`; the first failure logs a warning, then Redis
-// is not asked again for `cooldown` (each skipped check is admitted and counted too).
+// The one behaviour to know: the limiter's store failing never defers mail (fail-open, by
+// ferry::ratelimit::limit_gate). The request is admitted and counted in `errors`; the first
+// failure logs a warning, then Redis is not asked again for `cooldown` (each skipped check is
+// admitted and counted too).
 //
 // Thread safety: thread-safe. Errors: parse_limit_list throws std::invalid_argument naming
 // the bad item; check() never throws.
@@ -28,6 +30,7 @@
 #include <chrono>
 #include <cstdint>
 #include <ferry/postfix/recipient_policy.hpp>
+#include <ferry/ratelimit/limit_gate.hpp>
 #include <ferry/ratelimit/limit_list.hpp>
 #include <ferry/ratelimit/rate_limiter.hpp>
 #include <functional>
@@ -37,7 +40,6 @@
 #include <string_view>
 #include <vector>
 
-#include "cooldown_breaker.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 
@@ -85,7 +87,7 @@ class rate_gate {
   void observe(metrics& m) noexcept { metrics_.store(&m); }
 
   /// Whether any limit is configured.
-  [[nodiscard]] bool enabled() const noexcept { return sender_ || client_; }
+  [[nodiscard]] bool enabled() const noexcept { return gate_.size() > 0; }
 
   /// Counts one accepted recipient. nullopt: admitted; else how long until it would be
   /// (at least 1 s). May block for a Redis round trip per configured list.
@@ -93,17 +95,15 @@ class rate_gate {
                                                           std::string_view client_address);
 
  private:
-  std::optional<std::chrono::seconds> ask(ratelimit::rate_limiter& limiter, const char* which,
-                                          std::string key);
-  void failed(const char* which, const std::string& why);
+  std::optional<std::chrono::seconds> ask(std::size_t limiter, const std::string& key);
 
   std::shared_ptr<void> keep_;  // destroyed after the limiters (declared first)
   rate_limit_config config_;
   logger& log_;
   std::atomic<metrics*> metrics_{nullptr};
-  std::unique_ptr<ratelimit::rate_limiter> sender_;
-  std::unique_ptr<ratelimit::rate_limiter> client_;
-  cooldown_breaker breaker_;
+  ratelimit::limit_gate gate_;
+  std::optional<std::size_t> sender_;  // the gate's index of each configured list
+  std::optional<std::size_t> client_;
 };
 
 }  // namespace ferry::apps::policy

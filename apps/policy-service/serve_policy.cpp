@@ -1,67 +1,19 @@
 #include "serve_policy.hpp"
 
-#include <algorithm>
-#include <string>
+#include <utility>
+
+#include <ferry/postfix/recipient_handler.hpp>
 
 namespace ferry::apps::policy {
-
-namespace {
-
-void report(const postfix::answered& a, metrics& stats, logger& log) {
-  const auto v = static_cast<verdict>(a.made.kind);
-  stats.record_decision(v, a.latency);
-  const auto& r = a.request;
-  if (v == verdict::missing_recipient) {
-    log.warning("RCPT request without recipient (client_address=" + r.client_address + "); DUNNO");
-  }
-  if (log.enabled(log_level::debug)) {
-    log.debug("decision state=" + r.protocol_state + " recipient=" + r.recipient +
-              " sender=" + r.sender + " client=" + r.client_address + " queue_id=" + r.queue_id +
-              " verdict=" + std::string(to_string(v)) + " action=\"" +
-              std::string(a.made.answer.text()) +
-              "\" latency_us=" + std::to_string(a.latency.count()));
-  }
-}
-
-void count(postfix::server_event e, metrics& stats) {
-  using postfix::server_event;
-  switch (e) {
-    case server_event::connection_opened: stats.connection_opened(); break;
-    case server_event::connection_closed: stats.connection_closed(); break;
-    case server_event::connection_refused: stats.connection_refused(); break;
-    case server_event::protocol_error: stats.protocol_error(); break;
-    case server_event::idle_timeout: stats.idle_timeout(); break;
-    case server_event::request_timeout: stats.request_timeout(); break;
-    case server_event::decision_timeout: stats.decision_timeout(); break;
-  }
-}
-
-}  // namespace
-
-postfix::log_hook log_hook_for(logger& log) {
-  postfix::log_hook hook;
-  for (const auto level : {postfix::log_level::debug, postfix::log_level::info,
-                           postfix::log_level::warning, postfix::log_level::error}) {
-    hook.level = level;
-    if (log.enabled(static_cast<log_level>(level))) break;
-  }
-  if (!log.enabled(log_level::error)) return hook;  // off: no function, nothing is built
-  hook.write = [&log](postfix::log_level level, std::string_view line) {
-    log.write(static_cast<log_level>(level), line);
-  };
-  return hook;
-}
 
 postfix::policy_server make_policy_server(postfix::policy_server_options options,
                                           const policy_engine& engine, metrics& stats,
                                           logger& log) {
-  options.workers = engine.may_block() ? std::max(1U, options.workers) : 0U;
-  options.fallback = engine.decision_for(verdict::defer);
-  postfix::policy_handler handler;
-  handler.decide = engine.decider();
-  handler.on_answer = [&stats, &log](const postfix::answered& a) { report(a, stats, log); };
-  handler.on_event = [&stats](postfix::server_event e) { count(e, stats); };
-  return postfix::policy_server(std::move(options), std::move(handler), log_hook_for(log));
+  const auto lines = log.observer();
+  auto handler = postfix::recipient_handler(engine, lines);
+  stats.server().attach(handler);
+  return postfix::policy_server(postfix::recipient_server_options(engine, std::move(options)),
+                                std::move(handler), postfix::log_hook_for(lines));
 }
 
 }  // namespace ferry::apps::policy

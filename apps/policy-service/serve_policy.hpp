@@ -1,10 +1,10 @@
 // serve_policy.hpp — ferry-policyd's rules plugged into ferry::postfix::policy_server.
 //
 // The server owns sockets and threads; this file says what it answers (the policy_engine's
-// verdicts), what it counts (metrics) and where its lines go (the service's logger). A
-// recipient known without blocking (in memory, or in the near cache) is answered on the event
-// loop; a lookup that may block, and the rate-limit check of an accepted recipient (Redis),
-// run on a worker.
+// verdicts, through ferry::postfix::recipient_handler), what it counts (metrics) and where its
+// lines go (the service's logger, as an observer). A recipient known without blocking (in
+// memory, or in the near cache) is answered on the event loop; a lookup that may block, and
+// the rate-limit check of an accepted recipient (Redis), run on a worker.
 //
 //   auto server = make_policy_server(cfg.server, engine, stats, log);
 //   server.start();
@@ -12,7 +12,6 @@
 // Thread safety: as policy_server. Errors: as policy_server's constructor.
 #pragma once
 
-#include <ferry/postfix/log_hook.hpp>
 #include <ferry/postfix/policy_server.hpp>
 
 #include "decision.hpp"
@@ -29,8 +28,5 @@ using postfix::policy_server_options;
 [[nodiscard]] postfix::policy_server make_policy_server(postfix::policy_server_options options,
                                                         const policy_engine& engine, metrics& stats,
                                                         logger& log);
-
-/// The library's log hook writing to `log` at its current level.
-[[nodiscard]] postfix::log_hook log_hook_for(logger& log);
 
 }  // namespace ferry::apps::policy

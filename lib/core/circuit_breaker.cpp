@@ -24,12 +24,17 @@ std::int64_t circuit_breaker::now_ticks() const {
 }
 
 bool circuit_breaker::allow() {
+  return admit() != circuit_admission::refused;
+}
+
+circuit_admission circuit_breaker::admit() {
   const auto until = open_until_.load(std::memory_order_acquire);
-  if (until == 0) return true;
-  if (now_ticks() < until) return false;
+  if (until == 0) return circuit_admission::admitted;
+  if (now_ticks() < until) return circuit_admission::refused;
   // Cool-down over: exactly one caller probes; the rest keep being refused until it reports.
   bool expected = false;
-  return probing_.compare_exchange_strong(expected, true);
+  return probing_.compare_exchange_strong(expected, true) ? circuit_admission::probe
+                                                          : circuit_admission::refused;
 }
 
 void circuit_breaker::record_success() noexcept {

@@ -168,3 +168,24 @@ TEST_CASE("circuit_breaker admits one probe among many threads", "[circuit_break
   for (auto& t : threads) t.join();
   CHECK(admitted == 1);
 }
+
+TEST_CASE("circuit_breaker: admit() tells the probe apart", "[circuit_breaker]") {
+  using ferry::circuit_admission;
+  fake_clock clock;
+  circuit_breaker b{with_clock(clock, 1s)};
+  CHECK(b.admit() == circuit_admission::admitted);  // closed
+  CHECK(b.record_failure());
+  CHECK(b.admit() == circuit_admission::refused);  // open
+  clock.advance(1s);
+  CHECK(b.admit() == circuit_admission::probe);    // the one probe...
+  CHECK(b.admit() == circuit_admission::refused);  // ...and no second one
+  CHECK_FALSE(b.allow());
+  // The probe fails: a new cool-down, not a trip; the next probe comes after it.
+  CHECK_FALSE(b.record_failure());
+  CHECK(b.admit() == circuit_admission::refused);
+  clock.advance(1s);
+  CHECK(b.admit() == circuit_admission::probe);
+  b.record_success();
+  CHECK(b.admit() == circuit_admission::admitted);
+  CHECK(b.trips() == 1);
+}

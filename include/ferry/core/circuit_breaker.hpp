@@ -20,6 +20,9 @@
 // choice: an error reply means the server answered (record_success), local contention says
 // nothing about it (record_neutral).
 //
+// A caller that treats the probe apart (say, to log again when a probe fails and a new
+// cool-down starts) asks admit() instead of allow(): it says which way the call was let in.
+//
 // A closed circuit costs one atomic load per allow() and reads no clock, so it can sit on a
 // hot path.
 //
@@ -41,6 +44,10 @@ namespace ferry {
 /// pass (half_open: the cool-down is over).
 enum class circuit_state { closed, open, half_open };
 
+/// How admit() answered: refused (open, or another caller holds the probe), admitted because
+/// the circuit is closed, or admitted as the one probe of a half-open circuit.
+enum class circuit_admission { refused, admitted, probe };
+
 struct circuit_breaker_options {
   /// How long an open circuit refuses calls before it lets one probe through. Must be > 0.
   std::chrono::milliseconds cooldown{std::chrono::seconds{5}};
@@ -60,6 +67,10 @@ class FERRY_API circuit_breaker {
   /// Whether to make the call: always when closed, never when open; when half-open, true for
   /// exactly one caller (the probe) until it reports.
   [[nodiscard]] bool allow();
+  /// allow(), saying whether the caller is the probe. A probe's failure opens the circuit
+  /// again without being a trip (record_failure returns false): the caller that wants to
+  /// report every new cool-down reports when its probe fails.
+  [[nodiscard]] circuit_admission admit();
   /// The call worked (or the dependency answered): closes the circuit, clears the failure run.
   void record_success() noexcept;
   /// The call failed because of the dependency. Counts towards the threshold; at it, or for

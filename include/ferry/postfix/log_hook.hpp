@@ -8,17 +8,24 @@
 //                                [](auto level, std::string_view line) { std::clog << line << '\n';
 //                                }};
 //
+// A service that logs through a ferry::observer (ferry/core/observer.hpp) passes
+// `log_hook_for(observer)`: the server's lines go to the observer without a component name
+// (each already starts with "policy_server: "), at the observer's level.
+//
 // The one behaviour to know: `write` is called from the server's event-loop thread and from
 // the thread that constructs, starts and stops the server, possibly at the same time, so it
 // must be thread-safe.
 //
 // Thread safety: thread-compatible (a value type). Errors: none; what `write` throws is
-// swallowed by the server.
+// swallowed by the server (an observer swallows it itself).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string_view>
+
+#include <ferry/core/observer.hpp>
+#include <ferry/export.hpp>
 
 namespace ferry::postfix {
 
@@ -34,5 +41,8 @@ struct log_hook {
     return static_cast<bool>(write) && l >= level;
   }
 };
+
+/// A hook writing to `log` at its threshold; without a function when `log` logs nothing.
+[[nodiscard]] FERRY_API log_hook log_hook_for(ferry::observer log);
 
 }  // namespace ferry::postfix
