@@ -116,10 +116,6 @@ void set_host(std::string_view url, const url_parts& parts, options& o) {
 
 }  // namespace
 
-std::string redact_url(std::string_view url) {
-  return ferry::redact_url(url);
-}
-
 namespace {
 
 // The scheme: sets o.tls for rediss://; returns whether the URL names a unix socket.

@@ -1,7 +1,7 @@
 // Fuzz target: every URL parser of the library — the splitter and redactors under all of them
 // (ferry::split_url, redact_url, redact_urls_in), Redis (redis::parse_url), RabbitMQ
 // (amqp::url::parse), databases (sql::database_url::parse), the redactors used for messages
-// (redis::redact_url, sql::redact_url) and the Celery broker URL dispatch (celery::open_broker,
+// (redis::redact_url, redact_urls_in) and the Celery broker URL dispatch (celery::open_broker,
 // on the mistyped URLs it refuses without connecting). Their input is configuration that operators
 // paste, often with passwords full of punctuation, and it ends up in logs.
 //
@@ -48,7 +48,7 @@ void no_marker(std::string_view text, std::string_view where, std::string_view u
   }
 }
 
-// In free text a URL ends at whitespace (redact_urls_in, sql::redact_url): a URL with a space
+// In free text a URL ends at whitespace (redact_urls_in): a URL with a space
 // cannot be told from the text around it, so those two are checked on URLs without one.
 bool has_space(std::string_view s) {
   return s.find_first_of(" \t\n\r\f\v") != std::string_view::npos;
@@ -128,7 +128,7 @@ void amqp_url(const std::string& url) {
 }
 
 void database_url(const std::string& url) {
-  if (!has_space(url)) no_marker(ferry::sql::redact_url(url), "sql::redact_url", url);
+  if (!has_space(url)) no_marker(ferry::redact_urls_in(url), "redact_urls_in", url);
   check_parser(
       "sql", url, [](const std::string& u) { return ferry::sql::database_url::parse(u); },
       [](const ferry::sql::database_url& d) { return d.password; },

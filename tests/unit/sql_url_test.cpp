@@ -5,6 +5,7 @@
 
 #include "ferry/error.hpp"
 #include "ferry/sql/database_url.hpp"
+#include "ferry/url.hpp"
 #include "url_marker.hpp"
 
 using ferry::sql::backend;
@@ -92,9 +93,9 @@ TEST_CASE("the password is redacted in to_string and in errors", "[sql][url]") {
   check_rejected("sqlite:mail.db", "expected sqlite:///abs/path");
   check_rejected("sqlite::memory:x", "junk after");
 
-  CHECK(ferry::sql::redact_url("at postgresql://u:pw@h/db and amqp://g:pw2@h") ==
+  CHECK(ferry::redact_urls_in("at postgresql://u:pw@h/db and amqp://g:pw2@h") ==
         "at postgresql://u:***@h/db and amqp://g:***@h");
-  CHECK(ferry::sql::redact_url("postgresql://u@h/db") == "postgresql://u@h/db");
+  CHECK(ferry::redact_urls_in("postgresql://u@h/db") == "postgresql://u@h/db");
 }
 
 TEST_CASE("database_url_from_env: DB_URL wins, DB_* describe PostgreSQL", "[sql][url]") {
@@ -178,9 +179,9 @@ TEST_CASE("PostgreSQL URLs: no piece of a password shows in errors or to_string"
       CHECK(e.code() == ferry::errc::config);
       ferry_test::check_no_marker(e.what());
     }
-    // sql::redact_url reads free text, where only "scheme://" marks a URL.
+    // redact_urls_in reads free text, where only "scheme://" marks a URL.
     if (url.find("://") != std::string::npos)
-      ferry_test::check_no_marker(ferry::sql::redact_url(url));
+      ferry_test::check_no_marker(ferry::redact_urls_in(url));
   }
   // sslpassword is libpq's key passphrase: a secret too.
   auto ssl = database_url::parse("postgresql://db/m?sslpassword=M4rk%2FEr9");

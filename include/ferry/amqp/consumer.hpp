@@ -11,7 +11,7 @@
 //   outcome::retry_later  — retried after a delay (see below); after the last attempt it goes
 //                           to the dead-letter queue.
 // A handler exception never loses the message: a transient ferry::error counts as retry_later,
-// anything else goes straight to the dead-letter queue; both are reported to `on_error`.
+// anything else goes straight to the dead-letter queue; both are reported to the `observer`.
 // A handler may instead take a ferry::delivery and return a ferry::outcome (run's second form):
 // it sees the attempt number and whether it is the last, with no x-ferry-* header to read.
 //
@@ -43,7 +43,7 @@
 // be thread-safe when concurrency > 1. run() notices stop() within about 50 ms.
 // Errors: run() throws ferry::error for non-transient setup failures (auth_failed, 406
 // server_error when a declaration conflicts, not_found when the queue is missing, config);
-// transient failures are reported to on_error and retried forever until stop().
+// transient failures are reported to the observer and retried forever until stop().
 #pragma once
 
 #include <atomic>

@@ -10,7 +10,7 @@
 //   ferry::cache::cache<user> users{redis, "user_by_email:", o};
 //
 // The behaviour a reader would otherwise get wrong: with `throw_on_error = false` (default) a
-// failed Redis call is counted and reported to `on_error`, and the cache answers as if the
+// failed Redis call is counted and reported to the `observer`, and the cache answers as if the
 // key were missing; that includes del(), so an invalidation can be lost while Redis is down.
 //
 // Thread safety: value type; thread-compatible.

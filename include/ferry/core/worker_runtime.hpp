@@ -23,7 +23,7 @@
 // Thread safety: start/stop/stats from any thread; the handler runs on `concurrency` threads
 // at once and must be thread-safe. The source must outlive the runtime.
 // Errors: the constructor throws std::invalid_argument for concurrency 0, an empty handler or a
-// non-positive wait; transport errors in the loop go to the observer (and `on_error`) and are
+// non-positive wait; transport errors in the loop go to the observer and are
 // retried after `error_backoff`.
 #pragma once
 

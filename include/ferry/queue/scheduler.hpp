@@ -30,7 +30,7 @@
 //
 // Thread safety: thread-safe; start/stop from any thread. The queues must outlive it.
 // Errors: run_once() throws like the queue; the background thread reports errors to
-// `on_error` and retries after `error_backoff`. The constructor throws std::invalid_argument
+// the `observer` and retries after `error_backoff`. The constructor throws std::invalid_argument
 // for a null queue, queues on different clients, a non-positive max_sleep or a negative
 // discovery_interval.
 #pragma once

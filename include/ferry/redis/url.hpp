@@ -30,6 +30,7 @@
 
 #include "ferry/export.hpp"
 #include "ferry/redis/options.hpp"
+#include "ferry/url.hpp"
 
 namespace ferry::redis {
 
@@ -43,7 +44,7 @@ namespace ferry::redis {
 [[nodiscard]] FERRY_API std::string to_string(const options& o);
 
 /// `url` with any password (userinfo or ?password=) replaced by "***"; safe for messages
-/// even when the URL is malformed. The same as ferry::redact_url (ferry/url.hpp).
-[[nodiscard]] FERRY_API std::string redact_url(std::string_view url);
+/// even when the URL is malformed: ferry::redact_url (ferry/url.hpp), named here too.
+using ferry::redact_url;
 
 }  // namespace ferry::redis

@@ -90,8 +90,9 @@ struct FERRY_API database_url {
 /// database_url_text_from_env() on the process environment (std::getenv).
 [[nodiscard]] FERRY_API std::optional<std::string> database_url_text_from_env();
 
-/// Replaces the password of anything that looks like `scheme://user:password@` with `***`
-/// (ferry::redact_urls_in, ferry/url.hpp). Used for messages that must quote user input.
-[[nodiscard]] FERRY_API std::string redact_url(std::string_view text);
+/// Deprecated: ferry::redact_urls_in (ferry/url.hpp) does the same — every
+/// `scheme://user:password@` in `text` with its password as `***`.
+[[deprecated("use ferry::redact_urls_in (ferry/url.hpp)")]] [[nodiscard]] FERRY_API std::string
+redact_url(std::string_view text);
 
 }  // namespace ferry::sql
