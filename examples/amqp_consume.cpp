@@ -9,7 +9,7 @@
 #include <cstdlib>
 
 #include <ferry/amqp/consumer.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 namespace {
 ferry::amqp::consumer* g_consumer = nullptr;

@@ -10,7 +10,7 @@
 
 #include <ferry/amqp/publisher.hpp>
 #include <ferry/amqp/topology.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 int main(int argc, char** argv) {
   const char* env = std::getenv("RABBITMQ_URL");

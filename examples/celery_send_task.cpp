@@ -9,10 +9,10 @@
 #include <string>
 
 #include <ferry/celery/amqp/plugin.hpp>
+#include <ferry/celery/client.hpp>
 #include <ferry/celery/redis/plugin.hpp>
 #include <ferry/celery/registry.hpp>
-#include <ferry/celery/client.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 int main(int argc, char** argv) {
   namespace fc = ferry::celery;

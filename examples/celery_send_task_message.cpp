@@ -6,7 +6,7 @@
 
 #include <ferry/celery/protocol/kombu_redis.hpp>
 #include <ferry/celery/protocol/task_request.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 int main() {
   namespace fc = ferry::celery::protocol;

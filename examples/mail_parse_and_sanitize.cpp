@@ -1,6 +1,6 @@
 // Parse one .eml file, print its headers, attachments and sanitised HTML.
 //   mail_parse_and_sanitize message.eml
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/mail/parse.hpp>
 #include <ferry/mail/sanitize.hpp>
 

@@ -6,7 +6,7 @@
 #include <iostream>
 #include <string>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/redis/client.hpp>
 #include <ferry/redis/keys.hpp>
 #include <ferry/redis/scan.hpp>

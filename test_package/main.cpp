@@ -1,14 +1,14 @@
 // conan create's test_package: uses each component the package was built with a little,
 // without any server, so headers, component targets and transitive link lines are proven.
 #include <ferry/cache/options.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
+#include <ferry/core/version.hpp>
 #include <ferry/postfix/action.hpp>
 #include <ferry/postfix/policy_request.hpp>
 #include <ferry/queue/options.hpp>
 #include <ferry/ratelimit/local_limiter.hpp>
 #include <ferry/redis/connection.hpp>
 #include <ferry/redis/url.hpp>
-#include <ferry/version.hpp>
 
 #include <chrono>
 #include <cstdint>

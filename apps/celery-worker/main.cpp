@@ -11,7 +11,7 @@
 #include <ferry/celery/redis/plugin.hpp>
 #include <ferry/celery/registry.hpp>
 #include <ferry/celery/worker.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/service/stop_signals.hpp>
 #include <ferry/sql/database_url.hpp>
 

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include <ferry/celery/protocol/iso8601.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/mail/parse.hpp>
 #include <ferry/mail/sanitize.hpp>
 #include <ferry/sql/database_url.hpp>

@@ -4,8 +4,8 @@
 
 #include <stdexcept>
 
-#include <ferry/checked_time.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/checked_time.hpp>
+#include <ferry/core/error.hpp>
 
 namespace ferry::apps {
 namespace {

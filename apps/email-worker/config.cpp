@@ -6,7 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include "common/env.hpp"
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include <ferry/retry_policy.hpp>
+#include <ferry/core/retry_policy.hpp>
 #include <ferry/sql/database_url.hpp>
 
 namespace ferry::apps::worker {

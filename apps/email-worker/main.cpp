@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include <ferry/amqp/consumer.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/service/stop_signals.hpp>
 #include <ferry/sql/session.hpp>
 

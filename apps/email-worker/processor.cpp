@@ -5,7 +5,7 @@
 #include <optional>
 #include <thread>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/mail/attachment_store.hpp>
 #include <ferry/mail/parse.hpp>
 #include <ferry/mail/sanitize.hpp>

@@ -5,7 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include <ferry/sql/database_url.hpp>
 #include "common/env.hpp"

@@ -10,7 +10,7 @@
 #include <string>
 
 #include <ferry/amqp/url.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include <ferry/service/admin_http_server.hpp>
 #include <ferry/service/readiness.hpp>

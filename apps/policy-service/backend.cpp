@@ -1,6 +1,6 @@
 #include "backend.hpp"
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/sql/database_url.hpp>
 
 #include "caching_directory.hpp"

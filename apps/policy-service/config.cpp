@@ -1,6 +1,6 @@
 #include "config.hpp"
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/service/env_reader.hpp>
 #include <ferry/sql/database_url.hpp>
 

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/postfix/listen_address.hpp>
 #include <ferry/service/admin_http_server.hpp>
 #include <ferry/service/probe_routes.hpp>

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include "common/mail_store.hpp"
 

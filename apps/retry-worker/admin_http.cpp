@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ferry/cache/report.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/redis/scan.hpp>
 
 #include <ferry/service/dead_letter_admin.hpp>

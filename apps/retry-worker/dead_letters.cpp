@@ -5,7 +5,7 @@
 #include <ferry/amqp/dlq_store.hpp>
 #include <ferry/amqp/url.hpp>
 #include <ferry/celery/redis/dlq_store.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/queue/dlq_store.hpp>
 
 namespace ferry::apps::retry {

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include <ferry/amqp/url.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/queue/queue.hpp>
 #include <ferry/queue/scheduler.hpp>
 #include <ferry/redis/client.hpp>

@@ -1,20 +1,20 @@
 // ferry/ferry.hpp — includes every ferry component that is installed; link ferry::ferry.
 //
 // Components are separate libraries (ferry::core, ferry::redis, ferry::cache, ferry::amqp, ...).
-// core, postfix, redis, cache, queue and ratelimit are always built, so their headers are always there.
-// An optional component (amqp, celery, mail, sql) is installed only when it was built, so its
-// headers are included only when the installed package has them. Including single component
+// core, postfix, redis, cache, queue and ratelimit are always built, so their headers are always
+// there. An optional component (amqp, celery, mail, sql) is installed only when it was built, so
+// its headers are included only when the installed package has them. Including single component
 // headers (<ferry/cache/cache.hpp>) and linking only those components keeps builds leaner.
 #pragma once
 
-#include "ferry/codec.hpp"
+#include "ferry/core/codec.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/core/failure_throttle.hpp"
 #include "ferry/core/observer.hpp"
-#include "ferry/error.hpp"
-#include "ferry/retry_policy.hpp"
-#include "ferry/url.hpp"
-#include "ferry/url_encoding.hpp"
-#include "ferry/version.hpp"
+#include "ferry/core/retry_policy.hpp"
+#include "ferry/core/url.hpp"
+#include "ferry/core/url_encoding.hpp"
+#include "ferry/core/version.hpp"
 
 #include "ferry/core/circuit_breaker.hpp"
 #include "ferry/core/dead_letter.hpp"

@@ -1,7 +1,7 @@
 #include "ferry/amqp/connection.hpp"
 
 #include "amqp/detail/session.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::amqp {
 

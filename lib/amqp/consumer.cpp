@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "amqp/consumer_source.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/core/worker_runtime.hpp"
-#include "ferry/error.hpp"
 
 namespace ferry::amqp {
 namespace {

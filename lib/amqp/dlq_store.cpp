@@ -5,7 +5,7 @@
 
 #include "ferry/amqp/connection.hpp"
 #include "ferry/amqp/topology.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::amqp {
 namespace {

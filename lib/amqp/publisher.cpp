@@ -7,7 +7,7 @@
 
 #include "amqp/detail/c_types.hpp"
 #include "amqp/detail/session.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::amqp {
 

@@ -1,13 +1,13 @@
 #include "ferry/amqp/url.hpp"
 
-#include "ferry/url.hpp"
-#include "ferry/url_encoding.hpp"
+#include "ferry/core/url.hpp"
+#include "ferry/core/url_encoding.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <limits>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::amqp {
 namespace {

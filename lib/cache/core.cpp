@@ -9,7 +9,7 @@
 
 #include "cache/invalidation_tracker.hpp"
 #include "ferry/core/circuit_breaker.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/pipeline.hpp"
 #include "ferry/redis/scan.hpp"

@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "ferry/cache/detail/envelope.hpp"
-#include "ferry/checked_time.hpp"
+#include "ferry/core/checked_time.hpp"
 
 namespace ferry::cache::detail {
 

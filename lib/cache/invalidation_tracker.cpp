@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/redis/connection.hpp"
 #include "ferry/redis/reply.hpp"
 

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <exception>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::cache {
 

@@ -8,8 +8,8 @@
 
 #include "ferry/celery/memory_backend.hpp"
 #include "ferry/celery/memory_broker.hpp"
-#include "ferry/error.hpp"
-#include "ferry/url.hpp"
+#include "ferry/core/error.hpp"
+#include "ferry/core/url.hpp"
 
 namespace ferry::celery {
 

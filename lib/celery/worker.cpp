@@ -11,7 +11,7 @@
 
 #include "celery/worker_consumer.hpp"
 #include "celery/worker_impl.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::celery {
 

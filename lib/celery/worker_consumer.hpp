@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "celery/worker_impl.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::celery::detail {
 

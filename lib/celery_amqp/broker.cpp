@@ -14,8 +14,8 @@
 #include "ferry/amqp/topology.hpp"
 #include "ferry/celery/amqp/message.hpp"
 #include "ferry/celery/protocol/iso8601.hpp"
-#include "ferry/error.hpp"
-#include "ferry/url.hpp"
+#include "ferry/core/error.hpp"
+#include "ferry/core/url.hpp"
 
 namespace ferry::celery::amqp {
 namespace {

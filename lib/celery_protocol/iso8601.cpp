@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "ferry/checked_time.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/checked_time.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::celery::protocol {
 namespace {

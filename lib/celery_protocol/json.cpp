@@ -5,7 +5,7 @@
 
 #include "celery_protocol/float_repr.hpp"
 #include "celery_protocol/unicode.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::celery::protocol {
 namespace {

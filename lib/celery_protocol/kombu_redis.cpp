@@ -4,7 +4,7 @@
 
 #include "ferry/celery/protocol/json.hpp"
 #include "ferry/celery/protocol/task_request.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::celery::protocol {
 namespace {

@@ -1,6 +1,6 @@
 #include "ferry/celery/protocol/signature.hpp"
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::celery::protocol {
 namespace {

@@ -10,8 +10,8 @@
 
 #include "ferry/celery/protocol/iso8601.hpp"
 #include "ferry/celery/protocol/python_repr.hpp"
-#include "ferry/error.hpp"
-#include "ferry/random.hpp"
+#include "ferry/core/error.hpp"
+#include "ferry/core/random.hpp"
 
 namespace ferry::celery::protocol {
 namespace {

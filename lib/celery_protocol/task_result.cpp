@@ -1,7 +1,7 @@
 #include "ferry/celery/protocol/task_result.hpp"
 
 #include "ferry/celery/protocol/iso8601.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::celery::protocol {
 namespace {

@@ -5,7 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include "ferry/utf8.hpp"
+#include "ferry/core/utf8.hpp"
 
 namespace ferry::celery::protocol::detail {
 

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/connection.hpp"
 #include "ferry/redis/pipeline.hpp"

@@ -9,7 +9,7 @@
 #include "core/fnv1a.hpp"
 
 #include "ferry/celery/protocol/iso8601.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/script.hpp"
 

@@ -1,8 +1,8 @@
-#include "ferry/checked_time.hpp"
+#include "ferry/core/checked_time.hpp"
 
 #include <string>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry {
 namespace {

@@ -1,4 +1,4 @@
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry {
 namespace {
@@ -44,10 +44,8 @@ bool is_transient(errc e) noexcept {
     case errc::timeout:
     case errc::connection_failed:
     case errc::pool_exhausted:
-    case errc::busy:
-      return true;
-    default:
-      return false;
+    case errc::busy: return true;
+    default: return false;
   }
 }
 

@@ -1,4 +1,4 @@
-#include "ferry/random.hpp"
+#include "ferry/core/random.hpp"
 
 #include <pthread.h>
 
@@ -14,7 +14,7 @@
 #define FERRY_HAVE_GETRANDOM 1
 #endif
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry {
 namespace {

@@ -1,4 +1,4 @@
-#include "ferry/retry_policy.hpp"
+#include "ferry/core/retry_policy.hpp"
 
 #include <cmath>
 #include <stdexcept>

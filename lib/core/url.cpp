@@ -1,10 +1,10 @@
-#include "ferry/url.hpp"
+#include "ferry/core/url.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry {
 namespace {

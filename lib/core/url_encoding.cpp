@@ -1,4 +1,4 @@
-#include "ferry/url_encoding.hpp"
+#include "ferry/core/url_encoding.hpp"
 
 namespace ferry {
 namespace {

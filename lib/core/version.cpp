@@ -1,4 +1,4 @@
-#include "ferry/version.hpp"
+#include "ferry/core/version.hpp"
 
 namespace ferry {
 

@@ -6,7 +6,7 @@
 #include <gmime/gmime.h>
 #include <iconv.h>
 
-#include "ferry/utf8.hpp"
+#include "ferry/core/utf8.hpp"
 
 namespace ferry::mail::detail {
 namespace {

@@ -4,8 +4,8 @@
 #include <unordered_set>
 #include <utility>
 
-#include "ferry/checked_time.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/checked_time.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/mail/safe_filename.hpp"
 #include "mail/charset.hpp"
 #include "mail/gmime_handles.hpp"

@@ -9,7 +9,7 @@
 
 #include <gumbo.h>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "mail/charset.hpp"
 
 namespace ferry::mail {

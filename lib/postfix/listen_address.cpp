@@ -12,7 +12,7 @@
 #include <cstring>
 #include <string_view>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include "postfix/listener.hpp"
 

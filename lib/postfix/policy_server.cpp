@@ -23,8 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include <ferry/core/error.hpp>
 #include <ferry/core/failure_throttle.hpp>
-#include <ferry/error.hpp>
 
 #include "postfix/descriptor_budget.hpp"
 #include "postfix/listener.hpp"

@@ -1,7 +1,7 @@
 #include "ferry/postfix/rate_keys.hpp"
 
+#include "ferry/core/url_encoding.hpp"
 #include "ferry/postfix/recipient_policy.hpp"
-#include "ferry/url_encoding.hpp"
 
 namespace ferry::postfix {
 namespace {

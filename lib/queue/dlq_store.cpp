@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/queue/queue.hpp"
 #include "ferry/redis/client.hpp"
 

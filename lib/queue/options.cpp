@@ -2,7 +2,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/queue/options.hpp"
 
 namespace ferry::queue {

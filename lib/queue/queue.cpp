@@ -11,9 +11,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "ferry/checked_time.hpp"
-#include "ferry/error.hpp"
-#include "ferry/random.hpp"
+#include "ferry/core/checked_time.hpp"
+#include "ferry/core/error.hpp"
+#include "ferry/core/random.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/keys.hpp"
 #include "ferry/redis/pipeline.hpp"

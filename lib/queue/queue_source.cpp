@@ -3,7 +3,7 @@
 #include <any>
 #include <optional>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/queue/queue.hpp"
 
 namespace ferry::queue::detail {

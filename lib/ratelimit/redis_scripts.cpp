@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "ferry/random.hpp"
+#include "ferry/core/random.hpp"
 
 namespace ferry::ratelimit::detail {
 namespace {

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/redis/url.hpp"
 
 namespace ferry::redis {

@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/redis/url.hpp"
 #include "redis/protocol.hpp"
 #include "redis/reply_reader.hpp"

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/redis/reply.hpp"
 
 namespace ferry::redis::detail {

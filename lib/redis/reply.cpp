@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "redis/protocol.hpp"
 
 namespace ferry::redis {

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::redis {
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/connection.hpp"
 

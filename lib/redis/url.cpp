@@ -1,14 +1,14 @@
 #include "ferry/redis/url.hpp"
 
-#include "ferry/url.hpp"
-#include "ferry/url_encoding.hpp"
+#include "ferry/core/url.hpp"
+#include "ferry/core/url_encoding.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <optional>
 #include <string>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::redis {
 

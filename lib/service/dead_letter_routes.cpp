@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/service/dead_letter_admin.hpp"
 #include "ferry/service/json_errors.hpp"
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <utility>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::service {
 namespace {

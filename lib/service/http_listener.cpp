@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 namespace ferry::service {
 

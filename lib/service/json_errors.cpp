@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::service {
 

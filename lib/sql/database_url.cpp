@@ -1,7 +1,7 @@
 #include "ferry/sql/database_url.hpp"
 
-#include "ferry/url.hpp"
-#include "ferry/url_encoding.hpp"
+#include "ferry/core/url.hpp"
+#include "ferry/core/url_encoding.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::sql {
 namespace {

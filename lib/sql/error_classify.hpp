@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::sql::detail {
 

@@ -3,7 +3,7 @@
 #include <new>
 #include <stdexcept>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "sql/session_impl.hpp"
 
 namespace ferry::sql::detail {

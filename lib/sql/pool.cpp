@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::sql {
 

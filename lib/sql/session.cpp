@@ -6,7 +6,7 @@
 #include <climits>
 #include <stdexcept>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "sql/session_impl.hpp"
 
 namespace ferry::sql {

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <string_view>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/sql/session.hpp"
 #include "sql/error_classify.hpp"
 #include "sql/native_handles.hpp"

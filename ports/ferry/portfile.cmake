@@ -13,7 +13,7 @@
 # path, not the files, so such builds must not be served from a binary cache.
 if(DEFINED ENV{FERRY_SOURCE_DIR})
     set(SOURCE_PATH "$ENV{FERRY_SOURCE_DIR}")
-    if(NOT EXISTS "${SOURCE_PATH}/CMakeLists.txt" OR NOT EXISTS "${SOURCE_PATH}/include/ferry/version.hpp")
+    if(NOT EXISTS "${SOURCE_PATH}/CMakeLists.txt" OR NOT EXISTS "${SOURCE_PATH}/include/ferry/core/version.hpp")
         message(FATAL_ERROR "FERRY_SOURCE_DIR=${SOURCE_PATH} is not a ferry checkout")
     endif()
     message(STATUS "Using the ferry source in ${SOURCE_PATH} (FERRY_SOURCE_DIR)")

@@ -15,7 +15,7 @@
 // Prints: bench=cache.<shape> side=ferry value=<ops/s> unit=ops/s
 #include <unistd.h>
 #include <ferry/cache/cache.hpp>
-#include <ferry/codec_json.hpp>
+#include <ferry/core/codec_json.hpp>
 #include <ferry/redis/client.hpp>
 #include <ferry/redis/connection.hpp>
 #include <ferry/redis/url.hpp>

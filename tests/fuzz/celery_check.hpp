@@ -8,7 +8,7 @@
 #include <string>
 
 #include <ferry/celery/protocol/task_request.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include "fuzz_check.hpp"
 

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include <ferry/celery/protocol/iso8601.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include "fuzz_check.hpp"
 
@@ -34,8 +34,8 @@ bool isoformat_shape(std::string_view s, std::string_view suffix) {
 }
 
 void round_trip(std::chrono::system_clock::time_point t, bool naive) {
-  const std::string text =
-      naive ? ferry::celery::protocol::format_isoformat_naive(t) : ferry::celery::protocol::format_isoformat(t);
+  const std::string text = naive ? ferry::celery::protocol::format_isoformat_naive(t)
+                                 : ferry::celery::protocol::format_isoformat(t);
   check(isoformat_shape(text, naive ? "" : "+00:00"), "not isoformat()'s shape", text);
   std::chrono::system_clock::time_point back;
   try {

@@ -1,6 +1,6 @@
-// Fuzz target: the JSON every Celery path starts with (ferry::celery::protocol::parse_json), Python's
-// json.dumps / repr / Celery's saferepr of what was read, and the result meta a worker stores
-// (task_result::from_json, read back by clients).
+// Fuzz target: the JSON every Celery path starts with (ferry::celery::protocol::parse_json),
+// Python's json.dumps / repr / Celery's saferepr of what was read, and the result meta a worker
+// stores (task_result::from_json, read back by clients).
 //
 // Properties: parse_json throws only decode_error; python_json_dumps of a parsed value parses
 // back to an equal value and is a fixed point (dumps(parse(dumps(v))) == dumps(v)) and pure
@@ -16,7 +16,7 @@
 #include <ferry/celery/protocol/json.hpp>
 #include <ferry/celery/protocol/python_repr.hpp>
 #include <ferry/celery/protocol/task_result.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include "celery_check.hpp"
 #include "fuzz_check.hpp"

@@ -14,7 +14,7 @@
 
 #include <ferry/celery/protocol/json.hpp>
 #include <ferry/celery/protocol/kombu_redis.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include "celery_check.hpp"
 #include "fuzz_check.hpp"

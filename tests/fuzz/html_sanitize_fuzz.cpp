@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/mail/sanitize.hpp>
 
 #include "fuzz_check.hpp"

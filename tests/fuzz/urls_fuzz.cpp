@@ -21,10 +21,10 @@
 #include <ferry/celery/amqp/plugin.hpp>
 #include <ferry/celery/redis/plugin.hpp>
 #include <ferry/celery/registry.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
+#include <ferry/core/url.hpp>
 #include <ferry/redis/url.hpp>
 #include <ferry/sql/database_url.hpp>
-#include <ferry/url.hpp>
 
 #include "fuzz_check.hpp"
 

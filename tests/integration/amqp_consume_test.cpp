@@ -9,7 +9,7 @@
 #include "amqp_test_util.hpp"
 #include "ferry/amqp/connection.hpp"
 #include "ferry/amqp/publisher.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry_test/servers.hpp"
 
 using namespace ferry::amqp;

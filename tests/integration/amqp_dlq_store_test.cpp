@@ -11,7 +11,7 @@
 #include "ferry/amqp/dlq_store.hpp"
 #include "ferry/amqp/publisher.hpp"
 #include "ferry/amqp/topology.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry_test/servers.hpp"
 
 using namespace std::chrono_literals;

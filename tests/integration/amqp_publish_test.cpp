@@ -10,7 +10,7 @@
 #include "ferry/amqp/connection.hpp"
 #include "ferry/amqp/publisher.hpp"
 #include "ferry/amqp/topology.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry_test/servers.hpp"
 
 using namespace ferry::amqp;

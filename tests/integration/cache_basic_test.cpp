@@ -10,7 +10,7 @@
 
 #include "ferry/cache/cache.hpp"
 #include "ferry/cache/report.hpp"
-#include "ferry/codec_json.hpp"
+#include "ferry/core/codec_json.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/scan.hpp"
 #include "ferry_test/servers.hpp"

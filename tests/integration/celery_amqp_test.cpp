@@ -16,7 +16,7 @@
 #include "ferry/celery/client.hpp"
 #include "ferry/celery/redis/plugin.hpp"
 #include "ferry/celery/registry.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/redis/client.hpp"
 
 namespace fc = ferry::celery;

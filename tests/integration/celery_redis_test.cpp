@@ -18,7 +18,7 @@
 #include "ferry/celery/redis/dlq_store.hpp"
 #include "ferry/celery/redis/plugin.hpp"
 #include "ferry/celery/worker.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry_test/process.hpp"
 #include "ferry_test/servers.hpp"

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/sql/session.hpp>
 
 namespace ferry::test {

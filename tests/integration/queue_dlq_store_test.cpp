@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ferry/core/dead_letter_catalog.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/queue/dlq_store.hpp"
 #include "ferry/queue/queue.hpp"
 #include "ferry/redis/client.hpp"

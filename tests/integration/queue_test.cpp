@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/queue/queue.hpp"
 #include "ferry/queue/scheduler.hpp"
 #include "ferry/queue/worker.hpp"

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry_redis_test {
 

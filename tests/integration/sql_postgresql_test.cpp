@@ -4,7 +4,7 @@
 #include <chrono>
 #include <functional>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/sql/pool.hpp>
 #include <ferry/sql/session.hpp>
 

@@ -10,7 +10,7 @@
 #include <ferry/celery/protocol/json.hpp>
 #include <ferry/celery/redis/backend.hpp>
 #include <ferry/celery/redis/broker.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/redis/client.hpp>
 
 #include "soak_settings.hpp"

@@ -6,7 +6,7 @@
 #include <regex>
 #include <thread>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/sql/session.hpp>
 
 #include "common/mail_store.hpp"

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <thread>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/sql/session.hpp>
 
 #include "soak_settings.hpp"

@@ -24,7 +24,7 @@
 #include <string>
 #include <thread>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/queue/queue.hpp>
 #include <ferry/queue/worker.hpp>
 #include <ferry/redis/client.hpp>

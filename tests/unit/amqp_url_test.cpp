@@ -3,7 +3,7 @@
 #include <string>
 
 #include "ferry/amqp/url.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "url_marker.hpp"
 
 using ferry::amqp::url;

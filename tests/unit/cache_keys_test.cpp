@@ -10,7 +10,7 @@
 #include "ferry/cache/memo_key.hpp"
 #include "ferry/cache/options.hpp"
 #include "ferry/cache/report.hpp"
-#include "ferry/codec_json.hpp"
+#include "ferry/core/codec_json.hpp"
 
 using namespace std::chrono_literals;
 namespace fc = ferry::cache;

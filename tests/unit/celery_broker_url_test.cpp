@@ -5,7 +5,7 @@
 #include "ferry/celery/amqp/plugin.hpp"
 #include "ferry/celery/redis/plugin.hpp"
 #include "ferry/celery/registry.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "url_marker.hpp"
 
 TEST_CASE("celery open_broker: no piece of a password shows in its errors", "[celery][url]") {

@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "ferry/celery/protocol/iso8601.hpp"
-#include "ferry/checked_time.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/checked_time.hpp"
+#include "ferry/core/error.hpp"
 
 using namespace std::chrono;
 using ferry::celery::protocol::format_isoformat;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "ferry/celery/protocol/json.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 using ferry::celery::protocol::json;
 using ferry::celery::protocol::parse_json;

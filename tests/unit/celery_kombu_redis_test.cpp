@@ -4,7 +4,7 @@
 
 #include "celery_test_data.hpp"
 #include "ferry/celery/protocol/kombu_redis.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 using namespace ferry::celery::protocol;
 

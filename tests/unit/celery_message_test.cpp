@@ -9,7 +9,7 @@
 #include "ferry/celery/protocol/iso8601.hpp"
 #include "ferry/celery/protocol/kombu_redis.hpp"
 #include "ferry/celery/protocol/task_request.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 using namespace ferry::celery::protocol;
 

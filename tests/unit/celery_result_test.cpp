@@ -6,7 +6,7 @@
 #include "celery_test_data.hpp"
 #include "ferry/celery/protocol/iso8601.hpp"
 #include "ferry/celery/protocol/task_result.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 using namespace ferry::celery::protocol;
 

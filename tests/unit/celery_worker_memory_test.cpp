@@ -17,7 +17,7 @@
 #include "ferry/celery/memory_broker.hpp"
 #include "ferry/celery/registry.hpp"
 #include "ferry/celery/worker.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace fc = ferry::celery;
 using fc::json;

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <limits>
 
-#include "ferry/checked_time.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/checked_time.hpp"
+#include "ferry/core/error.hpp"
 
 using namespace std::chrono;
 using ferry::civil_time;

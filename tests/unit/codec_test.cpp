@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "ferry/codec.hpp"
-#include "ferry/codec_json.hpp"
+#include "ferry/core/codec.hpp"
+#include "ferry/core/codec_json.hpp"
 
 namespace {
 

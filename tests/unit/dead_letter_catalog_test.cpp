@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "ferry/core/dead_letter_catalog.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // The email queue message format and the header reader ingest uses for the Message-ID.
 #include <catch2/catch.hpp>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include "common/email_job.hpp"
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 TEST_CASE("ferry::error carries a ferry::errc code and says whether it is transient", "[error]") {
   const ferry::error e(ferry::errc::timeout, "GET took longer than 100ms");

@@ -9,7 +9,7 @@
 
 #include <unistd.h>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/mail/attachment_store.hpp"
 #include "ferry/mail/safe_filename.hpp"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/mail/parse.hpp"
 #include "ferry/mail/sanitize.hpp"
 #include "mail_test_util.hpp"

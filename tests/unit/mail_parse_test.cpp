@@ -4,7 +4,7 @@
 #include <thread>
 #include <vector>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/mail/parse.hpp"
 #include "mail_test_util.hpp"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/mail_store.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "mail_store_test_database.hpp"
 
 using namespace std::chrono_literals;

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "ferry/core/error.hpp"
 #include "ferry/core/observer.hpp"
-#include "ferry/error.hpp"
 
 using ferry::error_context;
 using ferry::log_level;

@@ -4,7 +4,7 @@
 #include <map>
 #include <sstream>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include "backend.hpp"
 #include "config.hpp"

@@ -2,7 +2,7 @@
 // the next lookup sees, and a database that cannot be opened is an error (DEFER), not a "no".
 #include <catch2/catch.hpp>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include "backend.hpp"
 #include "sql_test_dir.hpp"

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/postfix/action.hpp>
 #include <ferry/postfix/listen_address.hpp>
 

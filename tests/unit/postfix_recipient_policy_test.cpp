@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 #include <ferry/postfix/recipient_policy.hpp>
 

@@ -3,7 +3,7 @@
 #include <map>
 #include <string>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/queue/options.hpp"
 
 using namespace std::chrono_literals;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "ferry/random.hpp"
+#include "ferry/core/random.hpp"
 
 // Set by tests/unit/CMakeLists.txt when the celery component is built: its headers sit in the
 // same include directory either way, so __has_include cannot tell.

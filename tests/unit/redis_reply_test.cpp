@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/redis/reply.hpp"
 
 using ferry::errc;

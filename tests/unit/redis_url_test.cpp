@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/redis/url.hpp"
 #include "url_marker.hpp"
 

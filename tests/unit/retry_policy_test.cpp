@@ -4,7 +4,7 @@
 #include <random>
 #include <stdexcept>
 
-#include "ferry/retry_policy.hpp"
+#include "ferry/core/retry_policy.hpp"
 
 using namespace std::chrono_literals;
 using ferry::jitter_mode;

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/service/dead_letter_admin.hpp"
 
 using json = nlohmann::json;

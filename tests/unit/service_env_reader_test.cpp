@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/service/env_reader.hpp"
 
 using ferry::service::env_reader;

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/sql/pool.hpp"
 #include "ferry/sql/session.hpp"
 #include "sql_test_dir.hpp"

@@ -3,9 +3,9 @@
 #include <map>
 #include <string>
 
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
+#include "ferry/core/url.hpp"
 #include "ferry/sql/database_url.hpp"
-#include "ferry/url.hpp"
 #include "url_marker.hpp"
 
 using ferry::sql::backend;

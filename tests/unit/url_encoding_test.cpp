@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "ferry/url_encoding.hpp"
+#include "ferry/core/url_encoding.hpp"
 
 TEST_CASE("percent_encode escapes everything outside RFC 3986's unreserved set", "[url]") {
   CHECK(ferry::percent_encode("AZaz09-._~") == "AZaz09-._~");

@@ -6,10 +6,10 @@
 #include <string>
 
 #include "ferry/amqp/url.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
+#include "ferry/core/url.hpp"
 #include "ferry/redis/url.hpp"
 #include "ferry/sql/database_url.hpp"
-#include "ferry/url.hpp"
 #include "url_marker.hpp"
 
 namespace {

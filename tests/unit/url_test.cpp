@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "ferry/error.hpp"
-#include "ferry/url.hpp"
+#include "ferry/core/error.hpp"
+#include "ferry/core/url.hpp"
 #include "url_marker.hpp"
 
 using ferry::split_url;

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "ferry/version.hpp"
+#include "ferry/core/version.hpp"
 
 TEST_CASE("FERRY_VERSION is MAJOR * 10000 + MINOR * 100 + PATCH", "[version]") {
   STATIC_REQUIRE(FERRY_VERSION ==

@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "ferry/core/error.hpp"
 #include "ferry/core/worker_runtime.hpp"
-#include "ferry/error.hpp"
 
 using namespace std::chrono_literals;
 

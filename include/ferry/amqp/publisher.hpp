@@ -36,8 +36,8 @@
 #include "ferry/amqp/topology.hpp"
 #include "ferry/amqp/url.hpp"
 #include "ferry/core/observer.hpp"
+#include "ferry/core/retry_policy.hpp"
 #include "ferry/export.hpp"
-#include "ferry/retry_policy.hpp"
 
 namespace ferry::amqp {
 

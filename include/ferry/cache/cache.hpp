@@ -58,7 +58,7 @@
 #include "ferry/cache/memo_key.hpp"
 #include "ferry/cache/options.hpp"
 #include "ferry/cache/stats.hpp"
-#include "ferry/codec.hpp"
+#include "ferry/core/codec.hpp"
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/scan.hpp"
 

@@ -22,7 +22,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include "ferry/codec.hpp"
+#include "ferry/core/codec.hpp"
 #include "ferry/redis/script.hpp"
 
 namespace ferry::cache {

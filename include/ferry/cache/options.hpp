@@ -21,8 +21,8 @@
 #include <cstdlib>
 #include <functional>
 
+#include "ferry/core/error.hpp"
 #include "ferry/core/observer.hpp"
-#include "ferry/error.hpp"
 #include "ferry/export.hpp"
 
 namespace ferry::cache {

@@ -37,8 +37,8 @@
 
 #include "ferry/core/delivery.hpp"
 #include "ferry/core/delivery_source.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/core/observer.hpp"
-#include "ferry/error.hpp"
 #include "ferry/export.hpp"
 
 namespace ferry {

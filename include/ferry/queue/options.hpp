@@ -20,8 +20,8 @@
 #include <optional>
 #include <string>
 
+#include "ferry/core/retry_policy.hpp"
 #include "ferry/export.hpp"
-#include "ferry/retry_policy.hpp"
 
 namespace ferry::queue {
 

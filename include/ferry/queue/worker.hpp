@@ -39,8 +39,8 @@
 #include <string_view>
 
 #include "ferry/core/delivery.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/core/observer.hpp"
-#include "ferry/error.hpp"
 #include "ferry/export.hpp"
 #include "ferry/queue/job.hpp"
 

@@ -31,8 +31,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/core/error.hpp"
 #include "ferry/core/observer.hpp"
-#include "ferry/error.hpp"
 #include "ferry/export.hpp"
 #include "ferry/ratelimit/rate_limiter.hpp"
 

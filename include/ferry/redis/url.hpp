@@ -7,7 +7,8 @@
 //   unix://[user[:password]@]/path/to.sock[?query]          Unix domain socket
 //
 //   host     a name, an IPv4 address, or an IPv6 address in brackets: redis://[::1]:6380
-//   user, password   percent-encoded (%40 for '@', %3A for ':'); `redis://:pw@host` = password only.
+//   user, password   percent-encoded (%40 for '@', %3A for ':'); `redis://:pw@host` = password
+//   only.
 //            Unencoded, the password ends at the URL's last '@' (ferry/url.hpp has the rules)
 //   db       a non-negative integer, in the path or as ?db=N (both must agree)
 //   query    connect_timeout, timeout (alias command_timeout), client_name, db,
@@ -28,9 +29,9 @@
 #include <string>
 #include <string_view>
 
+#include "ferry/core/url.hpp"
 #include "ferry/export.hpp"
 #include "ferry/redis/options.hpp"
-#include "ferry/url.hpp"
 
 namespace ferry::redis {
 

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <limits>
 
-#include "ferry/checked_time.hpp"
+#include "ferry/core/checked_time.hpp"
 
 namespace ferry::amqp::detail {
 namespace {

@@ -11,7 +11,7 @@
 #include <filesystem>
 
 #include "amqp/detail/c_types.hpp"
-#include "ferry/error.hpp"
+#include "ferry/core/error.hpp"
 
 namespace ferry::amqp::detail {
 namespace {

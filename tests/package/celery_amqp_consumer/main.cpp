@@ -8,7 +8,7 @@
 #include <ferry/celery/client.hpp>
 #include <ferry/celery/registry.hpp>
 #include <ferry/celery/worker.hpp>
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 
 int main() {
   namespace fc = ferry::celery;

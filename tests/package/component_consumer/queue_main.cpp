@@ -1,7 +1,7 @@
 // A program that uses only ferry::queue: its options from the environment, and an enqueue that
 // fails cleanly with Redis unreachable, which proves the queue, the Redis client and hiredis
 // are linked.
-#include <ferry/error.hpp>
+#include <ferry/core/error.hpp>
 #include <ferry/queue/queue.hpp>
 #include <ferry/redis/client.hpp>
 
