@@ -75,8 +75,9 @@ ferry_need() {  # ferry_need PATH WHAT WHERE: returns 0 when PATH exists
   return $ferry_skipped
 }
 
-# The clang 14 build (libstdc++, Release, -Werror; the benchmarks are the gcc leg's) is shared by the clang leg of scripts/test,
-# the sizes leg, whose clang-tidy reads its compile_commands.json, and the .deb leg, which packages the apps it built.
+# The clang 14 build (libstdc++, Release, -Werror; the benchmarks are the gcc leg's) is shared by the clang leg of scripts/test
+# and the .deb leg, which packages the apps it built. scripts/check-sizes configures it too (its own directory, for
+# clang-tidy's compile_commands.json).
 ferry_configure_clang() {  # ferry_configure_clang DIR [EXTRA CMAKE ARGS...]
   local dir=$1
   shift
