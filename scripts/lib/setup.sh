@@ -76,11 +76,12 @@ ferry_need() {  # ferry_need PATH WHAT WHERE: returns 0 when PATH exists
 }
 
 # The clang 14 build (libstdc++, Release, -Werror; the benchmarks are the gcc leg's) is shared by the clang leg of scripts/test
-# and the .deb leg, which packages the apps it built.
+# and the .deb leg, which packages the apps it built. scripts/check-sizes configures it too (its own directory, for
+# clang-tidy's compile_commands.json).
 ferry_configure_clang() {  # ferry_configure_clang DIR [EXTRA CMAKE ARGS...]
   local dir=$1
   shift
   ferry_configure "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Release \
     -DFERRY_WARNINGS_AS_ERRORS=ON -DFERRY_BUILD_TESTS=ON -DFERRY_BUILD_EXAMPLES=ON \
-    -DFERRY_BUILD_APPS=ON -DFERRY_BUILD_BENCHMARKS=OFF "$@"
+    -DFERRY_BUILD_APPS=ON -DFERRY_BUILD_BENCHMARKS=OFF -DCMAKE_EXPORT_COMPILE_COMMANDS=ON "$@"
 }

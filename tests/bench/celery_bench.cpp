@@ -205,6 +205,28 @@ void run_fetch(fc::client& app, fc::broker& b, const settings& s) {
   print_line("fetch", got, seconds_since(t0), " prefetch=" + std::to_string(window));
 }
 
+// Queues bench.done behind the tasks: the worker has drained them when it runs; returns its id.
+std::string send_sentinel(fc::client& app, fc::send_options o) {
+  o.task_id = "bench-sentinel-" + fc::protocol::new_task_id();
+  (void)app.send_task("bench.done", fc::json::array(), fc::json::object(), o);
+  return *o.task_id;
+}
+
+// The drain's worker; it prints its first five warnings or errors, counting all in `errors`.
+fc::worker_options drain_worker_options(const settings& s, std::atomic<std::size_t>& errors) {
+  fc::worker_options wo;
+  wo.queues = {s.queue};
+  wo.concurrency = s.concurrency;
+  wo.prefetch = drain_prefetch(s);
+  wo.observer = ferry::observer{
+      ferry::log_level::warning,
+      [&errors](ferry::log_level, std::string_view, std::string_view line) {
+        if (errors.fetch_add(1) < 5)
+          std::fprintf(stderr, "# worker: %.*s\n", static_cast<int>(line.size()), line.data());
+      }};
+  return wo;
+}
+
 // drain: a worker started on N queued tasks, clock until the sentinel is done (or stored).
 void run_drain(fc::client& app, const settings& s) {
   auto o = to_queue(s);
@@ -212,27 +234,15 @@ void run_drain(fc::client& app, const settings& s) {
   // ignore_result on every call, which is how a ferry client says it.
   o.ignore_result = !s.store_results;
   fill(app, s, o);
-  const std::string sentinel_id = "bench-sentinel-" + fc::protocol::new_task_id();
-  auto so = o;
-  so.task_id = sentinel_id;
-  (void)app.send_task("bench.done", fc::json::array(), fc::json::object(), so);
+  const std::string sentinel_id = send_sentinel(app, o);
 
   std::mutex mu;
   std::condition_variable cv;
   std::optional<clock_type::time_point> done_at;
   std::atomic<std::size_t> executed{0};
 
-  fc::worker_options wo;
-  wo.queues = {s.queue};
-  wo.concurrency = s.concurrency;
-  wo.prefetch = drain_prefetch(s);
   std::atomic<std::size_t> errors{0};
-  wo.observer = ferry::observer{
-      ferry::log_level::warning,
-      [&errors](ferry::log_level, std::string_view, std::string_view line) {
-        if (errors.fetch_add(1) < 5)
-          std::fprintf(stderr, "# worker: %.*s\n", static_cast<int>(line.size()), line.data());
-      }};
+  const fc::worker_options wo = drain_worker_options(s, errors);
   fc::worker w{app.broker(), app.backend(), wo};
   w.register_task("bench.add", [&executed](const fc::json& a, const fc::json&, fc::task_context&) {
     executed.fetch_add(1, std::memory_order_relaxed);
@@ -318,10 +328,11 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
   try {
     std::shared_ptr<fc::broker> broker;
-    if (s.pipelined && !is_amqp(s.broker_url))
+    // The broker the URL names; --pipelined: without waiting for each reply or confirm.
+    if (!is_amqp(s.broker_url))
       broker = std::make_shared<fc::redis::broker>(
           std::make_shared<ferry::redis::client>(s.broker_url),
-          fc::redis::transport_options{.wait_for_reply = false});
+          fc::redis::transport_options{.wait_for_reply = !s.pipelined});
     else
       broker = std::make_shared<fc::amqp::broker>(
           s.broker_url, fc::amqp::transport_options{.wait_for_confirm = !s.pipelined});

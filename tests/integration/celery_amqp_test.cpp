@@ -114,16 +114,12 @@ TEST_CASE("RabbitMQ: Python sends, a ferry worker runs", "[celery][amqp][python]
   CHECK(fw.log().find("broker error") == std::string::npos);
 }
 
-TEST_CASE("RabbitMQ: malformed messages go to <queue>.dlq with x-ferry-error; the worker runs on",
-          "[celery][amqp]") {
-  world w;
-  fc::worker_options o{.queues = {w.queue}};
-  o.parse.max_body_bytes = 64 * 1024;
-  ferry_worker fw{w.broker, w.backend, o};
-  fc::client app{w.broker, w.backend};
-  w.broker->declare_queue(w.queue);
-  ferry::amqp::publisher pub(ferry::amqp::url::parse(w.amqp_url));
+namespace {
 
+// Publishes one message of each malformed kind to `queue`, each with a "case" header naming it,
+// around a valid Celery task message; returns the names in the order sent.
+std::vector<std::string> publish_malformed(const std::string& amqp_url, const std::string& queue) {
+  ferry::amqp::publisher pub(ferry::amqp::url::parse(amqp_url));
   const auto good = [&] {
     fc::task_request r;
     r.task = "tasks.add";
@@ -135,7 +131,7 @@ TEST_CASE("RabbitMQ: malformed messages go to <queue>.dlq with x-ferry-error; th
   const auto send = [&](std::string name, ferry::amqp::message m) {
     m.props.headers.set("case", name);
     names.push_back(std::move(name));
-    pub.publish("", w.queue, m);
+    pub.publish("", queue, m);
   };
   {  // body is not JSON
     auto m = good();
@@ -178,6 +174,20 @@ TEST_CASE("RabbitMQ: malformed messages go to <queue>.dlq with x-ferry-error; th
     m.props.content_type.reset();
     send("no_content_type", m);
   }
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("RabbitMQ: malformed messages go to <queue>.dlq with x-ferry-error; the worker runs on",
+          "[celery][amqp]") {
+  world w;
+  fc::worker_options o{.queues = {w.queue}};
+  o.parse.max_body_bytes = 64 * 1024;
+  ferry_worker fw{w.broker, w.backend, o};
+  fc::client app{w.broker, w.backend};
+  w.broker->declare_queue(w.queue);
+  std::vector<std::string> names = publish_malformed(w.amqp_url, w.queue);
   // unknown task: also FAILURE NotRegistered, like Celery
   auto unknown = app.send_task("tasks.does_not_exist", {1}, {}, {.queue = w.queue});
   names.emplace_back("unknown");

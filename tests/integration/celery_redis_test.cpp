@@ -565,6 +565,25 @@ std::vector<json> drain_args(fc::redis::broker& b, const std::string& queue) {
   }
 }
 
+// 600 send_task calls of tasks.rec with a send_tasks batch of 3 after the 301st; returns the
+// args in the order sent.
+std::vector<json> send_600_with_a_batch(fc::client& app, const std::string& queue) {
+  std::vector<json> sent;
+  for (int i = 0; i < 600; ++i) {
+    (void)app.send_task("tasks.rec", {i}, {}, {.queue = queue});
+    sent.push_back({i});
+    if (i == 300) {
+      std::vector<fc::task_call> calls;
+      for (int k = 0; k < 3; ++k) {
+        calls.push_back({"tasks.rec", json::array({1000 + k}), json::object(), {.queue = queue}});
+        sent.push_back({1000 + k});
+      }
+      (void)app.send_tasks(calls);
+    }
+  }
+  return sent;
+}
+
 TEST_CASE(
     "wait_for_reply = false: sends without waiting, in order, none lost; a refused "
     "command is thrown later; a broken connection's commands are written again",
@@ -586,19 +605,7 @@ TEST_CASE(
   };
 
   // 600 send_task calls and a send_tasks batch, mixed: all queued, in the order sent.
-  std::vector<json> want;
-  for (int i = 0; i < 600; ++i) {
-    (void)app.send_task("tasks.rec", {i}, {}, {.queue = queue});
-    want.push_back({i});
-    if (i == 300) {
-      std::vector<fc::task_call> calls;
-      for (int k = 0; k < 3; ++k) {
-        calls.push_back({"tasks.rec", json::array({1000 + k}), json::object(), {.queue = queue}});
-        want.push_back({1000 + k});
-      }
-      (void)app.send_tasks(calls);
-    }
-  }
+  const std::vector<json> want = send_600_with_a_batch(app, queue);
   pb->wait_replies();
   CHECK(broker->size(queue) == want.size());
   CHECK(c->command({"SISMEMBER", "_kombu.binding." + queue,

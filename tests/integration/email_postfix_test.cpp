@@ -18,6 +18,26 @@ using namespace email_test;
 using namespace std::chrono_literals;
 namespace policy = ferry::apps::policy;
 
+namespace {
+
+// swaks sends ann@b.example → user@test.example a mail with a hostile HTML part (script, event
+// handlers, a javascript: link) and a PDF attachment, invoice.txt, written into `dir`; returns
+// swaks's transcript.
+std::string send_hostile_mail(int smtp_port, const std::string& dir) {
+  const std::string attachment = dir + "/invoice.txt";
+  { std::ofstream(attachment) << "attachment content 42\n"; }
+  return ferry::test::run_command(
+      {"swaks", "--server", "127.0.0.1:" + std::to_string(smtp_port), "--from", "ann@b.example",
+       "--to", "user@test.example", "--header", "Subject: e2e through postfix", "--attach-type",
+       "text/html", "--attach-body",
+       "<p onclick=\"steal()\">Hi<script>alert(1)</script><img src=x onerror=alert(2)>"
+       "<a href=\"javascript:alert(3)\">click</a> <b>bold</b></p>",
+       "--attach-type", "application/pdf", "--attach", "@" + attachment},
+      {}, false);
+}
+
+}  // namespace
+
 TEST_CASE("mail sent with swaks through Postfix ends as a processed, sanitised record",
           "[email][postfix]") {
   deployment d;
@@ -48,17 +68,7 @@ TEST_CASE("mail sent with swaks through Postfix ends as a processed, sanitised r
   redis.command({"SET", "policy:user@test.example", "OK"});
   auto worker = d.start_worker("worker.log", {{"REDIS_URL", ferry::test::shared_redis_url()}});
 
-  const std::string attachment = d.dir.path() + "/invoice.txt";
-  { std::ofstream(attachment) << "attachment content 42\n"; }
-  std::string transcript;
-  const auto out = ferry::test::run_command(
-      {"swaks", "--server", "127.0.0.1:" + std::to_string(mta.smtp_port()), "--from",
-       "ann@b.example", "--to", "user@test.example", "--header", "Subject: e2e through postfix",
-       "--attach-type", "text/html", "--attach-body",
-       "<p onclick=\"steal()\">Hi<script>alert(1)</script><img src=x onerror=alert(2)>"
-       "<a href=\"javascript:alert(3)\">click</a> <b>bold</b></p>",
-       "--attach-type", "application/pdf", "--attach", "@" + attachment},
-      {}, false);
+  const auto out = send_hostile_mail(mta.smtp_port(), d.dir.path());
   INFO(out);
   REQUIRE(contains(out, "250 2.0.0 Ok: queued"));
   // An unknown recipient is refused at RCPT by the policy service: nothing is ingested.

@@ -397,6 +397,37 @@ TEST_CASE("a worker killed with SIGKILL while holding a job: the job is recovere
   shared_client().command({"DEL", s.q.name() + ":held"});
 }
 
+namespace {
+
+// Enqueues the payloads "0" .. "total - 1", a thousand per call; returns the job ids.
+std::set<std::string> enqueue_numbered(fq::queue& q, int total) {
+  std::set<std::string> ids;
+  for (int chunk = 0; chunk < total / 1000; ++chunk) {
+    std::vector<std::string> payloads;
+    for (int i = 0; i < 1000; ++i) payloads.push_back(std::to_string(chunk * 1000 + i));
+    for (auto& id : q.enqueue_many(payloads)) ids.insert(id);
+  }
+  return ids;
+}
+
+// The ids in the dead-letter queue, read page by page, each checked to have died after
+// `attempts`; `entries` counts the entries (a job listed twice shows as more entries than ids).
+std::set<std::string> dead_letter_ids(fq::queue& q, int attempts, std::size_t& entries) {
+  std::set<std::string> dead;
+  for (std::size_t off = 0;; off += 500) {
+    auto page = q.list_dead(off, 500);
+    if (page.empty()) break;
+    entries += page.size();
+    for (auto& d : page) {
+      CHECK(d.attempts == attempts);
+      dead.insert(d.id);
+    }
+  }
+  return dead;
+}
+
+}  // namespace
+
 TEST_CASE("10,000 jobs, 4 worker processes, random failures, Redis killed mid-run: none lost",
           "[queue][fault][soak]") {
   ferry::test::redis_server server({.args = {}, .appendonly = true, .appendfsync = "always"});
@@ -410,12 +441,7 @@ TEST_CASE("10,000 jobs, 4 worker processes, random failures, Redis killed mid-ru
   qo.lease = 5s;
   fq::queue q{redis, "soak", qo};
   constexpr int total = 10000;
-  std::set<std::string> ids;
-  for (int chunk = 0; chunk < total / 1000; ++chunk) {
-    std::vector<std::string> payloads;
-    for (int i = 0; i < 1000; ++i) payloads.push_back(std::to_string(chunk * 1000 + i));
-    for (auto& id : q.enqueue_many(payloads)) ids.insert(id);
-  }
+  const std::set<std::string> ids = enqueue_numbered(q, total);
   REQUIRE(ids.size() == total);
 
   std::vector<ferry::test::child_process> workers;
@@ -458,17 +484,8 @@ TEST_CASE("10,000 jobs, 4 worker processes, random failures, Redis killed mid-ru
 
   std::set<std::string> done;
   for (auto& e : redis.command({"HKEYS", "soak:done"}).elements()) done.insert(e.as_string());
-  std::set<std::string> dead;
   std::size_t dead_entries = 0;
-  for (std::size_t off = 0;; off += 500) {
-    auto page = q.list_dead(off, 500);
-    if (page.empty()) break;
-    dead_entries += page.size();
-    for (auto& d : page) {
-      CHECK(d.attempts == 3);
-      dead.insert(d.id);
-    }
-  }
+  const std::set<std::string> dead = dead_letter_ids(q, 3, dead_entries);
   std::vector<std::string> both;
   std::set_intersection(done.begin(), done.end(), dead.begin(), dead.end(),
                         std::back_inserter(both));

@@ -132,6 +132,32 @@ std::string error_of(const httplib::Result& r) {
   return msg;
 }
 
+// Declares each of `names` as a durable classic queue.
+void declare_queues(ferry::amqp::connection& conn, const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    ferry::amqp::queue_spec spec;
+    spec.name = name;
+    ferry::amqp::declare_queue(conn, spec);
+  }
+}
+
+// Three letters in `<work>.dlq` as ferry::amqp::consumer leaves them after the last attempt:
+// "msg-0" and "msg-1" with message ids "mid-0" and "mid-1", "msg-2" without one.
+void publish_consumer_dead_letters(const ferry::amqp::url& url, const std::string& work) {
+  ferry::amqp::publisher pub{url};
+  const ferry::amqp::timestamp when{std::chrono::sys_seconds{std::chrono::seconds{1700000000}}};
+  for (int i = 0; i < 3; ++i) {
+    ferry::amqp::message m;
+    m.body = "msg-" + std::to_string(i);
+    if (i < 2) m.props.message_id = "mid-" + std::to_string(i);
+    m.props.headers.set("x-ferry-error", "failed " + std::to_string(i))
+        .set("x-ferry-attempts", std::int64_t{3})
+        .set("x-ferry-first-failure", when)
+        .set("x-ferry-last-failure", when);
+    pub.publish("", work + ".dlq", m);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("every /admin endpoint needs the bearer token; failing requests then get 429",
@@ -414,26 +440,8 @@ TEST_CASE("RabbitMQ DLQ: depth, peek keeps messages, requeue one and all, delete
   const auto url = ferry::amqp::url::parse(ferry::test::shared_amqp_url());
   const std::string work = ferry::test::unique_name("rw.amqp");
   ferry::amqp::connection conn{url};
-  ferry::amqp::queue_spec spec;
-  spec.name = work;
-  ferry::amqp::declare_queue(conn, spec);
-  spec.name = work + ".dlq";
-  ferry::amqp::declare_queue(conn, spec);
-  {
-    // What ferry::amqp::consumer publishes after the last attempt.
-    ferry::amqp::publisher pub{url};
-    const ferry::amqp::timestamp when{std::chrono::sys_seconds{std::chrono::seconds{1700000000}}};
-    for (int i = 0; i < 3; ++i) {
-      ferry::amqp::message m;
-      m.body = "msg-" + std::to_string(i);
-      if (i < 2) m.props.message_id = "mid-" + std::to_string(i);
-      m.props.headers.set("x-ferry-error", "failed " + std::to_string(i))
-          .set("x-ferry-attempts", std::int64_t{3})
-          .set("x-ferry-first-failure", when)
-          .set("x-ferry-last-failure", when);
-      pub.publish("", work + ".dlq", m);
-    }
-  }
+  declare_queues(conn, {work, work + ".dlq"});
+  publish_consumer_dead_letters(url, work);
   admin_fixture f{shared_client(), dead_letters(shared_client(), url, {work})};
   const auto depth = [&](const std::string& q) {
     return ferry::amqp::inspect_queue(conn, q).value().message_count;
@@ -617,73 +625,98 @@ void amqp_dead_letter(const ferry::amqp::url& url, const std::string& work, cons
   pub.publish("", work + ".dlq", m);
 }
 
-}  // namespace
-
-TEST_CASE("one API and one dlq command list, requeue and remove dead letters of all four sources",
-          "[retry][redis][amqp][celery][cli]") {
-  auto& redis = shared_client();
-  const auto amqp_url = ferry::amqp::url::parse(ferry::test::shared_amqp_url());
-  ferry::amqp::connection conn{amqp_url};
-  const auto depth = [&](const std::string& q) {
-    return ferry::amqp::inspect_queue(conn, q).value().message_count;
-  };
-  // Two dead letters in each source; the Celery queue has the same name on both brokers.
-  dead_queue redis_q{redis, 2};
-  const std::string work = ferry::test::unique_name("rw.four");
-  const std::string celery_q = ferry::test::unique_name("rw.celery");
-  for (const auto& q : {work, work + ".dlq"}) {
-    ferry::amqp::queue_spec spec;
-    spec.name = q;
-    ferry::amqp::declare_queue(conn, spec);
-  }
-  amqp_dead_letter(amqp_url, work, "mid-a");
-  amqp_dead_letter(amqp_url, work, "mid-b");
-  std::map<std::string, std::vector<std::string>> ids{{"redis", redis_q.ids},
-                                                      {"amqp", {"mid-a", "mid-b"}},
-                                                      {"celery-redis", {}},
-                                                      {"celery-amqp", {}}};
-  {  // The brokers go before the requeue: the AMQP one would consume what comes back.
-    auto celery_redis_client =
-        std::make_shared<ferry::redis::client>(ferry::test::shared_redis_url());
-    ferry::celery::redis::broker on_redis{celery_redis_client};
+// Two dead letters in each of the four sources, made by each transport's own code; the Celery
+// queue has the same name on both brokers. Everything is deleted at the end.
+struct four_sources {
+  four_sources() {
+    declare_queues(conn, {work, work + ".dlq"});
+    amqp_dead_letter(amqp_url, work, "mid-a");
+    amqp_dead_letter(amqp_url, work, "mid-b");
+    // The brokers go before any requeue: the AMQP one would consume what comes back.
+    ferry::celery::redis::broker on_redis{
+        std::make_shared<ferry::redis::client>(ferry::test::shared_redis_url())};
     ferry::celery::amqp::broker on_rabbit{ferry::test::shared_amqp_url()};
     for (int i = 0; i < 2; ++i) {
       ids["celery-redis"].push_back(celery_dead_letter(on_redis, celery_q));
       ids["celery-amqp"].push_back(celery_dead_letter(on_rabbit, celery_q));
     }
+    cfg.queues = {redis_q.q.name()};
+    cfg.amqp_url = ferry::test::shared_amqp_url();
+    cfg.amqp_queues = {work};
+    cfg.celery_brokers = {ferry::test::shared_redis_url(), ferry::test::shared_amqp_url()};
+    cfg.celery_queues = {celery_q};
   }
-  const std::map<std::string, std::string> queue_of{{"redis", redis_q.q.name()},
-                                                    {"amqp", work},
-                                                    {"celery-redis", celery_q},
-                                                    {"celery-amqp", celery_q}};
+  ~four_sources() {
+    try {
+      (void)shared_client().command({"DEL", celery_q, celery_q + ".dlq"});
+      for (const auto& q : {work, work + ".dlq", celery_q, celery_q + ".dlq"}) {
+        (void)ferry::amqp::delete_queue(conn, q);
+      }
+    } catch (...) {
+    }
+  }
+  std::uint32_t depth(const std::string& q) {
+    return ferry::amqp::inspect_queue(conn, q).value().message_count;
+  }
+  // `ferry-retry-worker <args>` with this configuration, from the environment and flags.
+  std::string command(const std::vector<std::string>& args, bool check = true) const {
+    std::vector<std::string> argv{FERRY_RETRY_WORKER_PATH, "--celery-broker-url",
+                                  ferry::test::shared_redis_url(), "--celery-broker-url",
+                                  ferry::test::shared_amqp_url()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return ferry::test::run_command(argv,
+                                    {{"REDIS_URL", ferry::test::shared_redis_url()},
+                                     {"RABBITMQ_URL", ferry::test::shared_amqp_url()},
+                                     {"RABBITMQ_QUEUES", work},
+                                     {"QUEUES", redis_q.q.name()},
+                                     {"CELERY_QUEUES", celery_q}},
+                                    check);
+  }
+  // The dead count of each source's queue in a stats document.
+  std::map<std::string, std::int64_t> dead_counts(const json& stats) const {
+    std::map<std::string, std::int64_t> dead;
+    for (const auto& e : stats["queues"]) {
+      if (e["queue"] == queue_of.at(e["source"].get<std::string>())) dead[e["source"]] = e["dead"];
+    }
+    return dead;
+  }
 
+  ferry::amqp::url amqp_url = ferry::amqp::url::parse(ferry::test::shared_amqp_url());
+  ferry::amqp::connection conn{amqp_url};
+  dead_queue redis_q{shared_client(), 2};
+  std::string work = ferry::test::unique_name("rw.four");
+  std::string celery_q = ferry::test::unique_name("rw.celery");
+  std::map<std::string, std::vector<std::string>> ids{{"redis", redis_q.ids},
+                                                      {"amqp", {"mid-a", "mid-b"}},
+                                                      {"celery-redis", {}},
+                                                      {"celery-amqp", {}}};
+  std::map<std::string, std::string> queue_of{{"redis", redis_q.q.name()},
+                                              {"amqp", work},
+                                              {"celery-redis", celery_q},
+                                              {"celery-amqp", celery_q}};
   retry::config cfg;
-  cfg.queues = {redis_q.q.name()};
-  cfg.amqp_url = ferry::test::shared_amqp_url();
-  cfg.amqp_queues = {work};
-  cfg.celery_brokers = {ferry::test::shared_redis_url(), ferry::test::shared_amqp_url()};
-  cfg.celery_queues = {celery_q};
-  admin_fixture f{redis, retry::open_dead_letters(cfg, redis)};
+};
 
-  // One call lists them all.
-  auto r = f.http->Get("/admin/dlq/stats");
+}  // namespace
+
+TEST_CASE("one admin API lists, pages and requeues the dead letters of all four sources",
+          "[retry][redis][amqp][celery]") {
+  four_sources s;
+  admin_fixture f{shared_client(), retry::open_dead_letters(s.cfg, shared_client())};
+
+  auto r = f.http->Get("/admin/dlq/stats");  // one call lists them all
   REQUIRE(r);
   REQUIRE(r->status == 200);
-  std::map<std::string, std::int64_t> dead;
-  const auto stats = json::parse(r->body);
-  for (const auto& e : stats["queues"]) {
-    if (e["queue"] == queue_of.at(e["source"].get<std::string>())) dead[e["source"]] = e["dead"];
-  }
-  CHECK(dead == std::map<std::string, std::int64_t>{
-                    {"amqp", 2}, {"celery-amqp", 2}, {"celery-redis", 2}, {"redis", 2}});
+  CHECK(s.dead_counts(json::parse(r->body)) ==
+        std::map<std::string, std::int64_t>{
+            {"amqp", 2}, {"celery-amqp", 2}, {"celery-redis", 2}, {"redis", 2}});
   // The Celery queue is in two sources: without ?source= that is a 400 naming them.
-  r = f.http->Get("/admin/dlq/" + celery_q);
+  r = f.http->Get("/admin/dlq/" + s.celery_q);
   REQUIRE(r);
   CHECK(r->status == 400);
   CHECK(error_of(r).find("name the source") != std::string::npos);
 
-  // The API pages and requeues one letter of each source.
-  for (const auto& [source, q] : queue_of) {
+  for (const auto& [source, q] : s.queue_of) {
     INFO(source);
     r = f.http->Get("/admin/dlq/" + q + "?source=" + source);
     REQUIRE(r);
@@ -692,52 +725,43 @@ TEST_CASE("one API and one dlq command list, requeue and remove dead letters of 
     CHECK(page["total"] == 2);
     std::set<std::string> listed;
     for (const auto& m : page["messages"]) listed.insert(m["id"].get<std::string>());
-    CHECK(listed == std::set<std::string>(ids[source].begin(), ids[source].end()));
-    r = f.http->Post("/admin/dlq/" + q + "/requeue/" + ids[source][0] + "?source=" + source);
+    CHECK(listed == std::set<std::string>(s.ids[source].begin(), s.ids[source].end()));
+    r = f.http->Post("/admin/dlq/" + q + "/requeue/" + s.ids[source][0] + "?source=" + source);
     REQUIRE(r);
     CHECK(r->status == 200);
   }
-  CHECK(redis_q.q.stats().ready == 1);
-  CHECK(depth(work) == 1);
-  CHECK(redis.command({"LLEN", celery_q}).as_integer() == 1);
-  CHECK(depth(celery_q) == 1);
+  // Each is back on its work queue.
+  CHECK(s.redis_q.q.stats().ready == 1);
+  CHECK(s.depth(s.work) == 1);
+  CHECK(shared_client().command({"LLEN", s.celery_q}).as_integer() == 1);
+  CHECK(s.depth(s.celery_q) == 1);
+  r = f.http->Get("/admin/dlq/stats");
+  REQUIRE(r);
+  CHECK(s.dead_counts(json::parse(r->body)) ==
+        std::map<std::string, std::int64_t>{
+            {"amqp", 1}, {"celery-amqp", 1}, {"celery-redis", 1}, {"redis", 1}});
+}
 
-  // One command lists them all and removes the other letter of each source.
-  const std::string bin = FERRY_RETRY_WORKER_PATH;
-  const std::map<std::string, std::string> env{{"REDIS_URL", ferry::test::shared_redis_url()},
-                                               {"RABBITMQ_URL", ferry::test::shared_amqp_url()},
-                                               {"RABBITMQ_QUEUES", work},
-                                               {"QUEUES", redis_q.q.name()},
-                                               {"CELERY_QUEUES", celery_q}};
-  const std::vector<std::string> brokers{bin, "--celery-broker-url",
-                                         ferry::test::shared_redis_url(), "--celery-broker-url",
-                                         ferry::test::shared_amqp_url()};
-  const auto command = [&](std::vector<std::string> args, bool check = true) {
-    auto argv = brokers;
-    argv.insert(argv.end(), args.begin(), args.end());
-    return ferry::test::run_command(argv, env, check);
-  };
-  auto out = command({"dlq", "list"});
-  for (const auto& [source, q] : queue_of) {
+TEST_CASE("one dlq command lists and removes the dead letters of all four sources",
+          "[retry][redis][amqp][celery][cli]") {
+  four_sources s;
+  auto out = s.command({"dlq", "list"});
+  for (const auto& [source, q] : s.queue_of) {
     INFO(out);
-    CHECK(std::regex_search(
-        out,
-        std::regex(source + " +" + std::regex_replace(q, std::regex(R"(\.)"), R"(\.)") + " +1\n")));
+    const auto name = std::regex_replace(q, std::regex(R"(\.)"), R"(\.)");
+    CHECK(std::regex_search(out, std::regex(source + " +" + name + " +2\n")));
   }
-  for (const auto& [source, q] : queue_of) {
-    out = command({"dlq", "remove", q, ids[source][1], "--source", source});
-    CHECK(out.find("deleted " + ids[source][1]) != std::string::npos);
+  for (const auto& [source, q] : s.queue_of) {
+    out = s.command({"dlq", "remove", q, s.ids[source][1], "--source", source});
+    CHECK(out.find("deleted " + s.ids[source][1]) != std::string::npos);
   }
-  out = command({"dlq", "list", "--json"});
-  const auto after = json::parse(out);
-  for (const auto& e : after["queues"]) {
-    if (e["queue"] == queue_of.at(e["source"].get<std::string>())) CHECK(e["dead"] == 0);
-  }
-  out = command({"dlq", "remove", celery_q, ids["celery-redis"][1]}, false);
+  CHECK(s.dead_counts(json::parse(s.command({"dlq", "list", "--json"}))) ==
+        std::map<std::string, std::int64_t>{
+            {"amqp", 1}, {"celery-amqp", 1}, {"celery-redis", 1}, {"redis", 1}});
+  out =
+      s.command({"dlq", "requeue", s.celery_q, s.ids["celery-amqp"][0], "--source", "celery-amqp"});
+  CHECK(out.find("requeued " + s.ids["celery-amqp"][0]) != std::string::npos);
+  CHECK(s.depth(s.celery_q) == 1);
+  out = s.command({"dlq", "remove", s.celery_q, s.ids["celery-redis"][0]}, false);
   CHECK(out.find("name the source") != std::string::npos);
-
-  (void)redis.command({"DEL", celery_q, celery_q + ".dlq"});
-  for (const auto& q : {work, work + ".dlq", celery_q, celery_q + ".dlq"}) {
-    (void)ferry::amqp::delete_queue(conn, q);
-  }
 }

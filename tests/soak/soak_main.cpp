@@ -74,6 +74,8 @@ class stopwatch {
                   std::chrono::duration<double>(steady::now() - t0_).count());
     return buf;
   }
+  /// One line of the run's log, stamped with the time since the start.
+  void say(const std::string& line) const { std::cout << stamp() << " " << line << std::endl; }
 
  private:
   steady::time_point t0_ = steady::now();
@@ -125,39 +127,10 @@ std::string row(const soak::path_tally& t) {
          std::to_string(t.runs) + " |";
 }
 
-int run(const settings& s) {
-  stopwatch clock;
-  auto say = [&](const std::string& line) {
-    std::cout << clock.stamp() << " " << line << std::endl;
-  };
-  std::mt19937_64 rng{s.seed != 0 ? s.seed : std::random_device{}()};
-
-  ferry::test::temp_dir work("ferry-soak");
-  const std::string dir = work.path();
-  if (s.keep) work.release();
-  say("work dir " + dir + (s.keep ? " (kept)" : ""));
-  ferry::test::redis_server redis(
-      {.args = {}, .appendonly = true, .appendfsync = s.appendfsync, .detached = false, .port = 0});
-  say("redis-server on port " + std::to_string(redis.port()) + ", appendonly yes, appendfsync " +
-      s.appendfsync);
-  std::optional<soak::aof_tail> aof;
-  if (s.power_loss) aof.emplace(redis.dir());
-  ferry::test::rabbitmq_server rabbit;
-  say("rabbitmq-server on port " + std::to_string(rabbit.port()));
-
-  soak::queue_path jobs(redis.url(0), dir + "/jobs.db", dir + "/runs.log", s.jobs);
-  jobs.init_database();
-  soak::mail_path mails({.ingest = FERRY_SOAK_INGEST,
-                         .amqp_url = rabbit.url(),
-                         .queue = "email_soak",
-                         .db_path = dir + "/mail.db",
-                         .spool_dir = dir + "/spool",
-                         .work_dir = dir,
-                         .mails = s.mails});
-  mails.init_database();
-  soak::celery_path tasks(redis.url(1), redis.url(2), "soak_celery", s.tasks);
-
-  soak::supervisor sup(dir);
+// The deployment's seven worker processes: two of each worker, one retry worker.
+void add_workers(soak::supervisor& sup, const std::string& dir,
+                 const ferry::test::redis_server& redis,
+                 const ferry::test::rabbitmq_server& rabbit) {
   for (int k = 1; k <= 2; ++k) {
     const auto n = std::to_string(k);
     sup.add(
@@ -180,92 +153,111 @@ int run(const settings& s) {
            {FERRY_SOAK_RETRY_WORKER, "--no-admin", "--redis-url", redis.url(0), "--queues",
             soak::queue_name, "--max-sleep-seconds", "1"},
            {{"MAX_RETRY_ATTEMPTS", std::to_string(soak::max_attempts)}}});
-  sup.tend();
-  say("7 worker processes started");
+}
 
-  soak::abort_flag abort{false};
-  const auto window = std::chrono::milliseconds(std::chrono::seconds(s.seconds));
-  const auto start = steady::now() + 2s;
-  const auto give_up = start + window + std::chrono::seconds(s.drain_seconds);
-  producers prod(abort);
-  prod.spawn([&] { jobs.produce(start, window, give_up, abort); });
-  prod.spawn([&] { tasks.produce(start, window, give_up, abort); });
-  // Two deliveries at a time, as Postfix runs several pipe(8) processes.
-  for (std::size_t share = 0; share < 2; ++share) {
-    prod.spawn([&, share] { mails.produce(share, 2, start, window, give_up, abort); });
+struct fault_counts {
+  int worker_kills = 0, redis_crashes = 0, rabbitmq_crashes = 0;
+  std::uintmax_t aof_dropped = 0;  // bytes, in all simulated power losses
+};
+
+// The faults of the production window: worker SIGKILLs at random intervals, Redis and RabbitMQ
+// crashes at fixed fractions of the window, spread out.
+class fault_injector {
+ public:
+  fault_injector(const settings& s, std::mt19937_64& rng, const stopwatch& clock,
+                 soak::supervisor& sup, ferry::test::redis_server& redis,
+                 ferry::test::rabbitmq_server& rabbit, std::optional<soak::aof_tail>& aof,
+                 steady::time_point start, std::chrono::milliseconds window)
+      : rng_(rng),
+        clock_(clock),
+        sup_(sup),
+        redis_(redis),
+        rabbit_(rabbit),
+        aof_(aof),
+        end_(start + window),
+        kill_gap_{s.kill_min_ms, s.kill_max_ms},
+        next_kill_(start + std::chrono::milliseconds(kill_gap_(rng))) {
+    for (int k = 0; k < s.redis_kills; ++k) {
+      server_faults_.push_back({start + window * (2 * k + 1) / (2 * s.redis_kills), true});
+    }
+    for (int k = 0; k < s.rabbitmq_kills; ++k) {
+      server_faults_.push_back({start + window * (4 * k + 2) / (4 * s.rabbitmq_kills), false});
+    }
+    std::sort(server_faults_.begin(), server_faults_.end(),
+              [](auto& a, auto& b) { return a.at < b.at; });
   }
 
-  // Faults, spread over the window: Redis and RabbitMQ crashes at fixed fractions, worker
-  // SIGKILLs at random intervals.
+  /// Does what is due at `now`; nothing after the window.
+  void tick(steady::time_point now) {
+    if (now >= end_) return;
+    if (now >= next_kill_) {
+      const auto who = sup_.kill_random(rng_);
+      ++counts_.worker_kills;
+      clock_.say("SIGKILL " + who);
+      next_kill_ = now + std::chrono::milliseconds(kill_gap_(rng_));
+    }
+    if (next_fault_ < server_faults_.size() && now >= server_faults_[next_fault_].at) {
+      if (server_faults_[next_fault_].redis) {
+        crash_redis();
+      } else {
+        crash_rabbitmq();
+      }
+      ++next_fault_;
+    }
+  }
+
+  [[nodiscard]] const fault_counts& counts() const noexcept { return counts_; }
+
+ private:
   struct server_fault {
     steady::time_point at;
     bool redis;
   };
-  std::vector<server_fault> faults;
-  for (int k = 0; k < s.redis_kills; ++k) {
-    faults.push_back({start + window * (2 * k + 1) / (2 * s.redis_kills), true});
-  }
-  for (int k = 0; k < s.rabbitmq_kills; ++k) {
-    faults.push_back({start + window * (4 * k + 2) / (4 * s.rabbitmq_kills), false});
-  }
-  std::sort(faults.begin(), faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
-  std::uniform_int_distribution<int> kill_gap{s.kill_min_ms, s.kill_max_ms};
-  std::uniform_int_distribution<int> redis_down{300, 2000};
-  auto next_kill = start + std::chrono::milliseconds(kill_gap(rng));
-  auto next_report = start + 10s;
-  int worker_kills = 0, redis_crashes = 0, rabbitmq_crashes = 0;
-  std::uintmax_t aof_dropped = 0;
-  std::size_t next_fault = 0;
-  while (prod.running() > 0 && !abort) {
-    check_interrupted();
-    sup.tend();
-    const auto now = steady::now();
-    if (now < start + window) {
-      if (now >= next_kill) {
-        const auto who = sup.kill_random(rng);
-        ++worker_kills;
-        say("SIGKILL " + who);
-        next_kill = now + std::chrono::milliseconds(kill_gap(rng));
-      }
-      if (next_fault < faults.size() && now >= faults[next_fault].at) {
-        if (faults[next_fault].redis) {
-          const auto down = std::chrono::milliseconds(redis_down(rng));
-          redis.kill();
-          say("kill -9 redis-server; down for " + std::to_string(down.count()) + " ms");
-          if (aof) {
-            const auto dropped = aof->drop_last(1s);
-            aof_dropped += dropped;
-            say("simulated power loss: dropped the last second of the AOF (" +
-                std::to_string(dropped) + " bytes)");
-          }
-          std::this_thread::sleep_for(down);
-          redis.start();
-          ++redis_crashes;
-          say("redis-server back (AOF loaded)");
-        } else {
-          rabbit.kill();
-          say("kill -9 rabbitmq-server");
-          std::this_thread::sleep_for(1s);
-          rabbit.start();
-          ++rabbitmq_crashes;
-          say("rabbitmq-server back");
-        }
-        ++next_fault;
-      }
-    }
-    if (now >= next_report) {
-      say("accepted: jobs " + std::to_string(jobs.accepted_so_far()) + ", mails " +
-          std::to_string(mails.accepted_so_far()) + ", tasks " +
-          std::to_string(tasks.accepted_so_far()));
-      next_report = now + 15s;
-    }
-    std::this_thread::sleep_for(100ms);
-  }
-  prod.join();
-  if (abort) throw std::runtime_error("a producer failed; see above");
-  say("producers done; draining");
 
-  // Drain: every worker up, no more faults; wait until each path has settled or stalls.
+  void crash_redis() {
+    const auto down = std::chrono::milliseconds(redis_down_(rng_));
+    redis_.kill();
+    clock_.say("kill -9 redis-server; down for " + std::to_string(down.count()) + " ms");
+    if (aof_) {
+      const auto dropped = aof_->drop_last(1s);
+      counts_.aof_dropped += dropped;
+      clock_.say("simulated power loss: dropped the last second of the AOF (" +
+                 std::to_string(dropped) + " bytes)");
+    }
+    std::this_thread::sleep_for(down);
+    redis_.start();
+    ++counts_.redis_crashes;
+    clock_.say("redis-server back (AOF loaded)");
+  }
+
+  void crash_rabbitmq() {
+    rabbit_.kill();
+    clock_.say("kill -9 rabbitmq-server");
+    std::this_thread::sleep_for(1s);
+    rabbit_.start();
+    ++counts_.rabbitmq_crashes;
+    clock_.say("rabbitmq-server back");
+  }
+
+  std::mt19937_64& rng_;
+  const stopwatch& clock_;
+  soak::supervisor& sup_;
+  ferry::test::redis_server& redis_;
+  ferry::test::rabbitmq_server& rabbit_;
+  std::optional<soak::aof_tail>& aof_;
+  steady::time_point end_;
+  std::uniform_int_distribution<int> kill_gap_;
+  std::uniform_int_distribution<int> redis_down_{300, 2000};
+  steady::time_point next_kill_;
+  std::vector<server_fault> server_faults_;
+  std::size_t next_fault_ = 0;
+  fault_counts counts_;
+};
+
+// Every worker up, no more faults: waits until each path has settled, stalls or the drain time
+// is up.
+void drain(const settings& s, const stopwatch& clock, soak::supervisor& sup, soak::queue_path& jobs,
+           soak::mail_path& mails, soak::celery_path& tasks) {
   const auto drain_start = steady::now();
   std::int64_t last_done = -1;
   auto last_progress = drain_start;
@@ -280,37 +272,34 @@ int run(const settings& s) {
       last_progress = now;
     }
     if (settled) {
-      say("drained");
-      break;
+      clock.say("drained");
+      return;
     }
     if (now - last_progress > std::chrono::seconds(s.stall_seconds)) {
-      say("no progress for " + std::to_string(s.stall_seconds) + " s; counting what is there");
-      break;
+      clock.say("no progress for " + std::to_string(s.stall_seconds) +
+                " s; counting what is there");
+      return;
     }
     if (now - drain_start > std::chrono::seconds(s.drain_seconds)) {
-      say("drain time is up; counting what is there");
-      break;
+      clock.say("drain time is up; counting what is there");
+      return;
     }
     std::this_thread::sleep_for(1s);
   }
-  sup.stop_all();
+}
 
-  std::vector<std::string> email_logs, celery_logs;
-  for (const auto* n : {"1", "2"}) {
-    email_logs.push_back(sup.log_file(std::string("email-worker-") + n));
-    celery_logs.push_back(sup.log_file(std::string("celery-worker-") + n));
-  }
-  const std::vector<soak::path_tally> table{jobs.tally(), mails.tally(email_logs),
-                                            tasks.tally(celery_logs)};
-
+// The run's summary: the faults, the table of the paths, their notes and the processes that
+// exited by themselves.
+std::string report(const settings& s, const fault_counts& faults, bool power_loss,
+                   const std::vector<soak::path_tally>& table, const soak::supervisor& sup) {
   std::string out;
   out += "Redis `appendonly yes`, `appendfsync " + s.appendfsync + "`; " +
-         std::to_string(worker_kills) + " worker SIGKILLs, " + std::to_string(redis_crashes) +
-         " Redis kill -9" +
-         (aof ? " (each a simulated power loss: " + std::to_string(aof_dropped) +
-                    " AOF bytes dropped in all)"
-              : std::string()) +
-         ", " + std::to_string(rabbitmq_crashes) + " RabbitMQ kill -9 in " +
+         std::to_string(faults.worker_kills) + " worker SIGKILLs, " +
+         std::to_string(faults.redis_crashes) + " Redis kill -9" +
+         (power_loss ? " (each a simulated power loss: " + std::to_string(faults.aof_dropped) +
+                           " AOF bytes dropped in all)"
+                     : std::string()) +
+         ", " + std::to_string(faults.rabbitmq_crashes) + " RabbitMQ kill -9 in " +
          std::to_string(s.seconds) + " s.\n\n";
   out +=
       "| path | accepted / offered | completed | dead-lettered | lost | twice in DB | "
@@ -323,16 +312,98 @@ int run(const settings& s) {
     if (r.exits > 0) exits += " " + r.name + " (" + r.exit_statuses + ");";
   }
   out += "- processes that exited without being killed:" + (exits.empty() ? " none" : exits) + "\n";
-  std::cout << "\n" << out << std::flush;
-  if (!s.report.empty()) std::ofstream(s.report, std::ios::app) << out << "\n";
+  return out;
+}
 
-  bool promise_broken = false;
+// A path lost or duplicated what its configuration promises to keep.
+bool promise_broken(const settings& s, const std::vector<soak::path_tally>& table) {
   for (const auto& t : table) {
     // Under everysec nothing Redis carries is promised (the queue's and Celery's messages).
     const bool promised = t.path.rfind("email", 0) == 0 || s.appendfsync == "always";
-    if (promised && (t.lost != 0 || t.twice > 0)) promise_broken = true;
+    if (promised && (t.lost != 0 || t.twice > 0)) return true;
   }
-  return promise_broken ? 1 : 0;
+  return false;
+}
+
+int run(const settings& s) {
+  stopwatch clock;
+  std::mt19937_64 rng{s.seed != 0 ? s.seed : std::random_device{}()};
+
+  ferry::test::temp_dir work("ferry-soak");
+  const std::string dir = work.path();
+  if (s.keep) work.release();
+  clock.say("work dir " + dir + (s.keep ? " (kept)" : ""));
+  ferry::test::redis_server redis(
+      {.args = {}, .appendonly = true, .appendfsync = s.appendfsync, .detached = false, .port = 0});
+  clock.say("redis-server on port " + std::to_string(redis.port()) +
+            ", appendonly yes, appendfsync " + s.appendfsync);
+  std::optional<soak::aof_tail> aof;
+  if (s.power_loss) aof.emplace(redis.dir());
+  ferry::test::rabbitmq_server rabbit;
+  clock.say("rabbitmq-server on port " + std::to_string(rabbit.port()));
+
+  soak::queue_path jobs(redis.url(0), dir + "/jobs.db", dir + "/runs.log", s.jobs);
+  jobs.init_database();
+  soak::mail_path mails({.ingest = FERRY_SOAK_INGEST,
+                         .amqp_url = rabbit.url(),
+                         .queue = "email_soak",
+                         .db_path = dir + "/mail.db",
+                         .spool_dir = dir + "/spool",
+                         .work_dir = dir,
+                         .mails = s.mails});
+  mails.init_database();
+  soak::celery_path tasks(redis.url(1), redis.url(2), "soak_celery", s.tasks);
+
+  soak::supervisor sup(dir);
+  add_workers(sup, dir, redis, rabbit);
+  sup.tend();
+  clock.say("7 worker processes started");
+
+  soak::abort_flag abort{false};
+  const auto window = std::chrono::milliseconds(std::chrono::seconds(s.seconds));
+  const auto start = steady::now() + 2s;
+  const auto give_up = start + window + std::chrono::seconds(s.drain_seconds);
+  producers prod(abort);
+  prod.spawn([&] { jobs.produce(start, window, give_up, abort); });
+  prod.spawn([&] { tasks.produce(start, window, give_up, abort); });
+  // Two deliveries at a time, as Postfix runs several pipe(8) processes.
+  for (std::size_t share = 0; share < 2; ++share) {
+    prod.spawn([&, share] { mails.produce(share, 2, start, window, give_up, abort); });
+  }
+
+  fault_injector faults(s, rng, clock, sup, redis, rabbit, aof, start, window);
+  auto next_report = start + 10s;
+  while (prod.running() > 0 && !abort) {
+    check_interrupted();
+    sup.tend();
+    const auto now = steady::now();
+    faults.tick(now);
+    if (now >= next_report) {
+      clock.say("accepted: jobs " + std::to_string(jobs.accepted_so_far()) + ", mails " +
+                std::to_string(mails.accepted_so_far()) + ", tasks " +
+                std::to_string(tasks.accepted_so_far()));
+      next_report = now + 15s;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  prod.join();
+  if (abort) throw std::runtime_error("a producer failed; see above");
+  clock.say("producers done; draining");
+
+  drain(s, clock, sup, jobs, mails, tasks);
+  sup.stop_all();
+
+  std::vector<std::string> email_logs, celery_logs;
+  for (const auto* n : {"1", "2"}) {
+    email_logs.push_back(sup.log_file(std::string("email-worker-") + n));
+    celery_logs.push_back(sup.log_file(std::string("celery-worker-") + n));
+  }
+  const std::vector<soak::path_tally> table{jobs.tally(), mails.tally(email_logs),
+                                            tasks.tally(celery_logs)};
+  const std::string out = report(s, faults.counts(), aof.has_value(), table, sup);
+  std::cout << "\n" << out << std::flush;
+  if (!s.report.empty()) std::ofstream(s.report, std::ios::app) << out << "\n";
+  return promise_broken(s, table) ? 1 : 0;
 }
 
 }  // namespace

@@ -126,6 +126,11 @@ postfix_server::~postfix_server() {
 }
 
 void postfix_server::write_config() const {
+  write_file(config_dir() + "/main.cf", main_cf());
+  write_file(config_dir() + "/master.cf", master_cf());
+}
+
+std::string postfix_server::main_cf() const {
   const std::string& d = dir_.path();
   std::ostringstream main;
   main << "# Written by ferry's test harness (tests/support/postfix.cpp); private instance.\n"
@@ -183,8 +188,10 @@ void postfix_server::write_config() const {
          << "ferry-ingest_destination_recipient_limit = 1\n";
   }
   for (const auto& [name, value] : options_.main_cf) main << name << " = " << value << "\n";
-  write_file(config_dir() + "/main.cf", main.str());
+  return main.str();
+}
 
+std::string postfix_server::master_cf() const {
   // No chroot anywhere (column 5 = n): the daemons read the temp dir directly.
   std::ostringstream master;
   master << "# service type private unpriv chroot wakeup maxproc command\n"
@@ -217,7 +224,7 @@ void postfix_server::write_config() const {
     }
     master << "\n";
   }
-  write_file(config_dir() + "/master.cf", master.str());
+  return master.str();
 }
 
 void postfix_server::start() {

@@ -90,7 +90,9 @@ class postfix_server {
   [[nodiscard]] bool running();
 
  private:
-  void write_config() const;
+  void write_config() const;  // main.cf and master.cf into config_dir()
+  [[nodiscard]] std::string main_cf() const;
+  [[nodiscard]] std::string master_cf() const;
 
   postfix_options options_;
   temp_dir dir_;
