@@ -2,6 +2,7 @@
 #include <iomanip>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "ferry/service/dead_letter_admin.hpp"
 
@@ -19,7 +20,10 @@ std::string one_line(std::string s, std::size_t max = 80) {
 
 int list_queues(const dead_letter_catalog& catalog, const dead_letter_command& cmd,
                 std::ostream& out) {
-  const auto queues = catalog.queues();
+  auto queues = catalog.queues();
+  if (cmd.source) {
+    std::erase_if(queues, [&](const auto& q) { return q.source != *cmd.source; });
+  }
   if (cmd.json) {
     out << dead_letter_queues_json(queues) << "\n";
     return 0;
@@ -28,7 +32,6 @@ int list_queues(const dead_letter_catalog& catalog, const dead_letter_command& c
       << std::setw(8) << "DEAD"
       << "\n";
   for (const auto& q : queues) {
-    if (cmd.source && q.source != *cmd.source) continue;
     out << std::left << std::setw(13) << q.source << std::setw(28) << q.queue << std::right
         << std::setw(8) << q.count << "\n";
   }

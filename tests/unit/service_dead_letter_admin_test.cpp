@@ -240,6 +240,7 @@ TEST_CASE("dlq command: a table of every source, pages, one-line errors, exit 1 
   CHECK(out.find("amqp         shared                             1\n") != std::string::npos);
   out = f.command({.source = "amqp"});
   CHECK(out.find("redis") == std::string::npos);
+  CHECK(json::parse(f.command({.source = "amqp", .json = true}))["total_dead"] == 1);
 
   out = f.command({.queue = "emails", .limit = 2});
   CHECK(out.find("emails (redis): 3 dead letter(s), showing 1-2\n") == 0);
