@@ -121,6 +121,12 @@ struct admin_fixture {
   std::unique_ptr<httplib::Client> http;
 };
 
+// The HTTP status of an answer that must have come.
+int status_of(const httplib::Result& r) {
+  REQUIRE(r);
+  return r->status;
+}
+
 // The body of an error answer must be JSON with a non-empty message.
 std::string error_of(const httplib::Result& r) {
   REQUIRE(r);
@@ -487,9 +493,7 @@ TEST_CASE("RabbitMQ DLQ: depth, peek keeps messages, requeue one and all, delete
   CHECK(page["messages"][0]["details"]["redelivered"] == "true");
 
   // Requeue one by id: in the work queue without its attempt count, out of the DLQ.
-  r = f.http->Post("/admin/dlq/" + work + "/requeue/mid-1");
-  REQUIRE(r);
-  CHECK(r->status == 200);
+  CHECK(status_of(f.http->Post("/admin/dlq/" + work + "/requeue/mid-1")) == 200);
   CHECK(depth(work + ".dlq") == 2);
   CHECK(depth(work) == 1);
   auto moved = ferry::amqp::get(conn, work);
@@ -499,18 +503,12 @@ TEST_CASE("RabbitMQ DLQ: depth, peek keeps messages, requeue one and all, delete
   CHECK(moved->msg.props.headers.get_string("x-ferry-error") == "failed 1");
   ferry::amqp::ack(conn, moved->delivery_tag);
 
-  r = f.http->Post("/admin/dlq/" + work + "/requeue/mid-9");
-  REQUIRE(r);
-  CHECK(r->status == 404);
-  r = f.http->Post("/admin/dlq/" + work + "/requeue/bad%20id");
-  REQUIRE(r);
-  CHECK(r->status == 400);
+  CHECK(status_of(f.http->Post("/admin/dlq/" + work + "/requeue/mid-9")) == 404);
+  CHECK(status_of(f.http->Post("/admin/dlq/" + work + "/requeue/bad%20id")) == 400);
   CHECK(depth(work + ".dlq") == 2);  // the search gave the others back
 
   // Delete the hashed one, requeue the rest.
-  r = f.http->Delete("/admin/dlq/" + work + "/" + hashed);
-  REQUIRE(r);
-  CHECK(r->status == 200);
+  CHECK(status_of(f.http->Delete("/admin/dlq/" + work + "/" + hashed)) == 200);
   CHECK(depth(work + ".dlq") == 1);
   r = f.http->Post("/admin/dlq/" + work + "/requeue-all");
   REQUIRE(r);
