@@ -16,10 +16,10 @@
 #include <ferry/celery/registry.hpp>
 #include <ferry/celery/worker.hpp>
 #include <ferry/core/error.hpp>
+#include <ferry/service/env_reader.hpp>
 #include <ferry/service/stop_signals.hpp>
 #include <ferry/sql/database_url.hpp>
 
-#include "common/env.hpp"
 #include "tasks.hpp"
 
 namespace fc = ferry::celery;
@@ -28,8 +28,9 @@ namespace {
 
 // The worker's settings: the environment gives the defaults, the flags override them.
 struct config {
-  std::string broker = ferry::apps::env("CELERY_BROKER_URL").value_or("redis://127.0.0.1:6379/0");
-  std::string backend = ferry::apps::env("CELERY_RESULT_BACKEND").value_or("");
+  std::string broker =
+      ferry::service::env_reader{}.text("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0");
+  std::string backend = ferry::service::env_reader{}.text("CELERY_RESULT_BACKEND");
   std::string db_url;
   std::vector<std::string> queues{"celery"};
   std::size_t concurrency = 1, prefetch = 4;

@@ -7,24 +7,22 @@
 #include <CLI/CLI.hpp>
 
 #include <ferry/core/error.hpp>
-
-#include "common/env.hpp"
+#include <ferry/service/env_reader.hpp>
 
 namespace ferry::apps::worker {
 
 cli_outcome parse_command_line(int argc, char** argv) {
   cli_outcome out;
   config& c = out.cfg;
-  std::string db_flag, backoff = env("RETRY_BACKOFF_BASE_SECONDS").value_or("");
-  std::string attempts = env("MAX_RETRY_ATTEMPTS").value_or("");
-  std::string db_timeout = env("DB_QUERY_TIMEOUT_MS").value_or("");
-  if (auto v = env("RABBITMQ_URL")) c.amqp_url = *v;
-  if (auto v = env("RABBITMQ_QUEUE")) c.queue = *v;
-  if (auto v = env("REDIS_URL")) c.redis_url = *v;
-  if (auto v = env("ATTACHMENT_STORAGE_PATH")) c.attachment_dir = *v;
-  if (auto v = env("FERRY_TEST_PAUSE_AFTER_PARSE_MS")) {
-    c.pause_after_parse = std::chrono::milliseconds(std::atoll(v->c_str()));
-  }
+  // Environment first; flags override it.
+  const service::env_reader env;
+  std::string db_flag, backoff = env.text("RETRY_BACKOFF_BASE_SECONDS");
+  std::string attempts = env.text("MAX_RETRY_ATTEMPTS");
+  std::string db_timeout = env.text("DB_QUERY_TIMEOUT_MS");
+  c.amqp_url = env.text("RABBITMQ_URL", c.amqp_url);
+  c.queue = env.text("RABBITMQ_QUEUE", c.queue);
+  c.redis_url = env.text("REDIS_URL", c.redis_url);
+  c.attachment_dir = env.text("ATTACHMENT_STORAGE_PATH", c.attachment_dir);
 
   CLI::App app{
       "ferry-email-worker: consumes the email queue, parses and sanitises each message, stores\n"
@@ -43,6 +41,8 @@ cli_outcome parse_command_line(int argc, char** argv) {
   app.add_option("--max-attempts", attempts, "tries before the DLQ [MAX_RETRY_ATTEMPTS]");
   app.add_flag("-v,--verbose", c.verbose, "log every message");
   try {
+    c.pause_after_parse =
+        std::chrono::milliseconds(env.integer("FERRY_TEST_PAUSE_AFTER_PARSE_MS", 0, 0, 60'000));
     app.parse(argc, argv);
     if (!db_flag.empty()) {
       c.db = sql::database_url::parse(db_flag);
@@ -54,8 +54,14 @@ cli_outcome parse_command_line(int argc, char** argv) {
       if (!(s > 0)) throw std::invalid_argument("RETRY_BACKOFF_BASE_SECONDS must be > 0");
       c.retry.base = std::chrono::milliseconds(std::llround(s * 1000));
     }
-    if (!attempts.empty()) c.retry.max_attempts = std::stoi(attempts);
-    if (!db_timeout.empty()) c.db_timeout = std::chrono::milliseconds(std::stoll(db_timeout));
+    if (!attempts.empty()) {
+      c.retry.max_attempts = static_cast<int>(service::parse_whole_number(
+          attempts, "MAX_RETRY_ATTEMPTS (--max-attempts)", 1, 1'000'000));
+    }
+    if (!db_timeout.empty()) {
+      c.db_timeout = std::chrono::milliseconds(service::parse_whole_number(
+          db_timeout, "DB_QUERY_TIMEOUT_MS (--db-timeout-ms)", 1, 86'400'000));
+    }
     c.retry.validate();
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);

@@ -6,22 +6,26 @@
 #include <CLI/CLI.hpp>
 #include <ferry/service/env_reader.hpp>
 
-#include "common/env.hpp"
-
 namespace ferry::apps::retry {
 namespace {
 
 // The settings read as text first (environment, then flags), checked once both are in.
 struct raw_settings {
-  std::string queues = env("QUEUES").value_or("");
-  std::string amqp_queues = env("RABBITMQ_QUEUES").value_or(env("RABBITMQ_QUEUE").value_or(""));
-  std::string celery_queues = env("CELERY_QUEUES").value_or("");
-  std::string namespaces = env("CACHE_NAMESPACES").value_or("");
-  std::string max_sleep = env("SCHEDULER_MAX_SLEEP_SECONDS").value_or("");
-  std::string auth_limit = env("ADMIN_AUTH_FAILURES_PER_MINUTE").value_or("");
+  explicit raw_settings(const service::env_reader& env)
+      : queues(env.text("QUEUES")),
+        amqp_queues(env.text("RABBITMQ_QUEUES", env.text("RABBITMQ_QUEUE"))),
+        celery_queues(env.text("CELERY_QUEUES")),
+        namespaces(env.text("CACHE_NAMESPACES")),
+        max_sleep(env.text("SCHEDULER_MAX_SLEEP_SECONDS")),
+        auth_limit(env.text("ADMIN_AUTH_FAILURES_PER_MINUTE")),
+        amqp_url(env.text("RABBITMQ_URL")),
+        probes(env.text("ADMIN_PROBES", "auto")),
+        celery_broker(env.text("CELERY_BROKER_URL")) {}
+
+  std::string queues, amqp_queues, celery_queues, namespaces, max_sleep, auth_limit;
   std::string db_flag;
-  std::string amqp_url = env("RABBITMQ_URL").value_or("");
-  std::string probes = env("ADMIN_PROBES").value_or("auto");
+  std::string amqp_url, probes;
+  std::string celery_broker;  // used when no --celery-broker-url is given
 };
 
 void add_options(CLI::App& app, config& c, raw_settings& raw) {
@@ -114,8 +118,8 @@ void finish(config& c, const raw_settings& raw) {
   c.queues = service::split_list(raw.queues);
   c.amqp_queues = service::split_list(raw.amqp_queues);
   if (!c.amqp_url) c.amqp_queues.clear();  // no broker, no RabbitMQ DLQs
-  if (c.celery_brokers.empty()) {
-    if (auto v = env("CELERY_BROKER_URL")) c.celery_brokers.push_back(*v);
+  if (c.celery_brokers.empty() && !raw.celery_broker.empty()) {
+    c.celery_brokers.push_back(raw.celery_broker);
   }
   if (!raw.celery_queues.empty()) c.celery_queues = service::split_list(raw.celery_queues);
   c.probes = service::parse_probe_exposure(raw.probes, "--probes (ADMIN_PROBES)");
@@ -140,11 +144,12 @@ void finish(config& c, const raw_settings& raw) {
 cli_outcome parse_command_line(int argc, const char* const* argv) {
   cli_outcome out;
   config& c = out.cfg;
-  raw_settings raw;
-  if (auto v = env("REDIS_URL")) c.redis_url = *v;
-  if (auto v = env("ADMIN_TOKEN")) c.admin_token = *v;
-  if (auto v = env("ADMIN_LISTEN")) c.admin_listen = *v;
-  if (auto v = env("PROBE_LISTEN")) c.probe_listen = *v;
+  const service::env_reader env;
+  raw_settings raw{env};
+  c.redis_url = env.text("REDIS_URL", c.redis_url);
+  c.admin_token = env.text("ADMIN_TOKEN", c.admin_token);
+  c.admin_listen = env.text("ADMIN_LISTEN", c.admin_listen);
+  c.probe_listen = env.text("PROBE_LISTEN", c.probe_listen);
 
   CLI::App app{
       "ferry-retry-worker: promotes due retries of ferry's Redis queues, recovers stale jobs,\n"
