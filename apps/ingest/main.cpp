@@ -13,6 +13,7 @@
 #include <ferry/core/error.hpp>
 
 #include <ferry/service/admin_http_server.hpp>
+#include <ferry/service/probe_routes.hpp>
 #include <ferry/service/readiness.hpp>
 #include <ferry/service/stop_signals.hpp>
 
@@ -85,9 +86,7 @@ int serve_mode(const ingest::config& cfg) {
   svc::readiness ready;
   ready.add(ferry::apps::amqp_check(ferry::amqp::url::parse(cfg.amqp_url)));
   ready.add(ferry::apps::database_check(cfg.db));
-  routes.add("GET", "/health", svc::route_access::probe, 0,
-             [](const svc::http_request&) { return svc::liveness(); });
-  routes.add("GET", "/ready", svc::route_access::probe, 0, ready.handler());
+  svc::add_probe_routes(routes, {.ready = ready.handler()});
   svc::admin_http_options o;
   o.listen = cfg.listen;
   o.probe_listen = cfg.probe_listen;

@@ -12,6 +12,7 @@
 
 #include <ferry/service/dead_letter_admin.hpp>
 #include <ferry/service/json_errors.hpp>
+#include <ferry/service/probe_routes.hpp>
 #include <ferry/service/prometheus.hpp>
 #include <ferry/service/readiness.hpp>
 
@@ -92,10 +93,8 @@ http_router admin_routes(const admin_options& opts, const admin_deps& d) {
   ready.add(redis_check(d.health.redis));
   ready.add(amqp_check(d.health.amqp));
   ready.add(database_check(d.health.db));
-  r.add("GET", "/health", route_access::probe, 0,
-        [](const http_request&) { return service::liveness(); });
-  r.add("GET", "/ready", route_access::probe, 0, ready.handler());
-  r.add("GET", "/metrics", route_access::probe, 0, metrics_route(d.dead_letters, *d.metrics));
+  service::add_probe_routes(
+      r, {.ready = ready.handler(), .metrics = metrics_route(d.dead_letters, *d.metrics)});
   return r;
 }
 

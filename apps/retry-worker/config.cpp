@@ -1,44 +1,14 @@
 #include "config.hpp"
 
-#include <cerrno>
-#include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
 #include <CLI/CLI.hpp>
+#include <ferry/service/env_reader.hpp>
 
 #include "common/env.hpp"
 
 namespace ferry::apps::retry {
-namespace {
-
-long long whole_number(const std::string& text, const char* what, long long lo, long long hi) {
-  errno = 0;
-  char* end = nullptr;
-  const long long n = std::strtoll(text.c_str(), &end, 10);
-  if (errno != 0 || end == text.c_str() || *end != '\0' || n < lo || n > hi) {
-    throw std::invalid_argument(std::string(what) + "=\"" + text + "\" is not a whole number in [" +
-                                std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return n;
-}
-
-}  // namespace
-
-std::vector<std::string> split_list(std::string_view text) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    const auto comma = std::min(text.find(',', pos), text.size());
-    auto item = text.substr(pos, comma - pos);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-    pos = comma + 1;
-  }
-  return out;
-}
-
 namespace {
 
 // The settings read as text first (environment, then flags), checked once both are in.
@@ -141,22 +111,22 @@ std::optional<service::dead_letter_command> parsed_dlq_command(const dlq_command
 // Checks the text settings and fills the rest of `c`.
 void finish(config& c, const raw_settings& raw) {
   if (!raw.amqp_url.empty()) c.amqp_url = raw.amqp_url;
-  c.queues = split_list(raw.queues);
-  c.amqp_queues = split_list(raw.amqp_queues);
+  c.queues = service::split_list(raw.queues);
+  c.amqp_queues = service::split_list(raw.amqp_queues);
   if (!c.amqp_url) c.amqp_queues.clear();  // no broker, no RabbitMQ DLQs
   if (c.celery_brokers.empty()) {
     if (auto v = env("CELERY_BROKER_URL")) c.celery_brokers.push_back(*v);
   }
-  if (!raw.celery_queues.empty()) c.celery_queues = split_list(raw.celery_queues);
+  if (!raw.celery_queues.empty()) c.celery_queues = service::split_list(raw.celery_queues);
   c.probes = service::parse_probe_exposure(raw.probes, "--probes (ADMIN_PROBES)");
-  if (!raw.namespaces.empty()) c.cache_namespaces = split_list(raw.namespaces);
+  if (!raw.namespaces.empty()) c.cache_namespaces = service::split_list(raw.namespaces);
   if (!raw.max_sleep.empty()) {
-    c.max_sleep =
-        std::chrono::seconds(whole_number(raw.max_sleep, "SCHEDULER_MAX_SLEEP_SECONDS", 1, 3600));
+    c.max_sleep = std::chrono::seconds(
+        service::parse_whole_number(raw.max_sleep, "SCHEDULER_MAX_SLEEP_SECONDS", 1, 3600));
   }
   if (!raw.auth_limit.empty()) {
-    c.auth_failures_per_minute =
-        static_cast<int>(whole_number(raw.auth_limit, "ADMIN_AUTH_FAILURES_PER_MINUTE", 1, 10000));
+    c.auth_failures_per_minute = static_cast<int>(
+        service::parse_whole_number(raw.auth_limit, "ADMIN_AUTH_FAILURES_PER_MINUTE", 1, 10000));
   }
   c.db = raw.db_flag.empty() ? sql::database_url_from_env() : sql::database_url::parse(raw.db_flag);
   c.queue = queue::queue_options::from_env();

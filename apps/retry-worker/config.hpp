@@ -68,7 +68,4 @@ struct cli_outcome {
 /// Parses argv with `getenv` supplying the defaults. Usage errors print and exit 2.
 [[nodiscard]] cli_outcome parse_command_line(int argc, const char* const* argv);
 
-/// Splits "a, b,,c" into {"a", "b", "c"}.
-[[nodiscard]] std::vector<std::string> split_list(std::string_view text);
-
 }  // namespace ferry::apps::retry

@@ -68,8 +68,7 @@ std::vector<std::string> dlq_store::names() {
 
 bool dlq_store::serves(std::string_view name) {
   if (std::find(opts_.queues.begin(), opts_.queues.end(), name) != opts_.queues.end()) return true;
-  const auto known = known_queues(redis_, opts_.queue.key_prefix);
-  return std::find(known.begin(), known.end(), name) != known.end();
+  return is_known_queue(redis_, name, opts_.queue.key_prefix);
 }
 
 queue dlq_store::open(std::string_view name) {

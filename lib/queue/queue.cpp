@@ -509,6 +509,10 @@ std::vector<std::string> known_queues(redis::client& redis, std::string_view key
   return names;
 }
 
+bool is_known_queue(redis::client& redis, std::string_view name, std::string_view key_prefix) {
+  return redis.command({"SISMEMBER", std::string(key_prefix) + ":queues", name}).as_integer() == 1;
+}
+
 std::map<std::string, std::int64_t> dead_counts(redis::client& redis, std::string_view key_prefix) {
   const auto names = known_queues(redis, key_prefix);
   redis::pipeline p;

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "dead_letter_lookup.hpp"
+#include "ferry/core/error.hpp"
 #include "ferry/service/dead_letter_admin.hpp"
 
 namespace ferry::service {
@@ -20,9 +22,14 @@ std::string one_line(std::string s, std::size_t max = 80) {
 
 int list_queues(const dead_letter_catalog& catalog, const dead_letter_command& cmd,
                 std::ostream& out) {
-  auto queues = catalog.queues();
-  if (cmd.source) {
-    std::erase_if(queues, [&](const auto& q) { return q.source != *cmd.source; });
+  // With --source only that store is asked: the others' servers need not even be up.
+  std::vector<dead_letter_queue_info> queues;
+  if (!cmd.source) {
+    queues = catalog.queues();
+  } else if (auto* store = catalog.find_source(*cmd.source)) {
+    queues = store->queues();
+  } else {
+    throw error(errc::not_found, "no dead-letter source '" + *cmd.source + "'");
   }
   if (cmd.json) {
     out << dead_letter_queues_json(queues) << "\n";
@@ -83,8 +90,7 @@ int run_dead_letter_command(const dead_letter_catalog& catalog, const dead_lette
   if (cmd.verb == dead_letter_verb::list) {
     return cmd.queue.empty() ? list_queues(catalog, cmd, out) : list_letters(catalog, cmd, out);
   }
-  check_dead_letter_queue_name(cmd.queue);
-  auto& store = catalog.store_for(cmd.source, cmd.queue);
+  auto& store = detail::checked_store_for(catalog, cmd.source, cmd.queue);
   const bool one = !cmd.id.empty();
   switch (cmd.verb) {
     case dead_letter_verb::requeue:

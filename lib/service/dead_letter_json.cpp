@@ -1,10 +1,8 @@
 // The JSON the dead-letter API answers and the `dlq ... --json` CLI prints.
-#include <cstdio>
-#include <ctime>
-
 #include <nlohmann/json.hpp>
 
 #include "ferry/service/dead_letter_admin.hpp"
+#include "json_text.hpp"
 
 namespace ferry::service {
 namespace {
@@ -30,26 +28,7 @@ json letter_json(const dead_letter_record& r) {
           {"details", std::move(details)}};
 }
 
-// Payloads and errors are bytes: invalid UTF-8 becomes U+FFFD instead of an exception.
-std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 }  // namespace
-
-std::string iso8601_millis(std::chrono::system_clock::time_point t) {
-  using namespace std::chrono;
-  // Floor, not truncate: before 1970 the milliseconds stay in [0, 999] and the second is right.
-  const auto whole = floor<seconds>(t);
-  const auto ms = duration_cast<milliseconds>(t - whole).count();
-  const std::time_t secs = system_clock::to_time_t(whole);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
-}
 
 std::string dead_letter_queues_json(const std::vector<dead_letter_queue_info>& queues) {
   auto list = json::array();
@@ -60,18 +39,18 @@ std::string dead_letter_queues_json(const std::vector<dead_letter_queue_info>& q
     total += q.count;
     list.push_back(std::move(e));
   }
-  return dump({{"queues", std::move(list)}, {"total_dead", total}});
+  return detail::json_text({{"queues", std::move(list)}, {"total_dead", total}});
 }
 
 std::string dead_letter_page_json(const dead_letter_page& page) {
   auto messages = json::array();
   for (const auto& r : page.letters) messages.push_back(letter_json(r));
-  return dump({{"source", page.source},
-               {"queue", page.queue},
-               {"total", page.total},
-               {"offset", page.offset},
-               {"limit", page.limit},
-               {"messages", std::move(messages)}});
+  return detail::json_text({{"source", page.source},
+                            {"queue", page.queue},
+                            {"total", page.total},
+                            {"offset", page.offset},
+                            {"limit", page.limit},
+                            {"messages", std::move(messages)}});
 }
 
 }  // namespace ferry::service

@@ -6,18 +6,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dead_letter_lookup.hpp"
 #include "ferry/core/error.hpp"
 #include "ferry/service/dead_letter_admin.hpp"
 #include "ferry/service/json_errors.hpp"
+#include "json_text.hpp"
 
 namespace ferry::service {
 namespace {
 
 using catalog_ptr = std::shared_ptr<const dead_letter_catalog>;
-
-http_response json_ok(const std::string& body) {
-  return {.status = 200, .content_type = "application/json", .body = body + "\n", .headers = {}};
-}
 
 // offset/limit query values: digits only, within bounds, else 400.
 std::size_t query_number(const http_request& req, const char* name, std::size_t fallback,
@@ -37,10 +35,7 @@ std::size_t query_number(const http_request& req, const char* name, std::size_t 
 
 // The store a request names: path parameter 0 is the queue, ?source= picks among stores.
 dead_letter_store& store_of(const dead_letter_catalog& catalog, const http_request& req) {
-  const std::string& queue = req.path_params.at(0);
-  check_dead_letter_queue_name(queue);
-  const auto source = req.param("source");
-  return catalog.store_for(source ? std::optional<std::string_view>(*source) : std::nullopt, queue);
+  return detail::checked_store_for(catalog, req.param("source"), req.path_params.at(0));
 }
 
 // {"source","queue","id",<done>: 1}, or 404 when the letter was not there.
@@ -51,14 +46,14 @@ http_response one_done(const http_request& req, dead_letter_store& store, const 
   if (!found) throw error(errc::not_found, "no dead letter '" + id + "' in queue '" + queue + "'");
   const nlohmann::json body{
       {"source", std::string(store.source())}, {"queue", queue}, {"id", id}, {done, 1}};
-  return json_ok(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return detail::json_response(200, body);
 }
 
 http_response all_done(const http_request& req, dead_letter_store& store, const char* done,
                        std::size_t n) {
   const nlohmann::json body{
       {"source", std::string(store.source())}, {"queue", req.path_params.at(0)}, {done, n}};
-  return json_ok(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return detail::json_response(200, body);
 }
 
 // `prefix` as a regular expression matching itself.
@@ -87,8 +82,7 @@ void check_dead_letter_queue_name(std::string_view name) {
 dead_letter_page read_dead_letter_page(const dead_letter_catalog& catalog,
                                        std::optional<std::string> source, std::string_view queue,
                                        std::size_t offset, std::size_t limit) {
-  check_dead_letter_queue_name(queue);
-  auto& store = catalog.store_for(source, queue);
+  auto& store = detail::checked_store_for(catalog, source, queue);
   dead_letter_page page{.source = std::string(store.source()),
                         .queue = std::string(queue),
                         .total = store.count(queue),
@@ -111,13 +105,14 @@ void add_dead_letter_routes(http_router& router, catalog_ptr catalog,
   };
   // "/stats" before "/<queue>", which would match it too.
   route("GET", "/stats", [](const dead_letter_catalog& c, const http_request&) {
-    return json_ok(dead_letter_queues_json(c.queues()));
+    return detail::json_response(200, dead_letter_queues_json(c.queues()));
   });
   route("GET", "/([^/]+)", [options](const dead_letter_catalog& c, const http_request& req) {
     const auto offset = query_number(req, "offset", 0, 0, 100'000'000);
     const auto limit = query_number(req, "limit", options.default_limit, 1, options.max_limit);
-    return json_ok(dead_letter_page_json(
-        read_dead_letter_page(c, req.param("source"), req.path_params.at(0), offset, limit)));
+    return detail::json_response(
+        200, dead_letter_page_json(read_dead_letter_page(c, req.param("source"),
+                                                         req.path_params.at(0), offset, limit)));
   });
   route("POST", "/([^/]+)/requeue/([^/]+)",
         [](const dead_letter_catalog& c, const http_request& r) {

@@ -25,6 +25,19 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+std::int64_t parse_whole_number(std::string_view text, const std::string& name, std::int64_t min,
+                                std::int64_t max) {
+  std::int64_t n = 0;
+  const auto* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data(), end, n);
+  if (ec != std::errc() || stop != end || n < min || n > max) {
+    throw ferry::error(errc::config, name + " must be a whole number from " + std::to_string(min) +
+                                         " to " + std::to_string(max) + ", got '" +
+                                         std::string(text) + "'");
+  }
+  return n;
+}
+
 env_lookup process_environment() {
   return [](const std::string& name) -> std::optional<std::string> {
     const char* v = std::getenv(name.c_str());
@@ -48,14 +61,7 @@ std::int64_t env_reader::integer(const std::string& name, std::int64_t fallback,
                                  std::int64_t max) const {
   const auto v = raw(name);
   if (!v || v->empty()) return fallback;
-  std::int64_t n = 0;
-  const auto* end = v->data() + v->size();
-  const auto [stop, ec] = std::from_chars(v->data(), end, n);
-  if (ec != std::errc() || stop != end || n < min || n > max) {
-    throw ferry::error(errc::config, name + " must be a whole number from " + std::to_string(min) +
-                                         " to " + std::to_string(max) + ", got '" + *v + "'");
-  }
-  return n;
+  return parse_whole_number(*v, name, min, max);
 }
 
 bool env_reader::boolean(const std::string& name, bool fallback) const {
@@ -69,10 +75,13 @@ bool env_reader::boolean(const std::string& name, bool fallback) const {
 }
 
 std::vector<std::string> env_reader::list(const std::string& name) const {
-  std::vector<std::string> out;
   const auto v = raw(name);
-  if (!v) return out;
-  std::string_view rest = *v;
+  return v ? split_list(*v) : std::vector<std::string>{};
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  std::string_view rest = text;
   while (true) {
     const auto comma = rest.find(',');
     const auto item = trim(rest.substr(0, comma));

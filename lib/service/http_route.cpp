@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.hpp"
+
 namespace ferry::service {
 namespace {
 
@@ -40,13 +42,8 @@ std::string http_request::header(std::string_view name) const {
 }
 
 http_response json_error(int status, std::string_view message) {
-  // Messages may quote client input: nlohmann escapes it, and invalid UTF-8 is replaced
-  // instead of throwing.
-  const nlohmann::json body{{"error", std::string(message)}};
-  return {.status = status,
-          .content_type = "application/json",
-          .body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
-          .headers = {}};
+  // Messages may quote client input: json_text escapes it and replaces invalid UTF-8.
+  return detail::json_response(status, nlohmann::json{{"error", std::string(message)}});
 }
 
 void http_router::add(std::string method, const std::string& pattern, route_access access,

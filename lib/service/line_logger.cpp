@@ -1,8 +1,9 @@
 #include "ferry/service/line_logger.hpp"
 
 #include <cstdio>
-#include <ctime>
 #include <utility>
+
+#include "ferry/service/time_text.hpp"
 
 namespace ferry::service {
 
@@ -11,15 +12,8 @@ line_logger::line_logger(log_level threshold, sink output)
 
 std::string line_logger::format(std::chrono::system_clock::time_point when, log_level level,
                                 std::string_view message) {
-  const auto seconds = std::chrono::system_clock::to_time_t(when);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  ::gmtime_r(&seconds, &tm);
-  char stamp[40];
-  const auto n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ ", static_cast<int>(millis));
-  std::string line(stamp);
+  std::string line = iso8601_millis(when);
+  line += ' ';
   line += to_string(level);
   line += ' ';
   line += message;

@@ -6,18 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.hpp"
+
 namespace ferry::service {
-namespace {
-
-http_response json_answer(int status, const nlohmann::json& body) {
-  return {.status = status,
-          .content_type = "application/json",
-          .body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
-          .headers = {}};
-}
-
-}  // namespace
-
 http_response check_readiness(const std::vector<readiness_check>& checks) {
   bool ready = true;
   nlohmann::json results = nlohmann::json::object();
@@ -38,12 +29,13 @@ http_response check_readiness(const std::vector<readiness_check>& checks) {
         std::chrono::steady_clock::now() - start);
     results[c.name] = {{"status", "ok"}, {"latency_ms", static_cast<double>(us.count()) / 1000.0}};
   }
-  return json_answer(ready ? 200 : 503,
-                     {{"status", ready ? "ready" : "not_ready"}, {"checks", std::move(results)}});
+  return detail::json_response(
+      ready ? 200 : 503,
+      nlohmann::json{{"status", ready ? "ready" : "not_ready"}, {"checks", std::move(results)}});
 }
 
 http_response liveness() {
-  return json_answer(200, {{"status", "ok"}});
+  return detail::json_response(200, nlohmann::json{{"status", "ok"}});
 }
 
 void readiness::add(std::string name, std::function<void()> test) {

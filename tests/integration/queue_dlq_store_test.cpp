@@ -63,6 +63,8 @@ TEST_CASE("queue dlq_store: lists known and configured queues with their counts"
   CHECK(store.serves("used"));
   CHECK(store.serves("configured"));
   CHECK_FALSE(store.serves("other"));
+  CHECK(fq::is_known_queue(redis(), "used", options_with_prefix(prefix).key_prefix));
+  CHECK_FALSE(fq::is_known_queue(redis(), "configured", options_with_prefix(prefix).key_prefix));
   try {
     (void)store.page("other", 0, 10);
     FAIL("an unknown queue was served");

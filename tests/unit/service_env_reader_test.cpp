@@ -90,3 +90,15 @@ TEST_CASE("env_reader: yes/no and lists", "[service][env_reader]") {
   CHECK(env.list("NONE").empty());
   CHECK(env.list("UNSET").empty());
 }
+
+TEST_CASE("env_reader's rules for text that came from a flag", "[service][env_reader]") {
+  using ferry::service::parse_whole_number;
+  using ferry::service::split_list;
+  CHECK(split_list(" a, b,,c ") == std::vector<std::string>{"a", "b", "c"});
+  CHECK(split_list("").empty());
+  CHECK(parse_whole_number("42", "--max-sleep-seconds", 1, 3600) == 42);
+  CHECK_THAT(
+      config_error([] { (void)parse_whole_number("0", "--max-sleep-seconds", 1, 3600); }),
+      Catch::StartsWith("--max-sleep-seconds must be a whole number from 1 to 3600, got '0'"));
+  CHECK_THROWS_AS(parse_whole_number("1e3", "X", 0, 10000), ferry::error);
+}

@@ -168,6 +168,9 @@ class FERRY_API queue {
 /// Names of queues ever used with key prefix `key_prefix` (recorded on first enqueue).
 [[nodiscard]] FERRY_API std::vector<std::string> known_queues(
     redis::client& redis, std::string_view key_prefix = "ferry:queue");
+/// Whether `name` is one of known_queues(), in one O(1) command instead of reading them all.
+[[nodiscard]] FERRY_API bool is_known_queue(redis::client& redis, std::string_view name,
+                                            std::string_view key_prefix = "ferry:queue");
 /// DLQ size of each known queue, for an admin "dlq stats" endpoint.
 [[nodiscard]] FERRY_API std::map<std::string, std::int64_t> dead_counts(
     redis::client& redis, std::string_view key_prefix = "ferry:queue");

@@ -48,6 +48,7 @@
 #include "ferry/core/observer.hpp"
 #include "ferry/export.hpp"
 #include "ferry/service/http_route.hpp"
+#include "ferry/service/time_text.hpp"
 
 namespace ferry::service {
 
@@ -92,8 +93,6 @@ struct dead_letter_page {
 /// "max_attempts","first_failure","last_failure","dead_at","details":{...}}]}, one line; times
 /// are ISO 8601 UTC with milliseconds, or null when unknown.
 [[nodiscard]] FERRY_API std::string dead_letter_page_json(const dead_letter_page& page);
-/// "2026-11-22T20:15:03.120Z".
-[[nodiscard]] FERRY_API std::string iso8601_millis(std::chrono::system_clock::time_point t);
 
 enum class dead_letter_verb {
   list,     ///< every queue with its count, or (with `queue`) one page of its letters

@@ -26,6 +26,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <ferry/export.hpp>
@@ -37,6 +38,15 @@ using env_lookup = std::function<std::optional<std::string>(const std::string& n
 
 /// The process environment (getenv).
 [[nodiscard]] FERRY_API env_lookup process_environment();
+
+/// The rules env_reader applies, for settings whose text may also come from a flag:
+/// comma-separated items, blanks around each trimmed, empty ones dropped ("a, b,,c").
+[[nodiscard]] FERRY_API std::vector<std::string> split_list(std::string_view text);
+/// `text` as a decimal whole number from `min` to `max`; ferry::error(errc::config) naming
+/// `name` (the variable or flag) and quoting `text` otherwise.
+[[nodiscard]] FERRY_API std::int64_t parse_whole_number(std::string_view text,
+                                                        const std::string& name, std::int64_t min,
+                                                        std::int64_t max);
 
 class FERRY_API env_reader {
  public:
