@@ -1,6 +1,7 @@
 #include "backend.hpp"
 
 #include <ferry/core/error.hpp>
+#include <ferry/service/env_reader.hpp>
 #include <ferry/sql/database_url.hpp>
 
 #include "sql_directory.hpp"
@@ -18,12 +19,8 @@ directory_backend open_directory(const app_config& config) {
   }
   if (url.rfind("memory:", 0) == 0) {
     auto dir = std::make_shared<memory_backend>();
-    std::string_view rest = std::string_view(url).substr(7);
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      const auto item = rest.substr(0, comma);
-      if (!item.empty()) dir->add_address(item);
-      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    for (const auto& address : service::split_list(std::string_view(url).substr(7))) {
+      dir->add_address(address);
     }
     return {dir, dir, nullptr};
   }
