@@ -21,47 +21,49 @@ void result_finisher::stop() {
 }
 
 void result_finisher::complete(job& j) {
-  if (j.results.empty() && !j.ack_after_results) return;
+  if (j.results.empty()) return;
   std::unique_lock lk(mu_);
-  for (auto& r : j.results) pending_.results.push_back(std::move(r));
-  if (j.ack_after_results) pending_.late_acks.push_back(j.delivery_tag);
+  for (auto& r : j.results) pending_.push_back(std::move(r));
   ++pending_tasks_;
+  ++handed_;
   work_.notify_one();
   room_.wait(lk, [&] { return pending_tasks_ < cap_ || stop_; });
 }
 
+void result_finisher::sync() {
+  std::unique_lock lk(mu_);
+  const auto target = handed_;
+  written_cv_.wait(lk, [&] { return written_ >= target || stop_; });
+}
+
 void result_finisher::main() {
   for (;;) {
-    batch b;
+    std::vector<task_result> results;
+    std::uint64_t upto = 0;
     {
       std::unique_lock lk(mu_);
       work_.wait(lk, [&] { return !pending_.empty() || stop_; });
       if (pending_.empty()) return;  // stopping, and nothing left to write
-      b = std::exchange(pending_, {});
+      results = std::exchange(pending_, {});
       pending_tasks_ = 0;
+      upto = handed_;
     }
     room_.notify_all();
-    write(b);
+    write(results);
+    {
+      std::lock_guard lk(mu_);
+      written_ = upto;
+    }
+    written_cv_.notify_all();
   }
 }
 
-// Results first, then the late acks: a message is acked only once its result is stored.
-void result_finisher::write(batch& b) {
-  if (!b.results.empty()) {
-    try {
-      (void)backend_.store_many(b.results);
-    } catch (const std::exception& e) {
-      log_(log_level::error,
-           "storing " + std::to_string(b.results.size()) + " result(s) failed: " + e.what());
-    }
-  }
-  if (!b.late_acks.empty()) {
-    try {
-      broker_.ack_many(b.late_acks);
-    } catch (const std::exception& e) {
-      log_(log_level::error,
-           "acking " + std::to_string(b.late_acks.size()) + " message(s) failed: " + e.what());
-    }
+void result_finisher::write(std::vector<task_result>& results) {
+  try {
+    (void)backend_.store_many(results);
+  } catch (const std::exception& e) {
+    log_(log_level::error,
+         "storing " + std::to_string(results.size()) + " result(s) failed: " + e.what());
   }
 }
 

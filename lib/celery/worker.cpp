@@ -1,19 +1,22 @@
-// The worker: one consumer thread (run(), worker_consumer) fetches and decides; `concurrency`
-// handler threads run tasks; one finisher thread writes their results and late acks in
-// batches. The Celery rules are in task_semantics.cpp; this file runs handlers and carries out
-// the effects those rules return.
+// The worker: ferry::worker_runtime's fetch thread drives worker_source (fetch, decide, settle);
+// its `concurrency` handler threads run tasks through run_delivery(); one finisher thread
+// writes their results in batches. The Celery rules are in task_semantics.cpp; this file runs
+// handlers and carries out the effects those rules return.
 #include "ferry/celery/worker.hpp"
 
 #include <cxxabi.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <thread>
 
-#include "celery/worker_consumer.hpp"
 #include "celery/worker_impl.hpp"
+#include "celery/worker_source.hpp"
 #include "ferry/core/error.hpp"
 
 namespace ferry::celery {
+
+using std::chrono::milliseconds;
 
 retry_request::retry_request(std::optional<std::chrono::milliseconds> c,
                              std::optional<exception_info> e, std::optional<std::int64_t> m)
@@ -67,55 +70,35 @@ worker::impl::impl(std::shared_ptr<celery::broker> b, std::shared_ptr<result_bac
              {},
              opt.observer.enabled(log_level::info)},
       log{opt.observer},
-      tasks(opt.prefetch, opt.acks_late),
-      finisher(*broker, *backend, std::max<std::size_t>(64, 4 * opt.prefetch), log) {}
+      finisher(*backend, std::max<std::size_t>(64, 4 * opt.prefetch), log) {}
 
-void worker::impl::start_threads() {
-  tasks.reopen();
-  one_way_acks = broker->one_way_acks();
-  finisher.start();
-  for (std::size_t i = 0; i < opt.concurrency; ++i) threads.emplace_back([this] { thread_main(); });
+// Celery counts its prefetch window in messages not acked: with early acks the tasks not
+// started yet (the runtime's ready buffer), with acks_late the running ones too.
+worker_runtime_options worker::impl::runtime_options() const {
+  worker_runtime_options r;
+  r.concurrency = opt.concurrency;
+  r.prefetch = opt.acks_late ? opt.prefetch - opt.concurrency : opt.prefetch;
+  r.ack_on_start = !opt.acks_late;
+  r.run_prefetched_on_stop = true;
+  r.observer = opt.observer;
+  r.component = "celery.worker";
+  return r;
 }
 
-void worker::impl::stop_threads() {
-  tasks.shut_down();
-  for (auto& t : threads)
-    if (t.joinable()) t.join();
-  threads.clear();
-  finisher.stop();
-  auto acks = tasks.take_acks();
-  send_acks(acks);
-  try {
-    broker->flush();
-  } catch (const std::exception& e) {
-    log(log_level::error, std::string("sending the last acks failed: ") + e.what());
-  }
-}
-
-void worker::impl::thread_main() {
-  // This thread's time-limit flags, reset for each task before the watch sees it.
+outcome worker::impl::run_delivery(const delivery& d) {
+  auto& j = *std::any_cast<const std::shared_ptr<detail::job>&>(d.native);
+  // This run's time-limit flags, reset for each task before the watch sees it.
   std::atomic<bool> soft{false}, hard{false};
-  // Early acks go through the consumer (with its next fetch) unless they are one-way.
-  const bool early_via_consumer = !opt.acks_late && !one_way_acks;
-  for (;;) {
-    bool refill = false;
-    auto j = tasks.take(early_via_consumer, refill);
-    if (!j) return;
-    soft.store(false);
-    hard.store(false);
-    const auto slot =
-        limits.begin(limits_for(j->request, opt.soft_time_limit, opt.time_limit), soft, hard, *j);
-    if (refill && !opt.acks_late) tasks.notify_room();
-    if (!opt.acks_late && one_way_acks) safe_ack(j->delivery_tag);
-    try {
-      run_task(*j, soft, hard);
-    } catch (const std::exception& e) {
-      log(log_level::error, "finishing task " + j->request.id + " failed: " + e.what());
-    }
-    limits.end(slot);
-    tasks.finished();
-    finisher.complete(*j);
+  const auto slot =
+      limits.begin(limits_for(j.request, opt.soft_time_limit, opt.time_limit), soft, hard, j);
+  try {
+    run_task(j, soft, hard);
+  } catch (const std::exception& e) {
+    log(log_level::error, "finishing task " + j.request.id + " failed: " + e.what());
   }
+  limits.end(slot);
+  finisher.complete(j);
+  return outcome::ack();
 }
 
 void worker::impl::run_task(detail::job& j, const std::atomic<bool>& soft,
@@ -131,7 +114,6 @@ void worker::impl::run_task(detail::job& j, const std::atomic<bool>& soft,
   auto effects =
       on_outcome(j.request, j.origin, std::move(outcome), policy, std::chrono::system_clock::now());
   carry_out(effects, &j);
-  if (opt.acks_late) j.ack_after_results = true;
 }
 
 handler_outcome worker::impl::call_handler(detail::job& j, const std::atomic<bool>& soft) {
@@ -184,43 +166,12 @@ void worker::impl::store_now(const task_result& r) {
   }
 }
 
-bool worker::impl::check_limits() {
-  std::vector<detail::time_limit_watch::over_limit> over;
-  const bool pending = limits.check(over);
-  for (const auto& o : over) {
-    auto effects = on_hard_time_limit(o.id, o.limit, std::chrono::system_clock::now());
-    carry_out(effects, nullptr);
-    safe_ack(o.delivery_tag);
-    try {
-      broker->flush();  // the process may end next: the ack must be on the wire
-    } catch (const std::exception& e) {
-      log(log_level::error, std::string("ack before exit failed: ") + e.what());
-    }
-    if (opt.on_hard_time_limit)
-      opt.on_hard_time_limit();
-    else
-      std::_Exit(70);
-  }
-  return pending;
-}
-
 void worker::impl::safe_ack(const std::string& tag) {
   try {
     broker->ack(tag);
   } catch (const std::exception& e) {
     log(log_level::error, "ack " + tag + " failed: " + e.what());
   }
-}
-
-void worker::impl::send_acks(std::vector<std::string>& acks) {
-  if (acks.empty()) return;
-  try {
-    broker->ack_many(acks);
-  } catch (const std::exception& e) {
-    log(log_level::error,
-        "acking " + std::to_string(acks.size()) + " message(s) failed: " + e.what());
-  }
-  acks.clear();
 }
 
 bool worker::impl::dead_letter(const broker_delivery& d, const std::string& why) {
@@ -239,14 +190,7 @@ worker::worker(std::shared_ptr<celery::broker> broker, std::shared_ptr<result_ba
   impl_ = std::make_unique<impl>(std::move(broker), std::move(backend), std::move(options));
 }
 
-worker::~worker() {
-  stop();
-  if (!impl_) return;
-  impl_->tasks.shut_down();
-  for (auto& t : impl_->threads)
-    if (t.joinable()) t.join();
-  impl_->finisher.stop();
-}
+worker::~worker() = default;
 
 void worker::register_task(std::string name, task_handler handler) {
   if (name.empty() || !handler) throw std::invalid_argument("register_task: empty name/handler");
@@ -255,14 +199,30 @@ void worker::register_task(std::string name, task_handler handler) {
 
 void worker::run() {
   impl& s = *impl_;
-  s.start_threads();
-  s.log(log_level::info, "worker " + s.opt.hostname + " ready");
-  detail::worker_consumer consumer{s, stop_};
-  auto fatal = consumer.loop();
-  consumer.drain();
-  s.stop_threads();
+  detail::worker_source source{s};
+  s.finisher.start();
+  {
+    worker_runtime runtime{source, [&s](const delivery& d) { return s.run_delivery(d); },
+                           s.runtime_options()};
+    runtime.start();
+    s.log(log_level::info, "worker " + s.opt.hostname + " ready");
+    // stop() only sets a flag (it may come from a signal handler): looked at every 50 ms.
+    while (!stop_.load() && !source.fatal()) std::this_thread::sleep_for(milliseconds(50));
+    stop_.store(true);
+    runtime.stop();  // finishes the tasks it holds and settles them
+  }
+  source.drain();
+  s.finisher.stop();
+  try {
+    s.broker->flush();
+  } catch (const std::exception& e) {
+    s.log(log_level::error, std::string("sending the last acks failed: ") + e.what());
+  }
   s.log(log_level::info, "worker " + s.opt.hostname + " stopped");
-  if (fatal) throw *fatal;
+  if (auto fatal = source.fatal()) {
+    s.log(log_level::error, std::string("worker stopped by: ") + fatal->what());
+    throw *fatal;
+  }
 }
 
 }  // namespace ferry::celery

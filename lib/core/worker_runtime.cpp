@@ -20,6 +20,14 @@ using steady = std::chrono::steady_clock;
 
 using detail::notify;
 
+// What a settlement needs of a delivery settled as it starts (the handler keeps the rest).
+delivery id_of(const delivery& d) {
+  delivery out;
+  out.id = d.id;
+  out.queue = d.queue;
+  return out;
+}
+
 }  // namespace
 
 outcome outcome_of_current_exception(outcome::kind unexpected) {
@@ -161,8 +169,10 @@ struct worker_runtime::impl {
       }
       if (batch.empty() && want == 0) {
         if (stopping) {
+          // Handlers still run: upkeep goes on meanwhile (leases, time limits).
           std::unique_lock lock{mutex};
-          pump_cv.wait(lock, [&] { return !done.empty() || ready.size() + running_count == 0; });
+          pump_cv.wait_until(lock, upkeep_due,
+                             [&] { return !done.empty() || ready.size() + running_count == 0; });
         }
         continue;
       }
@@ -193,6 +203,7 @@ struct worker_runtime::impl {
         d.emplace(std::move(ready.front()));
         ready.pop_front();
         ++running_count;
+        if (opts.ack_on_start) settle_locked(settlement{id_of(*d), outcome::ack()});
         // The buffer just reached its refill mark: the fetch thread waits for exactly this.
         if (ready.size() == opts.prefetch / 2) pump_cv.notify_one();
       }
@@ -203,21 +214,32 @@ struct worker_runtime::impl {
         failed.fetch_add(1, std::memory_order_relaxed);
         notify(opts.on_failure, *d, verdict.reason());
       }
-      finish(settlement{std::move(*d), std::move(verdict)});
+      std::optional<settlement> s;
+      if (!opts.ack_on_start) s.emplace(settlement{std::move(*d), std::move(verdict)});
+      finish(std::move(s));
     }
   }
 
-  void finish(settlement&& s) {
+  // Queues `s` for the fetch thread, waking it when its condition may have changed. Called
+  // with the lock held.
+  void settle_locked(settlement&& s) {
+    bool wake = false;
+    if (done.empty()) {
+      first_done = steady::now();
+      wake = true;  // the fetch thread now waits at most max_ack_delay
+    }
+    done.push_back(std::move(s));
+    if (wake || done.size() == settle_batch()) pump_cv.notify_one();
+  }
+
+  // A handler run ended; `s` is its settlement unless it was settled as it started.
+  void finish(std::optional<settlement>&& s) {
     bool wake = false;  // only when the fetch thread's condition may have changed
     {
       std::lock_guard lock{mutex};
       --running_count;
-      if (done.empty()) {
-        first_done = steady::now();
-        wake = true;  // the fetch thread now waits at most max_ack_delay
-      }
-      done.push_back(std::move(s));
-      wake = wake || done.size() == settle_batch() || stopping || ready.size() <= opts.prefetch / 2;
+      if (s) settle_locked(std::move(*s));
+      wake = stopping || ready.size() <= opts.prefetch / 2;
     }
     if (wake) pump_cv.notify_one();
   }

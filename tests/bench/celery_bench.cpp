@@ -42,7 +42,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -175,7 +174,7 @@ std::size_t drain_prefetch(const settings& s) {
 
 // fetch: the transport alone at the worker's window: on N queued tasks, fetch_many(prefetch)
 // in a loop, each fetch carrying the acks of the batch before it (as the worker's early acks
-// ride along on Redis; RabbitMQ's basic.ack is sent as each task is taken), no decoding beyond
+// ride along), no decoding beyond
 // the transport's, no task run, no thread handoff. A worker overlaps its next fetch with the
 // last task's run, so it can pass this serial loop.
 void run_fetch(fc::client& app, fc::broker& b, const settings& s) {
@@ -190,15 +189,9 @@ void run_fetch(fc::client& app, fc::broker& b, const settings& s) {
   std::size_t got = 0;
   const auto t0 = clock_type::now();
   while (got < s.tasks && clock_type::now() < deadline) {
-    auto batch = b.fetch_many(queues, window, std::chrono::milliseconds(100),
-                              b.one_way_acks() ? std::span<const std::string>{} : acks);
+    auto batch = b.fetch_many(queues, window, std::chrono::milliseconds(100), acks);
     acks.clear();
-    for (auto& d : batch) {
-      if (b.one_way_acks())
-        b.ack(d.delivery_tag);
-      else
-        acks.push_back(std::move(d.delivery_tag));
-    }
+    for (auto& d : batch) acks.push_back(std::move(d.delivery_tag));
     got += batch.size();
   }
   b.ack_many(acks);

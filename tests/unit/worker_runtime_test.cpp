@@ -1,6 +1,7 @@
 // worker_runtime over an in-memory delivery_source: every delivery runs once and is settled
 // once with its handler's verdict, exceptions become outcomes, a failing round trip loses no
-// settlement, stop() finishes what is held, and concurrency and prefetch bound what is held.
+// settlement, stop() finishes what is held, concurrency and prefetch bound what is held, and
+// ack_on_start settles as the handler starts.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -36,8 +37,8 @@ class memory_source final : public ferry::delivery_source {
       throw ferry::error(ferry::errc::connection_failed, "round trip failed");
     }
     for (auto& s : done) {
-      settled_[s.what.payload].push_back(s.verdict.what());
-      reasons_[s.what.payload] = s.verdict.reason();
+      settled_[s.what.id].push_back(s.verdict.what());
+      reasons_[s.what.id] = s.verdict.reason();
       --held_;
     }
     done.clear();
@@ -202,4 +203,34 @@ TEST_CASE("worker_runtime: bad options are refused", "[runtime]") {
   CHECK_THROWS_AS(ferry::worker_runtime(src, nullptr), std::invalid_argument);
   CHECK_THROWS_AS(ferry::worker_runtime(src, ok, {.concurrency = 0}), std::invalid_argument);
   CHECK_THROWS_AS(ferry::worker_runtime(src, ok, {.idle_wait = 0ms}), std::invalid_argument);
+}
+
+TEST_CASE("worker_runtime: ack_on_start settles each delivery as its handler starts", "[runtime]") {
+  memory_source src{20};
+  std::atomic<bool> release{false};
+  std::atomic<int> failures{0};
+  ferry::worker_runtime w{
+      src,
+      [&](const ferry::delivery& d) {
+        while (d.id == "0" && !release.load()) std::this_thread::sleep_for(1ms);
+        return ferry::outcome::retry("the outcome settles nothing");
+      },
+      {.concurrency = 2,
+       .prefetch = 4,
+       .ack_on_start = true,
+       .on_failure = [&](const ferry::delivery&, std::string_view) { ++failures; }}};
+  w.start();
+  // "0" is still running: its ack went back as it started.
+  REQUIRE(src.wait_settled(20));
+  CHECK(src.settled().at("0") == std::vector<kind>{kind::ack});
+  release.store(true);
+  w.stop();
+  const auto settled = src.settled();
+  REQUIRE(settled.size() == 20);
+  for (const auto& [id, verdicts] : settled) {
+    INFO(id);
+    CHECK(verdicts == std::vector<kind>{kind::ack});
+  }
+  CHECK(failures.load() == 20);
+  CHECK(w.stats().failed == 20);
 }

@@ -111,12 +111,6 @@ class FERRY_API broker {
   /// Sends acks queued by other threads now (AMQP); before stopping the consumer thread.
   virtual void flush() {}
 
-  /// True when ack() costs no round trip (AMQP: basic.ack is a one-way frame the calling
-  /// thread writes): the worker then acks each task as it starts, so the broker refills the
-  /// prefetch window while the task runs. False (Redis): the worker gathers early acks and
-  /// sends them with its next fetch, in the same round trip.
-  [[nodiscard]] virtual bool one_way_acks() const noexcept { return false; }
-
   /// Periodic housekeeping on the consumer thread (Redis: restore_visible()); returns how many
   /// messages it gave back to their queues.
   virtual std::size_t maintain() { return 0; }

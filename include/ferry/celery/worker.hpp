@@ -6,19 +6,20 @@
 // Behaviour follows Celery 5.2.6 (celery/worker/request.py, app/trace.py); the rules are the pure
 // functions of task_semantics.hpp (what to store, publish, ack for each outcome), which the
 // worker carries out:
+// The worker runs on ferry::worker_runtime (ferry/core/worker_runtime.hpp): its fetch thread
+// takes messages from the broker and settles them, `concurrency` handler threads run tasks.
 // * early ack (default): the message is acked when a handler thread takes it; a crash during
-//   the task loses it. The ack is sent by the consumer thread together with its next fetch
-//   (Redis: the same round trip), or on its own when the consumer has no room to fetch (at
-//   the latest after its 1 s wait) — Celery also defers its acks to its event loop. A crash
-//   before it is sent leaves the message to the broker (Redis: the visibility timeout;
-//   RabbitMQ: redelivery), so it may run again.
+//   the task loses it. The ack is sent by the fetch thread together with its next fetch
+//   (Redis: the same round trip), at most about 50 ms later — Celery also defers its acks to
+//   its event loop. A crash before it is sent leaves the message to the broker (Redis: the
+//   visibility timeout; RabbitMQ: redelivery), so it may run again.
 //   `acks_late`: acked after the result is stored; a crash leaves it in kombu's `unacked`
 //   hash and any consumer (ferry or Python) restores it after the visibility timeout.
-// * round trips: the consumer thread fetches as many messages as `prefetch` has room for
+// * round trips: the fetch thread fetches as many messages as `prefetch` has room for
 //   (broker::fetch_many; one round trip on Redis); handler threads do no I/O for a plain
-//   task: a finisher thread writes the results that accumulated (and late acks) in one
-//   pipelined round trip. Writes others must see first are made at once: STARTED, and a
-//   FAILURE that has errbacks.
+//   task: a finisher thread writes the results that accumulated in one pipelined round trip
+//   (a late ack follows once its result is written). Writes others must see first are made at
+//   once: STARTED, and a FAILURE that has errbacks.
 // * eta/countdown: held in a timer heap (unacked, not counted against `prefetch`; on RabbitMQ
 //   basic.qos is raised by one per held message, as Celery does) until due; other tasks keep
 //   running. On Redis keep eta below the visibility timeout (Celery has the same rule).

@@ -15,6 +15,9 @@
 //   ...
 //   w.stop();   // finishes every delivery already held, settles them, joins the threads
 //
+// With `ack_on_start` the ack goes back as the handler starts (Celery's early ack) and the
+// outcome settles nothing.
+//
 // Exceptions from a handler become outcomes: a transient ferry::error is a retry,
 // permanent_failure a dead letter, anything else `unexpected_exception` (retry by default:
 // the source's attempt limit bounds it). Delivery stays at-least-once: if the process dies,
@@ -62,6 +65,11 @@ struct worker_runtime_options {
   /// unsettled for the source to give back by itself (false: a RabbitMQ channel's close
   /// returns them at once; a Redis lease would hold them until it expires).
   bool run_prefetched_on_stop = true;
+  /// Settle each delivery as acked when a handler takes it, before the handler runs, instead
+  /// of with the handler's outcome (Celery's default early ack: from then on at most once, so
+  /// a crash during the handler loses the delivery). The outcome is then only counted and
+  /// reported (on_failure); whatever a failure needs, the handler does itself.
+  bool ack_on_start = false;
   /// Called on a handler thread when a handler did not ack (threw, or asked for a retry or a
   /// dead letter), with the reason.
   std::function<void(const delivery&, std::string_view reason)> on_failure{};

@@ -95,7 +95,6 @@ class FERRY_API broker final : public celery::broker {
   /// how many failed since the last check.
   void wait_confirms();
   [[nodiscard]] bool valid(std::string_view delivery_tag) const override;
-  [[nodiscard]] bool one_way_acks() const noexcept override { return true; }
   [[nodiscard]] std::string_view transport() const noexcept override { return "amqp"; }
 
   /// Declares Celery's exchange/queue/binding for `queue` now (idempotent).
