@@ -24,9 +24,10 @@ class FerryConan(ConanFile):
     topics = ("redis", "rabbitmq", "amqp", "celery", "cache", "rate-limiter", "queue")
     package_type = "library"
     settings = "os", "arch", "compiler", "build_type"
-    # One option per optional component. core, redis, cache, queue and ratelimit are always
-    # built. mail and apps are off by default because GMime (mail) is not on ConanCenter and the
-    # apps need mail: with the defaults every dependency resolves from ConanCenter.
+    # One option per optional component. core, redis, cache, queue, ratelimit, postfix and
+    # postfix_redis are always built. mail and apps are off by default because GMime (mail) is
+    # not on ConanCenter and the apps need mail: with the defaults every dependency resolves
+    # from ConanCenter.
     options = {
         "shared": [True, False],
         "fPIC": [True, False],
@@ -198,6 +199,7 @@ class FerryConan(ConanFile):
             "cache": (["redis"], {}),
             "queue": (["redis"], {}),
             "ratelimit": (["redis"], {}),
+            "postfix_redis": (["cache", "postfix", "ratelimit", "redis"], {}),
         }
         if self.options.amqp:
             components["amqp"] = (["core"], {"rabbitmq-c": ["rabbitmq-c"],
@@ -236,5 +238,5 @@ class FerryConan(ConanFile):
                     # "... is not a direct dependency"), so its libraries are named directly.
                     component.system_libs += self._platform_libs[dependency]
         # The Redis pool, the near cache's tracker, the queue's worker threads, the policy server.
-        for name in ("redis", "cache", "queue", "ratelimit", "postfix"):
+        for name in ("redis", "cache", "queue", "ratelimit", "postfix", "postfix_redis"):
             self.cpp_info.components[name].system_libs.append("pthread")

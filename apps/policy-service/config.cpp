@@ -7,21 +7,11 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <deque>
 #include <ostream>
 #include <stdexcept>
 #include <utility>
 
 namespace ferry::apps::policy {
-
-std::string database_url_from(const env_lookup& env) {
-  std::deque<std::string> values;  // keeps the pointers handed to ferry::sql valid
-  const auto text = sql::database_url_text_from_env([&](const char* name) -> const char* {
-    auto v = env(name);
-    return v ? values.emplace_back(std::move(*v)).c_str() : nullptr;
-  });
-  return text.value_or("");
-}
 
 namespace {
 
@@ -57,7 +47,7 @@ void read_environment(const env_lookup& lookup, app_config& cfg, raw_settings& r
   cfg.server.listen = env.raw("POLICY_LISTEN").value_or(cfg.server.listen);
   cfg.admin_listen = env.raw("POLICY_ADMIN_LISTEN").value_or(cfg.admin_listen);
   cfg.redis_url = env.raw("REDIS_URL").value_or("");
-  cfg.db_url = database_url_from(lookup);
+  cfg.db_url = sql::database_url_text_from_env(lookup).value_or("");
   raw.ok_ttl = env.integer("REDIS_CACHE_TTL", cfg.cache_ok_ttl.count());
   raw.reject_ttl = env.integer("REDIS_REJECT_TTL", cfg.cache_reject_ttl.count());
   raw.decision_ms = env.integer("POLICY_DECISION_TIMEOUT_MS", cfg.server.decision_timeout.count());

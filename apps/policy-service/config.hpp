@@ -7,8 +7,8 @@
 // POLICY_DECISION_TIMEOUT_MS, POLICY_REQUEST_TIMEOUT and POLICY_IDLE_TIMEOUT (seconds),
 // POLICY_MAX_CONNECTIONS, POLICY_LOG_LEVEL, POLICY_NEAR_CACHE_ENTRIES (in-process copy of
 // cached answers; 0 = off), POLICY_SENDER_LIMITS and POLICY_CLIENT_LIMITS (rate limits,
-// "5/300s,100/1d"; see rate_limits.hpp). A flag given on the command line overrides the
-// variable.
+// "5/300s,100/1d"; see ferry/postfix/redis/rate_limits.hpp). A flag given on the command line
+// overrides the variable.
 //
 // Commands: serving is the default; `--init-db` creates the schema and exits; `address add|
 // remove|set-active` and `customer set-tier` change the directory and exit.
@@ -26,16 +26,20 @@
 #include <vector>
 
 #include <ferry/postfix/policy_server.hpp>
+#include <ferry/postfix/redis/rate_limits.hpp>
+#include <ferry/ratelimit/limit_list.hpp>
 #include <ferry/service/env_reader.hpp>
 
 #include "decision.hpp"
 #include "log.hpp"
-#include "rate_limits.hpp"
 
 namespace ferry::apps::policy {
 
 using postfix::parse_listen_address;
-using postfix::policy_server_options;
+using rate_limit_config = postfix::redis::rate_limits_options;
+/// The limit lists of POLICY_SENDER_LIMITS and POLICY_CLIENT_LIMITS.
+using ratelimit::format_limit_list;
+using ratelimit::parse_limit_list;
 
 struct app_config {
   policy_server_options server;
@@ -84,10 +88,5 @@ using service::process_environment;
 [[nodiscard]] cli_outcome parse_command_line(const std::vector<std::string>& argv,
                                              const env_lookup& env, std::ostream& out,
                                              std::ostream& err);
-
-/// DATABASE_URL, else DB_URL, else a postgresql:// URL from DB_HOST/DB_PORT/DB_USER/
-/// DB_PASSWORD/DB_NAME (percent-encoded), else "" (ferry::sql::database_url_text_from_env).
-/// Errors: ferry::error(errc::config) for DB_* without DB_HOST or DB_NAME, or a bad DB_PORT.
-[[nodiscard]] std::string database_url_from(const env_lookup& env);
 
 }  // namespace ferry::apps::policy

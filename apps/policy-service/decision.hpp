@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <ferry/postfix/policy_request.hpp>
+#include <ferry/postfix/recipient_handler.hpp>
 #include <ferry/postfix/recipient_policy.hpp>
 
 namespace ferry::apps::policy {
@@ -29,7 +30,10 @@ using postfix::known_answer;
 using postfix::memory_directory;
 using postfix::normalize_address;
 using postfix::policy_request;
+using postfix::policy_server;
+using postfix::policy_server_options;
 using postfix::recipient_directory;
+using postfix::recipient_server;
 using postfix::recipient_status;
 using postfix::triage_result;
 using postfix::verdict;

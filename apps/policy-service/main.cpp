@@ -16,14 +16,13 @@
 #include <ferry/service/readiness.hpp>
 #include <ferry/service/stop_signals.hpp>
 
+#include <ferry/postfix/recipient_handler.hpp>
+
 #include "backend.hpp"
-#include "caching_directory.hpp"
 #include "config.hpp"
 #include "decision.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
-#include "rate_limits.hpp"
-#include "serve_policy.hpp"
 
 namespace policy = ferry::apps::policy;
 namespace service = ferry::service;
@@ -96,7 +95,7 @@ std::unique_ptr<service::admin_http_server> start_probes(const std::string& list
   return http;
 }
 
-int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
+int serve(const policy::app_config& cfg, const policy::directory_backend& backend,
           policy::logger& log) {
   // Before any thread starts, so only the wait below sees them.
   const auto stop_signals = ferry::service::stop_signals::block();
@@ -109,18 +108,18 @@ int serve(const policy::app_config& cfg, policy::recipient_directory& directory,
     setrlimit(RLIMIT_NOFILE, &files);
   }
   policy::metrics stats;
-  if (auto* cached = dynamic_cast<policy::caching_directory*>(&directory)) {
-    cached->observe(stats);
-    cached->report_to(log);
-  }
-  const auto limits = policy::open_rate_gate(cfg.limits, cfg.redis_url, log);
+  if (const auto cached = backend.cache) stats.watch_cache([cached] { return cached->stats(); });
+  const auto limits = policy::open_rate_limits(cfg.limits, cfg.redis_url, log);
   if (limits) {
-    limits->observe(stats);
+    stats.watch_rate_limits([&limits] { return limits->stats(); });
     log.info("rate limits: sender " + policy::format_limit_list(cfg.limits.sender) + ", client " +
              policy::format_limit_list(cfg.limits.client) + " (per accepted recipient)");
   }
-  const policy::policy_engine engine(directory, cfg.policy, policy::rate_check_for(limits.get()));
-  auto server = policy::make_policy_server(cfg.server, engine, stats, log);
+  auto& directory = *backend.directory;
+  const policy::policy_engine engine(
+      directory, cfg.policy, limits ? limits->as_rate_check() : ferry::postfix::rate_check{});
+  auto server =
+      ferry::postfix::recipient_server(engine, cfg.server, &stats.server(), log.observer());
   service::metrics_registry metrics;  // outlives the probe server that serves it
   metrics.add([&stats](service::metrics_writer& out) { stats.collect(out); });
   std::unique_ptr<service::admin_http_server> probes;
@@ -143,11 +142,11 @@ int main(int argc, char* argv[]) {
   if (parsed.exit_code) return *parsed.exit_code;
   policy::logger log(parsed.config.level);
   try {
-    auto backend = policy::open_backend(parsed.config);
+    auto backend = policy::open_backend(parsed.config, log.observer());
     if (parsed.cmd.kind != policy::command_kind::serve) {
       return run_admin_command(parsed.cmd, *backend.admin, log);
     }
-    return serve(parsed.config, *backend.directory, log);
+    return serve(parsed.config, backend, log);
   } catch (const ferry::error& e) {
     log.error(e.what());
     return e.is_transient() ? 75 : 1;

@@ -1,10 +1,11 @@
 // ferry/ferry.hpp — includes every ferry component that is installed; link ferry::ferry.
 //
 // Components are separate libraries (ferry::core, ferry::redis, ferry::cache, ferry::amqp, ...).
-// core, postfix, redis, cache, queue and ratelimit are always built, so their headers are always
-// there. An optional component (amqp, celery, mail, sql) is installed only when it was built, so
-// its headers are included only when the installed package has them. Including single component
-// headers (<ferry/cache/cache.hpp>) and linking only those components keeps builds leaner.
+// core, postfix, redis, cache, queue, ratelimit and postfix_redis are always built, so their
+// headers are always there. An optional component (amqp, celery, mail, sql) is installed only
+// when it was built, so its headers are included only when the installed package has them.
+// Including single component headers (<ferry/cache/cache.hpp>) and linking only those
+// components keeps builds leaner.
 #pragma once
 
 #include "ferry/core/codec.hpp"
@@ -27,6 +28,8 @@
 #include "ferry/postfix/listen_address.hpp"
 #include "ferry/postfix/policy_request.hpp"
 #include "ferry/postfix/policy_server.hpp"
+#include "ferry/postfix/recipient_handler.hpp"
+#include "ferry/postfix/recipient_metrics.hpp"
 
 #include "ferry/redis/client.hpp"
 #include "ferry/redis/keys.hpp"
@@ -47,6 +50,11 @@
 #include "ferry/ratelimit/limit_list.hpp"
 #include "ferry/ratelimit/local_limiter.hpp"
 #include "ferry/ratelimit/redis_limiter.hpp"
+
+// The Postfix policy's Redis plug-in (component postfix_redis): cached directory, rate limits.
+#include "ferry/postfix/redis/cached_directory.hpp"
+#include "ferry/postfix/redis/metrics.hpp"
+#include "ferry/postfix/redis/rate_limits.hpp"
 
 // Celery protocol (component celery_protocol): messages, kombu envelope, result metas.
 #if __has_include("ferry/celery/protocol/task_request.hpp")

@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "ferry/postfix/log_hook.hpp"
+
 namespace ferry::postfix {
 namespace {
 
@@ -42,6 +44,14 @@ policy_server_options recipient_server_options(const recipient_policy& policy,
   options.workers = policy.may_block() ? std::max(1U, options.workers) : 0U;
   options.fallback = policy.decision_for(verdict::defer);
   return options;
+}
+
+policy_server recipient_server(const recipient_policy& policy, policy_server_options options,
+                               policy_stats* stats, const ferry::observer& log) {
+  auto handler = recipient_handler(policy, log);
+  if (stats != nullptr) stats->attach(handler);
+  return policy_server(recipient_server_options(policy, std::move(options)), std::move(handler),
+                       log_hook_for(log));
 }
 
 }  // namespace ferry::postfix

@@ -195,10 +195,18 @@ std::string database_url::postgresql_connection_string() const {
 
 std::optional<std::string> database_url_text_from_env(
     const std::function<const char*(const char*)>& getenv) {
-  const auto get = [&](const char* name) -> std::optional<std::string> {
-    const char* v = getenv(name);
-    if (v == nullptr || *v == '\0') return std::nullopt;
+  return database_url_text_from_env([&](const std::string& name) -> std::optional<std::string> {
+    const char* v = getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
     return std::string(v);
+  });
+}
+
+std::optional<std::string> database_url_text_from_env(const env_lookup& env) {
+  const auto get = [&](const char* name) -> std::optional<std::string> {
+    auto v = env(name);
+    if (!v || v->empty()) return std::nullopt;
+    return v;
   };
   if (auto url = get("DATABASE_URL")) return url;
   if (auto url = get("DB_URL")) return url;
@@ -236,6 +244,12 @@ std::optional<std::string> database_url_text_from_env(
 std::optional<database_url> database_url_from_env(
     const std::function<const char*(const char*)>& getenv) {
   auto text = database_url_text_from_env(getenv);
+  if (!text) return std::nullopt;
+  return database_url::parse(*text);
+}
+
+std::optional<database_url> database_url_from_env(const env_lookup& env) {
+  auto text = database_url_text_from_env(env);
   if (!text) return std::nullopt;
   return database_url::parse(*text);
 }

@@ -32,8 +32,8 @@ endif()
 # ---------------------------------------------------------------------------
 # Configure, build, install
 # ---------------------------------------------------------------------------
-# ferry::core, ferry::redis, ferry::cache, ferry::queue and ferry::ratelimit are always built;
-# every other component is a feature.
+# ferry::core, ferry::redis, ferry::cache, ferry::queue, ferry::ratelimit, ferry::postfix and
+# ferry::postfix_redis are always built; every other component is a feature.
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     FEATURES
         amqp    FERRY_WITH_AMQP

@@ -12,7 +12,6 @@
 #include "ferry_test/postfix.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
-#include "serve_policy.hpp"
 
 using namespace email_test;
 using namespace std::chrono_literals;
@@ -53,7 +52,7 @@ TEST_CASE("mail sent with swaks through Postfix ends as a processed, sanitised r
   policy::policy_engine engine(directory);
   policy::policy_server_options po;
   po.listen = "127.0.0.1:0";
-  auto server = policy::make_policy_server(po, engine, stats, log);
+  auto server = policy::recipient_server(engine, po, &stats.server(), log.observer());
   server.start();
 
   ferry::test::postfix_options pf;

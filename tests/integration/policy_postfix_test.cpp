@@ -11,14 +11,11 @@
 #include <thread>
 
 #include "backend.hpp"
-#include "caching_directory.hpp"
 #include "decision.hpp"
 #include "ferry_test/postfix.hpp"
 #include "ferry_test/servers.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
-#include "rate_limits.hpp"
-#include "serve_policy.hpp"
 
 using namespace ferry::apps::policy;
 using namespace std::chrono_literals;
@@ -32,7 +29,7 @@ std::unique_ptr<policy_server> start_server(const policy_engine& engine, metrics
   options.listen = "127.0.0.1:0";
   options.decision_timeout = 1000ms;
   auto server = std::unique_ptr<policy_server>(
-      new policy_server(make_policy_server(options, engine, stats, log)));
+      new policy_server(recipient_server(engine, options, &stats.server(), log.observer())));
   server->start();
   return server;
 }
@@ -68,7 +65,8 @@ class test_directory final : public recipient_directory {
 };
 
 struct rig {
-  explicit rig(rate_gate* limits = nullptr) : engine(directory, {}, rate_check_for(limits)) {
+  explicit rig(rate_limits* limits = nullptr)
+      : engine(directory, {}, limits ? limits->as_rate_check() : ferry::postfix::rate_check{}) {
     directory.addresses.add_address("known@test.example");
     directory.addresses.add_address("disabled@test.example", false);
     server = start_server(engine, stats, log);
@@ -90,7 +88,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 }
 
 // The real data path: open_backend() with db_url = a SQLite file and redis_url set, so the
-// engine reads a caching_directory over a sql_directory, as ferry-policyd does in production.
+// engine reads a cached_directory over a sql_directory, as ferry-policyd does in production.
 struct sql_rig {
   // `seed`: create the schema and the test addresses (false for a database that cannot open).
   sql_rig(ferry::test::redis_server& redis, const std::string& db_url, bool seed = true) {
@@ -99,9 +97,7 @@ struct sql_rig {
     // Short Redis timeouts, well inside the decision deadline, so a dead Redis costs little.
     cfg.redis_url = redis.url() + "?timeout=200ms&connect_timeout=200ms";
     backend = open_backend(cfg);
-    if (auto* cached = dynamic_cast<caching_directory*>(backend.directory.get())) {
-      cached->observe(stats);
-    }
+    if (const auto cached = backend.cache) stats.watch_cache([cached] { return cached->stats(); });
     if (seed) {
       backend.admin->init_schema();
       backend.admin->add_address("known@test.example", true, "acme");
@@ -167,9 +163,9 @@ TEST_CASE("Postfix defers the 4th RCPT of a sender over 3/60s with 4.7.1", "[pol
   logger quiet{log_level::off};
   rate_limit_config limits;
   limits.sender = parse_limit_list("3/60s");
-  const auto gate = open_rate_gate(limits, redis.url(), quiet);
+  const auto gate = open_rate_limits(limits, redis.url(), quiet);
   rig r(gate.get());
-  gate->observe(r.stats);
+  r.stats.watch_rate_limits([&gate] { return gate->stats(); });
   // An unknown recipient is rejected first and uses none of the sender's quota.
   CHECK(r.rcpt("nobody@test.example").code / 100 == 5);
   for (int i = 0; i < 3; ++i) CHECK(r.rcpt("known@test.example").code == 250);

@@ -29,7 +29,6 @@
 #include "log.hpp"
 #include "metrics.hpp"
 #include "policy_test_client.hpp"
-#include "serve_policy.hpp"
 
 using namespace ferry::apps::policy;
 using client = ferry::test::policy_client;
@@ -68,7 +67,8 @@ class slow_directory final : public recipient_directory {
 struct service {
   explicit service(recipient_directory& dir, policy_server_options options = {})
       : engine(dir),
-        server(make_policy_server(with_free_port(std::move(options)), engine, stats, log)) {
+        server(recipient_server(engine, with_free_port(std::move(options)), &stats.server(),
+                                log.observer())) {
     server.start();
   }
   static policy_server_options with_free_port(policy_server_options o) {

@@ -13,15 +13,12 @@
 #include <string>
 
 #include "backend.hpp"
-#include "caching_directory.hpp"
 #include "decision.hpp"
 #include "ferry_test/process.hpp"
 #include "ferry_test/servers.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "policy_test_client.hpp"
-#include "rate_limits.hpp"
-#include "serve_policy.hpp"
 
 using namespace ferry::apps::policy;
 using namespace std::chrono_literals;
@@ -57,22 +54,21 @@ struct limited_service {
     limits.sender = parse_limit_list(sender_limits);
     limits.client = parse_limit_list(client_limits);
     directory.add_address("known@test.example");
-    gate = open_rate_gate(limits, redis_url, log);
+    gate = open_rate_limits(limits, redis_url, log);
     REQUIRE(gate);
-    gate->observe(stats);
-    engine =
-        std::make_unique<policy_engine>(directory, policy_options{}, rate_check_for(gate.get()));
+    stats.watch_rate_limits([this] { return gate->stats(); });
+    engine = std::make_unique<policy_engine>(directory, policy_options{}, gate->as_rate_check());
     policy_server_options o;
     o.listen = "127.0.0.1:0";
     server = std::unique_ptr<policy_server>(
-        new policy_server(make_policy_server(o, *engine, stats, log)));
+        new policy_server(recipient_server(*engine, o, &stats.server(), log.observer())));
     server->start();
   }
 
   memory_directory directory;
   metrics stats;
   logger log{log_level::off};
-  std::unique_ptr<rate_gate> gate;
+  std::unique_ptr<rate_limits> gate;
   std::unique_ptr<policy_engine> engine;
   std::unique_ptr<policy_server> server;
 };

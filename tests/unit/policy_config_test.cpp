@@ -8,7 +8,6 @@
 
 #include "backend.hpp"
 #include "config.hpp"
-#include "rate_limits.hpp"
 
 using namespace ferry::apps::policy;
 using namespace std::chrono_literals;

@@ -23,7 +23,11 @@ TEST_CASE("metrics render counters and a cumulative histogram", "[policy][metric
   metrics m;
   answered(m, verdict::accept, std::chrono::microseconds(80));
   answered(m, verdict::reject_unknown, std::chrono::microseconds(3000));
-  m.cache_hit();
+  m.watch_cache([] {
+    ferry::cache::cache_stats s;
+    s.hits = 1;
+    return s;
+  });
   const auto text = m.render();
   CHECK(text.find("ferry_policy_requests_total{action=\"ok\",verdict=\"accept\"} 1") !=
         std::string::npos);

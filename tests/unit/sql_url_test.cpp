@@ -137,6 +137,25 @@ TEST_CASE("database_url_from_env: DB_URL wins, DB_* describe PostgreSQL", "[sql]
   CHECK_THROWS_AS(ferry::sql::database_url_from_env(getenv), ferry::error);
 }
 
+TEST_CASE("database_url_from_env: read through an env lookup, \"\" counts as unset", "[sql][url]") {
+  std::map<std::string, std::string> env{{"DATABASE_URL", ""}, {"DB_URL", "sqlite:///tmp/m.db"}};
+  const ferry::sql::env_lookup lookup = [&](const std::string& name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  CHECK(ferry::sql::database_url_text_from_env(lookup) == "sqlite:///tmp/m.db");
+  env = {{"DB_HOST", "db"}, {"DB_USER", "u s"}, {"DB_PASSWORD", "p@ss"}, {"DB_NAME", "mail"}};
+  CHECK(ferry::sql::database_url_text_from_env(lookup) == "postgresql://u%20s:p%40ss@db/mail");
+  const auto u = ferry::sql::database_url_from_env(lookup);
+  REQUIRE(u);
+  CHECK(u->to_string() == "postgresql://u%20s:***@db/mail");
+  env = {{"DB_NAME", "x"}};
+  CHECK_THROWS_AS(ferry::sql::database_url_text_from_env(lookup), ferry::error);
+  env.clear();
+  CHECK_FALSE(ferry::sql::database_url_from_env(lookup));
+}
+
 TEST_CASE("PostgreSQL URLs: a password with unencoded reserved characters is the password",
           "[sql][url]") {
   const std::string m(ferry_test::marker_in_url);

@@ -1,5 +1,12 @@
 // ferry/postfix/recipient_handler.hpp — a recipient_policy served by a policy_server: the
-// handler that answers with it and reports its answers, and the server options it needs.
+// handler that answers with it and reports its answers, and the server options it needs;
+// recipient_server() puts them together.
+//
+//   ferry::postfix::policy_stats stats(ferry::postfix::verdict_count);
+//   auto server = ferry::postfix::recipient_server(policy, options, &stats, log.observer());
+//   server.start();
+//
+// Or piece by piece:
 //
 //   ferry::postfix::recipient_policy policy(directory);
 //   auto handler = ferry::postfix::recipient_handler(policy, log.observer());
@@ -20,6 +27,7 @@
 #include <ferry/core/observer.hpp>
 #include <ferry/export.hpp>
 #include <ferry/postfix/policy_server.hpp>
+#include <ferry/postfix/policy_stats.hpp>
 #include <ferry/postfix/recipient_policy.hpp>
 
 namespace ferry::postfix {
@@ -32,5 +40,14 @@ namespace ferry::postfix {
 /// on the event loop), at least one when it may; its DEFER_IF_PERMIT answer as the fallback.
 [[nodiscard]] FERRY_API policy_server_options
 recipient_server_options(const recipient_policy& policy, policy_server_options options);
+
+/// A policy_server answering with `policy` (recipient_handler, recipient_server_options),
+/// counting its answers and events into `stats` when given, its lines (and the server's) to
+/// `log`. Starts no worker when the policy never blocks. `policy` and `stats` must outlive it.
+/// Errors: as policy_server's constructor.
+[[nodiscard]] FERRY_API policy_server recipient_server(const recipient_policy& policy,
+                                                       policy_server_options options,
+                                                       policy_stats* stats = nullptr,
+                                                       const ferry::observer& log = {});
 
 }  // namespace ferry::postfix

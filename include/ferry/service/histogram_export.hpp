@@ -13,17 +13,12 @@
 // Thread safety: a pure function. Errors: none but std::bad_alloc.
 #pragma once
 
-#include <optional>
-
-#include "ferry/core/histogram.hpp"
-#include "ferry/export.hpp"
+#include "ferry/core/metrics_writer.hpp"
 #include "ferry/service/prometheus.hpp"
 
 namespace ferry::service {
 
-/// `s` with its bounds and sum divided by `per_unit`; `le_decimals` as in histogram_data.
-[[nodiscard]] FERRY_API histogram_data histogram_export(const ferry::histogram::snapshot& s,
-                                                        double per_unit = 1.0,
-                                                        std::optional<int> le_decimals = {});
+/// In core since the writer moved there (ferry/core/metrics_writer.hpp); kept here by name.
+using ferry::histogram_export;
 
 }  // namespace ferry::service

@@ -81,11 +81,22 @@ struct FERRY_API database_url {
 /// database_url_from_env() on the process environment (std::getenv).
 [[nodiscard]] FERRY_API std::optional<database_url> database_url_from_env();
 
+/// A variable's value, or nullopt when unset: the shape of ferry::service::env_lookup, so an
+/// app's environment (or a test's map) serves the overloads below as it serves env_reader.
+using env_lookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+/// database_url_from_env() reading through `env`.
+[[nodiscard]] FERRY_API std::optional<database_url> database_url_from_env(const env_lookup& env);
+
 /// database_url_from_env() before parsing: the URL text, with DB_* percent-encoded into a
 /// postgresql:// URL. For callers that accept more than database URLs (a test directory, say).
 /// The text holds the password in clear: never print it (redact_url() does).
 [[nodiscard]] FERRY_API std::optional<std::string> database_url_text_from_env(
     const std::function<const char*(const char*)>& getenv);
+
+/// database_url_text_from_env() reading through `env`.
+[[nodiscard]] FERRY_API std::optional<std::string> database_url_text_from_env(
+    const env_lookup& env);
 
 /// database_url_text_from_env() on the process environment (std::getenv).
 [[nodiscard]] FERRY_API std::optional<std::string> database_url_text_from_env();
