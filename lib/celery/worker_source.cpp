@@ -63,15 +63,15 @@ std::vector<delivery> worker_source::round_trip(std::vector<settlement>& done, s
     return out;
   }
   // As many as there is room for (Redis: one round trip when they are waiting); the acks ride
-  // along. If this fails they are not sent again: the broker then redelivers those messages
-  // (at-least-once).
+  // along. If this fails they stay for the next call (an ack sent twice is harmless: Redis
+  // removes nothing twice, RabbitMQ's tags of a lost connection are dropped unsent).
   // Blocking is only worth it when the broker may send something: with every message of its
   // prefetch window handed out and not acked yet, it sends nothing until those acks arrive,
   // which come with the next call (basic.qos on RabbitMQ).
   const bool may_block = out.empty() && unsettled_ < w_.opt.prefetch;
-  auto acks = std::exchange(acks_, {});
   auto got = w_.broker->fetch_many(w_.opt.queues, room,
-                                   may_block ? until_next_due(wait) : milliseconds(0), acks);
+                                   may_block ? until_next_due(wait) : milliseconds(0), acks_);
+  acks_.clear();
   for (auto& d : got) accept(d, out);
   unsettled_ += out.size();
   return out;

@@ -57,6 +57,8 @@ std::vector<delivery> queue_source::exchange(std::vector<settlement>& done, std:
   }
   std::vector<job> acks;
   acks.reserve(done.size());
+  // Copies, not moves: if the round trip fails, `done` is handed back whole next time. They
+  // are small (the payload went to the handler's delivery).
   for (const auto& s : done) acks.push_back(std::any_cast<const job&>(s.what.native));
   auto r = q_.ack_and_reserve(acks, want, lease_);
   acked_.fetch_add(r.acked);
