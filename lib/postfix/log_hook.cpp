@@ -16,6 +16,19 @@ ferry::log_level ferry_level(log_level level) noexcept {
   return ferry::log_level::error;
 }
 
+// ferry's trace is below the server's debug: a trace line is written as debug.
+log_level hook_level(ferry::log_level level) noexcept {
+  switch (level) {
+    case ferry::log_level::trace:
+    case ferry::log_level::debug: return log_level::debug;
+    case ferry::log_level::info: return log_level::info;
+    case ferry::log_level::warning: return log_level::warning;
+    case ferry::log_level::error:
+    case ferry::log_level::off: break;
+  }
+  return log_level::error;
+}
+
 }  // namespace
 
 log_hook log_hook_for(ferry::observer log) {
@@ -30,6 +43,14 @@ log_hook log_hook_for(ferry::observer log) {
     log.log(ferry_level(level), "", line);
   };
   return hook;
+}
+
+ferry::observer observer_for(log_hook hook) {
+  if (!hook.write) return {};
+  const auto threshold = ferry_level(hook.level);
+  return ferry::observer{threshold, [write = std::move(hook.write)](
+                                        ferry::log_level level, std::string_view,
+                                        std::string_view line) { write(hook_level(level), line); }};
 }
 
 }  // namespace ferry::postfix

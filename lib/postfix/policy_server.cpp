@@ -103,7 +103,7 @@ struct policy_server::impl {
 
   policy_server_options options;
   policy_handler handler;
-  log_hook log;
+  ferry::observer log;
   listen_address where;
   int listen_fd = -1;
   int bound_port = 0;
@@ -140,7 +140,7 @@ struct policy_server::impl {
   std::vector<completion> done_local;
   std::array<char, read_chunk> scratch{};
 
-  impl(policy_server_options o, policy_handler h, log_hook l)
+  impl(policy_server_options o, policy_handler h, ferry::observer l)
       : options(std::move(o)), handler(std::move(h)), log(std::move(l)) {
     if (!handler.decide) throw std::invalid_argument("policy_server: the handler has no decide");
     where = parse_listen_address(options.listen);
@@ -161,12 +161,9 @@ struct policy_server::impl {
   }
 
   // Logging and hooks never take the loop down: what they throw is dropped.
-  void say(log_level level, const std::string& line) const noexcept {
-    if (!log.enabled(level)) return;
-    try {
-      log.write(level, line);
-    } catch (...) {
-    }
+  // Each line already names the server ("policy_server: ..."), so no component is added.
+  void say(ferry::log_level level, const std::string& line) const noexcept {
+    log.log(level, "", line);  // an observer swallows what its function throws
   }
 
   void event(server_event e) const noexcept {
@@ -192,7 +189,7 @@ struct policy_server::impl {
                              "for policy connections; raise it (ulimit -n, systemd LimitNOFILE=)");
     }
     if (budget.capped) {
-      say(log_level::warning,
+      say(ferry::log_level::warning,
           "policy_server: the open-files limit (RLIMIT_NOFILE " + std::to_string(*limits.soft) +
               ") allows " + std::to_string(max_connections) + " connections, not max_connections " +
               std::to_string(options.max_connections) +
@@ -243,7 +240,7 @@ struct policy_server::impl {
     started = true;
     for (unsigned i = 0; i < options.workers; ++i) workers.emplace_back([this] { worker_main(); });
     loop_thread = std::thread([this] { loop_main(); });
-    say(log_level::info, "policy_server: listening on " + address());
+    say(ferry::log_level::info, "policy_server: listening on " + address());
   }
 
   void stop() {
@@ -260,7 +257,7 @@ struct policy_server::impl {
     jobs_cv.notify_all();
     for (auto& w : workers) w.join();
     workers.clear();
-    say(log_level::info, "policy_server: stopped");
+    say(ferry::log_level::info, "policy_server: stopped");
   }
 
   void worker_main() {
@@ -309,7 +306,7 @@ struct policy_server::impl {
       const int timeout = static_cast<int>(std::clamp<long long>(wait_ms, 0, 1000));
       const int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), timeout);
       if (n < 0 && errno != EINTR) {
-        say(log_level::error, "policy_server: epoll_wait: " + errno_text(errno));
+        say(ferry::log_level::error, "policy_server: epoll_wait: " + errno_text(errno));
         break;
       }
       for (int i = 0; i < n; ++i) {
@@ -362,7 +359,7 @@ struct policy_server::impl {
         if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
           // Still out of resources: stop polling the listener (level-triggered, it would
           // spin) until the next sweep; connected clients keep being served.
-          say(log_level::warning,
+          say(ferry::log_level::warning,
               "policy_server: accept: " + errno_text(err) + "; pausing accepts");
           modify_epoll(listen_fd, 0, listen_tag);
           accept_paused = true;
@@ -388,7 +385,7 @@ struct policy_server::impl {
       try {
         add_to_epoll(fd, EPOLLIN | EPOLLRDHUP, static_cast<std::uint64_t>(fd));
       } catch (const std::exception& e) {
-        say(log_level::warning, std::string("policy_server: ") + e.what());
+        say(ferry::log_level::warning, std::string("policy_server: ") + e.what());
         ::close(fd);
         continue;
       }
@@ -418,7 +415,7 @@ struct policy_server::impl {
   void refusal(const std::string& why) {
     event(server_event::connection_refused);
     if (auto line = refusals_reported.failed(why, clock::now())) {
-      say(log_level::warning, "policy_server: " + *line + "; closing new connections");
+      say(ferry::log_level::warning, "policy_server: " + *line + "; closing new connections");
     }
   }
 
@@ -481,9 +478,10 @@ struct policy_server::impl {
     if (eof) {
       // The peer hung up (Postfix closing an idle connection, or a client leaving mid-request):
       // whatever is half-read or still being decided is dropped with the connection.
-      if (c.in.size() > c.in_off && log.enabled(log_level::debug)) {
-        say(log_level::debug, "policy_server: peer closed mid-request (" +
-                                  std::to_string(c.in.size() - c.in_off) + " bytes unanswered)");
+      if (c.in.size() > c.in_off && log.enabled(ferry::log_level::debug)) {
+        say(ferry::log_level::debug, "policy_server: peer closed mid-request (" +
+                                         std::to_string(c.in.size() - c.in_off) +
+                                         " bytes unanswered)");
       }
       close_connection(c);
       return;
@@ -496,8 +494,8 @@ struct policy_server::impl {
 
   void protocol_failure(connection& c, std::string_view reason) {
     event(server_event::protocol_error);
-    if (log.enabled(log_level::warning)) {
-      say(log_level::warning,
+    if (log.enabled(ferry::log_level::warning)) {
+      say(ferry::log_level::warning,
           "policy_server: closing connection from " + peer_of(c) + ": " + std::string(reason));
     }
     close_connection(c);
@@ -563,8 +561,8 @@ struct policy_server::impl {
       }
     }
     if (!queued) {
-      say(log_level::warning, "policy_server: decision queue full; answering " +
-                                  std::string(options.fallback.answer.text()));
+      say(ferry::log_level::warning, "policy_server: decision queue full; answering " +
+                                         std::string(options.fallback.answer.text()));
       answer(c, options.fallback, true);
       return;
     }
@@ -646,13 +644,13 @@ struct policy_server::impl {
       connection* c = find(d.fd, d.serial, d.id);
       if (c == nullptr) continue;
       event(server_event::decision_timeout);
-      if (log.enabled(log_level::warning)) {
+      if (log.enabled(ferry::log_level::warning)) {
         const auto& r = c->parser.request();
-        say(log_level::warning, "policy_server: no decision within " +
-                                    std::to_string(options.decision_timeout.count()) +
-                                    " ms for recipient=" + r.recipient +
-                                    " client_address=" + r.client_address + "; answering " +
-                                    std::string(options.fallback.answer.text()));
+        say(ferry::log_level::warning, "policy_server: no decision within " +
+                                           std::to_string(options.decision_timeout.count()) +
+                                           " ms for recipient=" + r.recipient +
+                                           " client_address=" + r.client_address + "; answering " +
+                                           std::string(options.fallback.answer.text()));
       }
       answer(*c, options.fallback, true);
       if (!c->closed) process_input(*c);
@@ -666,9 +664,9 @@ struct policy_server::impl {
                              ": request not complete within " +
                              seconds_text(options.request_timeout) + " (request_timeout)";
     if (auto line = timeouts_reported.failed(what, now)) {
-      say(log_level::warning, "policy_server: " + *line);
+      say(ferry::log_level::warning, "policy_server: " + *line);
     } else {
-      say(log_level::debug, "policy_server: " + what);
+      say(ferry::log_level::debug, "policy_server: " + what);
     }
     close_connection(c);
   }
@@ -684,15 +682,19 @@ struct policy_server::impl {
         if (now - *slot->request_started > options.request_timeout) request_timed_out(*slot, now);
       } else if (now - slot->last_active > options.idle_timeout) {
         event(server_event::idle_timeout);
-        say(log_level::debug, "policy_server: closing idle connection");
+        say(ferry::log_level::debug, "policy_server: closing idle connection");
         close_connection(*slot);
       }
     }
   }
 };
 
-policy_server::policy_server(policy_server_options options, policy_handler handler, log_hook log)
+policy_server::policy_server(policy_server_options options, policy_handler handler,
+                             ferry::observer log)
     : impl_(std::make_unique<impl>(std::move(options), std::move(handler), std::move(log))) {}
+
+policy_server::policy_server(policy_server_options options, policy_handler handler, log_hook log)
+    : policy_server(std::move(options), std::move(handler), observer_for(std::move(log))) {}
 
 policy_server::~policy_server() {
   try {

@@ -4,8 +4,6 @@
 #include <string>
 #include <utility>
 
-#include "ferry/postfix/log_hook.hpp"
-
 namespace ferry::postfix {
 namespace {
 
@@ -51,7 +49,7 @@ policy_server recipient_server(const recipient_policy& policy, policy_server_opt
   auto handler = recipient_handler(policy, log);
   if (stats != nullptr) stats->attach(handler);
   return policy_server(recipient_server_options(policy, std::move(options)), std::move(handler),
-                       log_hook_for(log));
+                       log);
 }
 
 }  // namespace ferry::postfix

@@ -117,3 +117,18 @@ TEST_CASE("log_hook_for writes the server's lines to an observer at its level",
   CHECK_FALSE(log_hook_for(ferry::observer{}).write);  // logs nothing: no function
   CHECK_FALSE(log_hook_for(out.at(ferry::log_level::off)).write);
 }
+
+TEST_CASE("observer_for turns an old log_hook into the observer policy_server takes",
+          "[postfix][log_hook]") {
+  std::vector<std::pair<log_level, std::string>> got;
+  const auto obs = observer_for(log_hook{log_level::info, [&](log_level l, std::string_view s) {
+                                           got.emplace_back(l, std::string(s));
+                                         }});
+  CHECK_FALSE(obs.enabled(ferry::log_level::debug));
+  REQUIRE(obs.enabled(ferry::log_level::info));
+  obs.log(ferry::log_level::warning, "", "policy_server: decision queue full");
+  obs.log(ferry::log_level::debug, "", "not written");
+  REQUIRE(got.size() == 1);
+  CHECK(got[0] == std::pair{log_level::warning, std::string("policy_server: decision queue full")});
+  CHECK_FALSE(observer_for(log_hook{}).enabled(ferry::log_level::error));  // no function
+}

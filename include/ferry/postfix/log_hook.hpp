@@ -1,23 +1,14 @@
-// ferry/postfix/log_hook.hpp — how policy_server reports what it does: a level and a function.
+// ferry/postfix/log_hook.hpp — the level-and-function pair policy_server took for its log lines
+// before it took a ferry::observer; kept for one release.
 //
-// ferry never prints; the server hands each line (without a trailing newline) to the function
-// the application gives it, which decides where it goes. Lines below `level` are never built,
-// so the per-request debug lines cost nothing at info level.
+// New code passes a ferry::observer (ferry/core/observer.hpp) to policy_server. Code written
+// against log_hook keeps working through the deprecated constructor, which turns the hook into
+// an observer with observer_for(); log_hook_for() goes the other way for code that still needs
+// a hook.
 //
-//   ferry::postfix::log_hook log{ferry::postfix::log_level::info,
-//                                [](auto level, std::string_view line) { std::clog << line << '\n';
-//                                }};
-//
-// A service that logs through a ferry::observer (ferry/core/observer.hpp) passes
-// `log_hook_for(observer)`: the server's lines go to the observer without a component name
-// (each already starts with "policy_server: "), at the observer's level.
-//
-// The one behaviour to know: `write` is called from the server's event-loop thread and from
-// the thread that constructs, starts and stops the server, possibly at the same time, so it
-// must be thread-safe.
-//
-// Thread safety: thread-compatible (a value type). Errors: none; what `write` throws is
-// swallowed by the server (an observer swallows it itself).
+// Thread safety: thread-compatible (a value type); `write` is called from the server's
+// event-loop thread and from the thread that starts and stops it, so it must be thread-safe.
+// Errors: none; what `write` throws is swallowed.
 #pragma once
 
 #include <cstdint>
@@ -44,5 +35,7 @@ struct log_hook {
 
 /// A hook writing to `log` at its threshold; without a function when `log` logs nothing.
 [[nodiscard]] FERRY_API log_hook log_hook_for(ferry::observer log);
+/// An observer writing to `hook` at its level (no component: the server's lines name it).
+[[nodiscard]] FERRY_API ferry::observer observer_for(log_hook hook);
 
 }  // namespace ferry::postfix

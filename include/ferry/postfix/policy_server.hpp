@@ -127,8 +127,13 @@ struct policy_server_options {
 
 class FERRY_API policy_server {
  public:
-  /// Binds and listens (so `port()` is known before `start()`).
-  policy_server(policy_server_options options, policy_handler handler, log_hook log = {});
+  /// Binds and listens (so `port()` is known before `start()`). The server's log lines go to
+  /// `log` without a component name: each already starts with "policy_server: ". `log` is
+  /// called from the event-loop thread and from the thread that starts and stops the server.
+  policy_server(policy_server_options options, policy_handler handler, ferry::observer log = {});
+  /// The same, logging through a log_hook (kept for one release; pass an observer).
+  [[deprecated("pass a ferry::observer")]] policy_server(policy_server_options options,
+                                                         policy_handler handler, log_hook log);
   ~policy_server();
   policy_server(const policy_server&) = delete;
   policy_server& operator=(const policy_server&) = delete;

@@ -12,7 +12,7 @@
 //   auto handler = ferry::postfix::recipient_handler(policy, log.observer());
 //   stats.attach(handler);  // optional: policy_stats
 //   ferry::postfix::policy_server server(ferry::postfix::recipient_server_options(policy, {}),
-//                                        std::move(handler), ferry::postfix::log_hook_for(obs));
+//                                        std::move(handler), obs);
 //
 // What is reported (on the event loop, through the observer, without a component name): a
 // warning for an RCPT request without a recipient ("RCPT request without recipient
